@@ -1,0 +1,3 @@
+export * from './compare';
+export * from './evaluate-condition';
+export * from './pattern';

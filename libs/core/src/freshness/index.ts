@@ -1,0 +1,7 @@
+/** Timestamp freshness checks for inbound requests. */
+export * from './freshness.types';
+export {
+  checkFreshness,
+  DEFAULT_MAX_AGE_SECONDS,
+  DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+} from './check-freshness';

@@ -1,0 +1,3 @@
+export * from './normalize-outcome';
+export * from './outcome-helpers';
+export * from './outcome.types';

@@ -1,0 +1,2 @@
+export * from './callback.types';
+export * from './handler-registry';

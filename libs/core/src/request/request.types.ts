@@ -1,0 +1,66 @@
+import type { ValueSource, ValueTransform } from '../extraction/value-source.types';
+import type { OutboundSigningConfig } from '../signature/signature.types';
+
+export type HttpMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type BodyMode = 'json' | 'form' | 'multipart';
+
+/** A fully built request, ready to send. Headers are final (signature included). */
+export interface OutboundRequest {
+  method: HttpMethod;
+  url: string;
+  headers: Record<string, string>;
+  bodyMode: BodyMode;
+  body: Buffer;
+}
+
+export interface HeaderRule {
+  name: string;
+  /** May hold `{token}`s resolved from the delivery context. */
+  value: string;
+}
+
+export interface PayloadRule {
+  /** Body path to set (`customer.email`, `items.0.sku`). */
+  path: string;
+  source: ValueSource;
+  transform?: ValueTransform;
+  default?: unknown;
+}
+
+export type EndpointAuth =
+  | { type: 'none' }
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'bearer'; token: string }
+  | { type: 'api_key'; in: 'header' | 'query'; name: string; value: string };
+
+/** The parts of an outbound endpoint that shape its requests (secrets already decrypted). */
+export interface RequestSpec {
+  method: HttpMethod;
+  bodyMode: BodyMode;
+  /** Absolute base URL (`https://api.example.com/v1`); a connector may supply it. */
+  targetHost: string;
+  /** Path template with `{token}` placeholders from the context (`/orders/{orderId}`). */
+  targetPath: string;
+  headerRules: HeaderRule[];
+  payloadRules: PayloadRule[];
+  replacePayload: boolean;
+  signing: OutboundSigningConfig;
+  auth: EndpointAuth;
+}
+
+export interface BuildRequestInput {
+  spec: RequestSpec;
+  payload: unknown;
+  context: Record<string, unknown>;
+  /** Delivery facts for signing (`webhook-id`) and `{kind:"event"}` sources. */
+  delivery: {
+    id: string;
+    createdAt: Date;
+    eventType?: string | null;
+    idempotencyKey?: string | null;
+  };
+  /** Headers a connector adds on top of header rules (connector auth wins). */
+  connectorHeaders?: Record<string, string>;
+  /** Signing time; passed in so building stays deterministic. */
+  now: Date;
+}

@@ -1,0 +1,4 @@
+export * from './evaluate-rules';
+export * from './rule-effects';
+export * from './rule.types';
+export * from './validate-rules';

@@ -1,0 +1,227 @@
+import { CONDITION_SOURCES } from '../conditions/evaluate-condition';
+import { validatePattern } from '../conditions/pattern';
+import { parsePath } from '../extraction/path';
+import { VALUE_TRANSFORMS } from '../extraction/transforms';
+import type { ValueSource } from '../extraction/value-source.types';
+import {
+  CONDITION_OPERATORS,
+  INBOUND_ACTIONS,
+  OUTBOUND_ACTIONS,
+  type Condition,
+  type ConditionSource,
+  type Direction,
+  type Rule,
+} from './rule.types';
+
+/**
+ * Save-time (and run-time) checks of handler rules (SPEC §3). Each problem is one
+ * sentence an operator can act on, prefixed with the rule it belongs to. The admin API
+ * refuses rules with problems; the rule engine re-checks the matched rule's action before
+ * acting, so rules stored before a check existed still fail safely.
+ *
+ * Duplicate sequences are allowed: ties run in list order (the sort is stable).
+ */
+
+const RECORD_ACTIONS = new Set(['create_record', 'update_record', 'upsert_record']);
+const LOOKUP_ACTIONS = new Set(['update_record', 'upsert_record']);
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
+
+/** What each direction's evaluation scope fills (see EvaluationScope). */
+const CONDITION_SOURCES_BY_DIRECTION: Record<Direction, ReadonlySet<ConditionSource>> = {
+  inbound: new Set(['payload', 'headers', 'query', 'semantic', 'event']),
+  outbound: new Set(['payload', 'event', 'context', 'endpoint']),
+};
+const VALUE_KINDS_BY_DIRECTION: Record<Direction, ReadonlySet<ValueSource['kind']>> = {
+  inbound: new Set(['payload', 'header', 'query', 'semantic', 'event', 'literal']),
+  outbound: new Set(['payload', 'event', 'literal', 'context']),
+};
+
+export function validateRules(rules: readonly Rule[], direction: Direction): string[] {
+  if (direction !== 'inbound' && direction !== 'outbound') {
+    return [`direction must be "inbound" or "outbound", got ${JSON.stringify(direction)}`];
+  }
+  if (!Array.isArray(rules)) return ['rules must be a list'];
+  return rules.flatMap((rule, index) => {
+    if (rule === null || typeof rule !== 'object') return [`rule #${index + 1} is not an object`];
+    const label = ruleLabel(rule, index);
+    return ruleProblems(rule, direction).map((problem) => `${label}: ${problem}`);
+  });
+}
+
+/** Problems of one rule, without the rule label. */
+export function ruleProblems(rule: Rule, direction: Direction): string[] {
+  const problems: string[] = [];
+  if (typeof rule.sequence !== 'number' || !Number.isFinite(rule.sequence)) {
+    problems.push('sequence must be a number');
+  }
+  if (typeof rule.name !== 'string' || rule.name.trim() === '') problems.push('name is required');
+  if (rule.conditions !== undefined && !Array.isArray(rule.conditions)) {
+    problems.push('conditions must be a list');
+  } else {
+    (rule.conditions ?? []).forEach((condition, i) => {
+      for (const problem of conditionProblems(condition, direction)) {
+        problems.push(`condition #${i + 1}: ${problem}`);
+      }
+    });
+  }
+  problems.push(...actionProblems(rule, direction));
+  problems.push(...listProblems(rule.lookups, 'lookup', direction, false));
+  problems.push(
+    ...listProblems(rule.assignments, 'assignment', direction, rule.action === 'mutate'),
+  );
+  return problems;
+}
+
+/**
+ * What a rule's action needs to run: an action of the right direction, retrySeconds for
+ * retry, a target model (and lookups) for records, forwardTo for forward, assignments for
+ * mutate. The engine checks these on the matched rule before acting.
+ */
+export function actionProblems(rule: Rule, direction: Direction): string[] {
+  const problems: string[] = [];
+  const actions: readonly string[] = direction === 'inbound' ? INBOUND_ACTIONS : OUTBOUND_ACTIONS;
+  const action = rule.action as string;
+  if (!actions.includes(action)) {
+    const other: readonly string[] = direction === 'inbound' ? OUTBOUND_ACTIONS : INBOUND_ACTIONS;
+    problems.push(
+      other.includes(action)
+        ? `action "${action}" is ${direction === 'inbound' ? 'outbound' : 'inbound'}-only`
+        : `unknown action ${JSON.stringify(action)}; ${direction} actions are ${actions.join(', ')}`,
+    );
+    return problems;
+  }
+  if (action === 'retry') {
+    const seconds = rule.retrySeconds;
+    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+      problems.push('retry needs retrySeconds greater than 0');
+    }
+  }
+  if (RECORD_ACTIONS.has(action)) {
+    if (typeof rule.targetModel !== 'string' || rule.targetModel.trim() === '') {
+      problems.push(`${action} needs a targetModel`);
+    }
+    if (LOOKUP_ACTIONS.has(action) && (!Array.isArray(rule.lookups) || rule.lookups.length === 0)) {
+      problems.push(`${action} needs at least one lookup to find the record`);
+    }
+  }
+  if (
+    action === 'forward' &&
+    (typeof rule.forwardTo !== 'string' || rule.forwardTo.trim() === '')
+  ) {
+    problems.push('forward needs forwardTo (an outbound endpoint code)');
+  }
+  if (action === 'mutate' && (!Array.isArray(rule.assignments) || rule.assignments.length === 0)) {
+    problems.push('mutate needs at least one assignment');
+  }
+  return problems;
+}
+
+export function conditionProblems(condition: Condition, direction: Direction): string[] {
+  if (condition === null || typeof condition !== 'object') return ['not an object'];
+  const problems: string[] = [];
+  const source = condition.source ?? 'payload';
+  if (!CONDITION_SOURCES.includes(source)) {
+    problems.push(`unknown source ${JSON.stringify(source)}; use ${CONDITION_SOURCES.join(', ')}`);
+  } else if (!CONDITION_SOURCES_BY_DIRECTION[direction].has(source)) {
+    problems.push(`source "${source}" is not available to ${direction} rules`);
+  }
+  if (typeof condition.path !== 'string') problems.push('path must be a string');
+  else if (source !== 'payload' && condition.path.trim() === '') {
+    problems.push(`a ${source} condition needs a path (the name to read)`);
+  }
+  const operator = condition.operator as string;
+  if (!(CONDITION_OPERATORS as readonly string[]).includes(operator)) {
+    problems.push(
+      `unknown operator ${JSON.stringify(operator)}; use ${CONDITION_OPERATORS.join(', ')}`,
+    );
+    return problems;
+  }
+  if ((operator === 'in' || operator === 'not in') && !Array.isArray(condition.value)) {
+    problems.push(`"${operator}" needs a list value`);
+  } else if (operator === 'matches') {
+    const reason = validatePattern(condition.value);
+    if (reason) problems.push(reason);
+  } else if (operator !== 'exists' && operator !== 'not exists' && condition.value === undefined) {
+    problems.push(`"${operator}" needs a value`);
+  }
+  return problems;
+}
+
+export function valueSourceProblems(source: ValueSource, direction: Direction): string[] {
+  if (source === null || typeof source !== 'object') return ['source must be an object'];
+  const kinds = VALUE_KINDS_BY_DIRECTION[direction];
+  const kind = (source as { kind?: unknown }).kind;
+  const needs = (field: string, value: unknown): string[] =>
+    typeof value === 'string' && value.trim() !== ''
+      ? []
+      : [`${kind === 'event' ? 'an' : 'a'} ${String(kind)} source needs ${field}`];
+  let problems: string[];
+  switch (source.kind) {
+    case 'payload':
+      problems = typeof source.path === 'string' ? [] : ['a payload source needs path'];
+      break;
+    case 'header':
+    case 'query':
+    case 'semantic':
+      problems = needs('name', source.name);
+      break;
+    case 'event':
+      problems = needs('field', source.field);
+      break;
+    case 'context':
+      problems = needs('key', source.key);
+      break;
+    case 'literal':
+      problems = source.value === undefined ? ['a literal source needs value'] : [];
+      break;
+    default:
+      return [`unknown source kind ${JSON.stringify(kind)}`];
+  }
+  if (!kinds.has(source.kind))
+    problems.push(`source "${source.kind}" is not available to ${direction} rules`);
+  return problems;
+}
+
+function listProblems(
+  list: unknown,
+  what: 'lookup' | 'assignment',
+  direction: Direction,
+  mutate: boolean,
+): string[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) return [`${what}s must be a list`];
+  return list.flatMap((item: unknown, i) => {
+    const prefix = `${what} #${i + 1}`;
+    if (item === null || typeof item !== 'object') return [`${prefix} is not an object`];
+    const entry = item as { field?: unknown; source: ValueSource; transform?: unknown };
+    const problems = fieldProblems(entry.field, mutate);
+    problems.push(...valueSourceProblems(entry.source, direction));
+    if (
+      entry.transform !== undefined &&
+      !(VALUE_TRANSFORMS as readonly unknown[]).includes(entry.transform)
+    ) {
+      problems.push(
+        `unknown transform ${JSON.stringify(entry.transform)}; use ${VALUE_TRANSFORMS.join(', ')}`,
+      );
+    }
+    const label = typeof entry.field === 'string' ? `${prefix} "${entry.field}"` : prefix;
+    return problems.map((problem) => `${label}: ${problem}`);
+  });
+}
+
+function fieldProblems(field: unknown, mutate: boolean): string[] {
+  if (typeof field !== 'string' || field.trim() === '') return ['field is required'];
+  if (mutate && field.startsWith('headers.')) {
+    return field.length > 'headers.'.length
+      ? []
+      : ['a header assignment needs a name after "headers."'];
+  }
+  const forbidden = parsePath(field).find((segment) => FORBIDDEN_SEGMENTS.has(segment));
+  return forbidden ? [`field may not contain the segment "${forbidden}"`] : [];
+}
+
+function ruleLabel(rule: Rule, index: number): string {
+  const name = typeof rule.name === 'string' && rule.name ? ` "${rule.name}"` : '';
+  const sequence = typeof rule.sequence === 'number' ? ` (sequence ${rule.sequence})` : '';
+  return `rule #${index + 1}${name}${sequence}`;
+}
