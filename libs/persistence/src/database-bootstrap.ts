@@ -1,0 +1,204 @@
+import { Client, type ClientConfig } from 'pg';
+import type { DataSource } from 'typeorm';
+import { createDataSource, type DataSourceSettings } from './data-source';
+
+/**
+ * Getting a database ready at boot: create it when missing, then apply pending migrations
+ * under a Postgres advisory lock, so the three apps (or several replicas) starting at once
+ * never race. Every app calls `prepareDatabase` before Nest starts.
+ */
+
+/** Advisory lock key of the migration run: "hookgate" in ASCII, read as a bigint. */
+export const MIGRATION_LOCK_KEY = '7525356009446012005';
+
+export interface MigrationLogger {
+  log(message: string): void;
+}
+
+export interface RunMigrationsOptions {
+  logger?: MigrationLogger;
+  /** Give up waiting for another process's migration run after this long. Default 10 min. */
+  lockTimeoutMs?: number;
+}
+
+export type PrepareDatabaseOptions = Omit<DataSourceSettings, 'url'> & RunMigrationsOptions;
+
+const DUPLICATE_DATABASE = '42P04';
+const UNIQUE_VIOLATION = '23505';
+const INVALID_CATALOG_NAME = '3D000';
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+function pgCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error
+    ? String((error as { code: unknown }).code)
+    : undefined;
+}
+
+function databaseNameOf(url: string): string {
+  const name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  if (!name) throw new Error(`DATABASE_URL names no database: ${redactUrl(url)}`);
+  return name;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
+/** The URL without its password, for error messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<unparsable url>';
+  }
+}
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+async function withClient<T>(
+  config: ClientConfig,
+  work: (client: Client) => Promise<T>,
+): Promise<T> {
+  const client = new Client(config);
+  // An unexpected disconnect must fail the work in progress, not crash the process.
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Creates the database named in `url` when it does not exist. Answers true when this call
+ * created it. A concurrent creator is fine; a role without CREATEDB gets a clear error.
+ */
+export async function ensureDatabase(url: string): Promise<boolean> {
+  const database = databaseNameOf(url);
+  try {
+    await withClient(
+      { connectionString: url, application_name: 'hookgate-bootstrap' },
+      async () => {
+        /* connecting is the check */
+      },
+    );
+    return false;
+  } catch (error) {
+    if (pgCode(error) !== INVALID_CATALOG_NAME) throw error;
+  }
+
+  const create = async (maintenance: string): Promise<boolean> =>
+    withClient(
+      { connectionString: withDatabase(url, maintenance), application_name: 'hookgate-bootstrap' },
+      async (client) => {
+        try {
+          await client.query(`CREATE DATABASE ${quoteIdentifier(database)}`);
+          return true;
+        } catch (error) {
+          const code = pgCode(error);
+          // Another process created it between our check and our CREATE (42P04), or at
+          // the same instant (23505 on pg_database's unique index).
+          if (code === DUPLICATE_DATABASE || code === UNIQUE_VIOLATION) return false;
+          if (code === INSUFFICIENT_PRIVILEGE) {
+            throw new Error(
+              `Database "${database}" does not exist and the role in DATABASE_URL may not create ` +
+                `databases. Create it first (CREATE DATABASE ${quoteIdentifier(database)}) or grant ` +
+                `the role CREATEDB. (${redactUrl(url)})`,
+              { cause: error },
+            );
+          }
+          throw error;
+        }
+      },
+    );
+
+  try {
+    return await create('postgres');
+  } catch (error) {
+    // Some servers have no `postgres` database; template1 always exists.
+    if (pgCode(error) === INVALID_CATALOG_NAME) return create('template1');
+    throw error;
+  }
+}
+
+function urlOf(dataSource: DataSource): string {
+  const url = (dataSource.options as { url?: string }).url;
+  if (!url) throw new Error('runMigrations needs a DataSource built with a url (createDataSource)');
+  return url;
+}
+
+/**
+ * Applies pending migrations, each in its own transaction, while holding a session-level
+ * advisory lock on a dedicated connection (not one of the pool's, so a pool of one still
+ * works). Answers the names of the migrations this call applied: empty when the schema was
+ * already current (including when another process just applied them).
+ */
+export async function runMigrations(
+  dataSource: DataSource,
+  options: RunMigrationsOptions = {},
+): Promise<string[]> {
+  const { logger } = options;
+  const lockTimeoutMs = options.lockTimeoutMs ?? 600_000;
+  const applicationName = (dataSource.options as { applicationName?: string }).applicationName;
+  return withClient(
+    {
+      connectionString: urlOf(dataSource),
+      application_name: `${applicationName ?? 'hookgate'}:migration-lock`,
+    },
+    async (lock) => {
+      const { rows } = await lock.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock($1::bigint) AS locked',
+        [MIGRATION_LOCK_KEY],
+      );
+      if (!rows[0]?.locked) {
+        logger?.log('another process is migrating the database; waiting for it to finish');
+        await lock.query(`SET lock_timeout = ${Math.max(0, Math.floor(lockTimeoutMs))}`);
+        try {
+          await lock.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+        } catch (error) {
+          throw new Error(
+            `gave up after ${lockTimeoutMs} ms waiting for another process's migration run ` +
+              `(advisory lock ${MIGRATION_LOCK_KEY}); is a migration stuck?`,
+            { cause: error },
+          );
+        }
+      }
+      try {
+        const applied = await dataSource.runMigrations({ transaction: 'each' });
+        const names = applied.map((migration) => migration.name);
+        if (names.length > 0) logger?.log(`applied migrations: ${names.join(', ')}`);
+        return names;
+      } finally {
+        // Should the unlock fail, ending the session below releases the lock anyway.
+        await lock
+          .query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY])
+          .catch(() => undefined);
+      }
+    },
+  );
+}
+
+/** ensureDatabase + createDataSource + initialize + runMigrations: an initialized DataSource. */
+export async function prepareDatabase(
+  url: string,
+  options: PrepareDatabaseOptions = {},
+): Promise<DataSource> {
+  const { logger, lockTimeoutMs, ...settings } = options;
+  await ensureDatabase(url);
+  const dataSource = createDataSource({ ...settings, url });
+  await dataSource.initialize();
+  try {
+    await runMigrations(dataSource, { logger, lockTimeoutMs });
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
+  return dataSource;
+}

@@ -1,0 +1,73 @@
+import type { DataSource } from 'typeorm';
+import type { Rule } from '@app/core';
+
+/** A handler as the workers run it (rules nested), cached briefly so each item costs no lookups. */
+export interface HandlerRuntime {
+  id: string;
+  code: string;
+  direction: 'inbound' | 'outbound';
+  executionMode: 'rules' | 'callback';
+  callback: string | null;
+  maxRetries: number;
+  rules: Rule[];
+}
+
+interface HandlerRow {
+  id: string;
+  code: string;
+  direction: 'inbound' | 'outbound';
+  execution_mode: 'rules' | 'callback';
+  callback: string | null;
+  max_retries: number;
+  rules: Rule[] | null;
+}
+
+export class HandlerCache {
+  private readonly entries = new Map<string, { value: HandlerRuntime | null; expires: number }>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly ttlMs: number,
+  ) {}
+
+  invalidate(handlerId?: string): void {
+    if (handlerId === undefined) this.entries.clear();
+    else this.entries.delete(handlerId);
+  }
+
+  async get(handlerId: string): Promise<HandlerRuntime | null> {
+    const hit = this.entries.get(handlerId);
+    if (hit && hit.expires > Date.now()) return hit.value;
+    const rows: HandlerRow[] = await this.dataSource.query(
+      `SELECT h.id, h.code, h.direction, h.execution_mode, h.callback, h.max_retries,
+              COALESCE((SELECT json_agg(json_build_object(
+                         'sequence', r.sequence, 'name', r.name, 'conditions', r.conditions,
+                         'action', r.action, 'retrySeconds', r.retry_seconds,
+                         'targetModel', r.target_model, 'lookups', r.lookups,
+                         'assignments', r.assignments, 'forwardTo', r.forward_to)
+                         ORDER BY r.sequence)
+                  FROM handler_rules r WHERE r.handler_id = h.id), '[]') AS rules
+         FROM handlers h WHERE h.id = $1`,
+      [handlerId],
+    );
+    const row = rows[0];
+    const value: HandlerRuntime | null = row
+      ? {
+          id: row.id,
+          code: row.code,
+          direction: row.direction,
+          executionMode: row.execution_mode,
+          callback: row.callback,
+          maxRetries: row.max_retries,
+          rules: (row.rules ?? []).map(stripNulls),
+        }
+      : null;
+    if (this.entries.size > 10_000) this.entries.clear();
+    this.entries.set(handlerId, { value, expires: Date.now() + this.ttlMs });
+    return value;
+  }
+}
+
+function stripNulls(rule: Rule): Rule {
+  return Object.fromEntries(Object.entries(rule).filter(([, v]) => v !== null)) as unknown as Rule;
+}

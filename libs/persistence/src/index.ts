@@ -1,0 +1,14 @@
+/**
+ * @app/persistence — Hookgate's Postgres layer: TypeORM entities, the hand-written
+ * migrations, DataSource construction and boot-time database preparation, the records
+ * store (core's RecordStore port) and SecretBox for secrets at rest. Plain TypeORM/pg, no
+ * NestJS, so apps, workers, scripts and benches all use it the same way.
+ */
+export * from './entities';
+export * from './migrations';
+export * from './data-source';
+export * from './database-bootstrap';
+export * from './handlers/handler-cache';
+export * from './records/record-errors';
+export * from './records/record-store';
+export * from './secrets/secret-box';

@@ -1,0 +1,6 @@
+import { InitialSchema1732400000000 } from './1732400000000-initial-schema';
+
+/** Every migration, in order. Apps list them explicitly (no globs), so builds cannot miss one. */
+export const MIGRATIONS = [InitialSchema1732400000000];
+
+export { InitialSchema1732400000000 };

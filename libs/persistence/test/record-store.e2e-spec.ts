@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import {
+  AmbiguousRecordError,
+  InvalidRecordLookupError,
+  NoRecordMatchedError,
+  PostgresRecordStore,
+  prepareDatabase,
+  RecordEntity,
+  TenantEntity,
+} from '@app/persistence';
+import { uniqueName } from '../../../test/support/database';
+
+/** PostgresRecordStore against a real Postgres (SPEC §6), one fresh tenant per test. */
+describe('PostgresRecordStore', () => {
+  let dataSource: DataSource;
+  let tenantId: string;
+  let store: PostgresRecordStore;
+
+  beforeAll(async () => {
+    dataSource = await prepareDatabase(process.env.DATABASE_URL as string, {
+      applicationName: 'persistence-e2e-records',
+      poolSize: 25,
+    });
+  });
+
+  beforeEach(async () => {
+    const tenant = await dataSource
+      .getRepository(TenantEntity)
+      .save({ name: uniqueName('records') });
+    tenantId = tenant.id;
+    store = new PostgresRecordStore(dataSource, tenantId);
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+  });
+
+  const count = (model: string) =>
+    dataSource.getRepository(RecordEntity).countBy({ tenantId, model });
+
+  it('creates and finds records by equality on data paths', async () => {
+    const issue = await store.create('issue', {
+      number: 42,
+      state: 'open',
+      repo: { id: 7, name: 'x' },
+    });
+    await store.create('issue', { number: 43, state: 'open', repo: { id: 7, name: 'x' } });
+    await store.create('pull', { number: 42 });
+    expect(issue).toMatchObject({ model: 'issue', data: { number: 42, repo: { id: 7 } } });
+    expect(issue.id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const byNumber = await store.find('issue', [{ field: 'number', value: 42 }]);
+    expect(byNumber.map((r) => r.id)).toEqual([issue.id]);
+    expect(await store.find('issue', [{ field: 'repo.id', value: 7 }])).toHaveLength(2);
+    expect(
+      await store.find('issue', [
+        { field: 'repo.id', value: 7 },
+        { field: 'number', value: 43 },
+      ]),
+    ).toHaveLength(1);
+    expect(await store.find('issue', [{ field: 'number', value: '42' }])).toHaveLength(0); // strict types
+    expect(
+      await store.find('issue', [{ field: 'repo', value: { id: 7, name: 'x' } }]),
+    ).toHaveLength(2);
+    expect(await store.find('issue', [{ field: 'repo', value: { id: 7 } }])).toHaveLength(0); // equality, not containment
+    expect(await store.find('issue', [])).toHaveLength(2);
+  });
+
+  it('is scoped to its tenant', async () => {
+    await store.create('issue', { number: 1 });
+    const other = await dataSource.getRepository(TenantEntity).save({ name: uniqueName('other') });
+    const otherStore = new PostgresRecordStore(dataSource, other.id);
+    expect(await otherStore.find('issue', [{ field: 'number', value: 1 }])).toEqual([]);
+  });
+
+  it('expands dot-path data keys and matches array-index lookups', async () => {
+    const record = await store.create('order', {
+      'customer.email': 'a@example.test',
+      'items.0.sku': 'SKU-1',
+      total: 10,
+    });
+    expect(record.data).toEqual({
+      customer: { email: 'a@example.test' },
+      items: [{ sku: 'SKU-1' }],
+      total: 10,
+    });
+    expect(await store.find('order', [{ field: 'items.0.sku', value: 'SKU-1' }])).toHaveLength(1);
+    expect(await store.find('order', [{ field: 'items[0].sku', value: 'SKU-1' }])).toHaveLength(1);
+    expect(await store.find('order', [{ field: 'items.1.sku', value: 'SKU-1' }])).toHaveLength(0);
+  });
+
+  it('updates the single match, deep-merging data and recording the event', async () => {
+    const eventId = randomUUID();
+    const created = await store.create('issue', {
+      number: 5,
+      labels: ['a'],
+      repo: { id: 1, name: 'old' },
+    });
+    const updated = await new PostgresRecordStore(dataSource, tenantId, eventId).update(
+      'issue',
+      [{ field: 'number', value: 5 }],
+      { 'repo.name': 'new', labels: ['b'], state: 'closed' },
+    );
+    expect(updated.id).toBe(created.id);
+    expect(updated.data).toEqual({
+      number: 5,
+      labels: ['b'],
+      repo: { id: 1, name: 'new' },
+      state: 'closed',
+    });
+    const row = await dataSource.getRepository(RecordEntity).findOneByOrFail({ id: created.id });
+    expect(row.updatedByEvent).toBe(eventId);
+    expect(row.createdByEvent).toBeNull();
+    expect(row.updatedAt.getTime()).toBeGreaterThanOrEqual(row.createdAt.getTime());
+  });
+
+  it('update with no match throws NoRecordMatchedError', async () => {
+    const attempt = store.update('issue', [{ field: 'number', value: 404 }], { state: 'x' });
+    await expect(attempt).rejects.toBeInstanceOf(NoRecordMatchedError);
+    await expect(attempt).rejects.toThrow(/no record matched/);
+  });
+
+  it('update or upsert matching several records throws AmbiguousRecordError and changes nothing', async () => {
+    await store.create('issue', { repo: 1, n: 1 });
+    await store.create('issue', { repo: 1, n: 2 });
+    await expect(
+      store.update('issue', [{ field: 'repo', value: 1 }], { x: 1 }),
+    ).rejects.toBeInstanceOf(AmbiguousRecordError);
+    await expect(
+      store.upsert('issue', [{ field: 'repo', value: 1 }], { x: 1 }),
+    ).rejects.toBeInstanceOf(AmbiguousRecordError);
+    const records = await store.find('issue', []);
+    expect(records.every((r) => !('x' in r.data))).toBe(true);
+  });
+
+  it('refuses lookups that cannot select a record', async () => {
+    await expect(store.update('issue', [], { x: 1 })).rejects.toBeInstanceOf(
+      InvalidRecordLookupError,
+    );
+    await expect(
+      store.upsert('issue', [{ field: 'number', value: undefined }], { x: 1 }),
+    ).rejects.toBeInstanceOf(InvalidRecordLookupError);
+    await expect(store.find('issue', [{ field: '', value: 1 }])).rejects.toBeInstanceOf(
+      InvalidRecordLookupError,
+    );
+  });
+
+  it('upsert creates with the lookup values, then updates the same record', async () => {
+    const lookup = [
+      { field: 'repo.id', value: 7 },
+      { field: 'number', value: 9 },
+    ];
+    const first = await store.upsert('issue', lookup, { title: 'first' });
+    expect(first.created).toBe(true);
+    expect(first.data).toEqual({ repo: { id: 7 }, number: 9, title: 'first' });
+    const second = await store.upsert('issue', lookup, { title: 'second', 'repo.name': 'r' });
+    expect(second).toMatchObject({ id: first.id, created: false });
+    expect(second.data).toEqual({ repo: { id: 7, name: 'r' }, number: 9, title: 'second' });
+    expect(await count('issue')).toBe(1);
+  });
+
+  it('20 concurrent upserts for one lookup create exactly one record', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        new PostgresRecordStore(dataSource, tenantId, randomUUID()).upsert(
+          'customer',
+          [{ field: 'email', value: 'race@example.test' }],
+          { [`seen.${i}`]: true, last: i },
+        ),
+      ),
+    );
+    expect(await count('customer')).toBe(1);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    const [record] = await store.find('customer', [{ field: 'email', value: 'race@example.test' }]);
+    expect(Object.keys(record.data.seen as object)).toHaveLength(20);
+  });
+
+  it('joins an outer transaction: writes commit or roll back with it', async () => {
+    await expect(
+      dataSource.transaction(async (manager) => {
+        const inner = new PostgresRecordStore(manager, tenantId);
+        await inner.upsert('order', [{ field: 'id', value: 'o-1' }], { total: 1 });
+        expect(await inner.find('order', [{ field: 'id', value: 'o-1' }])).toHaveLength(1);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await count('order')).toBe(0);
+
+    await dataSource.transaction(async (manager) => {
+      const inner = new PostgresRecordStore(manager, tenantId);
+      await inner.create('order', { id: 'o-2' });
+      // A store error leaves the outer transaction usable.
+      await expect(
+        inner.update('order', [{ field: 'id', value: 'missing' }], {}),
+      ).rejects.toBeInstanceOf(NoRecordMatchedError);
+      await inner.update('order', [{ field: 'id', value: 'o-2' }], { total: 2 });
+    });
+    const [order] = await store.find('order', [{ field: 'id', value: 'o-2' }]);
+    expect(order.data).toEqual({ id: 'o-2', total: 2 });
+  });
+
+  it('concurrent outer transactions upserting one lookup create one record', async () => {
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        dataSource.transaction(async (manager) => {
+          const inner = new PostgresRecordStore(manager, tenantId, randomUUID());
+          await inner.upsert('account', [{ field: 'external.id', value: 'acct_1' }], { n: i });
+          await manager.query('SELECT pg_sleep(0.01)');
+        }),
+      ),
+    );
+    expect(await count('account')).toBe(1);
+  });
+});
