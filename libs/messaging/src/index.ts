@@ -1,0 +1,4 @@
+export * from './queues';
+export * from './redis-connection';
+export * from './publisher';
+export * from './config-changes';

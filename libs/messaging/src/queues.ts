@@ -1,0 +1,104 @@
+/**
+ * Every queue, job name and job payload of Hookgate, in one place. Producers and consumers
+ * import from here; a consumer that does not handle a job name of its queue fails at boot.
+ */
+
+export enum QueueName {
+  /** Inbound events persisted by the gateway, waiting for the inbound worker. */
+  InboundEvents = 'inbound-events',
+  /** Publish requests from backend services (contract: SPEC §5). */
+  OutboundRequests = 'outbound-requests',
+  /** Delivery rows ready to be sent by the dispatcher. */
+  OutboundDeliveries = 'outbound-deliveries',
+}
+
+export enum InboundEventsJob {
+  Process = 'process',
+}
+
+export enum OutboundRequestsJob {
+  Deliver = 'deliver',
+  Publish = 'publish',
+}
+
+export enum OutboundDeliveriesJob {
+  Send = 'send',
+}
+
+/** `inbound-events` / `process`: the job id is the event id, so a re-enqueue never runs twice. */
+export interface ProcessInboundEventJob {
+  eventId: string;
+}
+
+/**
+ * Job ids carry the item's attempt count, so a re-enqueue of the same attempt (reconciler,
+ * duplicate publish) is absorbed by BullMQ while a retry or an operator reset, which
+ * advanced the count, gets a fresh job. BullMQ forbids `:` in custom ids.
+ */
+export function itemJobId(itemId: string, attempts: number): string {
+  return `${itemId}-${attempts}`;
+}
+
+/** `outbound-requests` / `deliver` (contract). */
+export interface DeliverJob {
+  endpoint: string;
+  payload: unknown;
+  context?: Record<string, string>;
+  idempotencyKey?: string;
+  tenant?: string;
+}
+
+/** `outbound-requests` / `publish` (contract): fans out to every subscribed active endpoint. */
+export interface PublishJob {
+  eventType: string;
+  payload: unknown;
+  context?: Record<string, string>;
+  idempotencyKey?: string;
+  tenant?: string;
+}
+
+/** `outbound-deliveries` / `send`: the job id is the delivery id (plus attempt number). */
+export interface SendDeliveryJob {
+  deliveryId: string;
+}
+
+export interface JobPayloads {
+  [QueueName.InboundEvents]: { [InboundEventsJob.Process]: ProcessInboundEventJob };
+  [QueueName.OutboundRequests]: {
+    [OutboundRequestsJob.Deliver]: DeliverJob;
+    [OutboundRequestsJob.Publish]: PublishJob;
+  };
+  [QueueName.OutboundDeliveries]: { [OutboundDeliveriesJob.Send]: SendDeliveryJob };
+}
+
+/** The job names each queue's consumer must handle. */
+export const QUEUE_JOB_NAMES: { [Q in QueueName]: readonly string[] } = {
+  [QueueName.InboundEvents]: Object.values(InboundEventsJob),
+  [QueueName.OutboundRequests]: Object.values(OutboundRequestsJob),
+  [QueueName.OutboundDeliveries]: Object.values(OutboundDeliveriesJob),
+};
+
+/**
+ * Fails fast when a consumer's handler table misses a job name of its queue, so a new job
+ * type can never be silently dropped by an old worker build.
+ */
+export function assertHandlesAllJobs(queue: QueueName, handled: readonly string[]): void {
+  const missing = QUEUE_JOB_NAMES[queue].filter((name) => !handled.includes(name));
+  if (missing.length > 0) {
+    throw new Error(
+      `Consumer of queue "${queue}" has no handler for job(s): ${missing.join(', ')}`,
+    );
+  }
+}
+
+/**
+ * Postgres is the record, so jobs are not kept: a finished or failed job is removed at once
+ * and a re-enqueue by a reconciler is never absorbed by a leftover job with the same id. A
+ * job that throws (Postgres unreachable, say) is retried a few times with backoff first.
+ */
+export const DEFAULT_JOB_OPTIONS = {
+  removeOnComplete: true,
+  removeOnFail: true,
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 1000 },
+} as const;

@@ -1,0 +1,2 @@
+export * from './delivery-intake';
+export * from './delivery-queue';

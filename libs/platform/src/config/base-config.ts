@@ -1,0 +1,96 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+/**
+ * The variables every app shares (SPEC §2). Each app's config extends this with its port
+ * and worker settings. Property names are the variable names so errors name them exactly.
+ */
+export const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+export const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+
+export class BaseConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/hookgate';
+
+  @Matches(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @Matches(/^[A-Za-z0-9_{}.-]+$/, {
+    message: 'may hold letters, digits, _ . - and {} (for a hash tag)',
+  })
+  QUEUE_PREFIX = 'hookgate';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  ADMIN_API_KEY?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, {
+    message: 'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+  })
+  SECRETS_KEY?: string;
+
+  /** Old keys, comma-separated, still accepted for decryption while re-encrypting. */
+  @IsOptional()
+  @Matches(/^([A-Za-z0-9+/]{43}=)(,[A-Za-z0-9+/]{43}=)*$/, {
+    message: 'must be base64 32-byte keys, comma-separated',
+  })
+  SECRETS_KEY_PREVIOUS?: string;
+
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  OUTBOUND_ALLOW_PRIVATE_NETWORKS = false;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number' })
+  @Min(1)
+  @Max(200)
+  DB_POOL_SIZE = 10;
+
+  @IsString()
+  HOST = '0.0.0.0';
+}
+
+/** A TCP port variable: a whole number from 1 to 65535. */
+export function IsPort(): PropertyDecorator {
+  return (target, key) => {
+    Transform(toInt)(target, key);
+    IsInt({ message: 'must be a port number' })(target, key as string);
+    Min(1)(target, key as string);
+    Max(65535)(target, key as string);
+  };
+}
+
+/** A positive whole-number variable. */
+export function IsPositiveInt(max = Number.MAX_SAFE_INTEGER): PropertyDecorator {
+  return (target, key) => {
+    Transform(toInt)(target, key);
+    IsInt({ message: 'must be a whole number' })(target, key as string);
+    Min(1)(target, key as string);
+    Max(max)(target, key as string);
+  };
+}

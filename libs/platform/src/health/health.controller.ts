@@ -1,0 +1,66 @@
+import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { REDIS_CLIENT } from '../tokens';
+
+/**
+ * Liveness (`/health`: the process answers) and readiness (`/health/ready`: Postgres and
+ * Redis both answer within a second; 503 with the failing dependency otherwise).
+ */
+const CHECK_TIMEOUT_MS = 1000;
+
+async function withTimeout<T>(work: Promise<T>, label: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${label} did not answer within ${CHECK_TIMEOUT_MS} ms`)),
+      CHECK_TIMEOUT_MS,
+    );
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+@ApiExcludeController()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+  ) {}
+
+  @Get()
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  async ready(@Res() res: Response): Promise<void> {
+    const [postgres, redis] = await Promise.all([
+      this.check(() => this.dataSource.query('SELECT 1'), 'postgres'),
+      this.check(() => this.redis.ping(), 'redis'),
+    ]);
+    const ok = postgres.status === 'up' && redis.status === 'up';
+    res.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).json({
+      status: ok ? 'ok' : 'unavailable',
+      checks: { postgres, redis },
+    });
+  }
+
+  private async check(
+    run: () => Promise<unknown>,
+    label: string,
+  ): Promise<{ status: 'up' | 'down'; error?: string }> {
+    try {
+      await withTimeout(run(), label);
+      return { status: 'up' };
+    } catch (error) {
+      return { status: 'down', error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}

@@ -1,0 +1,7 @@
+export * from './config';
+export * from './metrics';
+export * from './tokens';
+export * from './platform.module';
+export * from './health/health.controller';
+export * from './logging/logger-options';
+export * from './secrets';

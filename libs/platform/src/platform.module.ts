@@ -1,0 +1,55 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { createRedisConnection } from '@app/messaging';
+import type { BaseConfig } from './config/base-config';
+import { HealthController } from './health/health.controller';
+import { loggerOptions } from './logging/logger-options';
+import { MetricsController } from './metrics/metrics.controller';
+import { startDefaultMetrics } from './metrics/metrics';
+import { APP_CONFIG, REDIS_CLIENT } from './tokens';
+
+/**
+ * What every app has: its validated config, the Postgres DataSource (prepared and
+ * migrated in main.ts before Nest starts), a Redis client for health checks, JSON logs,
+ * `/health`, `/health/ready` and `/metrics`.
+ */
+export interface PlatformOptions {
+  app: string;
+  config: BaseConfig;
+  dataSource: DataSource;
+}
+
+@Global()
+@Module({})
+export class PlatformModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  static forApp(options: PlatformOptions): DynamicModule {
+    startDefaultMetrics(options.app);
+    return {
+      module: PlatformModule,
+      imports: [LoggerModule.forRoot(loggerOptions(options.app, options.config.LOG_LEVEL))],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: APP_CONFIG, useValue: options.config },
+        { provide: DataSource, useValue: options.dataSource },
+        {
+          provide: REDIS_CLIENT,
+          useFactory: () =>
+            createRedisConnection(options.config.REDIS_URL, 'producer', { lazyConnect: false }),
+        },
+      ],
+      exports: [APP_CONFIG, DataSource, REDIS_CLIENT],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.redis.disconnect();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
