@@ -1,0 +1,69 @@
+import {
+  CanActivate,
+  createParamDecorator,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  SetMetadata,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { Principal, RequestWithPrincipal, Role } from './principal';
+
+/**
+ * Every `/api/v1` route needs `Authorization: Bearer <key>`. Keys are looked up by their
+ * SHA-256 on every request (no cache), so a revoked key fails on its very next call.
+ * Reads and operator actions need `operator`; configuration writes need `admin`.
+ */
+export const REQUIRED_ROLE = 'hookgate:required-role';
+export const RequireRole = (role: Role) => SetMetadata(REQUIRED_ROLE, role);
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<RequestWithPrincipal>();
+    const header = request.headers['authorization'];
+    const value = Array.isArray(header) ? header[0] : header;
+    const match = value ? /^Bearer\s+(\S+)$/i.exec(value) : null;
+    if (!match) throw new UnauthorizedException('missing bearer API key');
+    const rows: Array<{ id: string; tenant_id: string; role: Role }> = await this.dataSource.query(
+      `UPDATE api_keys SET last_used_at = now()
+        WHERE key_hash = $1 AND revoked_at IS NULL
+        RETURNING id, tenant_id, role`,
+      [hashApiKey(match[1])],
+    );
+    const rowsFlat = Array.isArray(rows[0]) ? (rows[0] as unknown as typeof rows) : rows;
+    const key = rowsFlat[0];
+    if (!key) throw new UnauthorizedException('unknown or revoked API key');
+    const principal: Principal = { keyId: key.id, tenantId: key.tenant_id, role: key.role };
+    request.principal = principal;
+    const required =
+      this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? 'operator';
+    if (required === 'admin' && principal.role !== 'admin') {
+      throw new ForbiddenException('this action needs an admin key');
+    }
+    return true;
+  }
+}
+
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Principal => {
+    const principal = context.switchToHttp().getRequest<RequestWithPrincipal>().principal;
+    if (!principal) throw new UnauthorizedException();
+    return principal;
+  },
+);

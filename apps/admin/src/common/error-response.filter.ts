@@ -1,0 +1,65 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { isHookgateError } from '@app/core';
+
+/**
+ * The one place admin errors become HTTP answers, in the contract shape
+ * `{ statusCode, error, message, details? }`. Core validation errors are 400s; anything
+ * unexpected is a 500 with no internals leaked (the log has the stack).
+ */
+const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+@Catch()
+export class ErrorResponseFilter implements ExceptionFilter {
+  private readonly logger = new Logger('AdminErrors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    let status = HttpStatus.INTERNAL_SERVER_ERROR;
+    let message = 'internal error';
+    let details: unknown;
+    if (exception instanceof HttpException) {
+      status = exception.getStatus();
+      const body = exception.getResponse();
+      if (typeof body === 'string') message = body;
+      else {
+        const b = body as { message?: unknown; details?: unknown };
+        message = Array.isArray(b.message)
+          ? b.message.join('; ')
+          : String(b.message ?? exception.message);
+        details = b.details;
+      }
+    } else if (isHookgateError(exception)) {
+      status = HttpStatus.BAD_REQUEST;
+      message = exception.reason;
+      details = exception.details;
+    } else {
+      this.logger.error(
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
+    }
+    res.status(status).json({
+      statusCode: status,
+      error: REASON[status] ?? 'Error',
+      message,
+      ...(details === undefined ? {} : { details }),
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import { BadRequestException } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+
+/**
+ * Keyset pagination for every list: newest first, `cursor` is the opaque position after
+ * the last item of the previous page (a timestamp and an id), so pages stay stable and
+ * cheap at any depth — no OFFSET scans.
+ */
+export class PageQuery {
+  @ApiPropertyOptional({ default: 50, maximum: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Position {
+  at: string;
+  id: string;
+}
+
+export function encodeCursor(position: Position): string {
+  return Buffer.from(JSON.stringify([position.at, position.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): Position | null {
+  if (!cursor) return null;
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
+      string,
+      string,
+    ];
+    if (typeof at !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(at)))
+      throw new Error();
+    return { at, id };
+  } catch {
+    throw new BadRequestException({
+      message: 'cursor is not valid',
+      details: [{ field: 'cursor', problems: ['not a cursor this API issued'] }],
+    });
+  }
+}
+
+/** Builds a page from `limit + 1` fetched rows. */
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  view: (row: R) => T,
+  position: (row: R) => Position,
+): Page<T> {
+  const items = rows.slice(0, limit);
+  const more = rows.length > limit;
+  return {
+    items: items.map(view),
+    nextCursor: more ? encodeCursor(position(items[items.length - 1])) : null,
+  };
+}

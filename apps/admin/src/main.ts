@@ -1,0 +1,56 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { prepareDatabase } from '@app/persistence';
+import { loadConfigOrExit } from '@app/platform';
+import { AdminModule } from './app.module';
+import { ensureBootstrapKey } from './auth/bootstrap-key';
+import { createValidationPipe } from './common/validation';
+import { AdminConfig } from './config';
+
+/** Boots the admin API: config, database (migrated under a lock), bootstrap key, OpenAPI. */
+export async function createAdmin(config: AdminConfig): Promise<NestExpressApplication> {
+  const dataSource = await prepareDatabase(config.DATABASE_URL, {
+    applicationName: 'hookgate-admin',
+    poolSize: config.DB_POOL_SIZE,
+  });
+  await ensureBootstrapKey(dataSource, config.ADMIN_API_KEY);
+  const app = await NestFactory.create<NestExpressApplication>(
+    AdminModule.register({ config, dataSource }),
+    {
+      bufferLogs: true,
+    },
+  );
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  app.useGlobalPipes(createValidationPipe());
+  app.useBodyParser('json', { limit: '2mb' });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Hookgate admin API')
+      .setDescription('Configuration and operations for the Hookgate webhook gateway')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  return app;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(AdminConfig);
+  const app = await createAdmin(config);
+  await app.listen(config.ADMIN_PORT, config.HOST);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(
+      `admin failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}

@@ -1,0 +1,138 @@
+import { Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
+import type { Principal } from '../auth/principal';
+import { requireUuid } from '../common/ids';
+import { decodeCursor, toPage, type Page } from '../common/pagination';
+import { validationFailure } from '../common/validation';
+
+/**
+ * The records store (SPEC §6), read-only over HTTP: `GET /records/:model?field=value`
+ * filters by equality on data fields (dot paths allowed) through the JSONB GIN index.
+ */
+export interface RecordView {
+  id: string;
+  model: string;
+  data: unknown;
+  createdByEvent: string | null;
+  updatedByEvent: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+type Row = Record<string, unknown>;
+const RESERVED = new Set(['limit', 'cursor']);
+
+function toView(row: Row): RecordView {
+  return {
+    id: String(row.id),
+    model: String(row.model),
+    data: row.data,
+    createdByEvent: (row.created_by_event as string | null) ?? null,
+    updatedByEvent: (row.updated_by_event as string | null) ?? null,
+    createdAt: new Date(row.created_at as string).toISOString(),
+    updatedAt: new Date(row.updated_at as string).toISOString(),
+  };
+}
+
+/** `{ "a.b": "1" }` → `{ a: { b: "1" } }` for JSONB containment; numeric-looking values match numbers too. */
+function containment(filters: Array<[string, string]>): Array<Record<string, unknown>> {
+  const variants = (value: string): unknown[] => {
+    const out: unknown[] = [value];
+    if (/^-?\d+(\.\d+)?$/.test(value)) out.push(Number(value));
+    if (value === 'true' || value === 'false') out.push(value === 'true');
+    return out;
+  };
+  return filters
+    .map(([path, value]) => {
+      const segments = path.split('.');
+      return { segments, values: variants(value) };
+    })
+    .reduce<Array<Record<string, unknown>>>(
+      (acc, { segments, values }) =>
+        acc.flatMap((doc) =>
+          values.map((v) => {
+            const copy = structuredClone(doc);
+            let cursor: Record<string, unknown> = copy;
+            segments.forEach((segment, i) => {
+              if (i === segments.length - 1) cursor[segment] = v;
+              else cursor = (cursor[segment] ??= {}) as Record<string, unknown>;
+            });
+            return copy;
+          }),
+        ),
+      [{}],
+    );
+}
+
+@ApiTags('records')
+@ApiBearerAuth()
+@UseGuards(ApiKeyGuard)
+@Controller('api/v1/records')
+export class RecordsController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Get(':model')
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Param('model') model: string,
+    @Query() query: Record<string, string | string[]>,
+  ): Promise<Page<RecordView>> {
+    const limitRaw = typeof query.limit === 'string' ? Number(query.limit) : 50;
+    if (!Number.isInteger(limitRaw) || limitRaw < 1 || limitRaw > 500) {
+      throw validationFailure([
+        { field: 'limit', problems: ['limit must be a whole number from 1 to 500'] },
+      ]);
+    }
+    const filters = Object.entries(query)
+      .filter(([key]) => !RESERVED.has(key))
+      .map(([key, value]) => [key, Array.isArray(value) ? value[0] : value] as [string, string]);
+    if (filters.length > 8)
+      throw validationFailure([{ field: 'query', problems: ['at most 8 field filters'] }]);
+    const params: unknown[] = [principal.tenantId, model];
+    const where = ['tenant_id = $1', 'model = $2'];
+    if (filters.length > 0) {
+      // One containment per typing variant (`42` may be stored as a number or a string),
+      // OR-ed so Postgres can combine GIN index scans.
+      const docs = containment(filters).slice(0, 16);
+      const ors = docs.map((doc) => {
+        params.push(JSON.stringify(doc));
+        return `data @> $${params.length}::jsonb`;
+      });
+      where.push(`(${ors.join(' OR ')})`);
+    }
+    const after = decodeCursor(typeof query.cursor === 'string' ? query.cursor : undefined);
+    if (after) {
+      params.push(after.at, after.id);
+      where.push(
+        `(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+      );
+    }
+    params.push(limitRaw + 1);
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT * FROM records WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return toPage(rows, limitRaw, toView, (row) => ({
+      at: new Date(row.created_at as string).toISOString(),
+      id: String(row.id),
+    }));
+  }
+
+  @Get(':model/:id')
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('model') model: string,
+    @Param('id') id: string,
+  ): Promise<RecordView> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT * FROM records WHERE id = $1 AND tenant_id = $2 AND model = $3`,
+      [requireUuid(id, 'record'), principal.tenantId, model],
+    );
+    if (!rows[0]) throw new NotFoundException(`record ${model}/${id} not found`);
+    return toView(rows[0]);
+  }
+}

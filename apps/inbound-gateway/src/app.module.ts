@@ -1,0 +1,132 @@
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
+import type { HandlerRegistry } from '@app/core';
+import { buildHandlerRegistry } from '@app/callbacks';
+import { DEFAULT_JOB_OPTIONS, InboundEventsJob, itemJobId, QueueName } from '@app/messaging';
+import { DeliveryIntake, DeliveryQueue } from '@app/outbound';
+import { SecretBox } from '@app/persistence';
+import { HANDLER_REGISTRY, PlatformModule, SECRET_BOX, createSecretBox } from '@app/platform';
+import type { InboundGatewayConfig } from './config';
+import { HandlerCache } from '@app/persistence';
+import { InboundEventsProcessor } from './process/inbound-events.processor';
+import { ProcessInboundEvent } from './process/process-inbound-event.use-case';
+import { InboundReconciler } from './reconcile/inbound-reconciler';
+import { ConfigChangeListener } from './receive/config-change.listener';
+import { BullEventEnqueuer } from './receive/bull-event-enqueuer';
+import { EndpointCache } from './receive/endpoint-cache';
+import { EventWriter } from './receive/event-writer';
+import { ReceiveService } from './receive/receive.service';
+
+/** Composition root of the inbound gateway: the receiver, the inbound worker, the reconciler. */
+@Module({})
+export class InboundGatewayModule {
+  static register(options: {
+    config: InboundGatewayConfig;
+    dataSource: DataSource;
+    registry?: HandlerRegistry;
+  }): DynamicModule {
+    const { config } = options;
+    return {
+      module: InboundGatewayModule,
+      imports: [
+        PlatformModule.forApp({ app: 'inbound-gateway', config, dataSource: options.dataSource }),
+        BullModule.forRoot({ connection: { url: config.REDIS_URL }, prefix: config.QUEUE_PREFIX }),
+        BullModule.registerQueue(
+          { name: QueueName.InboundEvents, defaultJobOptions: DEFAULT_JOB_OPTIONS },
+          { name: QueueName.OutboundDeliveries, defaultJobOptions: DEFAULT_JOB_OPTIONS },
+        ),
+      ],
+      providers: [
+        { provide: HANDLER_REGISTRY, useValue: options.registry ?? buildHandlerRegistry() },
+        { provide: SECRET_BOX, useFactory: () => createSecretBox(config) },
+        {
+          provide: EndpointCache,
+          inject: [DataSource, SECRET_BOX],
+          useFactory: (ds: DataSource, box: SecretBox) =>
+            new EndpointCache(ds, box, config.ENDPOINT_CACHE_TTL_MS),
+        },
+        {
+          provide: EventWriter,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => new EventWriter(ds),
+        },
+        {
+          provide: ReceiveService,
+          inject: [EndpointCache, EventWriter, getQueueToken(QueueName.InboundEvents)],
+          useFactory: (endpoints: EndpointCache, writer: EventWriter, queue: Queue) => {
+            const logger = new Logger('ReceiveService');
+            const enqueuer = new BullEventEnqueuer(queue, (error) =>
+              logger.warn(
+                `enqueue failed, the reconciler will pick the events up: ${String(error)}`,
+              ),
+            );
+            return new ReceiveService(endpoints, writer, enqueuer);
+          },
+        },
+        {
+          provide: HandlerCache,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => new HandlerCache(ds, config.ENDPOINT_CACHE_TTL_MS),
+        },
+        {
+          provide: DeliveryIntake,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => new DeliveryIntake(ds),
+        },
+        {
+          provide: DeliveryQueue,
+          inject: [getQueueToken(QueueName.OutboundDeliveries)],
+          useFactory: (queue: Queue) => {
+            const logger = new Logger('DeliveryQueue');
+            return new DeliveryQueue(queue, (error) =>
+              logger.warn(
+                `enqueue failed, the dispatcher's reconciler will pick the deliveries up: ${String(error)}`,
+              ),
+            );
+          },
+        },
+        {
+          provide: ProcessInboundEvent,
+          inject: [
+            DataSource,
+            HandlerCache,
+            HANDLER_REGISTRY,
+            getQueueToken(QueueName.InboundEvents),
+            DeliveryIntake,
+            DeliveryQueue,
+          ],
+          useFactory: (
+            ds: DataSource,
+            handlers: HandlerCache,
+            registry: HandlerRegistry,
+            queue: Queue,
+            intake: DeliveryIntake,
+            deliveries: DeliveryQueue,
+          ) =>
+            new ProcessInboundEvent(
+              ds,
+              handlers,
+              registry,
+              {
+                scheduleRetry: async (eventId, attempts, delayMs) => {
+                  await queue.add(
+                    InboundEventsJob.Process,
+                    { eventId },
+                    { jobId: itemJobId(eventId, attempts), delay: delayMs },
+                  );
+                },
+              },
+              intake,
+              { enqueueDeliveries: (ids) => deliveries.enqueueIds(ids) },
+              config.PROCESSING_LEASE_SECONDS,
+            ),
+        },
+        InboundEventsProcessor,
+        InboundReconciler,
+        ConfigChangeListener,
+      ],
+    };
+  }
+}

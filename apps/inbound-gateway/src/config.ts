@@ -1,0 +1,27 @@
+import { BaseConfig, IsPort, IsPositiveInt } from '@app/platform';
+
+/** The inbound gateway's configuration: SPEC §2 plus receiver and worker tuning. */
+export class InboundGatewayConfig extends BaseConfig {
+  @IsPort()
+  INBOUND_PORT = 3000;
+
+  /** Concurrent jobs per inbound worker process. */
+  @IsPositiveInt(1000)
+  INBOUND_WORKER_CONCURRENCY = 16;
+
+  /** How often the reconciler looks for received events whose job is missing. */
+  @IsPositiveInt(3600)
+  RECONCILE_INTERVAL_SECONDS = 30;
+
+  /** A `processing` event whose worker has not finished within this is handed out again. */
+  @IsPositiveInt(86400)
+  PROCESSING_LEASE_SECONDS = 300;
+
+  /** How long a looked-up endpoint configuration is reused before it is read again. */
+  @IsPositiveInt(600_000)
+  ENDPOINT_CACHE_TTL_MS = 5000;
+
+  /** Default per-endpoint budget of rejected events stored per minute. */
+  @IsPositiveInt(1_000_000)
+  REJECTED_EVENTS_PER_MINUTE = 60;
+}

@@ -1,0 +1,34 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { subscribeConfigChanges } from '@app/messaging';
+import { APP_CONFIG } from '@app/platform';
+import type { InboundGatewayConfig } from '../config';
+import { HandlerCache } from '@app/persistence';
+import { EndpointCache } from './endpoint-cache';
+
+/** Drops cached endpoint and handler configuration when the admin API announces a change. */
+@Injectable()
+export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicationShutdown {
+  private unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly endpoints: EndpointCache,
+    private readonly handlers: HandlerCache,
+    @Inject(APP_CONFIG) private readonly config: InboundGatewayConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.unsubscribe = subscribeConfigChanges(
+      this.config.REDIS_URL,
+      this.config.QUEUE_PREFIX,
+      (change) => {
+        // Paths can change with an update, so endpoint changes clear the whole (small) cache.
+        if (change.entity === 'handler') this.handlers.invalidate(change.id);
+        else this.endpoints.invalidate();
+      },
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.unsubscribe?.();
+  }
+}

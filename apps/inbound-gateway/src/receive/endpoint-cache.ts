@@ -1,0 +1,135 @@
+import type {
+  IdentityConfig,
+  ResolvedSignatureConfig,
+  SignatureConfig,
+  TimestampConfig,
+  ValueSource,
+} from '@app/core';
+import { resolveInboundSecurity } from '@app/core';
+import type { SecretBox } from '@app/persistence';
+import type { DataSource } from 'typeorm';
+
+/**
+ * The receiver's view of an inbound endpoint: configuration resolved (preset merged,
+ * secrets decrypted) once and reused for `ttlMs`, so the hot path does no per-request
+ * lookups or decryption. An endpoint that does not exist is cached too (briefly), so a
+ * flood to an unknown path costs no queries.
+ */
+export interface EndpointRuntime {
+  id: string;
+  tenantId: string;
+  path: string;
+  maxBodyBytes: number;
+  signature: ResolvedSignatureConfig | null;
+  timestamp: TimestampConfig | null;
+  identity: Required<IdentityConfig>;
+  semanticBindings: Array<{ name: string; source: ValueSource }>;
+  handshakes: EndpointHandshakes;
+  rejectedPerMinute: number;
+  /** Set when the stored configuration cannot be resolved; requests get 500-free rejections. */
+  configurationError?: string;
+}
+
+export interface EndpointHandshakes {
+  slack?: boolean;
+  meta?: { verifyToken?: string };
+  zoom?: { secretToken?: string };
+}
+
+interface EndpointRow {
+  id: string;
+  tenant_id: string;
+  path: string;
+  max_body_bytes: number;
+  signature: SignatureConfig | null;
+  identity: IdentityConfig | null;
+  timestamp: TimestampConfig | null;
+  semantic_bindings: Array<{ name: string; source: ValueSource }> | null;
+  handshakes:
+    (EndpointHandshakes & { metaVerifyTokenSet?: boolean; zoomSecretSet?: boolean }) | null;
+  secrets: Record<string, string> | null;
+  rejected_per_minute: number;
+}
+
+export class EndpointCache {
+  private readonly entries = new Map<string, { value: EndpointRuntime | null; expires: number }>();
+  private readonly inflight = new Map<string, Promise<EndpointRuntime | null>>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly secrets: SecretBox,
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  async get(path: string): Promise<EndpointRuntime | null> {
+    const hit = this.entries.get(path);
+    if (hit && hit.expires > Date.now()) return hit.value;
+    // Concurrent requests for a cold path share one query.
+    const pending = this.inflight.get(path);
+    if (pending) return pending;
+    const load = this.load(path).finally(() => this.inflight.delete(path));
+    this.inflight.set(path, load);
+    return load;
+  }
+
+  invalidate(path?: string): void {
+    if (path === undefined) this.entries.clear();
+    else this.entries.delete(path);
+  }
+
+  private async load(path: string): Promise<EndpointRuntime | null> {
+    const rows: EndpointRow[] = await this.dataSource.query(
+      `SELECT e.id, e.tenant_id, e.path, e.max_body_bytes, e.signature, e.identity, e.timestamp,
+              e.semantic_bindings, e.handshakes, e.secrets, e.rejected_per_minute
+         FROM inbound_endpoints e
+         JOIN handlers h ON h.id = e.handler_id
+        WHERE e.path = $1 AND e.active = true`,
+      [path],
+    );
+    const value = rows.length > 0 ? this.resolve(rows[0]) : null;
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(path, { value, expires: Date.now() + this.ttlMs });
+    return value;
+  }
+
+  private resolve(row: EndpointRow): EndpointRuntime {
+    const secrets = row.secrets ?? {};
+    const decrypt = (name: string): string | undefined =>
+      secrets[name] ? this.secrets.decrypt(secrets[name]) : undefined;
+    const base: EndpointRuntime = {
+      id: row.id,
+      tenantId: row.tenant_id,
+      path: row.path,
+      maxBodyBytes: row.max_body_bytes,
+      signature: null,
+      timestamp: null,
+      identity: { delivery: { policy: 'raw_body_sha256' }, replay: { policy: 'none' } },
+      semanticBindings: row.semantic_bindings ?? [],
+      handshakes: {
+        slack: row.handshakes?.slack,
+        meta: row.handshakes?.meta ? { verifyToken: decrypt('metaVerifyToken') } : undefined,
+        zoom: row.handshakes?.zoom ? { secretToken: decrypt('zoomSecretToken') } : undefined,
+      },
+      rejectedPerMinute: row.rejected_per_minute,
+    };
+    try {
+      const signature: SignatureConfig = {
+        ...(row.signature ?? { mode: 'none' }),
+        secret: decrypt('secret'),
+        secondarySecret: decrypt('secondarySecret'),
+      };
+      const resolved = resolveInboundSecurity({
+        signature,
+        timestamp: row.timestamp ?? undefined,
+        identity: row.identity ?? undefined,
+      });
+      return { ...base, ...resolved };
+    } catch (error) {
+      return {
+        ...base,
+        configurationError: error instanceof Error ? error.message : String(error),
+      };
+    }
+  }
+}

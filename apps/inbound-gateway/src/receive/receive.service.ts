@@ -1,0 +1,187 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  checkFreshness,
+  computeIdentities,
+  FreshnessValidationError,
+  isHookgateError,
+  PayloadValidationError,
+  resolveValue,
+  SignatureValidationError,
+  uuidv7,
+  verifySignature,
+  type HeaderBag,
+  type QueryBag,
+} from '@app/core';
+import { inboundRejectedUnstored } from '@app/platform';
+import { BodyReadError, BodyTooLargeError, readBody } from './read-body';
+import { parsePayload } from './parse-payload';
+import type { EndpointCache, EndpointRuntime } from './endpoint-cache';
+import type { EventWriter, NewInboundEvent } from './event-writer';
+import { answerBodyHandshake, answerMetaHandshake } from './handshakes';
+import { RejectedBudget } from './rejected-budget';
+
+/**
+ * The receive pipeline of SPEC §4, in its contract order: size limit → endpoint lookup →
+ * signature → freshness → delivery identity → replay identity → persist → enqueue →
+ * answer. It returns the answer; the HTTP adapter only writes it. Every validation error
+ * is mapped here, in one place, to its status and to a stored `rejected` event.
+ */
+export interface ReceiveAnswer {
+  status: number;
+  body: Record<string, unknown> | string | null;
+  headers?: Record<string, string>;
+  /** For metrics labels: the endpoint path when one matched. */
+  endpoint?: string;
+}
+
+export interface ReceivedRequest {
+  method: string;
+  /** The endpoint path below `/webhooks/`. */
+  endpointPath: string;
+  /** Path and query as received. */
+  url: string;
+  path: string;
+  headers: HeaderBag;
+  query: QueryBag;
+  raw: IncomingMessage;
+}
+
+export interface EventEnqueuer {
+  /** Best effort: a failure leaves the row `received` for the reconciler. */
+  enqueue(eventId: string): void;
+}
+
+export class ReceiveService {
+  private readonly rejectedBudget = new RejectedBudget();
+
+  constructor(
+    private readonly endpoints: EndpointCache,
+    private readonly writer: EventWriter,
+    private readonly enqueuer: EventEnqueuer,
+  ) {}
+
+  async receive(request: ReceivedRequest): Promise<ReceiveAnswer> {
+    const endpoint = await this.endpoints.get(request.endpointPath);
+    if (!endpoint) return { status: 404, body: { error: 'not_found' } };
+
+    const metaAnswer = answerMetaHandshake(request.method, request.query, endpoint.handshakes);
+    if (metaAnswer) return { ...metaAnswer, endpoint: endpoint.path };
+
+    let rawBody: Buffer;
+    try {
+      rawBody = await readBody(request.raw, endpoint.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        // The rest of the body is never read: close the connection instead of draining it.
+        return {
+          status: 413,
+          body: { error: 'payload_too_large', limit: error.limit },
+          headers: { connection: 'close' },
+          endpoint: endpoint.path,
+        };
+      }
+      if (error instanceof BodyReadError)
+        return { status: 400, body: { error: 'body_unreadable' }, endpoint: endpoint.path };
+      throw error;
+    }
+
+    const contentType = request.headers['content-type'];
+    const base: Omit<NewInboundEvent, 'state' | 'payload' | 'deliveryIdentity' | 'replayIdentity'> =
+      {
+        id: uuidv7(),
+        tenantId: endpoint.tenantId,
+        endpointId: endpoint.id,
+        endpointPath: endpoint.path,
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        query: request.query,
+        rawBody,
+        contentType: typeof contentType === 'string' ? contentType : null,
+        semantic: {},
+      };
+
+    let payload: unknown = null;
+    try {
+      if (endpoint.configurationError) {
+        throw new SignatureValidationError(
+          `endpoint configuration cannot verify requests: ${endpoint.configurationError}`,
+        );
+      }
+      if (endpoint.signature) {
+        verifySignature(endpoint.signature, {
+          method: request.method,
+          url: request.url,
+          path: request.path,
+          headers: request.headers,
+          rawBody,
+        });
+      }
+      if (endpoint.timestamp) checkFreshness(endpoint.timestamp, request.headers, new Date());
+      payload = parsePayload(base.contentType ?? undefined, rawBody);
+      const handshake = answerBodyHandshake(payload, endpoint.handshakes);
+      if (handshake) return { ...handshake, endpoint: endpoint.path };
+      const identities = computeIdentities(endpoint.identity, {
+        headers: request.headers,
+        rawBody,
+        payload,
+      });
+      const semantic = this.resolveSemantic(endpoint, payload, request);
+      const outcome = await this.writer.insert({
+        ...base,
+        semantic,
+        state: 'received',
+        payload,
+        ...identities,
+      });
+      if (outcome.duplicate) {
+        return { status: 200, body: { id: outcome.id, duplicate: true }, endpoint: endpoint.path };
+      }
+      this.enqueuer.enqueue(outcome.id);
+      return { status: 202, body: { id: outcome.id, state: 'received' }, endpoint: endpoint.path };
+    } catch (error) {
+      if (!isHookgateError(error)) throw error;
+      const status = this.statusFor(error);
+      await this.storeRejected(
+        endpoint,
+        { ...base, payload: null, deliveryIdentity: null, replayIdentity: null },
+        error.reason,
+      );
+      return { status, body: { error: error.code, reason: error.reason }, endpoint: endpoint.path };
+    }
+  }
+
+  private statusFor(error: { code: string }): number {
+    if (error instanceof SignatureValidationError) return 401;
+    if (error instanceof FreshnessValidationError || error instanceof PayloadValidationError)
+      return 400;
+    return 400;
+  }
+
+  private resolveSemantic(
+    endpoint: EndpointRuntime,
+    payload: unknown,
+    request: ReceivedRequest,
+  ): Record<string, unknown> {
+    if (endpoint.semanticBindings.length === 0) return {};
+    const semantic: Record<string, unknown> = {};
+    const scope = { payload, headers: request.headers, query: request.query, semantic };
+    for (const binding of endpoint.semanticBindings) {
+      const value = resolveValue(binding.source, scope);
+      if (typeof value !== 'symbol') semantic[binding.name] = value;
+    }
+    return semantic;
+  }
+
+  private async storeRejected(
+    endpoint: EndpointRuntime,
+    event: Omit<NewInboundEvent, 'state' | 'rejectReason'>,
+    reason: string,
+  ): Promise<void> {
+    if (!this.rejectedBudget.take(endpoint.id, endpoint.rejectedPerMinute)) {
+      inboundRejectedUnstored.inc({ endpoint: endpoint.path });
+      return;
+    }
+    await this.writer.insert({ ...event, state: 'rejected', rejectReason: reason });
+  }
+}

@@ -1,0 +1,298 @@
+import { startHarness, type Harness } from '../../../test/support/harness';
+import { createHandler, createInboundEndpoint, post, unique } from '../../../test/support/fixtures';
+import { query } from '../../../test/support/database';
+import { flushQueuePrefix } from '../../../test/support/redis';
+import { waitFor } from '../../../test/support/wait';
+import { InboundEventsProcessor } from '../src/process/inbound-events.processor';
+import { InboundReconciler } from '../src/reconcile/inbound-reconciler';
+
+/**
+ * The inbound worker against real Postgres and Redis: rules routing into records, the
+ * execution log, forwarding, operator actions, and recovery from a flushed Redis.
+ */
+const db = () => process.env.DATABASE_URL!;
+
+describe('inbound processing: rules, records, forward, operators, reconciler', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  async function finished(id: string): Promise<any> {
+    return waitFor(
+      async () => {
+        const event = await harness.admin(`/inbound-events/${id}`);
+        return ['done', 'error', 'dead_letter'].includes(event.body.state) ? event.body : undefined;
+      },
+      { what: `event ${id} to finish` },
+    );
+  }
+
+  describe('a 3-rule GitHub handler', () => {
+    let url: string;
+    const outboundCode = unique('crm');
+
+    beforeAll(async () => {
+      const [{ id: tenantId }] = await query<{ id: string }>(
+        db(),
+        `SELECT id FROM tenants WHERE name = 'default'`,
+      );
+      await query(
+        db(),
+        `INSERT INTO outbound_endpoints (tenant_id, code, name, state, method, body_mode, target_host, target_path)
+         VALUES ($1, $2, 'CRM', 'draft', 'POST', 'json', 'http://127.0.0.1:9', '/hooks')`,
+        [tenantId, outboundCode],
+      );
+      const issue = (field: string) => ({ kind: 'payload', path: `issue.${field}` });
+      const handler = await createHandler(harness, {
+        rules: [
+          {
+            sequence: 10,
+            name: 'opened issues',
+            conditions: [
+              { path: 'action', operator: '=', value: 'opened' },
+              { source: 'headers', path: 'X-GitHub-Event', operator: '=', value: 'issues' },
+            ],
+            action: 'upsert_record',
+            targetModel: 'issues',
+            lookups: [{ field: 'number', source: issue('number') }],
+            assignments: [
+              { field: 'number', source: issue('number') },
+              { field: 'title', source: issue('title') },
+              { field: 'state', source: { kind: 'literal', value: 'open' } },
+            ],
+          },
+          {
+            sequence: 20,
+            name: 'closed issues',
+            conditions: [{ path: 'action', operator: 'in', value: ['closed', 'deleted'] }],
+            action: 'upsert_record',
+            targetModel: 'issues',
+            lookups: [{ field: 'number', source: issue('number') }],
+            assignments: [
+              { field: 'number', source: issue('number') },
+              {
+                field: 'state',
+                source: { kind: 'payload', path: 'action' },
+                transform: 'uppercase',
+              },
+            ],
+          },
+          {
+            sequence: 30,
+            name: 'labeled to crm',
+            conditions: [{ path: 'issue.labels.0.name', operator: '=', value: 'customer' }],
+            action: 'forward',
+            forwardTo: outboundCode,
+            assignments: [{ field: 'ticket', source: issue('number') }],
+          },
+        ],
+      });
+      url = (await createInboundEndpoint(harness, { handler: handler.code })).url;
+    });
+
+    it('upserts one record per issue, in order, and logs every condition', async () => {
+      const number = Math.floor(Math.random() * 1e9);
+      const opened = await post(
+        harness,
+        url,
+        JSON.stringify({ action: 'opened', issue: { number, title: 'Broken' } }),
+        {
+          'x-github-event': 'issues',
+        },
+      );
+      const first = await finished(opened.body.id);
+      expect(first.state).toBe('done');
+      expect(first.matchedRule).toBe('opened issues');
+      const rule = first.executionLog.rules[0];
+      expect(rule.conditions).toEqual([
+        expect.objectContaining({ path: 'action', actual: 'opened', result: true }),
+        expect.objectContaining({ source: 'headers', actual: 'issues', result: true }),
+      ]);
+      expect(first.executionLog.records).toEqual([
+        expect.objectContaining({ model: 'issues', operation: 'created' }),
+      ]);
+
+      const closed = await post(
+        harness,
+        url,
+        JSON.stringify({ action: 'closed', issue: { number } }),
+      );
+      const second = await finished(closed.body.id);
+      expect(second.matchedRule).toBe('closed issues');
+      expect(second.executionLog.rules.map((r: { matched: boolean }) => r.matched)).toEqual([
+        false,
+        true,
+      ]);
+      expect(second.executionLog.records).toEqual([
+        expect.objectContaining({ operation: 'updated' }),
+      ]);
+
+      const records = await harness.admin(`/records/issues?number=${number}`);
+      expect(records.status).toBe(200);
+      expect(records.body.items).toHaveLength(1);
+      expect(records.body.items[0].data).toEqual({ number, title: 'Broken', state: 'CLOSED' });
+      expect(records.body.items[0].createdByEvent).toBe(opened.body.id);
+      expect(records.body.items[0].updatedByEvent).toBe(closed.body.id);
+    });
+
+    it('marks a non-matching event done with "no rule matched"', async () => {
+      const res = await post(
+        harness,
+        url,
+        JSON.stringify({ action: 'edited', issue: { number: 5 } }),
+      );
+      const event = await finished(res.body.id);
+      expect(event.state).toBe('done');
+      expect(event.matchedRule).toBeNull();
+      expect(event.executionLog.note).toBe('no rule matched');
+      expect(event.executionLog.rules).toHaveLength(3);
+    });
+
+    it('forwards to an outbound endpoint as one delivery row, once per event', async () => {
+      const res = await post(
+        harness,
+        url,
+        JSON.stringify({
+          action: 'labeled',
+          issue: { number: 77, labels: [{ name: 'customer' }] },
+        }),
+      );
+      const event = await finished(res.body.id);
+      expect(event.state).toBe('done');
+      const deliveries = await query<{ state: string; payload: unknown; source_event_id: string }>(
+        db(),
+        `SELECT state, payload, source_event_id FROM deliveries WHERE endpoint_code = $1`,
+        [outboundCode],
+      );
+      expect(deliveries).toEqual([
+        { state: 'draft', payload: { ticket: 77 }, source_event_id: res.body.id },
+      ]);
+    });
+  });
+
+  describe('operator actions', () => {
+    it('resets a dead-lettered event and processes it again; refuses to reset done or rejected events', async () => {
+      const handler = await createHandler(harness, {
+        rules: [{ sequence: 1, name: 'park it', conditions: [], action: 'dead_letter' }],
+      });
+      const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
+      const res = await post(harness, endpoint.url, JSON.stringify({ n: 1 }));
+      const parked = await finished(res.body.id);
+      expect(parked.state).toBe('dead_letter');
+      expect(parked.error.message).toContain('park it');
+
+      // The operator fixes the handler, then resets the event.
+      const fixed = await harness.admin(`/handlers/${handler.id}`, {
+        method: 'PUT',
+        body: { name: 'fixed', executionMode: 'rules', rules: [] },
+      });
+      expect(fixed.status).toBe(200);
+      const reset = await harness.admin(`/inbound-events/${res.body.id}/reset`, { method: 'POST' });
+      expect(reset.status).toBe(200);
+      expect(reset.body.state).toBe('received');
+      const again = await waitFor(async () => {
+        const e = await harness.admin(`/inbound-events/${res.body.id}`);
+        return e.body.state === 'done' ? e.body : undefined;
+      });
+      expect(again.attempts).toBe(2);
+
+      const resetDone = await harness.admin(`/inbound-events/${res.body.id}/reset`, {
+        method: 'POST',
+      });
+      expect(resetDone.status).toBe(409);
+      expect(resetDone.body.details).toEqual({ currentState: 'done' });
+
+      const signed = await createInboundEndpoint(harness, {
+        handler: handler.code,
+        signature: { mode: 'hmac', preset: 'github', secret: 'some-secret-value' },
+      });
+      const rejected = await post(harness, signed.url, '{}', { 'x-github-delivery': unique('r') });
+      expect(rejected.status).toBe(401);
+      const [row] = await query<{ id: string }>(
+        db(),
+        `SELECT id FROM inbound_events WHERE endpoint_path = $1`,
+        [signed.path],
+      );
+      const resetRejected = await harness.admin(`/inbound-events/${row.id}/reset`, {
+        method: 'POST',
+      });
+      expect(resetRejected.status).toBe(409);
+    });
+
+    it('lists events with filters and a cursor', async () => {
+      const handler = await createHandler(harness, {});
+      const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++)
+        ids.push((await post(harness, endpoint.url, JSON.stringify({ i }))).body.id);
+      const firstPage = await harness.admin(`/inbound-events?endpoint=${endpoint.path}&limit=2`);
+      expect(firstPage.status).toBe(200);
+      expect(firstPage.body.items).toHaveLength(2);
+      const rest = await harness.admin(
+        `/inbound-events?endpoint=${endpoint.path}&limit=10&cursor=${firstPage.body.nextCursor}`,
+      );
+      expect(rest.body.items).toHaveLength(3);
+      expect(rest.body.nextCursor).toBeNull();
+      const seen = [...firstPage.body.items, ...rest.body.items].map((e: { id: string }) => e.id);
+      expect(new Set(seen)).toEqual(new Set(ids));
+      const bad = await harness.admin(`/inbound-events?state=bogus&limit=0`);
+      expect(bad.status).toBe(400);
+      expect(bad.body.details.map((d: { field: string }) => d.field).sort()).toEqual([
+        'limit',
+        'state',
+      ]);
+    });
+  });
+
+  describe('recovery', () => {
+    it('processes every received event after Redis lost all their jobs', async () => {
+      const handler = await createHandler(harness, {});
+      const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
+      const worker = harness.inboundApp.get(InboundEventsProcessor).worker;
+      await worker.pause();
+      try {
+        const accepted: string[] = [];
+        for (let batch = 0; batch < 10; batch++) {
+          const answers = await Promise.all(
+            Array.from({ length: 50 }, (_, i) =>
+              post(harness, endpoint.url, JSON.stringify({ batch, i })),
+            ),
+          );
+          for (const a of answers) {
+            expect(a.status).toBe(202);
+            accepted.push(a.body.id);
+          }
+        }
+        expect(accepted).toHaveLength(500);
+        await flushQueuePrefix();
+      } finally {
+        await worker.resume();
+      }
+      const pass = await harness.inboundApp.get(InboundReconciler).reconcile();
+      expect(pass.enqueued).toBeGreaterThanOrEqual(500);
+      await waitFor(
+        async () => {
+          const [row] = await query<{ n: string }>(
+            db(),
+            `SELECT count(*) AS n FROM inbound_events WHERE endpoint_path = $1 AND state = 'done'`,
+            [endpoint.path],
+          );
+          return Number(row.n) === 500 ? true : undefined;
+        },
+        { timeoutMs: 60_000, what: '500 events done' },
+      );
+      const [attempts] = await query<{ max: number }>(
+        db(),
+        `SELECT max(attempts) AS max FROM inbound_events WHERE endpoint_path = $1`,
+        [endpoint.path],
+      );
+      expect(attempts.max).toBe(1);
+    });
+  });
+});
