@@ -1,0 +1,18 @@
+# One image for the three apps: pick one with APP (inbound-gateway | outbound-dispatcher | admin).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+ARG APP=inbound-gateway
+ENV APP=${APP}
+USER node
+CMD ["sh", "-c", "exec node dist/apps/${APP}/src/main.js"]

@@ -1,0 +1,32 @@
+import concurrently from 'concurrently';
+import { join } from 'node:path';
+
+/**
+ * `npm start`: the three apps in one terminal with prefixed logs; Ctrl-C (or any app
+ * exiting with an error) stops them all. Each app creates the database if it is missing
+ * and applies migrations under an advisory lock, so starting together is safe.
+ */
+const dist = join(__dirname, '..', 'apps');
+const apps = [
+  {
+    name: 'inbound',
+    command: `node ${join(dist, 'inbound-gateway/src/main.js')}`,
+    prefixColor: 'cyan',
+  },
+  {
+    name: 'dispatcher',
+    command: `node ${join(dist, 'outbound-dispatcher/src/main.js')}`,
+    prefixColor: 'magenta',
+  },
+  { name: 'admin', command: `node ${join(dist, 'admin/src/main.js')}`, prefixColor: 'yellow' },
+];
+
+const { result } = concurrently(apps, {
+  prefix: 'name',
+  killOthersOn: ['failure'],
+  restartTries: 0,
+});
+result.then(
+  () => process.exit(0),
+  () => process.exit(1),
+);

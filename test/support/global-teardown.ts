@@ -1,0 +1,31 @@
+import { Client } from 'pg';
+import Redis from 'ioredis';
+
+/** Drops the run's database and deletes the run's queue keys. */
+export default async function globalTeardown(): Promise<void> {
+  const database = process.env.HOOKGATE_TEST_DATABASE;
+  const adminUrl = process.env.HOOKGATE_TEST_PG_ADMIN_URL;
+  if (database && adminUrl && process.env.HOOKGATE_KEEP_TEST_DB !== '1') {
+    const client = new Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    } finally {
+      await client.end();
+    }
+  }
+  const prefix = process.env.QUEUE_PREFIX;
+  if (prefix && process.env.REDIS_URL) {
+    const redis = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1 });
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+  }
+}
