@@ -37,12 +37,23 @@ export interface Sink {
 
 export async function startSink(host = '127.0.0.1'): Promise<Sink> {
   const sockets = new Set<Socket>();
-  const sink: Partial<Sink> = { requests: [], connections: 0, script: [], fallback: { status: 200, body: 'ok' } };
+  const sink: Partial<Sink> = {
+    requests: [],
+    connections: 0,
+    script: [],
+    fallback: { status: 200, body: 'ok' },
+  };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      sink.requests!.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks), at: Date.now() });
+      sink.requests!.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+        at: Date.now(),
+      });
       const next = sink.script!.length > 0 ? sink.script!.shift()! : sink.fallback!;
       const answer = () => {
         if (next.reset) {

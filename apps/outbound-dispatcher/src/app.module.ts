@@ -1,0 +1,198 @@
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import {
+  DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { buildHandlerRegistry } from '@app/callbacks';
+import type { HandlerRegistry } from '@app/core';
+import {
+  DEFAULT_JOB_OPTIONS,
+  publishConfigChange,
+  QueueName,
+  subscribeConfigChanges,
+} from '@app/messaging';
+import { DeliveryIntake, DeliveryQueue } from '@app/outbound';
+import { HandlerCache, type SecretBox } from '@app/persistence';
+import {
+  APP_CONFIG,
+  HANDLER_REGISTRY,
+  PlatformModule,
+  REDIS_CLIENT,
+  SECRET_BOX,
+  createSecretBox,
+} from '@app/platform';
+import type { OutboundDispatcherConfig } from './config';
+import { EndpointHealth } from './dispatch/endpoint-health';
+import { OutboundDeliveriesProcessor } from './dispatch/outbound-deliveries.processor';
+import { OutboundEndpointCache } from './dispatch/outbound-endpoint-cache';
+import { RateLimiter } from './dispatch/rate-limiter';
+import { SendDelivery } from './dispatch/send-delivery.use-case';
+import { OutboundRequestsProcessor } from './intake/outbound-requests.processor';
+import { DeliveryReconciler } from './reconcile/delivery-reconciler';
+import { HttpSender } from './send/http-sender';
+
+/** Drops cached endpoint and handler configuration when the admin API announces a change. */
+@Injectable()
+class DispatcherConfigListener implements OnApplicationBootstrap, OnApplicationShutdown {
+  private unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly endpoints: OutboundEndpointCache,
+    private readonly handlers: HandlerCache,
+    @Inject(APP_CONFIG) private readonly config: OutboundDispatcherConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.unsubscribe = subscribeConfigChanges(
+      this.config.REDIS_URL,
+      this.config.QUEUE_PREFIX,
+      (change) => {
+        if (change.entity === 'handler') this.handlers.invalidate(change.id);
+        else this.endpoints.invalidate();
+      },
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.unsubscribe?.();
+  }
+}
+
+/**
+ * Composition root of the outbound dispatcher: a worker process (publish intake, delivery
+ * sender, reconciler) whose small HTTP server serves only health and metrics.
+ */
+@Module({})
+export class OutboundDispatcherModule {
+  static register(options: {
+    config: OutboundDispatcherConfig;
+    dataSource: DataSource;
+    registry?: HandlerRegistry;
+  }): DynamicModule {
+    const { config } = options;
+    return {
+      module: OutboundDispatcherModule,
+      imports: [
+        PlatformModule.forApp({
+          app: 'outbound-dispatcher',
+          config,
+          dataSource: options.dataSource,
+        }),
+        BullModule.forRoot({ connection: { url: config.REDIS_URL }, prefix: config.QUEUE_PREFIX }),
+        BullModule.registerQueue(
+          { name: QueueName.OutboundRequests, defaultJobOptions: DEFAULT_JOB_OPTIONS },
+          { name: QueueName.OutboundDeliveries, defaultJobOptions: DEFAULT_JOB_OPTIONS },
+        ),
+      ],
+      providers: [
+        { provide: HANDLER_REGISTRY, useValue: options.registry ?? buildHandlerRegistry() },
+        { provide: SECRET_BOX, useFactory: () => createSecretBox(config) },
+        {
+          provide: OutboundEndpointCache,
+          inject: [DataSource, SECRET_BOX],
+          useFactory: (ds: DataSource, box: SecretBox) =>
+            new OutboundEndpointCache(ds, box, config.ENDPOINT_CACHE_TTL_MS),
+        },
+        {
+          provide: HandlerCache,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => new HandlerCache(ds, config.ENDPOINT_CACHE_TTL_MS),
+        },
+        {
+          provide: HttpSender,
+          useFactory: () =>
+            new HttpSender({
+              allowPrivateNetworks: config.OUTBOUND_ALLOW_PRIVATE_NETWORKS,
+              maxSockets: config.OUTBOUND_MAX_SOCKETS,
+            }),
+        },
+        {
+          provide: RateLimiter,
+          inject: [REDIS_CLIENT],
+          useFactory: (redis: Redis) => new RateLimiter(redis, config.QUEUE_PREFIX),
+        },
+        {
+          provide: EndpointHealth,
+          inject: [DataSource, OutboundEndpointCache, REDIS_CLIENT],
+          useFactory: (ds: DataSource, endpoints: OutboundEndpointCache, redis: Redis) => {
+            const logger = new Logger('EndpointHealth');
+            return new EndpointHealth(ds, (endpointId, reason) => {
+              logger.warn(`outbound endpoint ${endpointId} disabled: ${reason}`);
+              endpoints.invalidate(endpointId);
+              publishConfigChange(redis, config.QUEUE_PREFIX, {
+                entity: 'outbound-endpoint',
+                id: endpointId,
+              }).catch(() => undefined);
+            });
+          },
+        },
+        {
+          provide: DeliveryIntake,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => new DeliveryIntake(ds),
+        },
+        {
+          provide: DeliveryQueue,
+          inject: [getQueueToken(QueueName.OutboundDeliveries)],
+          useFactory: (queue: Queue) => {
+            const logger = new Logger('DeliveryQueue');
+            return new DeliveryQueue(queue, (error) =>
+              logger.warn(
+                `enqueue failed, the reconciler will pick the deliveries up: ${String(error)}`,
+              ),
+            );
+          },
+        },
+        {
+          provide: SendDelivery,
+          inject: [
+            DataSource,
+            OutboundEndpointCache,
+            HandlerCache,
+            HANDLER_REGISTRY,
+            HttpSender,
+            RateLimiter,
+            DeliveryQueue,
+            EndpointHealth,
+          ],
+          useFactory: (
+            ds: DataSource,
+            endpoints: OutboundEndpointCache,
+            handlers: HandlerCache,
+            registry: HandlerRegistry,
+            sender: HttpSender,
+            rateLimiter: RateLimiter,
+            deliveries: DeliveryQueue,
+            health: EndpointHealth,
+          ) =>
+            new SendDelivery(
+              ds,
+              endpoints,
+              handlers,
+              registry,
+              sender,
+              rateLimiter,
+              {
+                schedule: (id, attempts, delayMs) =>
+                  deliveries.enqueue([{ id, attempts, delayMs }]),
+              },
+              health,
+              config.PROCESSING_LEASE_SECONDS,
+            ),
+        },
+        OutboundDeliveriesProcessor,
+        OutboundRequestsProcessor,
+        DeliveryReconciler,
+        DispatcherConfigListener,
+      ],
+    };
+  }
+}

@@ -1,0 +1,30 @@
+import { BaseConfig, IsPort, IsPositiveInt } from '@app/platform';
+
+/** The outbound dispatcher's configuration: SPEC §2 plus worker tuning. */
+export class OutboundDispatcherConfig extends BaseConfig {
+  @IsPort()
+  DISPATCHER_PORT = 3002;
+
+  /** Concurrent deliveries per dispatcher process. */
+  @IsPositiveInt(2000)
+  DISPATCHER_CONCURRENCY = 32;
+
+  /** How often lost jobs and expired leases are reconciled from Postgres. */
+  @IsPositiveInt(3600)
+  RECONCILE_INTERVAL_SECONDS = 30;
+
+  /**
+   * A `processing` delivery whose dispatcher has not recorded an outcome within this is
+   * treated as interrupted. Must exceed the longest endpoint timeout (at most 120 s).
+   */
+  @IsPositiveInt(86400)
+  PROCESSING_LEASE_SECONDS = 300;
+
+  /** How long endpoint and handler configuration is reused before it is read again. */
+  @IsPositiveInt(600_000)
+  ENDPOINT_CACHE_TTL_MS = 5000;
+
+  /** Open connections per target host (keep-alive pool). */
+  @IsPositiveInt(10_000)
+  OUTBOUND_MAX_SOCKETS = 256;
+}

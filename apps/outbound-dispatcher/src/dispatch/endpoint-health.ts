@@ -1,0 +1,72 @@
+import type { DataSource } from 'typeorm';
+import type { EndpointHealthRecorder } from './send-delivery.use-case';
+import type { OutboundEndpointRuntime } from './outbound-endpoint-cache';
+
+/**
+ * Endpoint health (SPEC §11): an endpoint that answers `410 Gone`, or fails every attempt
+ * for its configured span (default 5 days) or count, is disabled with the reason
+ * recorded; its deliveries are then held until an operator re-enables it. Successes only
+ * touch the row when it had failures, so the hot path does no writes for healthy ones.
+ */
+export class EndpointHealth implements EndpointHealthRecorder {
+  private readonly failing = new Set<string>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly onDisabled: (endpointId: string, reason: string) => void,
+  ) {}
+
+  async record(
+    endpoint: OutboundEndpointRuntime,
+    result: { ok: boolean; status?: number },
+  ): Promise<void> {
+    if (result.ok) {
+      if (!this.failing.has(endpoint.id)) return;
+      this.failing.delete(endpoint.id);
+      await this.dataSource.query(
+        `UPDATE outbound_endpoints SET consecutive_failures = 0, failing_since = NULL
+          WHERE id = $1 AND (consecutive_failures <> 0 OR failing_since IS NOT NULL)`,
+        [endpoint.id],
+      );
+      return;
+    }
+    this.failing.add(endpoint.id);
+    const rows: Array<{ consecutive_failures: number; failing_for: number }> = await this.dataSource
+      .query(
+        `UPDATE outbound_endpoints
+          SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, now())
+        WHERE id = $1
+        RETURNING consecutive_failures, EXTRACT(EPOCH FROM now() - failing_since)::float AS failing_for`,
+        [endpoint.id],
+      )
+      .then(
+        (r: unknown) =>
+          (Array.isArray(r) && Array.isArray(r[0]) ? r[0] : r) as Array<{
+            consecutive_failures: number;
+            failing_for: number;
+          }>,
+      );
+    const state = rows[0];
+    if (!state) return;
+    let reason: string | null = null;
+    if (result.status === 410) reason = 'the endpoint answered 410 Gone';
+    else if (
+      endpoint.health.disableAfterFailures &&
+      state.consecutive_failures >= endpoint.health.disableAfterFailures
+    ) {
+      reason = `${state.consecutive_failures} consecutive failed attempts`;
+    } else if (state.failing_for >= endpoint.health.disableAfterSeconds) {
+      reason = `every attempt failed for ${Math.round(state.failing_for / 3600)} h`;
+    }
+    if (!reason) return;
+    const disabled: unknown = await this.dataSource.query(
+      `UPDATE outbound_endpoints SET disabled_at = now(), disabled_reason = $2, updated_at = now()
+        WHERE id = $1 AND disabled_at IS NULL RETURNING id`,
+      [endpoint.id, reason],
+    );
+    const changed = (
+      Array.isArray(disabled) && Array.isArray(disabled[0]) ? disabled[0] : disabled
+    ) as unknown[];
+    if (changed.length > 0) this.onDisabled(endpoint.id, reason);
+  }
+}

@@ -1,0 +1,130 @@
+import type { DataSource } from 'typeorm';
+import {
+  withRetryDefaults,
+  type EndpointAuth,
+  type OutboundSigningConfig,
+  type RequestSpec,
+  type RetryPolicy,
+} from '@app/core';
+import type { SecretBox } from '@app/persistence';
+
+/**
+ * The dispatcher's view of an outbound endpoint: request spec with secrets decrypted,
+ * retry policy with defaults, health and rate settings. Cached per id for a few seconds
+ * and dropped on a configuration-change announcement.
+ */
+export interface OutboundEndpointRuntime {
+  id: string;
+  tenantId: string;
+  code: string;
+  state: 'draft' | 'active' | 'archived';
+  disabled: boolean;
+  handlerId: string | null;
+  connectorId: string | null;
+  timeoutMs: number;
+  spec: RequestSpec;
+  retryPolicy: RetryPolicy;
+  rateLimitPerSecond: number | null;
+  health: { disableAfterFailures: number | null; disableAfterSeconds: number };
+}
+
+type Row = Record<string, unknown>;
+type Secrets = Record<string, string>;
+
+export const DEFAULT_DISABLE_AFTER_SECONDS = 5 * 86_400;
+
+export class OutboundEndpointCache {
+  private readonly entries = new Map<
+    string,
+    { value: OutboundEndpointRuntime | null; expires: number }
+  >();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly secrets: SecretBox,
+    private readonly ttlMs: number,
+  ) {}
+
+  invalidate(id?: string): void {
+    if (id === undefined) this.entries.clear();
+    else this.entries.delete(id);
+  }
+
+  async get(id: string): Promise<OutboundEndpointRuntime | null> {
+    const hit = this.entries.get(id);
+    if (hit && hit.expires > Date.now()) return hit.value;
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT * FROM outbound_endpoints WHERE id = $1`,
+      [id],
+    );
+    const value = rows[0] ? this.resolve(rows[0]) : null;
+    if (this.entries.size > 10_000) this.entries.clear();
+    this.entries.set(id, { value, expires: Date.now() + this.ttlMs });
+    return value;
+  }
+
+  private resolve(row: Row): OutboundEndpointRuntime {
+    const secrets = (row.secrets as Secrets | null) ?? {};
+    const secret = (name: string): string =>
+      secrets[name] ? this.secrets.decrypt(secrets[name]) : '';
+    const health = (row.health as Row | null) ?? {};
+    return {
+      id: String(row.id),
+      tenantId: String(row.tenant_id),
+      code: String(row.code),
+      state: row.state as OutboundEndpointRuntime['state'],
+      disabled: row.disabled_at !== null && row.disabled_at !== undefined,
+      handlerId: (row.handler_id as string | null) ?? null,
+      connectorId: (row.connector_id as string | null) ?? null,
+      timeoutMs: Number(row.timeout_ms ?? 10_000),
+      spec: {
+        method: row.method as RequestSpec['method'],
+        bodyMode: row.body_mode as RequestSpec['bodyMode'],
+        targetHost: String(row.target_host ?? ''),
+        targetPath: String(row.target_path ?? ''),
+        headerRules: (row.header_rules as RequestSpec['headerRules']) ?? [],
+        payloadRules: (row.payload_rules as RequestSpec['payloadRules']) ?? [],
+        replacePayload: Boolean(row.replace_payload),
+        signing: withSigningSecret(
+          (row.signing as OutboundSigningConfig | null) ?? { type: 'none' },
+          secret('signingSecret'),
+        ),
+        auth: withAuthSecret(
+          (row.auth as EndpointAuth | null) ?? { type: 'none' },
+          secret('authSecret'),
+        ),
+      },
+      retryPolicy: withRetryDefaults(row.retry_policy as Partial<RetryPolicy> | null),
+      rateLimitPerSecond: (row.rate_limit_per_second as number | null) ?? null,
+      health: {
+        disableAfterFailures: (health.disableAfterFailures as number | undefined) ?? null,
+        disableAfterSeconds:
+          (health.disableAfterSeconds as number | undefined) ?? DEFAULT_DISABLE_AFTER_SECONDS,
+      },
+    };
+  }
+}
+
+function withSigningSecret(signing: OutboundSigningConfig, secret: string): OutboundSigningConfig {
+  switch (signing.type) {
+    case 'none':
+      return signing;
+    case 'standard-webhooks':
+    case 'hmac':
+      return { ...signing, secret };
+  }
+}
+
+/** The one secret of each auth type is stored apart from the rest of its settings. */
+function withAuthSecret(auth: EndpointAuth, secret: string): EndpointAuth {
+  switch (auth.type) {
+    case 'none':
+      return auth;
+    case 'basic':
+      return { ...auth, password: secret };
+    case 'bearer':
+      return { ...auth, token: secret };
+    case 'api_key':
+      return { ...auth, value: secret };
+  }
+}

@@ -1,0 +1,468 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  applyMutations,
+  deliveryEventFields,
+  escapeTemplate,
+  attemptsExhausted,
+  buildOutboundRequest,
+  evaluateRules,
+  isHookgateError,
+  nextRetryDelaySeconds,
+  normalizeOutcome,
+  type HandlerRegistry,
+  type OutboundRequest,
+  type Outcome,
+  type Rule,
+} from '@app/core';
+import { outboundAttemptDuration, outboundDeliveriesFinished } from '@app/platform';
+import type { OutboundEndpointCache, OutboundEndpointRuntime } from './outbound-endpoint-cache';
+import type { RateLimiter } from './rate-limiter';
+import { snapshotRequest, type RequestSnapshot } from './request-snapshot';
+import type { SendResult } from '../send/http-sender';
+import { classifyHttpOutcome, parseRetryAfter } from '../send/http-sender';
+
+/**
+ * Sends one delivery (SPEC §5 pipeline): claim with a lease → endpoint state and rate
+ * gates → handler (rules or callback) → build the request → send → one transaction that
+ * writes the attempt row and the delivery's next state → endpoint health.
+ *
+ * Every write after the claim is guarded by `state = 'processing' AND attempts = n`, so a
+ * worker that lost its lease (and whose delivery was handed out again) cannot overwrite
+ * the newer attempt's outcome.
+ */
+export interface DeliveryRow {
+  id: string;
+  tenant_id: string;
+  endpoint_id: string | null;
+  endpoint_code: string;
+  event_type: string | null;
+  payload: unknown;
+  context: Record<string, string>;
+  idempotency_key: string | null;
+  attempts: number;
+  created_at: Date;
+}
+
+export interface Sender {
+  send(
+    request: { method: string; url: string; headers: Record<string, string>; body: Buffer },
+    options: { timeoutMs: number },
+  ): Promise<SendResult>;
+}
+
+export interface OutboundHandlerSource {
+  get(handlerId: string): Promise<{
+    executionMode: 'rules' | 'callback';
+    callback: string | null;
+    rules: Rule[];
+  } | null>;
+}
+
+export interface SendScheduler {
+  /** Enqueue the delivery's next attempt (its job id carries the attempt count). */
+  schedule(deliveryId: string, attempts: number, delayMs: number): Promise<void>;
+}
+
+export interface EndpointHealthRecorder {
+  record(
+    endpoint: OutboundEndpointRuntime,
+    result: { ok: boolean; status?: number },
+  ): Promise<void>;
+}
+
+/** The delivery facts request building and rules read (`{kind:"event"}` sources, signing). */
+function deliveryFacts(delivery: DeliveryRow) {
+  return {
+    id: delivery.id,
+    createdAt: new Date(delivery.created_at),
+    eventType: delivery.event_type,
+    idempotencyKey: delivery.idempotency_key,
+  };
+}
+
+type Final = 'done' | 'queued' | 'error' | 'dead_letter' | 'canceled' | 'draft';
+
+const CLAIM_SQL = `
+  UPDATE deliveries SET state = 'processing', attempts = attempts + 1,
+         lease_until = now() + make_interval(secs => $2), updated_at = now()
+   WHERE id = $1 AND state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+  RETURNING id, tenant_id, endpoint_id, endpoint_code, event_type, payload, context, idempotency_key, attempts, created_at`;
+
+export class SendDelivery {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly endpoints: OutboundEndpointCache,
+    private readonly handlers: OutboundHandlerSource,
+    private readonly registry: HandlerRegistry,
+    private readonly sender: Sender,
+    private readonly rateLimiter: RateLimiter,
+    private readonly scheduler: SendScheduler,
+    private readonly health: EndpointHealthRecorder,
+    private readonly leaseSeconds: number,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  async execute(deliveryId: string): Promise<Final | null> {
+    const result: unknown = await this.dataSource.query(CLAIM_SQL, [deliveryId, this.leaseSeconds]);
+    const rows = (
+      Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result
+    ) as DeliveryRow[];
+    const delivery = rows[0];
+    if (!delivery) return null;
+    try {
+      return await this.run(delivery);
+    } catch (error) {
+      // Anything unexpected (a bug, Postgres failing mid-way): the item goes to `error`
+      // with the stack, never silently back to the queue in a loop.
+      await this.finish(this.dataSource.manager, delivery, 'error', {
+        error: error instanceof Error ? error.message : String(error),
+        stack: error instanceof Error ? (error.stack ?? null) : null,
+      });
+      outboundDeliveriesFinished.inc({ outcome: 'error' });
+      return 'error';
+    }
+  }
+
+  private async run(delivery: DeliveryRow): Promise<Final> {
+    const endpoint = delivery.endpoint_id ? await this.endpoints.get(delivery.endpoint_id) : null;
+    if (!endpoint || endpoint.state === 'archived') {
+      return this.settle(delivery, 'dead_letter', {
+        error: `outbound endpoint "${delivery.endpoint_code}" is archived or gone`,
+        unclaim: true,
+      });
+    }
+    if (endpoint.state === 'draft' || endpoint.disabled) {
+      // Held, not failed: activating (or re-enabling) the endpoint queues it again.
+      return this.settle(delivery, 'draft', { unclaim: true });
+    }
+    if (endpoint.rateLimitPerSecond) {
+      const waitMs = await this.rateLimiter.acquire(endpoint.id, endpoint.rateLimitPerSecond);
+      if (waitMs > 0) {
+        await this.release(delivery, waitMs);
+        return 'queued';
+      }
+    }
+
+    let payload = delivery.payload;
+    let outcome: Outcome = { type: 'send' };
+    let request: OutboundRequest;
+    try {
+      if (endpoint.handlerId) {
+        const decided = await this.runHandler(endpoint, delivery);
+        outcome = decided.outcome;
+        payload = decided.payload;
+      }
+      if (outcome.type !== 'send') return this.applyHandlerOutcome(delivery, endpoint, outcome);
+      request =
+        outcome.request ??
+        buildOutboundRequest({
+          spec: endpoint.spec,
+          payload,
+          context: delivery.context ?? {},
+          delivery: deliveryFacts(delivery),
+          now: new Date(),
+        });
+    } catch (error) {
+      if (!isHookgateError(error)) throw error;
+      // Configuration that cannot produce a request: not retried, the reason recorded.
+      await this.recordAttemptAndFinish(delivery, endpoint, null, 'error', {
+        error: error.reason,
+        errorClass: 'configuration',
+      });
+      return 'error';
+    }
+
+    const snapshot = snapshotRequest(request, endpoint.spec.auth);
+    const started = new Date();
+    const sent = await this.sender.send(request, { timeoutMs: endpoint.timeoutMs });
+    const verdict = classifyHttpOutcome(sent);
+    outboundAttemptDuration.observe({ outcome: verdict }, sent.durationMs / 1000);
+    await this.health.record(endpoint, {
+      ok: verdict === 'success',
+      status: sent.ok ? sent.status : undefined,
+    });
+
+    if (verdict === 'success') {
+      await this.recordAttemptAndFinish(
+        delivery,
+        endpoint,
+        { snapshot, sent, started },
+        'done',
+        {},
+      );
+      return 'done';
+    }
+    const reason = sent.ok ? `HTTP ${sent.status}` : `${sent.errorClass}: ${sent.error}`;
+    if (verdict === 'error') {
+      await this.recordAttemptAndFinish(delivery, endpoint, { snapshot, sent, started }, 'error', {
+        error: reason,
+      });
+      return 'error';
+    }
+    if (attemptsExhausted(endpoint.retryPolicy, delivery.attempts)) {
+      await this.recordAttemptAndFinish(
+        delivery,
+        endpoint,
+        { snapshot, sent, started },
+        'dead_letter',
+        {
+          error: `gave up after ${delivery.attempts} attempts; last: ${reason}`,
+        },
+      );
+      return 'dead_letter';
+    }
+    const retryAfter = sent.ok ? parseRetryAfter(sent.headers['retry-after'], new Date()) : null;
+    const delaySeconds = nextRetryDelaySeconds(
+      endpoint.retryPolicy,
+      delivery.attempts,
+      retryAfter,
+      this.random,
+    );
+    await this.recordAttemptAndFinish(delivery, endpoint, { snapshot, sent, started }, 'queued', {
+      error: reason,
+      delaySeconds,
+    });
+    await this.scheduler.schedule(delivery.id, delivery.attempts, Math.round(delaySeconds * 1000));
+    return 'queued';
+  }
+
+  private async runHandler(
+    endpoint: OutboundEndpointRuntime,
+    delivery: DeliveryRow,
+  ): Promise<{ outcome: Outcome; payload: unknown }> {
+    const handler = await this.handlers.get(endpoint.handlerId!);
+    if (!handler) return { outcome: { type: 'send' }, payload: delivery.payload };
+    if (handler.executionMode === 'callback') {
+      const callback = this.registry.getOutbound(handler.callback ?? '');
+      const preview = buildOutboundRequest({
+        spec: endpoint.spec,
+        payload: delivery.payload,
+        context: delivery.context ?? {},
+        delivery: deliveryFacts(delivery),
+        now: new Date(),
+      });
+      const result = await callback({
+        delivery: {
+          id: delivery.id,
+          endpointCode: endpoint.code,
+          eventType: delivery.event_type,
+          payload: delivery.payload,
+          context: delivery.context ?? {},
+          attempts: delivery.attempts,
+          idempotencyKey: delivery.idempotency_key,
+        },
+        request: preview,
+        log: () => undefined,
+      });
+      return { outcome: normalizeOutcome(result, 'outbound'), payload: delivery.payload };
+    }
+    const evaluation = evaluateRules(
+      handler.rules,
+      {
+        payload: delivery.payload,
+        context: delivery.context ?? {},
+        endpoint: { code: endpoint.code, id: endpoint.id },
+        event: { ...deliveryEventFields(deliveryFacts(delivery)), attempts: delivery.attempts },
+      },
+      'outbound',
+    );
+    switch (evaluation.action) {
+      case 'send':
+        return { outcome: { type: 'send' }, payload: delivery.payload };
+      case 'mutate': {
+        const mutated = applyMutations(delivery.payload, {}, evaluation.assignments);
+        const headerRules = Object.entries(mutated.headers).map(([name, value]) => ({
+          name,
+          // Values are already evaluated data: escape braces so they are not re-templated.
+          value: escapeTemplate(String(value)),
+        }));
+        const spec = {
+          ...endpoint.spec,
+          headerRules: [...endpoint.spec.headerRules, ...headerRules],
+        };
+        const request = buildOutboundRequest({
+          spec,
+          payload: mutated.payload,
+          context: delivery.context ?? {},
+          delivery: deliveryFacts(delivery),
+          now: new Date(),
+        });
+        return { outcome: { type: 'send', request }, payload: mutated.payload };
+      }
+      case 'done':
+        return {
+          outcome: { type: 'done', note: `rule "${evaluation.matchedRule?.name}"` },
+          payload: delivery.payload,
+        };
+      case 'dead_letter':
+        return {
+          outcome: {
+            type: 'dead_letter',
+            reason: `rule "${evaluation.matchedRule?.name}" dead-lettered the delivery`,
+          },
+          payload: delivery.payload,
+        };
+      case 'retry':
+        return {
+          outcome: { type: 'retry', seconds: evaluation.retrySeconds ?? 60 },
+          payload: delivery.payload,
+        };
+      case 'cancel':
+        return {
+          outcome: {
+            type: 'cancel',
+            reason: `rule "${evaluation.matchedRule?.name}" canceled the delivery`,
+          },
+          payload: delivery.payload,
+        };
+      case 'create_record':
+      case 'update_record':
+      case 'upsert_record':
+      case 'forward':
+        return {
+          outcome: { type: 'dead_letter', reason: `action "${evaluation.action}" is inbound-only` },
+          payload: delivery.payload,
+        };
+    }
+  }
+
+  private async applyHandlerOutcome(
+    delivery: DeliveryRow,
+    endpoint: OutboundEndpointRuntime,
+    outcome: Outcome,
+  ): Promise<Final> {
+    switch (outcome.type) {
+      case 'send':
+        throw new Error('unreachable: send is handled by the caller');
+      case 'done':
+        return this.settle(delivery, 'done', { error: null });
+      case 'dead_letter':
+        return this.settle(delivery, 'dead_letter', { error: outcome.reason });
+      case 'cancel':
+        return this.settle(delivery, 'canceled', {
+          error: outcome.reason ?? 'canceled by the handler',
+        });
+      case 'retry': {
+        if (attemptsExhausted(endpoint.retryPolicy, delivery.attempts)) {
+          return this.settle(delivery, 'dead_letter', {
+            error: `retries exhausted after ${delivery.attempts} attempts`,
+          });
+        }
+        await this.finish(this.dataSource.manager, delivery, 'queued', {
+          delaySeconds: outcome.seconds,
+        });
+        await this.scheduler.schedule(delivery.id, delivery.attempts, outcome.seconds * 1000);
+        return 'queued';
+      }
+    }
+  }
+
+  /** Final state without an HTTP attempt; `unclaim` gives the attempt count back. */
+  private async settle(
+    delivery: DeliveryRow,
+    state: Final,
+    options: { error?: string | null; unclaim?: boolean },
+  ): Promise<Final> {
+    await this.finish(this.dataSource.manager, delivery, state, {
+      error: options.error ?? null,
+      unclaim: options.unclaim,
+    });
+    outboundDeliveriesFinished.inc({ outcome: state });
+    return state;
+  }
+
+  /** Rate-limited: back to `queued` for later, not counted as an attempt. */
+  private async release(delivery: DeliveryRow, waitMs: number): Promise<void> {
+    await this.finish(this.dataSource.manager, delivery, 'queued', {
+      delaySeconds: waitMs / 1000,
+      unclaim: true,
+    });
+    await this.scheduler.schedule(delivery.id, delivery.attempts - 1, waitMs);
+  }
+
+  private async recordAttemptAndFinish(
+    delivery: DeliveryRow,
+    endpoint: OutboundEndpointRuntime,
+    exchange: { snapshot: RequestSnapshot; sent: SendResult; started: Date } | null,
+    state: Final,
+    options: { error?: string; errorClass?: string; delaySeconds?: number },
+  ): Promise<void> {
+    const outcome =
+      state === 'done'
+        ? 'success'
+        : state === 'queued'
+          ? 'retry'
+          : state === 'dead_letter'
+            ? 'dead_letter'
+            : 'error';
+    await this.dataSource.transaction(async (manager) => {
+      const sent = exchange?.sent;
+      await manager.query(
+        `INSERT INTO delivery_attempts (delivery_id, tenant_id, endpoint_id, attempt_number, started_at, finished_at,
+                                        duration_ms, request, response_status, response_headers, response_body,
+                                        error, error_class, outcome)
+         VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (delivery_id, attempt_number) DO NOTHING`,
+        [
+          delivery.id,
+          delivery.tenant_id,
+          endpoint.id,
+          delivery.attempts,
+          exchange?.started ?? new Date(),
+          sent ? Math.round(sent.durationMs) : 0,
+          exchange?.snapshot ?? null,
+          sent?.ok ? sent.status : null,
+          sent?.ok ? sent.headers : null,
+          sent?.ok ? sent.body : null,
+          options.error ?? null,
+          sent && !sent.ok ? sent.errorClass : (options.errorClass ?? null),
+          outcome,
+        ],
+      );
+      await this.finish(manager, delivery, state, {
+        error: state === 'done' ? null : (options.error ?? null),
+        delaySeconds: options.delaySeconds,
+        responseStatus: sent?.ok ? sent.status : null,
+      });
+    });
+    outboundDeliveriesFinished.inc({ outcome: state });
+  }
+
+  private async finish(
+    manager: EntityManager,
+    delivery: DeliveryRow,
+    state: Final,
+    options: {
+      error?: string | null;
+      stack?: string | null;
+      delaySeconds?: number;
+      unclaim?: boolean;
+      responseStatus?: number | null;
+    },
+  ): Promise<void> {
+    const terminal = ['done', 'error', 'dead_letter', 'canceled'].includes(state);
+    await manager.query(
+      `UPDATE deliveries
+          SET state = $3,
+              attempts = attempts - $4::int,
+              last_error = COALESCE($5, CASE WHEN $3 = 'done' THEN NULL ELSE last_error END),
+              error_stack = $6,
+              next_attempt_at = CASE WHEN $3 = 'queued' THEN now() + make_interval(secs => $7) ELSE NULL END,
+              response_status = COALESCE($8, response_status),
+              lease_until = NULL,
+              completed_at = CASE WHEN $9 THEN now() ELSE NULL END,
+              updated_at = now()
+        WHERE id = $1 AND state = 'processing' AND attempts = $2`,
+      [
+        delivery.id,
+        delivery.attempts,
+        options.unclaim ? 1 : 0,
+        options.error ?? null,
+        options.stack ?? null,
+        options.delaySeconds ?? 0,
+        options.responseStatus ?? null,
+        terminal,
+      ],
+    );
+  }
+}

@@ -1,0 +1,73 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { DataSource } from 'typeorm';
+import {
+  assertHandlesAllJobs,
+  OutboundRequestsJob,
+  QueueName,
+  type DeliverJob,
+  type PublishJob,
+} from '@app/messaging';
+import { DeliveryIntake, DeliveryQueue, UnknownTenantError } from '@app/outbound';
+import { JobValidationError, validateDeliverJob, validatePublishJob } from './job-validation';
+
+/**
+ * Consumes the public `outbound-requests` queue (SPEC §5 contract): `deliver` creates one
+ * delivery, `publish` fans out to subscribed endpoints. Rows are committed first, then
+ * their send jobs are enqueued. A malformed job is logged and dropped — it cannot become
+ * a delivery, and retrying it cannot help.
+ */
+const HANDLED_JOBS = [OutboundRequestsJob.Deliver, OutboundRequestsJob.Publish];
+
+@Processor(QueueName.OutboundRequests, { autorun: false, concurrency: 8 })
+export class OutboundRequestsProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(OutboundRequestsProcessor.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly intake: DeliveryIntake,
+    private readonly deliveries: DeliveryQueue,
+  ) {
+    super();
+    assertHandlesAllJobs(QueueName.OutboundRequests, HANDLED_JOBS);
+  }
+
+  onApplicationBootstrap(): void {
+    void this.worker.run();
+  }
+
+  async process(
+    job: Job<DeliverJob | PublishJob>,
+  ): Promise<{ deliveries: string[] } | { rejected: string }> {
+    try {
+      switch (job.name as OutboundRequestsJob) {
+        case OutboundRequestsJob.Deliver: {
+          const data = validateDeliverJob(job.data);
+          const tenantId = await this.intake.tenantId(data.tenant);
+          const result = await this.intake.deliver(tenantId, data);
+          if (result.state === 'queued' && !result.duplicate)
+            await this.deliveries.enqueue([{ id: result.id }]);
+          return { deliveries: [result.id] };
+        }
+        case OutboundRequestsJob.Publish: {
+          const data = validatePublishJob(job.data);
+          const tenantId = await this.intake.tenantId(data.tenant);
+          const results = await this.dataSource.transaction((manager) =>
+            this.intake.publish(tenantId, data, manager),
+          );
+          await this.deliveries.enqueue(
+            results.filter((r) => r.state === 'queued' && !r.duplicate).map((r) => ({ id: r.id })),
+          );
+          return { deliveries: results.map((r) => r.id) };
+        }
+      }
+    } catch (error) {
+      if (error instanceof JobValidationError || error instanceof UnknownTenantError) {
+        this.logger.warn(`dropped ${job.name} job ${job.id}: ${error.message}`);
+        return { rejected: error.message };
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { prepareDatabase } from '@app/persistence';
+import { loadConfigOrExit } from '@app/platform';
+import { OutboundDispatcherModule } from './app.module';
+import { OutboundDispatcherConfig } from './config';
+
+/** Boots the dispatcher: config, database (migrated under a lock), health/metrics HTTP. */
+export async function createDispatcher(
+  config: OutboundDispatcherConfig,
+): Promise<NestExpressApplication> {
+  const dataSource = await prepareDatabase(config.DATABASE_URL, {
+    applicationName: 'hookgate-outbound-dispatcher',
+    poolSize: config.DB_POOL_SIZE,
+  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    OutboundDispatcherModule.register({ config, dataSource }),
+    { bodyParser: false, bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  return app;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit(OutboundDispatcherConfig);
+  const app = await createDispatcher(config);
+  await app.listen(config.DISPATCHER_PORT, config.HOST);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(
+      `outbound-dispatcher failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}

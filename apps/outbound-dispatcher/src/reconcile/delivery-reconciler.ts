@@ -1,0 +1,95 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DeliveryQueue } from '@app/outbound';
+import { APP_CONFIG, reconcilerActions } from '@app/platform';
+import type { OutboundDispatcherConfig } from '../config';
+
+/**
+ * Postgres is the record; Redis is transport. Every interval:
+ * - a `processing` delivery whose lease expired (its dispatcher died mid-request) gets an
+ *   `interrupted` attempt row and returns to `queued` — the receiver may have seen that
+ *   request, which is why deliveries carry a stable `webhook-id` for deduplication;
+ * - every due `queued` delivery is enqueued again; job ids carry the attempt count, so a
+ *   job still in Redis absorbs the re-add and nothing is sent twice concurrently.
+ */
+const BATCH = 1000;
+
+@Injectable()
+export class DeliveryReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DeliveryReconciler.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveryQueue,
+    @Inject(APP_CONFIG) private readonly config: OutboundDispatcherConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.reconcile()
+        .catch((error: unknown) => this.logger.warn(`reconcile pass failed: ${String(error)}`))
+        .finally(() => (this.running = undefined));
+    }, this.config.RECONCILE_INTERVAL_SECONDS * 1000);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async reconcile(): Promise<{ interrupted: number; enqueued: number }> {
+    const interrupted = await this.releaseExpiredLeases();
+    let enqueued = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows: Array<{ id: string; attempts: number }> = await this.dataSource.query(
+        `SELECT id, attempts FROM deliveries
+          WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= now()) AND id > $1
+          ORDER BY id LIMIT $2`,
+        [after, BATCH],
+      );
+      if (rows.length === 0) break;
+      await this.deliveries.enqueue(rows);
+      enqueued += rows.length;
+      after = rows[rows.length - 1].id;
+      if (rows.length < BATCH) break;
+    }
+    if (enqueued > 0) reconcilerActions.inc({ kind: 'outbound', action: 'enqueued' }, enqueued);
+    return { interrupted, enqueued };
+  }
+
+  private async releaseExpiredLeases(): Promise<number> {
+    const result: unknown = await this.dataSource.query(
+      `WITH expired AS (
+         UPDATE deliveries SET state = 'queued', lease_until = NULL, next_attempt_at = now(), updated_at = now(),
+                last_error = 'attempt interrupted: the dispatcher stopped before recording its outcome'
+          WHERE state = 'processing' AND lease_until < now()
+          RETURNING id, tenant_id, endpoint_id, attempts)
+       INSERT INTO delivery_attempts (delivery_id, tenant_id, endpoint_id, attempt_number, started_at, finished_at,
+                                      duration_ms, error, error_class, outcome)
+       SELECT id, tenant_id, endpoint_id, attempts, now(), now(), 0,
+              'interrupted: the dispatcher stopped before recording this attempt', 'interrupted', 'interrupted'
+         FROM expired
+       ON CONFLICT (delivery_id, attempt_number) DO NOTHING
+       RETURNING delivery_id`,
+    );
+    const rows = (
+      Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result
+    ) as unknown[];
+    if (rows.length > 0) {
+      reconcilerActions.inc({ kind: 'outbound', action: 'lease_released' }, rows.length);
+      this.logger.warn(`released ${rows.length} delivery(ies) whose dispatcher lease expired`);
+    }
+    return rows.length;
+  }
+}

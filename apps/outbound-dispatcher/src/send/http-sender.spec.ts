@@ -1,0 +1,294 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { LookupAddress } from 'node:dns';
+import type { Resolver } from './address-policy';
+import {
+  classifyHttpOutcome,
+  HttpSender,
+  MAX_RESPONSE_BODY_BYTES,
+  parseRetryAfter,
+  type SendResult,
+} from './http-sender';
+
+/**
+ * The sender against real loopback servers. Addresses outside loopback only ever appear
+ * as stubbed DNS answers that the guard refuses before a socket is opened.
+ */
+interface Loopback {
+  url: string;
+  port: number;
+  connections: number;
+  received: Array<{ method: string; url: string; headers: Record<string, unknown>; body: string }>;
+  close(): Promise<void>;
+}
+
+async function listen(
+  handler: Parameters<typeof createServer>[1],
+  host = '127.0.0.1',
+): Promise<Loopback> {
+  const sockets = new Set<Socket>();
+  const state: Loopback = {
+    url: '',
+    port: 0,
+    connections: 0,
+    received: [],
+    close: async () => undefined,
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      state.received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      handler!(req, res);
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    state.connections += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  state.port = (server.address() as AddressInfo).port;
+  state.url = `http://${host.includes(':') ? `[${host}]` : host}:${state.port}`;
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  return state;
+}
+
+const post = (url: string, body = '{"a":1}') => ({
+  method: 'POST',
+  url,
+  headers: { 'content-type': 'application/json', 'x-custom': 'yes' },
+  body: Buffer.from(body),
+});
+
+describe('HttpSender (private networks allowed, as in tests and demos)', () => {
+  const sender = new HttpSender({ allowPrivateNetworks: true, maxSockets: 8 });
+  afterAll(() => sender.close());
+
+  it('sends method, headers and body, and returns status, headers and body', async () => {
+    const server = await listen((_req, res) => {
+      res.writeHead(201, { 'x-reply': 'r', 'content-type': 'text/plain' });
+      res.end('created');
+    });
+    try {
+      const result = await sender.send(post(`${server.url}/hooks?x=1`), { timeoutMs: 5000 });
+      expect(result).toMatchObject({
+        ok: true,
+        status: 201,
+        body: 'created',
+        truncated: false,
+        headers: expect.objectContaining({ 'x-reply': 'r' }),
+      });
+      expect(server.received[0]).toMatchObject({
+        method: 'POST',
+        url: '/hooks?x=1',
+        body: '{"a":1}',
+        headers: expect.objectContaining({ 'x-custom': 'yes', 'user-agent': 'Hookgate' }),
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps at most 64 KiB of a response body', async () => {
+    const server = await listen((_req, res) => {
+      res.writeHead(200);
+      res.end('x'.repeat(MAX_RESPONSE_BODY_BYTES * 3));
+    });
+    try {
+      const result = await sender.send(post(server.url), { timeoutMs: 5000 });
+      expect(result.ok && result.body.length).toBe(MAX_RESPONSE_BODY_BYTES);
+      expect(result.ok && result.truncated).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('does not follow redirects', async () => {
+    const server = await listen((req, res) => {
+      res.writeHead(302, { location: '/elsewhere' });
+      res.end();
+    });
+    try {
+      const result = await sender.send(post(server.url), { timeoutMs: 5000 });
+      expect(result).toMatchObject({ ok: true, status: 302 });
+      expect(server.received.map((r) => r.url)).toEqual(['/']);
+      expect(classifyHttpOutcome(result)).toBe('error');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('times out a slow endpoint, body included', async () => {
+    const server = await listen((_req, res) => {
+      res.writeHead(200);
+      res.write('partial');
+      // Never ends.
+    });
+    try {
+      const result = await sender.send(post(server.url), { timeoutMs: 300 });
+      expect(result).toMatchObject({ ok: false, errorClass: 'timeout' });
+      expect(result.durationMs).toBeGreaterThanOrEqual(250);
+      expect(classifyHttpOutcome(result)).toBe('retry');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('classifies a closed port and a reset connection as retryable', async () => {
+    const closed = await listen(() => undefined);
+    const closedUrl = closed.url;
+    await closed.close();
+    const refused = await sender.send(post(closedUrl), { timeoutMs: 2000 });
+    expect(refused).toMatchObject({ ok: false, errorClass: 'connection_refused' });
+    expect(classifyHttpOutcome(refused)).toBe('retry');
+
+    const resetting = await listen((req) => req.socket.destroy());
+    try {
+      const reset = await sender.send(post(resetting.url), { timeoutMs: 2000 });
+      expect(reset).toMatchObject({ ok: false });
+      expect(['connection_reset', 'network']).toContain(!reset.ok && reset.errorClass);
+      expect(classifyHttpOutcome(reset)).toBe('retry');
+    } finally {
+      await resetting.close();
+    }
+  });
+
+  it('rejects unusable URLs without sending', async () => {
+    const bad = await sender.send(post('not a url'), { timeoutMs: 1000 });
+    expect(bad).toMatchObject({ ok: false, errorClass: 'invalid_url' });
+    const ftp = await sender.send(post('ftp://127.0.0.1/x'), { timeoutMs: 1000 });
+    expect(ftp).toMatchObject({ ok: false, errorClass: 'invalid_url' });
+    expect(classifyHttpOutcome(ftp)).toBe('error');
+  });
+});
+
+describe('HttpSender (private networks refused: the production default)', () => {
+  let v4: Loopback;
+  let v6: Loopback | undefined;
+  const lookups: string[] = [];
+  const resolver: Resolver = (hostname, _options, callback) => {
+    lookups.push(hostname);
+    const answers: Record<string, LookupAddress[]> = {
+      localhost: [{ address: '127.0.0.1', family: 4 }],
+      'metadata.example': [{ address: '169.254.169.254', family: 4 }],
+      'intranet.example': [{ address: '10.20.30.40', family: 4 }],
+    };
+    const answer = answers[hostname];
+    if (!answer) {
+      return callback(
+        Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }),
+        [],
+      );
+    }
+    return callback(null, answer);
+  };
+  const sender = new HttpSender({ allowPrivateNetworks: false, maxSockets: 4, resolver });
+
+  beforeAll(async () => {
+    v4 = await listen((_req, res) => res.end('should not be reached'));
+    try {
+      v6 = await listen((_req, res) => res.end('should not be reached'), '::1');
+    } catch {
+      v6 = undefined; // No IPv6 loopback on this machine: the literal check still runs.
+    }
+  });
+  afterAll(async () => {
+    sender.close();
+    await v4.close();
+    await v6?.close();
+  });
+
+  it.each([
+    ['http://127.0.0.1:PORT/x', 'loopback'],
+    ['http://localhost:PORT/x', 'loopback'],
+    ['http://[::1]:PORT6/x', 'loopback'],
+    ['http://[::ffff:127.0.0.1]:PORT/x', 'loopback'],
+    ['http://metadata.example:PORT/latest/meta-data', 'linkLocal'],
+    ['http://intranet.example:PORT/', 'private'],
+  ])('refuses %s without connecting', async (template, range) => {
+    const url = template
+      .replace('PORT6', String(v6?.port ?? v4.port))
+      .replace('PORT', String(v4.port));
+    const result = await sender.send(post(url), { timeoutMs: 2000 });
+    expect(result).toMatchObject({ ok: false, errorClass: 'refused_address' });
+    expect(!result.ok && result.error).toMatch(new RegExp(`refused.*${range}`));
+    expect(classifyHttpOutcome(result)).toBe('error');
+    expect(v4.connections).toBe(0);
+    expect(v6?.connections ?? 0).toBe(0);
+  });
+
+  it('resolves host names through the guarded lookup and retries DNS failures', async () => {
+    const result = await sender.send(post('http://unresolvable.example/x'), { timeoutMs: 2000 });
+    expect(result).toMatchObject({ ok: false, errorClass: 'dns' });
+    expect(classifyHttpOutcome(result)).toBe('retry');
+    expect(lookups).toContain('unresolvable.example');
+  });
+});
+
+describe('classifyHttpOutcome', () => {
+  const response = (status: number): SendResult => ({
+    ok: true,
+    status,
+    headers: {},
+    body: '',
+    truncated: false,
+    durationMs: 1,
+  });
+  it.each([
+    [200, 'success'],
+    [204, 'success'],
+    [299, 'success'],
+    [301, 'error'],
+    [400, 'error'],
+    [401, 'error'],
+    [404, 'error'],
+    [408, 'retry'],
+    [410, 'error'],
+    [422, 'error'],
+    [429, 'retry'],
+    [500, 'retry'],
+    [503, 'retry'],
+  ])('HTTP %s → %s', (status, verdict) => {
+    expect(classifyHttpOutcome(response(status))).toBe(verdict);
+  });
+
+  it.each([
+    ['timeout', 'retry'],
+    ['connection_refused', 'retry'],
+    ['connection_reset', 'retry'],
+    ['dns', 'retry'],
+    ['tls', 'retry'],
+    ['network', 'retry'],
+    ['refused_address', 'error'],
+    ['invalid_url', 'error'],
+  ] as const)('%s → %s', (errorClass, verdict) => {
+    expect(classifyHttpOutcome({ ok: false, errorClass, error: 'x', durationMs: 1 })).toBe(verdict);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  const now = new Date('2026-11-30T12:00:00Z');
+  it('reads delta-seconds and HTTP dates', () => {
+    expect(parseRetryAfter('2', now)).toBe(2);
+    expect(parseRetryAfter(' 120 ', now)).toBe(120);
+    expect(parseRetryAfter('Mon, 30 Nov 2026 12:00:30 GMT', now)).toBe(30);
+    expect(parseRetryAfter('Mon, 30 Nov 2026 11:00:00 GMT', now)).toBe(0);
+  });
+  it('ignores absent and malformed values', () => {
+    expect(parseRetryAfter(undefined, now)).toBeNull();
+    expect(parseRetryAfter('', now)).toBeNull();
+    expect(parseRetryAfter('-5', now)).toBeNull();
+    expect(parseRetryAfter('1.5', now)).toBeNull();
+    expect(parseRetryAfter('soon', now)).toBeNull();
+  });
+});
