@@ -172,7 +172,12 @@ export class SendDelivery {
       return 'error';
     }
 
-    const snapshot = snapshotRequest(request, endpoint.spec.auth);
+    const signing = endpoint.spec.signing;
+    const snapshot = snapshotRequest(
+      request,
+      endpoint.spec.auth,
+      signing.type === 'hmac' ? [signing.header] : [],
+    );
     const started = new Date();
     const sent = await this.sender.send(request, { timeoutMs: endpoint.timeoutMs });
     const verdict = classifyHttpOutcome(sent);
