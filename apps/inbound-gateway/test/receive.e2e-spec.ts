@@ -267,6 +267,16 @@ describe('inbound receiving: verification, freshness, identity, limits', () => {
       expect(event.body.payload).toEqual({ a: '1', b: ['2', '3'] });
     });
 
+    it('stores JSON that spells characters jsonb cannot hold, raw body byte-exact', async () => {
+      const text = '{"a":"x\\u0000y","b":"\\ud800"}';
+      const res = await post(harness, `${url}?q=%00`, text, { 'content-type': 'application/json' });
+      expect(res.status).toBe(202);
+      const event = await harness.admin(`/inbound-events/${res.body.id}`);
+      expect(event.body.payload).toEqual({ a: 'x\ufffdy', b: '\ufffd' });
+      expect(event.body.query).toEqual({ q: '\ufffd' });
+      expect(Buffer.from(event.body.rawBody.base64, 'base64').toString('utf8')).toBe(text);
+    });
+
     it('accepts an empty body', async () => {
       const empty = await post(harness, url, '', { 'content-type': 'text/plain' });
       expect(empty.status).toBe(202);

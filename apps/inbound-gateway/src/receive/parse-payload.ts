@@ -3,28 +3,72 @@ import { PayloadValidationError } from '@app/core';
 /**
  * Turns a raw body into `payload` by its declared type: JSON and urlencoded forms are
  * parsed; anything else keeps `payload` null (the raw body is always stored).
+ *
+ * Postgres `jsonb` cannot hold U+0000 or unpaired UTF-16 surrogates, both of which valid
+ * JSON can spell (`"\u0000"`, `"\ud800"`). Such a webhook is still genuine, so it is
+ * accepted: the raw body stays byte-exact and those characters become U+FFFD in `payload`.
+ * The check is a cheap scan of the text; only bodies that need it are walked.
  */
 export function parsePayload(contentType: string | undefined, body: Buffer): unknown {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/json' || type.endsWith('+json')) {
     if (body.length === 0) return null;
+    const text = body.toString('utf8');
+    let parsed: unknown;
     try {
-      return JSON.parse(body.toString('utf8'));
+      parsed = JSON.parse(text);
     } catch (error) {
       throw new PayloadValidationError(
         `body is declared ${type} but is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
+    return JSON_UNSTORABLE_ESCAPE.test(text) ? sanitize(parsed) : parsed;
   }
-  if (type === 'application/x-www-form-urlencoded') {
-    const form: Record<string, string | string[]> = {};
-    for (const [key, value] of new URLSearchParams(body.toString('utf8'))) {
-      const existing = form[key];
-      if (existing === undefined) form[key] = value;
-      else if (Array.isArray(existing)) existing.push(value);
-      else form[key] = [existing, value];
-    }
-    return form;
-  }
+  if (type === 'application/x-www-form-urlencoded') return parseUrlEncoded(body.toString('utf8'));
   return null;
+}
+
+/**
+ * A urlencoded form or query string as a bag: repeated keys become arrays. Used for form
+ * bodies and for the query string of every webhook request.
+ */
+export function parseUrlEncoded(text: string): Record<string, string | string[]> {
+  const bag: Record<string, string | string[]> = {};
+  if (!text) return bag;
+  for (const [key, value] of new URLSearchParams(text)) {
+    const existing = bag[key];
+    if (existing === undefined) bag[key] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else bag[key] = [existing, value];
+  }
+  return FORM_UNSTORABLE.test(text) ? (sanitize(bag) as Record<string, string | string[]>) : bag;
+}
+
+/** JSON escapes that can produce characters `jsonb` rejects. */
+const JSON_UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/i;
+/** Form encodings that decode to NUL (percent-decoding never yields lone surrogates). */
+const FORM_UNSTORABLE = /%00|\0/;
+const UNSTORABLE_CHARS =
+  /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function clean(text: string): string {
+  return text.replace(UNSTORABLE_CHARS, '\ufffd');
+}
+
+function sanitize(value: unknown): unknown {
+  if (typeof value === 'string') return clean(value);
+  if (Array.isArray(value)) return value.map(sanitize);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      Object.defineProperty(out, clean(key), {
+        value: sanitize(child),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  return value;
 }

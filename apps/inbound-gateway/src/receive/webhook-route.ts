@@ -1,6 +1,7 @@
 import type { Express, Request, Response } from 'express';
-import type { HeaderBag, QueryBag } from '@app/core';
+import type { HeaderBag } from '@app/core';
 import { inboundRequestDuration, inboundRequests } from '@app/platform';
+import { parseUrlEncoded } from './parse-payload';
 import type { ReceiveService } from './receive.service';
 
 /**
@@ -51,7 +52,7 @@ export function mountWebhookRoute(
         url: req.originalUrl,
         path,
         headers: req.headers as HeaderBag,
-        query: parseQuery(qIndex === -1 ? '' : req.url.slice(qIndex + 1)),
+        query: parseUrlEncoded(qIndex === -1 ? '' : req.url.slice(qIndex + 1)),
         raw: req,
       })
       .then((answer) => finish(answer.status, answer.body, answer.headers, answer.endpoint))
@@ -70,16 +71,4 @@ function decodeSafe(value: string): string | null {
   } catch {
     return null;
   }
-}
-
-function parseQuery(search: string): QueryBag {
-  const query: Record<string, string | string[]> = {};
-  if (!search) return query;
-  for (const [key, value] of new URLSearchParams(search)) {
-    const existing = query[key];
-    if (existing === undefined) query[key] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else query[key] = [existing, value];
-  }
-  return query;
 }

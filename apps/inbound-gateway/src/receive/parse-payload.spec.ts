@@ -1,0 +1,48 @@
+import { PayloadValidationError } from '@app/core';
+import { parsePayload } from './parse-payload';
+
+describe('parsePayload', () => {
+  const json = (text: string) => parsePayload('application/json', Buffer.from(text, 'utf8'));
+
+  it('parses JSON (including +json types) and urlencoded forms; other types give null', () => {
+    expect(json('{"a":[1,{"b":true}]}')).toEqual({ a: [1, { b: true }] });
+    expect(
+      parsePayload('application/cloudevents+json; charset=utf-8', Buffer.from('{"x":1}')),
+    ).toEqual({
+      x: 1,
+    });
+    expect(
+      parsePayload('application/x-www-form-urlencoded', Buffer.from('a=1&b=2&b=3&b=4')),
+    ).toEqual({ a: '1', b: ['2', '3', '4'] });
+    expect(parsePayload('text/plain', Buffer.from('{"a":1}'))).toBeNull();
+    expect(parsePayload(undefined, Buffer.from('{"a":1}'))).toBeNull();
+    expect(json('')).toBeNull();
+  });
+
+  it('rejects a body declared JSON that is not', () => {
+    expect(() => json('{"not json')).toThrow(PayloadValidationError);
+  });
+
+  it('replaces characters jsonb cannot store, in values and keys, and leaves the rest alone', () => {
+    expect(json('{"a":"x\\u0000y","k\\u0000":["\\ud800",  "ok"],"pair":"\\ud83d\\ude00"}')).toEqual(
+      {
+        a: 'x\ufffdy',
+        'k\ufffd': ['\ufffd', 'ok'],
+        pair: '😀',
+      },
+    );
+    expect(json('{"lone":"\\udc00 and \\uDBFF"}')).toEqual({ lone: '\ufffd and \ufffd' });
+    expect(parsePayload('application/x-www-form-urlencoded', Buffer.from('a=%00b'))).toEqual({
+      a: '\ufffdb',
+    });
+    const clean = json('{"a":"plain","n":1}');
+    expect(clean).toEqual({ a: 'plain', n: 1 });
+  });
+
+  it('keeps an own "__proto__" key as data, never as a prototype', () => {
+    const parsed = json('{"__proto__":{"polluted":true},"z":"\\u0000"}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(Object.prototype.hasOwnProperty.call(parsed, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
