@@ -1,20 +1,27 @@
-import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule, Module } from '@nestjs/common';
+import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import type { DataSource } from 'typeorm';
+import type { Queue } from 'bullmq';
+import { DataSource } from 'typeorm';
 import { DEFAULT_JOB_OPTIONS, QueueName } from '@app/messaging';
 import { buildHandlerRegistry } from '@app/callbacks';
+import { DeliveryIntake, DeliveryQueue } from '@app/outbound';
 import { HANDLER_REGISTRY, PlatformModule, SECRET_BOX, createSecretBox } from '@app/platform';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { ConfigChangePublisher } from './common/config-change.publisher';
 import { ErrorResponseFilter } from './common/error-response.filter';
 import type { AdminConfig } from './config';
+import { DeliveriesController } from './deliveries/deliveries.controller';
+import { DeliveriesService } from './deliveries/deliveries.service';
+import { EventsController } from './deliveries/events.controller';
 import { HandlersController } from './handlers/handlers.controller';
 import { HandlersService } from './handlers/handlers.service';
 import { InboundEndpointsController } from './inbound-endpoints/inbound-endpoints.controller';
 import { InboundEndpointsService } from './inbound-endpoints/inbound-endpoints.service';
 import { InboundEventsController } from './inbound-events/inbound-events.controller';
 import { InboundEventsService } from './inbound-events/inbound-events.service';
+import { OutboundEndpointsController } from './outbound-endpoints/outbound-endpoints.controller';
+import { OutboundEndpointsService } from './outbound-endpoints/outbound-endpoints.service';
 import { RecordsController } from './records/records.controller';
 
 /** Composition root of the admin API (SPEC §8). */
@@ -31,26 +38,48 @@ export class AdminModule {
           connection: { url: config.REDIS_URL, maxRetriesPerRequest: 1, enableOfflineQueue: false },
           prefix: config.QUEUE_PREFIX,
         }),
-        BullModule.registerQueue({
-          name: QueueName.InboundEvents,
-          defaultJobOptions: DEFAULT_JOB_OPTIONS,
-        }),
+        BullModule.registerQueue(
+          { name: QueueName.InboundEvents, defaultJobOptions: DEFAULT_JOB_OPTIONS },
+          { name: QueueName.OutboundDeliveries, defaultJobOptions: DEFAULT_JOB_OPTIONS },
+        ),
       ],
       controllers: [
         HandlersController,
         InboundEndpointsController,
         InboundEventsController,
+        OutboundEndpointsController,
+        DeliveriesController,
+        EventsController,
         RecordsController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorResponseFilter },
         { provide: SECRET_BOX, useFactory: () => createSecretBox(config) },
         { provide: HANDLER_REGISTRY, useFactory: buildHandlerRegistry },
+        {
+          provide: DeliveryIntake,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => new DeliveryIntake(ds),
+        },
+        {
+          provide: DeliveryQueue,
+          inject: [getQueueToken(QueueName.OutboundDeliveries)],
+          useFactory: (queue: Queue) => {
+            const logger = new Logger('DeliveryQueue');
+            return new DeliveryQueue(queue, (error) =>
+              logger.warn(
+                `enqueue failed, the dispatcher's reconciler will pick the deliveries up: ${String(error)}`,
+              ),
+            );
+          },
+        },
         ApiKeyGuard,
         ConfigChangePublisher,
         HandlersService,
         InboundEndpointsService,
         InboundEventsService,
+        OutboundEndpointsService,
+        DeliveriesService,
       ],
     };
   }

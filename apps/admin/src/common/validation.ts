@@ -1,4 +1,5 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { buildMessage, ValidateBy, type ValidationOptions } from 'class-validator';
 
 /**
  * Request validation for every admin route: unknown fields are refused, and a 400 lists
@@ -40,4 +41,25 @@ export function validationFailure(details: FieldProblem[]): BadRequestException 
     message: `validation failed: ${details.map((d) => d.field).join(', ')}`,
     details,
   });
+}
+
+/** A flat object of strings, e.g. a delivery `context` (`{ "orderId": "A-42" }`). */
+export function IsStringRecord(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isStringRecord',
+      validator: {
+        validate: (value: unknown) =>
+          value !== null &&
+          typeof value === 'object' &&
+          !Array.isArray(value) &&
+          Object.values(value).every((v) => typeof v === 'string'),
+        defaultMessage: buildMessage(
+          (prefix) => `${prefix}$property must be an object whose values are strings`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
 }

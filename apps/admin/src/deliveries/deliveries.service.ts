@@ -1,0 +1,343 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  DeliveryIntake,
+  DeliveryQueue,
+  type DeliveryRequest,
+  type IntakeResult,
+} from '@app/outbound';
+import type { DeliveryState } from '@app/persistence';
+import { isUuid, requireUuid } from '../common/ids';
+import { decodeCursor, toPage, type Page } from '../common/pagination';
+import { rowsOf } from '../common/pg-errors';
+import type {
+  CreateDeliveryDto,
+  DeliveryFilter,
+  ListDeliveriesQuery,
+  PublishEventDto,
+  ReplayDeliveriesDto,
+} from './delivery.dto';
+
+/**
+ * Outbound deliveries as services publish them and operators see and act on them (SPEC §5).
+ * Publishing goes through the same DeliveryIntake as the `outbound-requests` queue, rows
+ * first, send jobs after the commit. Every operator transition is one conditional UPDATE,
+ * so two operators (or an operator and the dispatcher) racing on one delivery cannot both
+ * win; the loser gets 409 with the state it found. `processing` belongs to the dispatcher
+ * and is never a source state here.
+ */
+export interface DeliverySummary {
+  id: string;
+  endpointId: string | null;
+  endpointCode: string;
+  eventType: string | null;
+  state: DeliveryState;
+  context: Record<string, string>;
+  idempotencyKey: string | null;
+  isTest: boolean;
+  sourceEventId: string | null;
+  /** HTTP attempts made so far (the detail view lists them as `attempts`). */
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  responseStatus: number | null;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+/** What a publish answers: the delivery as stored, and whether it already existed. */
+export interface DeliveryView extends DeliverySummary {
+  payload: unknown;
+  duplicate?: boolean;
+}
+
+export interface DeliveryAttemptView {
+  attemptNumber: number;
+  outcome: string;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  request: unknown;
+  responseStatus: number | null;
+  responseHeaders: Record<string, unknown> | null;
+  responseBody: string | null;
+  error: string | null;
+  errorClass: string | null;
+}
+
+export interface DeliveryDetail extends DeliveryView {
+  errorStack: string | null;
+  /** The attempt log, oldest first. */
+  attempts: DeliveryAttemptView[];
+}
+
+type Row = Record<string, unknown>;
+const iso = (value: unknown): string | null =>
+  value ? new Date(value as string).toISOString() : null;
+
+const TRANSITIONS = {
+  reset: { from: ['error', 'dead_letter', 'canceled'], to: 'draft' },
+  queue: { from: ['draft'], to: 'queued' },
+  'dead-letter': { from: ['draft', 'queued', 'error'], to: 'dead_letter' },
+  cancel: { from: ['draft', 'queued', 'error', 'dead_letter'], to: 'canceled' },
+} as const;
+export type DeliveryAction = keyof typeof TRANSITIONS;
+
+const ENQUEUE_CHUNK = 1000;
+
+@Injectable()
+export class DeliveriesService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly intake: DeliveryIntake,
+    private readonly queue: DeliveryQueue,
+  ) {}
+
+  /** One delivery to one endpoint (the `deliver` job). Unknown/archived → a dead_letter row. */
+  async deliver(
+    tenantId: string,
+    dto: CreateDeliveryDto,
+    options: { isTest?: boolean } = {},
+  ): Promise<DeliveryView> {
+    const request: DeliveryRequest = {
+      endpoint: await this.endpointCode(tenantId, dto.endpoint),
+      payload: dto.payload,
+      context: dto.context,
+      idempotencyKey: dto.idempotencyKey,
+      isTest: options.isTest ?? false,
+    };
+    const result = await this.intake.deliver(tenantId, request);
+    await this.enqueueAccepted([result]);
+    const [view] = await this.accepted(tenantId, [result]);
+    return view;
+  }
+
+  /** Fan-out (the `publish` job): one delivery per subscribed endpoint, all or none. */
+  async publish(tenantId: string, dto: PublishEventDto): Promise<{ deliveries: DeliveryView[] }> {
+    const results = await this.dataSource.transaction((manager) =>
+      this.intake.publish(
+        tenantId,
+        {
+          eventType: dto.eventType,
+          payload: dto.payload,
+          context: dto.context,
+          idempotencyKey: dto.idempotencyKey,
+        },
+        manager,
+      ),
+    );
+    await this.enqueueAccepted(results);
+    return { deliveries: await this.accepted(tenantId, results) };
+  }
+
+  async list(tenantId: string, query: ListDeliveriesQuery): Promise<Page<DeliverySummary>> {
+    const limit = query.limit ?? 50;
+    const { where, params } = this.filter(tenantId, query);
+    const after = decodeCursor(query.cursor);
+    if (after) {
+      params.push(after.at, after.id);
+      where.push(
+        `(d.created_at, d.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+      );
+    }
+    params.push(limit + 1);
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT d.id, d.endpoint_id, d.endpoint_code, d.event_type, d.state, d.context, d.idempotency_key, d.is_test,
+              d.source_event_id, d.attempts, d.next_attempt_at, d.last_error, d.response_status, d.created_at,
+              d.updated_at, d.completed_at
+         FROM deliveries d
+        WHERE ${where.join(' AND ')}
+        ORDER BY d.created_at DESC, d.id DESC
+        LIMIT $${params.length}`,
+      params,
+    );
+    return toPage(rows, limit, toSummary, (row) => ({
+      at: iso(row.created_at)!,
+      id: String(row.id),
+    }));
+  }
+
+  /** One delivery with its attempt log, oldest attempt first. */
+  async get(tenantId: string, id: string): Promise<DeliveryDetail> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT * FROM deliveries WHERE id = $1 AND tenant_id = $2`,
+      [requireUuid(id, 'delivery'), tenantId],
+    );
+    if (!rows[0]) throw new NotFoundException(`delivery ${id} not found`);
+    const attempts: Row[] = await this.dataSource.query(
+      `SELECT * FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt_number`,
+      [id],
+    );
+    return {
+      ...toView(rows[0]),
+      errorStack: (rows[0].error_stack as string | null) ?? null,
+      attempts: attempts.map(toAttemptView),
+    };
+  }
+
+  /**
+   * reset / queue / dead-letter / cancel one delivery. A terminal state set by an operator
+   * says so in `lastError`; what failed before stays in the attempt log.
+   */
+  async act(tenantId: string, id: string, action: DeliveryAction): Promise<DeliveryDetail> {
+    const transition = TRANSITIONS[action];
+    const updated = rowsOf<{ id: string; attempts: number }>(
+      await this.dataSource.query(
+        `UPDATE deliveries
+            SET state = $3, lease_until = NULL, updated_at = now(),
+                next_attempt_at = CASE WHEN $3 = 'queued' THEN now() END,
+                completed_at = CASE WHEN $3 IN ('dead_letter', 'canceled') THEN now() END,
+                last_error = CASE WHEN $3 = 'dead_letter' THEN 'dead-lettered by an operator'
+                                  WHEN $3 = 'canceled' THEN 'canceled by an operator'
+                                  ELSE last_error END
+          WHERE id = $1 AND tenant_id = $2 AND state = ANY($4)
+          RETURNING id, attempts`,
+        [requireUuid(id, 'delivery'), tenantId, transition.to, transition.from],
+      ),
+    );
+    if (updated.length === 0) {
+      const current = await this.get(tenantId, id);
+      throw new ConflictException({
+        message: `cannot ${action} a delivery in state "${current.state}" (allowed from: ${transition.from.join(', ')})`,
+        details: { currentState: current.state },
+      });
+    }
+    if (transition.to === 'queued') await this.enqueue(updated);
+    return this.get(tenantId, id);
+  }
+
+  /**
+   * Sends matching error/dead_letter (or canceled) deliveries again: `queued` when their
+   * endpoint is active, `draft` (held) when it is a draft. Deliveries whose endpoint is
+   * archived or gone are left alone — they would only dead-letter again.
+   */
+  async replay(tenantId: string, filter: ReplayDeliveriesDto): Promise<{ replayed: number }> {
+    const { where, params } = this.filter(tenantId, { ...filter, state: undefined });
+    params.push(filter.state ? [filter.state] : ['error', 'dead_letter']);
+    where.push(`d.state = ANY($${params.length})`);
+    where.push(
+      `EXISTS (SELECT 1 FROM outbound_endpoints e WHERE e.id = d.endpoint_id AND e.state <> 'archived')`,
+    );
+    let total = 0;
+    // In batches, so a large replay never holds one long lock over rows the dispatcher needs.
+    for (;;) {
+      const rows = rowsOf<{ id: string; state: string; attempts: number }>(
+        await this.dataSource.query(
+          `UPDATE deliveries AS t
+              SET state = CASE WHEN e.state = 'active' THEN 'queued' ELSE 'draft' END,
+                  next_attempt_at = CASE WHEN e.state = 'active' THEN now() END,
+                  lease_until = NULL, completed_at = NULL, updated_at = now()
+             FROM outbound_endpoints e
+            WHERE e.id = t.endpoint_id
+              AND t.id IN (SELECT d.id FROM deliveries d WHERE ${where.join(' AND ')}
+                            LIMIT 1000 FOR UPDATE SKIP LOCKED)
+            RETURNING t.id, t.state, t.attempts`,
+          params,
+        ),
+      );
+      if (rows.length === 0) break;
+      await this.enqueue(rows.filter((row) => row.state === 'queued'));
+      total += rows.length;
+    }
+    return { replayed: total };
+  }
+
+  /** Enqueues committed `queued` deliveries; the dispatcher's reconciler covers a failure. */
+  async enqueue(rows: Array<{ id: string; attempts?: number }>): Promise<void> {
+    for (let i = 0; i < rows.length; i += ENQUEUE_CHUNK) {
+      await this.queue.enqueue(rows.slice(i, i + ENQUEUE_CHUNK));
+    }
+  }
+
+  private async enqueueAccepted(results: IntakeResult[]): Promise<void> {
+    await this.enqueue(
+      results.filter((r) => r.state === 'queued' && !r.duplicate).map((r) => ({ id: r.id })),
+    );
+  }
+
+  private async accepted(tenantId: string, results: IntakeResult[]): Promise<DeliveryView[]> {
+    if (results.length === 0) return [];
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT * FROM deliveries WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, results.map((r) => r.id)],
+    );
+    const byId = new Map(rows.map((row) => [String(row.id), row]));
+    return results.flatMap((result) => {
+      const row = byId.get(result.id);
+      return row ? [{ ...toView(row), duplicate: result.duplicate }] : [];
+    });
+  }
+
+  /** Bodies name endpoints by code; an id is accepted too and turned into its code. */
+  private async endpointCode(tenantId: string, ref: string): Promise<string> {
+    if (!isUuid(ref)) return ref;
+    const rows: Array<{ code: string }> = await this.dataSource.query(
+      `SELECT code FROM outbound_endpoints WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, ref],
+    );
+    return rows[0]?.code ?? ref;
+  }
+
+  private filter(tenantId: string, filter: DeliveryFilter): { where: string[]; params: unknown[] } {
+    const where = ['d.tenant_id = $1'];
+    const params: unknown[] = [tenantId];
+    const add = (sql: (n: number) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(params.length));
+    };
+    if (filter.state) add((n) => `d.state = $${n}`, filter.state);
+    if (filter.endpoint) {
+      add(
+        (n) => (isUuid(filter.endpoint!) ? `d.endpoint_id = $${n}` : `d.endpoint_code = $${n}`),
+        filter.endpoint,
+      );
+    }
+    if (filter.eventType) add((n) => `d.event_type = $${n}`, filter.eventType);
+    if (filter.isTest !== undefined) add((n) => `d.is_test = $${n}`, filter.isTest);
+    if (filter.from) add((n) => `d.created_at >= $${n}`, filter.from);
+    if (filter.to) add((n) => `d.created_at < $${n}`, filter.to);
+    return { where, params };
+  }
+}
+
+function toSummary(row: Row): DeliverySummary {
+  return {
+    id: String(row.id),
+    endpointId: (row.endpoint_id as string | null) ?? null,
+    endpointCode: String(row.endpoint_code),
+    eventType: (row.event_type as string | null) ?? null,
+    state: row.state as DeliveryState,
+    context: (row.context as Record<string, string> | null) ?? {},
+    idempotencyKey: (row.idempotency_key as string | null) ?? null,
+    isTest: Boolean(row.is_test),
+    sourceEventId: (row.source_event_id as string | null) ?? null,
+    attemptCount: Number(row.attempts ?? 0),
+    nextAttemptAt: iso(row.next_attempt_at),
+    lastError: (row.last_error as string | null) ?? null,
+    responseStatus: (row.response_status as number | null) ?? null,
+    createdAt: iso(row.created_at)!,
+    updatedAt: iso(row.updated_at)!,
+    completedAt: iso(row.completed_at),
+  };
+}
+
+function toView(row: Row): DeliveryView {
+  return { ...toSummary(row), payload: row.payload ?? null };
+}
+
+function toAttemptView(row: Row): DeliveryAttemptView {
+  return {
+    attemptNumber: Number(row.attempt_number),
+    outcome: String(row.outcome),
+    startedAt: iso(row.started_at)!,
+    finishedAt: iso(row.finished_at),
+    durationMs: (row.duration_ms as number | null) ?? null,
+    request: row.request ?? null,
+    responseStatus: (row.response_status as number | null) ?? null,
+    responseHeaders: (row.response_headers as Record<string, unknown> | null) ?? null,
+    responseBody: (row.response_body as string | null) ?? null,
+    error: (row.error as string | null) ?? null,
+    errorClass: (row.error_class as string | null) ?? null,
+  };
+}

@@ -1,0 +1,122 @@
+import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
+import { EVENT_TYPE_PATTERN } from '@app/core';
+import { DELIVERY_STATES, type DeliveryState } from '@app/persistence';
+import { PageQuery } from '../common/pagination';
+import { IsStringRecord } from '../common/validation';
+
+/**
+ * Request bodies and filters for `/api/v1/deliveries` and `/api/v1/events` (SPEC §5, §8).
+ * The publish bodies are the `deliver` and `publish` job contracts without `tenant`: the
+ * API key names the tenant.
+ */
+export class CreateDeliveryDto {
+  @ApiProperty({ example: 'crm-orders', description: 'outbound endpoint code (or id)' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  endpoint: string;
+
+  @ApiProperty({ example: { orderId: 'A-42', total: 1999 } })
+  @IsDefined({ message: 'payload is required' })
+  payload: unknown;
+
+  @ApiPropertyOptional({ example: { orderId: 'A-42' }, description: 'values for {token}s' })
+  @IsOptional()
+  @IsStringRecord()
+  context?: Record<string, string>;
+
+  @ApiPropertyOptional({ example: 'order-A-42-paid', description: 'unique per endpoint' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  idempotencyKey?: string;
+}
+
+export class PublishEventDto {
+  @ApiProperty({ example: 'order.paid' })
+  @IsString()
+  @MaxLength(200)
+  @Matches(EVENT_TYPE_PATTERN, { message: 'eventType must be a dotted name like order.paid' })
+  @Matches(/^[^*]*$/, { message: 'eventType cannot hold wildcards; endpoints subscribe with them' })
+  eventType: string;
+
+  @ApiProperty({ example: { orderId: 'A-42', total: 1999 } })
+  @IsDefined({ message: 'payload is required' })
+  payload: unknown;
+
+  @ApiPropertyOptional({ example: { orderId: 'A-42' } })
+  @IsOptional()
+  @IsStringRecord()
+  context?: Record<string, string>;
+
+  @ApiPropertyOptional({ example: 'order-A-42-paid', description: 'unique per endpoint' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  idempotencyKey?: string;
+}
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+export class DeliveryFilter {
+  @ApiPropertyOptional({ enum: DELIVERY_STATES })
+  @IsOptional()
+  @IsIn(DELIVERY_STATES)
+  state?: DeliveryState;
+
+  @ApiPropertyOptional({ description: 'endpoint id or code' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  endpoint?: string;
+
+  @ApiPropertyOptional({ example: 'order.paid' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  eventType?: string;
+
+  @ApiPropertyOptional({ description: 'only test deliveries (true) or only real ones (false)' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  isTest?: boolean;
+
+  @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z', description: 'created at or after' })
+  @IsOptional()
+  @IsISO8601()
+  from?: string;
+
+  @ApiPropertyOptional({ example: '2026-12-31T00:00:00Z', description: 'created before' })
+  @IsOptional()
+  @IsISO8601()
+  to?: string;
+}
+
+export class ListDeliveriesQuery extends IntersectionType(PageQuery, DeliveryFilter) {}
+
+/** Deliveries an operator may send again in bulk: the `reset` sources. */
+export const REPLAYABLE_STATES = ['error', 'dead_letter', 'canceled'] as const;
+
+export class ReplayDeliveriesDto extends OmitType(DeliveryFilter, ['state'] as const) {
+  @ApiPropertyOptional({
+    enum: REPLAYABLE_STATES,
+    description: 'default: error and dead_letter',
+  })
+  @IsOptional()
+  @IsIn(REPLAYABLE_STATES, { message: `state must be one of ${REPLAYABLE_STATES.join(', ')}` })
+  state?: (typeof REPLAYABLE_STATES)[number];
+}
