@@ -181,8 +181,8 @@ export class OutboundDispatcherModule {
               sender,
               rateLimiter,
               {
-                schedule: (id, attempts, delayMs) =>
-                  deliveries.enqueue([{ id, attempts, delayMs }]),
+                schedule: (id, attempts, delayMs, rerun) =>
+                  deliveries.enqueue([{ id, attempts, delayMs, rerun }]),
               },
               health,
               config.PROCESSING_LEASE_SECONDS,

@@ -12,9 +12,14 @@ export class DeliveryQueue {
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
 
-  /** `attempts` is the delivery's attempt count when enqueued (0 for a new delivery). */
+  /**
+   * `attempts` is the delivery's attempt count when enqueued (0 for a new delivery).
+   * `rerun` marks a delivery put back without using an attempt (rate limit, hold): its
+   * job id must differ from the still-active job that put it back, or BullMQ would drop
+   * the new job as a duplicate of that one.
+   */
   async enqueue(
-    deliveries: Array<{ id: string; attempts?: number; delayMs?: number }>,
+    deliveries: Array<{ id: string; attempts?: number; delayMs?: number; rerun?: boolean }>,
   ): Promise<void> {
     if (deliveries.length === 0) return;
     try {
@@ -22,12 +27,39 @@ export class DeliveryQueue {
         deliveries.map((d) => ({
           name: OutboundDeliveriesJob.Send,
           data: { deliveryId: d.id },
-          opts: { jobId: itemJobId(d.id, d.attempts ?? 0), delay: d.delayMs },
+          opts: {
+            jobId: d.rerun
+              ? `${itemJobId(d.id, d.attempts ?? 0)}-r${Date.now().toString(36)}`
+              : itemJobId(d.id, d.attempts ?? 0),
+            delay: d.delayMs,
+          },
         })),
       );
     } catch (error) {
       this.onError(error);
     }
+  }
+
+  /**
+   * Re-enqueues, under a fresh job id, deliveries whose job is stuck `active` in BullMQ
+   * although the row was never claimed: the worker fetched the job and died before its
+   * claim committed. Re-adding under the same id would be absorbed by that stalled job
+   * until BullMQ's own stall detection (up to a minute) frees it. The claim in Postgres is
+   * atomic, so the stalled job, if it ever runs, finds nothing to do.
+   */
+  async rescueStalled(deliveries: Array<{ id: string; attempts: number }>): Promise<number> {
+    const stuck: Array<{ id: string; attempts: number; rerun: true }> = [];
+    try {
+      for (const d of deliveries) {
+        const state = await this.queue.getJobState(itemJobId(d.id, d.attempts));
+        if (state === 'active') stuck.push({ ...d, rerun: true });
+      }
+    } catch (error) {
+      this.onError(error);
+      return 0;
+    }
+    await this.enqueue(stuck);
+    return stuck.length;
   }
 
   /** Fire-and-forget variant for callers that must not wait on Redis. */

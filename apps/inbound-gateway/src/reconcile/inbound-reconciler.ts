@@ -53,7 +53,7 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** One pass; returns what it did (tests call it directly). */
-  async reconcile(): Promise<{ released: number; enqueued: number }> {
+  async reconcile(): Promise<{ released: number; enqueued: number; rescued: number }> {
     const released = await this.releaseExpiredLeases();
     let enqueued = 0;
     let after = '00000000-0000-0000-0000-000000000000';
@@ -77,7 +77,44 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
       if (rows.length < BATCH) break;
     }
     if (enqueued > 0) reconcilerActions.inc({ kind: 'inbound', action: 'enqueued' }, enqueued);
-    return { released, enqueued };
+    const rescued = await this.rescueStalled();
+    return { released, enqueued, rescued };
+  }
+
+  /**
+   * `received` events due for more than two passes whose job BullMQ still holds `active`:
+   * a worker fetched the job and died before its claim committed. Re-adding under the same
+   * id would be absorbed by that stalled job until BullMQ's stall detection (up to a
+   * minute) frees it, so they get a fresh job id. The claim is atomic in Postgres, so the
+   * stalled job, if it ever runs, finds nothing to do.
+   */
+  private async rescueStalled(): Promise<number> {
+    const overdueSeconds = this.config.RECONCILE_INTERVAL_SECONDS * 2 + 5;
+    const rows: Array<{ id: string; attempts: number }> = await this.dataSource.query(
+      `SELECT id, attempts FROM inbound_events
+        WHERE state = 'received' AND COALESCE(due_at, updated_at) < now() - make_interval(secs => $1)
+        ORDER BY COALESCE(due_at, updated_at) LIMIT $2`,
+      [overdueSeconds, BATCH],
+    );
+    const stuck: typeof rows = [];
+    for (const row of rows) {
+      if ((await this.queue.getJobState(itemJobId(row.id, row.attempts))) === 'active') {
+        stuck.push(row);
+      }
+    }
+    if (stuck.length === 0) return 0;
+    await this.queue.addBulk(
+      stuck.map((row) => ({
+        name: InboundEventsJob.Process,
+        data: { eventId: row.id },
+        opts: { jobId: `${itemJobId(row.id, row.attempts)}-r${Date.now().toString(36)}` },
+      })),
+    );
+    reconcilerActions.inc({ kind: 'inbound', action: 'rescued' }, stuck.length);
+    this.logger.warn(
+      `re-enqueued ${stuck.length} inbound event(s) whose job was stuck with a dead worker`,
+    );
+    return stuck.length;
   }
 
   private async releaseExpiredLeases(): Promise<number> {

@@ -59,8 +59,12 @@ export interface OutboundHandlerSource {
 }
 
 export interface SendScheduler {
-  /** Enqueue the delivery's next attempt (its job id carries the attempt count). */
-  schedule(deliveryId: string, attempts: number, delayMs: number): Promise<void>;
+  /**
+   * Enqueue the delivery's next attempt (its job id carries the attempt count). `rerun`:
+   * the delivery was put back without using an attempt, so the job id must differ from
+   * the running job's.
+   */
+  schedule(deliveryId: string, attempts: number, delayMs: number, rerun?: boolean): Promise<void>;
 }
 
 export interface EndpointHealthRecorder {
@@ -131,10 +135,7 @@ export class SendDelivery {
         unclaim: true,
       });
     }
-    if (endpoint.state === 'draft' || endpoint.disabled) {
-      // Held, not failed: activating (or re-enabling) the endpoint queues it again.
-      return this.settle(delivery, 'draft', { unclaim: true });
-    }
+    if (endpoint.state === 'draft' || endpoint.disabled) return this.hold(delivery, endpoint.id);
     if (endpoint.rateLimitPerSecond) {
       const waitMs = await this.rateLimiter.acquire(endpoint.id, endpoint.rateLimitPerSecond);
       if (waitMs > 0) {
@@ -376,13 +377,40 @@ export class SendDelivery {
     return state;
   }
 
+  /**
+   * Holds a delivery of a draft or disabled endpoint in `draft` (not failed: activating
+   * the endpoint queues it again). The cached endpoint may be stale, so the decision is
+   * re-made on the endpoint row under `FOR SHARE`: activation updates that row before it
+   * moves the endpoint's drafts to `queued`, so either it waits for this hold to commit
+   * (and then releases this delivery too) or this sees the endpoint already active.
+   */
+  private async hold(delivery: DeliveryRow, endpointId: string): Promise<Final> {
+    const held = await this.dataSource.transaction(async (manager) => {
+      const rows: Array<{ state: string; disabled: boolean }> = await manager.query(
+        `SELECT state, disabled_at IS NOT NULL AS disabled FROM outbound_endpoints WHERE id = $1 FOR SHARE`,
+        [endpointId],
+      );
+      const endpoint = rows[0];
+      const stillHeld = !endpoint || endpoint.state === 'draft' || endpoint.disabled;
+      await this.finish(manager, delivery, stillHeld ? 'draft' : 'queued', { unclaim: true });
+      return stillHeld;
+    });
+    if (held) {
+      outboundDeliveriesFinished.inc({ outcome: 'draft' });
+      return 'draft';
+    }
+    this.endpoints.invalidate(endpointId);
+    await this.scheduler.schedule(delivery.id, delivery.attempts - 1, 0, true);
+    return 'queued';
+  }
+
   /** Rate-limited: back to `queued` for later, not counted as an attempt. */
   private async release(delivery: DeliveryRow, waitMs: number): Promise<void> {
     await this.finish(this.dataSource.manager, delivery, 'queued', {
       delaySeconds: waitMs / 1000,
       unclaim: true,
     });
-    await this.scheduler.schedule(delivery.id, delivery.attempts - 1, waitMs);
+    await this.scheduler.schedule(delivery.id, delivery.attempts - 1, waitMs, true);
   }
 
   private async recordAttemptAndFinish(
@@ -461,6 +489,7 @@ export class SendDelivery {
       [
         delivery.id,
         delivery.attempts,
+        state,
         options.unclaim ? 1 : 0,
         options.error ?? null,
         options.stack ?? null,

@@ -47,7 +47,7 @@ export class DeliveryReconciler implements OnApplicationBootstrap, OnApplication
     await this.running;
   }
 
-  async reconcile(): Promise<{ interrupted: number; enqueued: number }> {
+  async reconcile(): Promise<{ interrupted: number; enqueued: number; rescued: number }> {
     const interrupted = await this.releaseExpiredLeases();
     let enqueued = 0;
     let after = '00000000-0000-0000-0000-000000000000';
@@ -65,7 +65,31 @@ export class DeliveryReconciler implements OnApplicationBootstrap, OnApplication
       if (rows.length < BATCH) break;
     }
     if (enqueued > 0) reconcilerActions.inc({ kind: 'outbound', action: 'enqueued' }, enqueued);
-    return { interrupted, enqueued };
+    const rescued = await this.rescueStalled();
+    return { interrupted, enqueued, rescued };
+  }
+
+  /**
+   * Queued deliveries that have been due for more than two passes yet are still unclaimed:
+   * a job that should have run long ago. If BullMQ holds it `active` (a worker fetched it
+   * and died before claiming), it is re-enqueued under a fresh id.
+   */
+  private async rescueStalled(): Promise<number> {
+    const overdueSeconds = this.config.RECONCILE_INTERVAL_SECONDS * 2 + 5;
+    const rows: Array<{ id: string; attempts: number }> = await this.dataSource.query(
+      `SELECT id, attempts FROM deliveries
+        WHERE state = 'queued' AND COALESCE(next_attempt_at, updated_at) < now() - make_interval(secs => $1)
+        ORDER BY COALESCE(next_attempt_at, updated_at) LIMIT $2`,
+      [overdueSeconds, BATCH],
+    );
+    const rescued = await this.deliveries.rescueStalled(rows);
+    if (rescued > 0) {
+      reconcilerActions.inc({ kind: 'outbound', action: 'rescued' }, rescued);
+      this.logger.warn(
+        `re-enqueued ${rescued} delivery(ies) whose job was stuck with a dead worker`,
+      );
+    }
+    return rescued;
   }
 
   private async releaseExpiredLeases(): Promise<number> {
