@@ -166,7 +166,9 @@ describe('PostgresRecordStore', () => {
         new PostgresRecordStore(dataSource, tenantId, randomUUID()).upsert(
           'customer',
           [{ field: 'email', value: 'race@example.test' }],
-          { [`seen.${i}`]: true, last: i },
+          // Non-numeric keys: a numeric path segment addresses an array index, and arrays
+          // are replaced, not merged, so `seen.${i}` would keep only the last writer's.
+          { [`seen.k${i}`]: true, last: i },
         ),
       ),
     );
