@@ -20,7 +20,30 @@ import { JobValidationError, validateDeliverJob, validatePublishJob } from './jo
  */
 const HANDLED_JOBS = [OutboundRequestsJob.Deliver, OutboundRequestsJob.Publish];
 
-@Processor(QueueName.OutboundRequests, { autorun: false, concurrency: 8 })
+/**
+ * Intake jobs have no Postgres row until they are processed, so only BullMQ's stall
+ * detection can recover one held by a dead dispatcher. Intake is a few milliseconds of
+ * work, so a short lock frees such a job within ~15 s instead of up to a minute, and a
+ * job may stall several times before BullMQ gives up on it.
+ */
+const INTAKE_WORKER_OPTIONS = {
+  autorun: false,
+  concurrency: 8,
+  lockDuration: 10_000,
+  stalledInterval: 5_000,
+  maxStalledCount: 10,
+};
+
+/**
+ * A request without an idempotency key gets one from its job, so a job re-run after a
+ * crash (rows committed, job not yet acknowledged) does not create a second delivery.
+ * The job's creation time is part of it because job ids restart if Redis is emptied.
+ */
+export function implicitIdempotencyKey(job: Pick<Job, 'id' | 'timestamp'>): string {
+  return `job:${String(job.id)}:${job.timestamp}`;
+}
+
+@Processor(QueueName.OutboundRequests, INTAKE_WORKER_OPTIONS)
 export class OutboundRequestsProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(OutboundRequestsProcessor.name);
 
@@ -45,7 +68,10 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
         case OutboundRequestsJob.Deliver: {
           const data = validateDeliverJob(job.data);
           const tenantId = await this.intake.tenantId(data.tenant);
-          const result = await this.intake.deliver(tenantId, data);
+          const result = await this.intake.deliver(tenantId, {
+            ...data,
+            idempotencyKey: data.idempotencyKey ?? implicitIdempotencyKey(job),
+          });
           if (result.state === 'queued' && !result.duplicate)
             await this.deliveries.enqueue([{ id: result.id }]);
           return { deliveries: [result.id] };
@@ -54,7 +80,11 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
           const data = validatePublishJob(job.data);
           const tenantId = await this.intake.tenantId(data.tenant);
           const results = await this.dataSource.transaction((manager) =>
-            this.intake.publish(tenantId, data, manager),
+            this.intake.publish(
+              tenantId,
+              { ...data, idempotencyKey: data.idempotencyKey ?? implicitIdempotencyKey(job) },
+              manager,
+            ),
           );
           await this.deliveries.enqueue(
             results.filter((r) => r.state === 'queued' && !r.duplicate).map((r) => ({ id: r.id })),
