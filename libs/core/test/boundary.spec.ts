@@ -1,6 +1,7 @@
 import { ESLint } from 'eslint';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tsParser from '@typescript-eslint/parser';
 
 /**
  * libs/core stays pure: the lint rule that guards it fires on framework and I/O imports,
@@ -19,7 +20,7 @@ async function lint(code: string, file = 'libs/core/src/example.ts'): Promise<st
     cwd: ROOT,
     overrideConfigFile: true,
     overrideConfig: [
-      { files: ['**/*.ts'], languageOptions: { parser: require('@typescript-eslint/parser') } },
+      { files: ['**/*.ts'], languageOptions: { parser: tsParser } },
       boundary.coreBoundaryConfig,
     ],
   });
