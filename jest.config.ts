@@ -22,6 +22,8 @@ const config: Config = {
     global: {},
     './libs/core/src/': { lines: 90 },
   },
+  // Global only: Jest ignores testTimeout inside a project. e2e tests drive real servers.
+  testTimeout: 60_000,
   projects: [
     {
       displayName: 'unit',
@@ -51,7 +53,6 @@ const config: Config = {
       moduleNameMapper,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 60_000,
     },
   ],
 };
