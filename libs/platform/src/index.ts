@@ -5,3 +5,4 @@ export * from './platform.module';
 export * from './health/health.controller';
 export * from './logging/logger-options';
 export * from './secrets';
+export * from './periodic-task';

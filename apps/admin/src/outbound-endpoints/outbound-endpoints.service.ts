@@ -8,11 +8,13 @@ import {
   type PayloadRule,
   type RetryPolicy,
 } from '@app/core';
-import type {
-  OutboundEndpointState,
-  SecretBox,
-  StoredEndpointAuth,
-  StoredOutboundSigning,
+import {
+  withAuthSecret,
+  withSigningSecret,
+  type OutboundEndpointState,
+  type SecretBox,
+  type StoredEndpointAuth,
+  type StoredOutboundSigning,
 } from '@app/persistence';
 import { SECRET_BOX } from '@app/platform';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
@@ -503,29 +505,6 @@ function authSecretOf(dto: AuthDto): string | undefined {
       return dto.token;
     case 'api_key':
       return dto.value;
-  }
-}
-
-function withSigningSecret(signing: StoredOutboundSigning, secret: string): OutboundSigningConfig {
-  switch (signing.type) {
-    case 'none':
-      return signing;
-    case 'standard-webhooks':
-    case 'hmac':
-      return { ...signing, secret };
-  }
-}
-
-function withAuthSecret(auth: StoredEndpointAuth, secret: string): EndpointAuth {
-  switch (auth.type) {
-    case 'none':
-      return auth;
-    case 'basic':
-      return { ...auth, password: secret };
-    case 'bearer':
-      return { ...auth, token: secret };
-    case 'api_key':
-      return { ...auth, value: secret };
   }
 }
 

@@ -14,7 +14,7 @@ import {
   QueueName,
   type ProcessInboundEventJob,
 } from '@app/messaging';
-import { APP_CONFIG, reconcilerActions } from '@app/platform';
+import { APP_CONFIG, PeriodicTask, reconcilerActions } from '@app/platform';
 import type { InboundGatewayConfig } from '../config';
 
 /**
@@ -28,28 +28,26 @@ const BATCH = 1000;
 @Injectable()
 export class InboundReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(InboundReconciler.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly periodic: PeriodicTask;
 
   constructor(
     private readonly dataSource: DataSource,
     @InjectQueue(QueueName.InboundEvents) private readonly queue: Queue<ProcessInboundEventJob>,
     @Inject(APP_CONFIG) private readonly config: InboundGatewayConfig,
-  ) {}
+  ) {
+    this.periodic = new PeriodicTask(
+      this.config.RECONCILE_INTERVAL_SECONDS * 1000,
+      () => this.reconcile(),
+      (error) => this.logger.warn(`reconcile pass failed: ${String(error)}`),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.reconcile()
-        .catch((error: unknown) => this.logger.warn(`reconcile pass failed: ${String(error)}`))
-        .finally(() => (this.running = undefined));
-    }, this.config.RECONCILE_INTERVAL_SECONDS * 1000);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.periodic.stop();
   }
 
   /** One pass; returns what it did (tests call it directly). */

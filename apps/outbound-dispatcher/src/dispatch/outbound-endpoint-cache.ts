@@ -1,12 +1,12 @@
 import type { DataSource } from 'typeorm';
+import { withRetryDefaults, type RequestSpec, type RetryPolicy } from '@app/core';
 import {
-  withRetryDefaults,
-  type EndpointAuth,
-  type OutboundSigningConfig,
-  type RequestSpec,
-  type RetryPolicy,
-} from '@app/core';
-import type { SecretBox } from '@app/persistence';
+  withAuthSecret,
+  withSigningSecret,
+  type SecretBox,
+  type StoredEndpointAuth,
+  type StoredOutboundSigning,
+} from '@app/persistence';
 
 /**
  * The dispatcher's view of an outbound endpoint: request spec with secrets decrypted,
@@ -86,11 +86,11 @@ export class OutboundEndpointCache {
         payloadRules: (row.payload_rules as RequestSpec['payloadRules']) ?? [],
         replacePayload: Boolean(row.replace_payload),
         signing: withSigningSecret(
-          (row.signing as OutboundSigningConfig | null) ?? { type: 'none' },
+          (row.signing as StoredOutboundSigning | null) ?? { type: 'none' },
           secret('signingSecret'),
         ),
         auth: withAuthSecret(
-          (row.auth as EndpointAuth | null) ?? { type: 'none' },
+          (row.auth as StoredEndpointAuth | null) ?? { type: 'none' },
           secret('authSecret'),
         ),
       },
@@ -102,29 +102,5 @@ export class OutboundEndpointCache {
           (health.disableAfterSeconds as number | undefined) ?? DEFAULT_DISABLE_AFTER_SECONDS,
       },
     };
-  }
-}
-
-function withSigningSecret(signing: OutboundSigningConfig, secret: string): OutboundSigningConfig {
-  switch (signing.type) {
-    case 'none':
-      return signing;
-    case 'standard-webhooks':
-    case 'hmac':
-      return { ...signing, secret };
-  }
-}
-
-/** The one secret of each auth type is stored apart from the rest of its settings. */
-function withAuthSecret(auth: EndpointAuth, secret: string): EndpointAuth {
-  switch (auth.type) {
-    case 'none':
-      return auth;
-    case 'basic':
-      return { ...auth, password: secret };
-    case 'bearer':
-      return { ...auth, token: secret };
-    case 'api_key':
-      return { ...auth, value: secret };
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DeliveryQueue } from '@app/outbound';
-import { APP_CONFIG, reconcilerActions } from '@app/platform';
+import { APP_CONFIG, PeriodicTask, reconcilerActions } from '@app/platform';
 import type { OutboundDispatcherConfig } from '../config';
 
 /**
@@ -23,28 +23,26 @@ const BATCH = 1000;
 @Injectable()
 export class DeliveryReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryReconciler.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly periodic: PeriodicTask;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly deliveries: DeliveryQueue,
     @Inject(APP_CONFIG) private readonly config: OutboundDispatcherConfig,
-  ) {}
+  ) {
+    this.periodic = new PeriodicTask(
+      this.config.RECONCILE_INTERVAL_SECONDS * 1000,
+      () => this.reconcile(),
+      (error) => this.logger.warn(`reconcile pass failed: ${String(error)}`),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.reconcile()
-        .catch((error: unknown) => this.logger.warn(`reconcile pass failed: ${String(error)}`))
-        .finally(() => (this.running = undefined));
-    }, this.config.RECONCILE_INTERVAL_SECONDS * 1000);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.periodic.stop();
   }
 
   async reconcile(): Promise<{ interrupted: number; enqueued: number; rescued: number }> {

@@ -32,6 +32,34 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export type StoredOutboundSigning = DistributiveOmit<OutboundSigningConfig, 'secret'>;
 export type StoredEndpointAuth = DistributiveOmit<EndpointAuth, 'password' | 'token' | 'value'>;
 
+/** Puts the decrypted signing secret back into a stored signing configuration. */
+export function withSigningSecret(
+  signing: StoredOutboundSigning,
+  secret: string,
+): OutboundSigningConfig {
+  switch (signing.type) {
+    case 'none':
+      return signing;
+    case 'standard-webhooks':
+    case 'hmac':
+      return { ...signing, secret };
+  }
+}
+
+/** Puts the decrypted credential back into a stored auth configuration (one secret per type). */
+export function withAuthSecret(auth: StoredEndpointAuth, secret: string): EndpointAuth {
+  switch (auth.type) {
+    case 'none':
+      return auth;
+    case 'basic':
+      return { ...auth, password: secret };
+    case 'bearer':
+      return { ...auth, token: secret };
+    case 'api_key':
+      return { ...auth, value: secret };
+  }
+}
+
 export interface RetryPolicy {
   maxAttempts: number;
   initialDelaySeconds: number;
