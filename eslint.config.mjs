@@ -3,6 +3,22 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import boundary from './libs/core/eslint-boundary.cjs';
 
+/** The Node globals the plain-JS benchmark (bench/*.mjs) uses. */
+const nodeGlobals = Object.fromEntries(
+  [
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'fetch',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+  ].map((name) => [name, 'readonly']),
+);
+
 export default tseslint.config(
   {
     ignores: [
@@ -13,6 +29,8 @@ export default tseslint.config(
       '**/*.js',
       '**/*.cjs',
       '**/*.mjs',
+      // The benchmark is plain Node ESM, linted without type information (block below).
+      '!bench/**/*.mjs',
     ],
   },
   js.configs.recommended,
@@ -42,4 +60,9 @@ export default tseslint.config(
     },
   },
   boundary.coreBoundaryConfig,
+  { ...tseslint.configs.disableTypeChecked, files: ['bench/**/*.mjs'] },
+  {
+    files: ['bench/**/*.mjs'],
+    languageOptions: { sourceType: 'module', globals: nodeGlobals },
+  },
 );
