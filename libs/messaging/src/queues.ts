@@ -1,3 +1,5 @@
+import type { Queue } from 'bullmq';
+
 /**
  * Every queue, job name and job payload of Hookgate, in one place. Producers and consumers
  * import from here; a consumer that does not handle a job name of its queue fails at boot.
@@ -102,3 +104,20 @@ export const DEFAULT_JOB_OPTIONS = {
   attempts: 3,
   backoff: { type: 'exponential', delay: 1000 },
 } as const;
+
+/**
+ * Whether a queue already holds at least `due` runnable jobs — the reconcilers' cheap test
+ * before re-adding every due row. While a healthy backlog drains, its jobs are all there
+ * and re-adding them (absorbed by job id) would only burn Redis time on every pass; after
+ * a flush or restart the queue holds fewer jobs than rows and the pass re-adds them all.
+ * Delayed jobs are not counted: they belong to rows that are not due yet.
+ */
+export async function queueCoversBacklog(
+  queue: Pick<Queue, 'getJobCounts'>,
+  due: number,
+): Promise<boolean> {
+  if (due === 0) return true;
+  const counts = await queue.getJobCounts('waiting', 'active', 'prioritized');
+  const runnable = Object.values(counts).reduce((sum, n) => sum + n, 0);
+  return runnable >= due;
+}

@@ -1,5 +1,10 @@
 import type { Queue } from 'bullmq';
-import { itemJobId, OutboundDeliveriesJob, type SendDeliveryJob } from '@app/messaging';
+import {
+  itemJobId,
+  OutboundDeliveriesJob,
+  queueCoversBacklog,
+  type SendDeliveryJob,
+} from '@app/messaging';
 
 /**
  * Enqueues committed `queued` deliveries for the dispatcher. Best effort by design: the
@@ -60,6 +65,16 @@ export class DeliveryQueue {
     }
     await this.enqueue(stuck);
     return stuck.length;
+  }
+
+  /** Whether the queue already holds a runnable job for each of `due` rows (see messaging). */
+  async coversBacklog(due: number): Promise<boolean> {
+    try {
+      return await queueCoversBacklog(this.queue, due);
+    } catch (error) {
+      this.onError(error);
+      return false;
+    }
   }
 
   /** Fire-and-forget variant for callers that must not wait on Redis. */

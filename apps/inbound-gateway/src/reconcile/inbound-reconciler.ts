@@ -11,6 +11,7 @@ import { DataSource } from 'typeorm';
 import {
   InboundEventsJob,
   itemJobId,
+  queueCoversBacklog,
   QueueName,
   type ProcessInboundEventJob,
 } from '@app/messaging';
@@ -52,10 +53,19 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
 
   /** One pass; returns what it did (tests call it directly). */
   async reconcile(): Promise<{ released: number; enqueued: number; rescued: number }> {
-    const released = await this.releaseExpiredLeases();
-    let enqueued = 0;
+    // Released events are enqueued at once: their old jobs died with their worker and
+    // still count as active in BullMQ, so the backlog test below would miss them.
+    const releasedRows = await this.releaseExpiredLeases();
+    await this.addJobs(releasedRows);
+    const released = releasedRows.length;
+    let enqueued = released;
     let after = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
+    const [{ due }] = (await this.dataSource.query(
+      `SELECT count(*)::int AS due FROM inbound_events
+        WHERE state = 'received' AND (due_at IS NULL OR due_at <= now())`,
+    )) as Array<{ due: number }>;
+    const covered = await queueCoversBacklog(this.queue, due);
+    while (!covered) {
       const rows: Array<{ id: string; attempts: number }> = await this.dataSource.query(
         `SELECT id, attempts FROM inbound_events
           WHERE state = 'received' AND (due_at IS NULL OR due_at <= now()) AND id > $1
@@ -63,13 +73,7 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
         [after, BATCH],
       );
       if (rows.length === 0) break;
-      await this.queue.addBulk(
-        rows.map((row) => ({
-          name: InboundEventsJob.Process,
-          data: { eventId: row.id },
-          opts: { jobId: itemJobId(row.id, row.attempts) },
-        })),
-      );
+      await this.addJobs(rows);
       enqueued += rows.length;
       after = rows[rows.length - 1].id;
       if (rows.length < BATCH) break;
@@ -77,6 +81,17 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
     if (enqueued > 0) reconcilerActions.inc({ kind: 'inbound', action: 'enqueued' }, enqueued);
     const rescued = await this.rescueStalled();
     return { released, enqueued, rescued };
+  }
+
+  private async addJobs(rows: Array<{ id: string; attempts: number }>): Promise<void> {
+    if (rows.length === 0) return;
+    await this.queue.addBulk(
+      rows.map((row) => ({
+        name: InboundEventsJob.Process,
+        data: { eventId: row.id },
+        opts: { jobId: itemJobId(row.id, row.attempts) },
+      })),
+    );
   }
 
   /**
@@ -115,18 +130,21 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
     return stuck.length;
   }
 
-  private async releaseExpiredLeases(): Promise<number> {
+  /** Returns the released events; their next job id is new (attempt count moved on). */
+  private async releaseExpiredLeases(): Promise<Array<{ id: string; attempts: number }>> {
     const result: unknown = await this.dataSource.query(
       `UPDATE inbound_events SET state = 'received', lease_until = NULL, updated_at = now()
         WHERE state = 'processing' AND lease_until < now()
-        RETURNING id`,
+        RETURNING id, attempts`,
     );
-    const rows =
-      Array.isArray(result) && Array.isArray(result[0]) ? result[0] : (result as unknown[]);
+    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Array<{
+      id: string;
+      attempts: number;
+    }>;
     if (rows.length > 0) {
       reconcilerActions.inc({ kind: 'inbound', action: 'lease_released' }, rows.length);
       this.logger.warn(`released ${rows.length} inbound event(s) whose worker lease expired`);
     }
-    return rows.length;
+    return rows;
   }
 }

@@ -46,10 +46,19 @@ export class DeliveryReconciler implements OnApplicationBootstrap, OnApplication
   }
 
   async reconcile(): Promise<{ interrupted: number; enqueued: number; rescued: number }> {
-    const interrupted = await this.releaseExpiredLeases();
-    let enqueued = 0;
+    // Released deliveries are enqueued at once: their old jobs died with their dispatcher
+    // and still count as active in BullMQ, so the backlog test below would miss them.
+    const released = await this.releaseExpiredLeases();
+    await this.deliveries.enqueue(released);
+    const interrupted = released.length;
+    let enqueued = released.length;
     let after = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
+    const [{ due }] = (await this.dataSource.query(
+      `SELECT count(*)::int AS due FROM deliveries
+        WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= now())`,
+    )) as Array<{ due: number }>;
+    const covered = await this.deliveries.coversBacklog(due);
+    while (!covered) {
       const rows: Array<{ id: string; attempts: number }> = await this.dataSource.query(
         `SELECT id, attempts FROM deliveries
           WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= now()) AND id > $1
@@ -90,28 +99,31 @@ export class DeliveryReconciler implements OnApplicationBootstrap, OnApplication
     return rescued;
   }
 
-  private async releaseExpiredLeases(): Promise<number> {
+  /** Returns the released deliveries; their next job id is new (attempt count moved on). */
+  private async releaseExpiredLeases(): Promise<Array<{ id: string; attempts: number }>> {
     const result: unknown = await this.dataSource.query(
       `WITH expired AS (
          UPDATE deliveries SET state = 'queued', lease_until = NULL, next_attempt_at = now(), updated_at = now(),
                 last_error = 'attempt interrupted: the dispatcher stopped before recording its outcome'
           WHERE state = 'processing' AND lease_until < now()
-          RETURNING id, tenant_id, endpoint_id, attempts)
-       INSERT INTO delivery_attempts (delivery_id, tenant_id, endpoint_id, attempt_number, started_at, finished_at,
-                                      duration_ms, error, error_class, outcome)
-       SELECT id, tenant_id, endpoint_id, attempts, now(), now(), 0,
-              'interrupted: the dispatcher stopped before recording this attempt', 'interrupted', 'interrupted'
-         FROM expired
-       ON CONFLICT (delivery_id, attempt_number) DO NOTHING
-       RETURNING delivery_id`,
+          RETURNING id, tenant_id, endpoint_id, attempts),
+       logged AS (
+         INSERT INTO delivery_attempts (delivery_id, tenant_id, endpoint_id, attempt_number, started_at, finished_at,
+                                        duration_ms, error, error_class, outcome)
+         SELECT id, tenant_id, endpoint_id, attempts, now(), now(), 0,
+                'interrupted: the dispatcher stopped before recording this attempt', 'interrupted', 'interrupted'
+           FROM expired
+         ON CONFLICT (delivery_id, attempt_number) DO NOTHING)
+       SELECT id, attempts FROM expired`,
     );
-    const rows = (
-      Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result
-    ) as unknown[];
+    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Array<{
+      id: string;
+      attempts: number;
+    }>;
     if (rows.length > 0) {
       reconcilerActions.inc({ kind: 'outbound', action: 'lease_released' }, rows.length);
       this.logger.warn(`released ${rows.length} delivery(ies) whose dispatcher lease expired`);
     }
-    return rows.length;
+    return rows;
   }
 }
