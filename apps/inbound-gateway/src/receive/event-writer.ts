@@ -30,13 +30,44 @@ export interface InsertOutcome {
   duplicate: boolean;
 }
 
+const COLUMNS = `(id, tenant_id, endpoint_id, endpoint_path, state, method, url, headers, query, raw_body,
+     content_type, payload, semantic, delivery_identity, replay_identity, reject_reason)`;
+const COLUMN_COUNT = 16;
+
 const INSERT_SQL = `
-  INSERT INTO inbound_events
-    (id, tenant_id, endpoint_id, endpoint_path, state, method, url, headers, query, raw_body,
-     content_type, payload, semantic, delivery_identity, replay_identity, reject_reason)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+  INSERT INTO inbound_events ${COLUMNS}
+  VALUES ${placeholders(1)}
   ON CONFLICT DO NOTHING
   RETURNING id`;
+
+function placeholders(rows: number): string {
+  return Array.from(
+    { length: rows },
+    (_, row) =>
+      `(${Array.from({ length: COLUMN_COUNT }, (_, col) => `$${row * COLUMN_COUNT + col + 1}`).join(', ')})`,
+  ).join(', ');
+}
+
+function parameters(event: NewInboundEvent): unknown[] {
+  return [
+    event.id,
+    event.tenantId,
+    event.endpointId,
+    event.endpointPath,
+    event.state,
+    event.method,
+    event.url,
+    event.headers,
+    event.query,
+    event.rawBody,
+    event.contentType,
+    event.payload === null || event.payload === undefined ? null : JSON.stringify(event.payload),
+    event.semantic,
+    event.deliveryIdentity,
+    event.replayIdentity,
+    event.rejectReason ?? null,
+  ];
+}
 
 const DUPLICATE_SQL = `
   UPDATE inbound_events
@@ -49,33 +80,101 @@ const DUPLICATE_SQL = `
       LIMIT 1)
   RETURNING id`;
 
-export class EventWriter {
-  constructor(private readonly dataSource: DataSource) {}
+export interface EventWriterOptions {
+  /** Most rows in one INSERT (16 parameters each; Postgres allows 65535). */
+  maxBatch: number;
+  /** Batches in flight at once; the rest wait and join the next batch. */
+  maxInFlight: number;
+}
 
-  async insert(event: NewInboundEvent): Promise<InsertOutcome> {
+interface Pending {
+  event: NewInboundEvent;
+  resolve: (outcome: InsertOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: inserts that arrive while others are being written are gathered into one
+ * multi-row `INSERT … ON CONFLICT DO NOTHING`, so 64 concurrent requests cost a few
+ * commits instead of 64. Each caller's promise resolves only after the statement holding
+ * its row has committed — the answer a provider gets is as durable as before. Rows the
+ * statement did not insert lost an identity race and settle one by one as duplicates; if
+ * the statement fails, every row is retried alone so one bad row cannot fail the others.
+ */
+export class EventWriter {
+  private readonly pending: Pending[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: EventWriterOptions = { maxBatch: 256, maxInFlight: 4 },
+  ) {}
+
+  insert(event: NewInboundEvent): Promise<InsertOutcome> {
+    return new Promise<InsertOutcome>((resolve, reject) => {
+      this.pending.push({ event, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= this.options.maxInFlight) return;
+    this.scheduled = true;
+    // Let every request parsed in this turn of the event loop join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (this.pending.length > 0 && this.inFlight < this.options.maxInFlight) {
+      const batch = this.pending.splice(0, this.options.maxBatch);
+      this.inFlight += 1;
+      void this.flush(batch).finally(() => {
+        this.inFlight -= 1;
+        if (this.pending.length > 0) this.schedule();
+      });
+    }
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    let inserted: Set<string>;
+    try {
+      const rows: Array<{ id: string }> = await this.dataSource.query(
+        `INSERT INTO inbound_events ${COLUMNS} VALUES ${placeholders(batch.length)}
+         ON CONFLICT DO NOTHING RETURNING id`,
+        batch.flatMap((p) => parameters(p.event)),
+      );
+      inserted = new Set(rows.map((row) => row.id));
+    } catch {
+      inserted = new Set();
+    }
+    await Promise.all(
+      batch.map(async (p) => {
+        try {
+          p.resolve(
+            inserted.has(p.event.id)
+              ? { id: p.event.id, duplicate: false }
+              : await this.insertOne(p.event),
+          );
+        } catch (error) {
+          p.reject(error);
+        }
+      }),
+    );
+  }
+
+  /** One row on its own: insert, or count it as a duplicate of the live original. */
+  private async insertOne(event: NewInboundEvent): Promise<InsertOutcome> {
     // A conflicting row can be rejected or reset between our insert and our update; a few
     // rounds settle it (each round either inserts or finds the live original).
     for (let round = 0; round < 3; round++) {
-      const inserted: Array<{ id: string }> = await this.dataSource.query(INSERT_SQL, [
-        event.id,
-        event.tenantId,
-        event.endpointId,
-        event.endpointPath,
-        event.state,
-        event.method,
-        event.url,
-        event.headers,
-        event.query,
-        event.rawBody,
-        event.contentType,
-        event.payload === null || event.payload === undefined
-          ? null
-          : JSON.stringify(event.payload),
-        event.semantic,
-        event.deliveryIdentity,
-        event.replayIdentity,
-        event.rejectReason ?? null,
-      ]);
+      const inserted: Array<{ id: string }> = await this.dataSource.query(
+        INSERT_SQL,
+        parameters(event),
+      );
       if (inserted.length > 0) return { id: inserted[0].id, duplicate: false };
       const original: Array<{ id: string }> = await this.dataSource.query(DUPLICATE_SQL, [
         event.endpointId,
