@@ -428,36 +428,35 @@ export class SendDelivery {
           : state === 'dead_letter'
             ? 'dead_letter'
             : 'error';
-    await this.dataSource.transaction(async (manager) => {
-      const sent = exchange?.sent;
-      await manager.query(
-        `INSERT INTO delivery_attempts (delivery_id, tenant_id, endpoint_id, attempt_number, started_at, finished_at,
-                                        duration_ms, request, response_status, response_headers, response_body,
-                                        error, error_class, outcome)
-         VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9, $10, $11, $12, $13)
-         ON CONFLICT (delivery_id, attempt_number) DO NOTHING`,
-        [
-          delivery.id,
-          delivery.tenant_id,
-          endpoint.id,
-          delivery.attempts,
-          exchange?.started ?? new Date(),
-          sent ? Math.round(sent.durationMs) : 0,
-          exchange?.snapshot ?? null,
-          sent?.ok ? sent.status : null,
-          sent?.ok ? sent.headers : null,
-          sent?.ok ? sent.body : null,
-          options.error ?? null,
-          sent && !sent.ok ? sent.errorClass : (options.errorClass ?? null),
-          outcome,
-        ],
-      );
-      await this.finish(manager, delivery, state, {
-        error: state === 'done' ? null : (options.error ?? null),
-        delaySeconds: options.delaySeconds,
-        responseStatus: sent?.ok ? sent.status : null,
-      });
+    const sent = exchange?.sent;
+    const finish = finishStatement(delivery, state, {
+      error: state === 'done' ? null : (options.error ?? null),
+      delaySeconds: options.delaySeconds,
+      responseStatus: sent?.ok ? sent.status : null,
     });
+    // One statement, so one round trip and atomic: the attempt row is written only when
+    // this worker still owned the delivery (the guarded UPDATE returned it).
+    await this.dataSource.query(
+      `WITH finished AS (${finish.sql} RETURNING id)
+       INSERT INTO delivery_attempts (delivery_id, tenant_id, endpoint_id, attempt_number, started_at, finished_at,
+                                      duration_ms, request, response_status, response_headers, response_body,
+                                      error, error_class, outcome)
+       SELECT id, $10, $11, $2, $12, now(), $13, $14, $8, $15, $16, $17, $18, $19 FROM finished
+       ON CONFLICT (delivery_id, attempt_number) DO NOTHING`,
+      [
+        ...finish.params,
+        delivery.tenant_id,
+        endpoint.id,
+        exchange?.started ?? new Date(),
+        sent ? Math.round(sent.durationMs) : 0,
+        exchange?.snapshot ?? null,
+        sent?.ok ? sent.headers : null,
+        sent?.ok ? sent.body : null,
+        options.error ?? null,
+        sent && !sent.ok ? sent.errorClass : (options.errorClass ?? null),
+        outcome,
+      ],
+    );
     outboundDeliveriesFinished.inc({ outcome: state });
   }
 
@@ -465,17 +464,33 @@ export class SendDelivery {
     manager: EntityManager,
     delivery: DeliveryRow,
     state: Final,
-    options: {
-      error?: string | null;
-      stack?: string | null;
-      delaySeconds?: number;
-      unclaim?: boolean;
-      responseStatus?: number | null;
-    },
+    options: FinishOptions,
   ): Promise<void> {
-    const terminal = ['done', 'error', 'dead_letter', 'canceled'].includes(state);
-    await manager.query(
-      `UPDATE deliveries
+    const { sql, params } = finishStatement(delivery, state, options);
+    await manager.query(sql, params);
+  }
+}
+
+interface FinishOptions {
+  error?: string | null;
+  stack?: string | null;
+  delaySeconds?: number;
+  unclaim?: boolean;
+  responseStatus?: number | null;
+}
+
+/**
+ * The delivery's move out of `processing`, guarded by `attempts = n` so a worker that lost
+ * its lease cannot overwrite a newer attempt's outcome. Parameters $1–$9.
+ */
+function finishStatement(
+  delivery: DeliveryRow,
+  state: Final,
+  options: FinishOptions,
+): { sql: string; params: unknown[] } {
+  const terminal = ['done', 'error', 'dead_letter', 'canceled'].includes(state);
+  return {
+    sql: `UPDATE deliveries
           SET state = $3,
               attempts = attempts - $4::int,
               last_error = COALESCE($5, CASE WHEN $3 = 'done' THEN NULL ELSE last_error END),
@@ -486,17 +501,16 @@ export class SendDelivery {
               completed_at = CASE WHEN $9 THEN now() ELSE NULL END,
               updated_at = now()
         WHERE id = $1 AND state = 'processing' AND attempts = $2`,
-      [
-        delivery.id,
-        delivery.attempts,
-        state,
-        options.unclaim ? 1 : 0,
-        options.error ?? null,
-        options.stack ?? null,
-        options.delaySeconds ?? 0,
-        options.responseStatus ?? null,
-        terminal,
-      ],
-    );
-  }
+    params: [
+      delivery.id,
+      delivery.attempts,
+      state,
+      options.unclaim ? 1 : 0,
+      options.error ?? null,
+      options.stack ?? null,
+      options.delaySeconds ?? 0,
+      options.responseStatus ?? null,
+      terminal,
+    ],
+  };
 }
