@@ -46,18 +46,22 @@ export class DeliveryQueue {
   }
 
   /**
-   * Re-enqueues, under a fresh job id, deliveries whose job is stuck `active` in BullMQ
-   * although the row was never claimed: the worker fetched the job and died before its
-   * claim committed. Re-adding under the same id would be absorbed by that stalled job
-   * until BullMQ's own stall detection (up to a minute) frees it. The claim in Postgres is
-   * atomic, so the stalled job, if it ever runs, finds nothing to do.
+   * For overdue queued deliveries, makes sure a runnable job exists:
+   * - job `active` although the row was never claimed: the worker fetched it and died
+   *   before its claim committed. Re-adding under the same id would be absorbed by that
+   *   stalled job until BullMQ's stall detection (up to a minute) frees it, so it gets a
+   *   fresh id. The claim in Postgres is atomic: the stalled job, if it ever runs, finds
+   *   nothing to do.
+   * - no job at all (a process died between commit and enqueue): added under its own id.
+   * Returns how many jobs were added.
    */
   async rescueStalled(deliveries: Array<{ id: string; attempts: number }>): Promise<number> {
-    const stuck: Array<{ id: string; attempts: number; rerun: true }> = [];
+    const stuck: Array<{ id: string; attempts: number; rerun: boolean }> = [];
     try {
       for (const d of deliveries) {
         const state = await this.queue.getJobState(itemJobId(d.id, d.attempts));
         if (state === 'active') stuck.push({ ...d, rerun: true });
+        else if (state === 'unknown') stuck.push({ ...d, rerun: false });
       }
     } catch (error) {
       this.onError(error);

@@ -95,8 +95,9 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
-   * `received` events due for more than two passes whose job BullMQ still holds `active`:
-   * a worker fetched the job and died before its claim committed. Re-adding under the same
+   * `received` events due for more than two passes without a runnable job: no job at all
+   * (added under its own id), or one BullMQ still holds `active` because a worker fetched
+   * it and died before its claim committed. Re-adding under the same
    * id would be absorbed by that stalled job until BullMQ's stall detection (up to a
    * minute) frees it, so they get a fresh job id. The claim is atomic in Postgres, so the
    * stalled job, if it ever runs, finds nothing to do.
@@ -109,18 +110,22 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
         ORDER BY COALESCE(due_at, updated_at) LIMIT $2`,
       [overdueSeconds, BATCH],
     );
-    const stuck: typeof rows = [];
+    const stuck: Array<{ id: string; attempts: number; rerun: boolean }> = [];
     for (const row of rows) {
-      if ((await this.queue.getJobState(itemJobId(row.id, row.attempts))) === 'active') {
-        stuck.push(row);
-      }
+      const state = await this.queue.getJobState(itemJobId(row.id, row.attempts));
+      if (state === 'active') stuck.push({ ...row, rerun: true });
+      else if (state === 'unknown') stuck.push({ ...row, rerun: false }); // job never added
     }
     if (stuck.length === 0) return 0;
     await this.queue.addBulk(
       stuck.map((row) => ({
         name: InboundEventsJob.Process,
         data: { eventId: row.id },
-        opts: { jobId: `${itemJobId(row.id, row.attempts)}-r${Date.now().toString(36)}` },
+        opts: {
+          jobId: row.rerun
+            ? `${itemJobId(row.id, row.attempts)}-r${Date.now().toString(36)}`
+            : itemJobId(row.id, row.attempts),
+        },
       })),
     );
     reconcilerActions.inc({ kind: 'inbound', action: 'rescued' }, stuck.length);

@@ -72,8 +72,9 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
             ...data,
             idempotencyKey: data.idempotencyKey ?? implicitIdempotencyKey(job),
           });
-          if (result.state === 'queued' && !result.duplicate)
-            await this.deliveries.enqueue([{ id: result.id }]);
+          // Duplicates too: a re-run after a crash between commit and enqueue must still
+          // produce the job (an existing one absorbs the re-add by id).
+          if (result.state === 'queued') await this.deliveries.enqueue([{ id: result.id }]);
           return { deliveries: [result.id] };
         }
         case OutboundRequestsJob.Publish: {
@@ -87,7 +88,7 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
             ),
           );
           await this.deliveries.enqueue(
-            results.filter((r) => r.state === 'queued' && !r.duplicate).map((r) => ({ id: r.id })),
+            results.filter((r) => r.state === 'queued').map((r) => ({ id: r.id })),
           );
           return { deliveries: results.map((r) => r.id) };
         }

@@ -78,8 +78,8 @@ export class DeliveryReconciler implements OnApplicationBootstrap, OnApplication
 
   /**
    * Queued deliveries that have been due for more than two passes yet are still unclaimed:
-   * a job that should have run long ago. If BullMQ holds it `active` (a worker fetched it
-   * and died before claiming), it is re-enqueued under a fresh id.
+   * a job that should have run long ago. If it has no job, or BullMQ holds its job `active`
+   * for a dead worker, `DeliveryQueue.rescueStalled` gives it a runnable one.
    */
   private async rescueStalled(): Promise<number> {
     const overdueSeconds = this.config.RECONCILE_INTERVAL_SECONDS * 2 + 5;
