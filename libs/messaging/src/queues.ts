@@ -121,3 +121,31 @@ export async function queueCoversBacklog(
   const runnable = Object.values(counts).reduce((sum, n) => sum + n, 0);
   return runnable >= due;
 }
+
+/**
+ * A job id for an item put back without using an attempt, or rescued from a dead worker:
+ * unlike {@link itemJobId} it never collides with the job that is (or was) running.
+ */
+export function rerunJobId(itemId: string, attempts: number): string {
+  return `${itemJobId(itemId, attempts)}-r${Date.now().toString(36)}`;
+}
+
+/**
+ * Of overdue rows, the ones without a runnable job — the reconcilers' rescue. `rerun`
+ * marks a job BullMQ still holds `active` for a dead worker (re-adding under the same id
+ * would be absorbed by it until BullMQ's stall check, up to a minute); the others have no
+ * job at all. States are asked concurrently: one round trip's latency per pass.
+ */
+export async function rowsWithoutRunnableJob<R extends { id: string; attempts: number }>(
+  queue: Pick<Queue, 'getJobState'>,
+  rows: R[],
+): Promise<Array<R & { rerun: boolean }>> {
+  const states = await Promise.all(
+    rows.map((row) => queue.getJobState(itemJobId(row.id, row.attempts))),
+  );
+  return rows.flatMap((row, i): Array<R & { rerun: boolean }> => {
+    if (states[i] === 'active') return [{ ...row, rerun: true }];
+    if (states[i] === 'unknown') return [{ ...row, rerun: false }];
+    return [];
+  });
+}

@@ -3,6 +3,8 @@ import {
   itemJobId,
   OutboundDeliveriesJob,
   queueCoversBacklog,
+  rerunJobId,
+  rowsWithoutRunnableJob,
   type SendDeliveryJob,
 } from '@app/messaging';
 
@@ -33,9 +35,7 @@ export class DeliveryQueue {
           name: OutboundDeliveriesJob.Send,
           data: { deliveryId: d.id },
           opts: {
-            jobId: d.rerun
-              ? `${itemJobId(d.id, d.attempts ?? 0)}-r${Date.now().toString(36)}`
-              : itemJobId(d.id, d.attempts ?? 0),
+            jobId: d.rerun ? rerunJobId(d.id, d.attempts ?? 0) : itemJobId(d.id, d.attempts ?? 0),
             delay: d.delayMs,
           },
         })),
@@ -56,13 +56,9 @@ export class DeliveryQueue {
    * Returns how many jobs were added.
    */
   async rescueStalled(deliveries: Array<{ id: string; attempts: number }>): Promise<number> {
-    const stuck: Array<{ id: string; attempts: number; rerun: boolean }> = [];
+    let stuck: Array<{ id: string; attempts: number; rerun: boolean }>;
     try {
-      for (const d of deliveries) {
-        const state = await this.queue.getJobState(itemJobId(d.id, d.attempts));
-        if (state === 'active') stuck.push({ ...d, rerun: true });
-        else if (state === 'unknown') stuck.push({ ...d, rerun: false });
-      }
+      stuck = await rowsWithoutRunnableJob(this.queue, deliveries);
     } catch (error) {
       this.onError(error);
       return 0;

@@ -55,6 +55,22 @@ export function decodeCursor(cursor: string | undefined): Position | null {
   }
 }
 
+/**
+ * The keyset condition for the page after `cursor` (newest first, ordered by `time`, then
+ * `id`, both descending): pushes its two parameters onto `params` and returns the SQL, or
+ * null for the first page. Throws 400 on a cursor this API did not issue.
+ */
+export function afterCursor(
+  cursor: string | undefined,
+  params: unknown[],
+  columns: { time: string; id: string },
+): string | null {
+  const after = decodeCursor(cursor);
+  if (!after) return null;
+  params.push(after.at, after.id);
+  return `(${columns.time}, ${columns.id}) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+}
+
 /** Builds a page from `limit + 1` fetched rows. */
 export function toPage<R, T>(
   rows: R[],

@@ -8,7 +8,7 @@ import {
 } from '@app/outbound';
 import type { DeliveryState } from '@app/persistence';
 import { isUuid, requireUuid } from '../common/ids';
-import { decodeCursor, toPage, type Page } from '../common/pagination';
+import { afterCursor, toPage, type Page } from '../common/pagination';
 import { rowsOf } from '../common/pg-errors';
 import type {
   CreateDeliveryDto,
@@ -134,13 +134,8 @@ export class DeliveriesService {
   async list(tenantId: string, query: ListDeliveriesQuery): Promise<Page<DeliverySummary>> {
     const limit = query.limit ?? 50;
     const { where, params } = this.filter(tenantId, query);
-    const after = decodeCursor(query.cursor);
-    if (after) {
-      params.push(after.at, after.id);
-      where.push(
-        `(d.created_at, d.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
-      );
-    }
+    const after = afterCursor(query.cursor, params, { time: 'd.created_at', id: 'd.id' });
+    if (after) where.push(after);
     params.push(limit + 1);
     const rows: Row[] = await this.dataSource.query(
       `SELECT d.id, d.endpoint_id, d.endpoint_code, d.event_type, d.state, d.context, d.idempotency_key, d.is_test,

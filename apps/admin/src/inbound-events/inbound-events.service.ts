@@ -8,7 +8,7 @@ import {
   QueueName,
   type ProcessInboundEventJob,
 } from '@app/messaging';
-import { decodeCursor, toPage, type Page } from '../common/pagination';
+import { afterCursor, toPage, type Page } from '../common/pagination';
 import { isUuid, requireUuid } from '../common/ids';
 import { rowsOf } from '../common/pg-errors';
 import type { InboundEventFilter, ListInboundEventsQuery } from './inbound-events.dto';
@@ -76,13 +76,8 @@ export class InboundEventsService {
   async list(tenantId: string, query: ListInboundEventsQuery): Promise<Page<InboundEventSummary>> {
     const limit = query.limit ?? 50;
     const { where, params } = this.filter(tenantId, query);
-    const after = decodeCursor(query.cursor);
-    if (after) {
-      params.push(after.at, after.id);
-      where.push(
-        `(e.received_at, e.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
-      );
-    }
+    const after = afterCursor(query.cursor, params, { time: 'e.received_at', id: 'e.id' });
+    if (after) where.push(after);
     params.push(limit + 1);
     const rows: Row[] = await this.dataSource.query(
       `SELECT e.id, e.endpoint_id, e.endpoint_path, e.state, e.method, e.url, e.content_type, e.delivery_identity,

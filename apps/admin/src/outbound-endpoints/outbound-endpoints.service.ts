@@ -19,7 +19,7 @@ import {
 import { SECRET_BOX } from '@app/platform';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { requireUuid } from '../common/ids';
-import { decodeCursor, toPage, type Page } from '../common/pagination';
+import { afterCursor, toPage, type Page } from '../common/pagination';
 import { conflictOnDuplicate, rowsOf } from '../common/pg-errors';
 import { validationFailure } from '../common/validation';
 import { DeliveriesService, type DeliveryView } from '../deliveries/deliveries.service';
@@ -101,13 +101,8 @@ export class OutboundEndpointsService {
       params.push(query.state);
       where.push(`state = $${params.length}`);
     }
-    const after = decodeCursor(query.cursor);
-    if (after) {
-      params.push(after.at, after.id);
-      where.push(
-        `(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
-      );
-    }
+    const after = afterCursor(query.cursor, params, { time: 'created_at', id: 'id' });
+    if (after) where.push(after);
     params.push(limit + 1);
     const rows: Row[] = await this.dataSource.query(
       `SELECT * FROM outbound_endpoints WHERE ${where.join(' AND ')}

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
 import { requireUuid } from '../common/ids';
-import { decodeCursor, toPage, type Page } from '../common/pagination';
+import { afterCursor, toPage, type Page } from '../common/pagination';
 import { validationFailure } from '../common/validation';
 
 /**
@@ -104,13 +104,11 @@ export class RecordsController {
       });
       where.push(`(${ors.join(' OR ')})`);
     }
-    const after = decodeCursor(typeof query.cursor === 'string' ? query.cursor : undefined);
-    if (after) {
-      params.push(after.at, after.id);
-      where.push(
-        `(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
-      );
-    }
+    const after = afterCursor(typeof query.cursor === 'string' ? query.cursor : undefined, params, {
+      time: 'created_at',
+      id: 'id',
+    });
+    if (after) where.push(after);
     params.push(limitRaw + 1);
     const rows: Row[] = await this.dataSource.query(
       `SELECT * FROM records WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,

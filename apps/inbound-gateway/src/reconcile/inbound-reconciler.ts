@@ -12,6 +12,8 @@ import {
   InboundEventsJob,
   itemJobId,
   queueCoversBacklog,
+  rerunJobId,
+  rowsWithoutRunnableJob,
   QueueName,
   type ProcessInboundEventJob,
 } from '@app/messaging';
@@ -110,21 +112,14 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
         ORDER BY COALESCE(due_at, updated_at) LIMIT $2`,
       [overdueSeconds, BATCH],
     );
-    const stuck: Array<{ id: string; attempts: number; rerun: boolean }> = [];
-    for (const row of rows) {
-      const state = await this.queue.getJobState(itemJobId(row.id, row.attempts));
-      if (state === 'active') stuck.push({ ...row, rerun: true });
-      else if (state === 'unknown') stuck.push({ ...row, rerun: false }); // job never added
-    }
+    const stuck = await rowsWithoutRunnableJob(this.queue, rows);
     if (stuck.length === 0) return 0;
     await this.queue.addBulk(
       stuck.map((row) => ({
         name: InboundEventsJob.Process,
         data: { eventId: row.id },
         opts: {
-          jobId: row.rerun
-            ? `${itemJobId(row.id, row.attempts)}-r${Date.now().toString(36)}`
-            : itemJobId(row.id, row.attempts),
+          jobId: row.rerun ? rerunJobId(row.id, row.attempts) : itemJobId(row.id, row.attempts),
         },
       })),
     );
