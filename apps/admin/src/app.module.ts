@@ -1,13 +1,16 @@
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { DEFAULT_JOB_OPTIONS, QueueName } from '@app/messaging';
 import { buildHandlerRegistry } from '@app/callbacks';
 import { DeliveryIntake, DeliveryQueue } from '@app/outbound';
 import { HANDLER_REGISTRY, PlatformModule, SECRET_BOX, createSecretBox } from '@app/platform';
+import { AuditController } from './audit/audit.controller';
+import { AuditService } from './audit/audit.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { RequestContextInterceptor } from './auth/request-context';
 import { ConfigChangePublisher } from './common/config-change.publisher';
 import { ErrorResponseFilter } from './common/error-response.filter';
 import type { AdminConfig } from './config';
@@ -51,9 +54,11 @@ export class AdminModule {
         DeliveriesController,
         EventsController,
         RecordsController,
+        AuditController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorResponseFilter },
+        { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
         { provide: SECRET_BOX, useFactory: () => createSecretBox(config) },
         { provide: HANDLER_REGISTRY, useFactory: buildHandlerRegistry },
         {
@@ -74,6 +79,7 @@ export class AdminModule {
           },
         },
         ApiKeyGuard,
+        AuditService,
         ConfigChangePublisher,
         HandlersService,
         InboundEndpointsService,

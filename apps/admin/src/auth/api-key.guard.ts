@@ -37,16 +37,22 @@ export class ApiKeyGuard implements CanActivate {
     const value = Array.isArray(header) ? header[0] : header;
     const match = value ? /^Bearer\s+(\S+)$/i.exec(value) : null;
     if (!match) throw new UnauthorizedException('missing bearer API key');
-    const rows: Array<{ id: string; tenant_id: string; role: Role }> = await this.dataSource.query(
-      `UPDATE api_keys SET last_used_at = now()
-        WHERE key_hash = $1 AND revoked_at IS NULL
-        RETURNING id, tenant_id, role`,
-      [hashApiKey(match[1])],
-    );
+    const rows: Array<{ id: string; tenant_id: string; role: Role; name: string }> =
+      await this.dataSource.query(
+        `UPDATE api_keys SET last_used_at = now()
+          WHERE key_hash = $1 AND revoked_at IS NULL
+          RETURNING id, tenant_id, role, name`,
+        [hashApiKey(match[1])],
+      );
     const rowsFlat = Array.isArray(rows[0]) ? (rows[0] as unknown as typeof rows) : rows;
     const key = rowsFlat[0];
     if (!key) throw new UnauthorizedException('unknown or revoked API key');
-    const principal: Principal = { keyId: key.id, tenantId: key.tenant_id, role: key.role };
+    const principal: Principal = {
+      keyId: key.id,
+      tenantId: key.tenant_id,
+      role: key.role,
+      name: key.name,
+    };
     request.principal = principal;
     const required =
       this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [

@@ -5,6 +5,8 @@ export interface Principal {
   keyId: string;
   tenantId: string;
   role: Role;
+  /** The key's name: the audit log's `actor`. */
+  name: string;
 }
 
 export interface RequestWithPrincipal {

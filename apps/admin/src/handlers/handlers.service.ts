@@ -2,16 +2,19 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { validateRules, type HandlerRegistry, type Rule } from '@app/core';
 import { HANDLER_REGISTRY } from '@app/platform';
+import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { isUuid, requireUuid } from '../common/ids';
 import { conflictOnDuplicate } from '../common/pg-errors';
+import type { Queryable } from '../common/queryable';
 import { validationFailure } from '../common/validation';
 import type { CreateHandlerDto, UpdateHandlerDto } from './handler.dto';
 
 /**
  * Handlers and their rules (SPEC §3). Rules are rows, answered nested, replaced as a whole
  * on update. DELETE archives: archived handlers stay visible on history but cannot be
- * chosen for new endpoints.
+ * chosen for new endpoints. A rule's `forwardTo` must name an outbound endpoint of the same
+ * tenant (by code, or by id, stored as its code). Every change is audited in its transaction.
  */
 export interface HandlerView {
   id: string;
@@ -42,6 +45,7 @@ export class HandlersService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly changes: ConfigChangePublisher,
+    private readonly audit: AuditService,
     @Inject(HANDLER_REGISTRY) private readonly registry: HandlerRegistry,
   ) {}
 
@@ -53,17 +57,17 @@ export class HandlersService {
     return rows.map(toView);
   }
 
-  async get(tenantId: string, id: string): Promise<HandlerView> {
-    const rows: Row[] = await this.dataSource.query(
-      `${SELECT_HANDLER} WHERE h.id = $1 AND h.tenant_id = $2`,
-      [requireUuid(id, 'handler'), tenantId],
-    );
+  async get(tenantId: string, id: string, db: Queryable = this.dataSource): Promise<HandlerView> {
+    const rows: Row[] = await db.query(`${SELECT_HANDLER} WHERE h.id = $1 AND h.tenant_id = $2`, [
+      requireUuid(id, 'handler'),
+      tenantId,
+    ]);
     if (!rows[0]) throw new NotFoundException(`handler ${id} not found`);
     return toView(rows[0]);
   }
 
   async create(tenantId: string, dto: CreateHandlerDto): Promise<HandlerView> {
-    const rules = this.checkedRules(dto.rules, dto.direction);
+    const rules = await this.checkedRules(tenantId, dto.rules, dto.direction);
     this.checkCallback(dto.direction, dto.executionMode, dto.callback);
     const id = await conflictOnDuplicate(
       () =>
@@ -83,6 +87,12 @@ export class HandlersService {
             ],
           );
           await this.writeRules(manager, row.id, rules);
+          await this.audit.record(manager, null, {
+            action: 'handler.create',
+            entityType: 'handler',
+            entityId: row.id,
+            after: await this.get(tenantId, row.id, manager),
+          });
           return row.id;
         }),
       `a handler with code "${dto.code}" already exists`,
@@ -92,9 +102,10 @@ export class HandlersService {
 
   async update(tenantId: string, id: string, dto: UpdateHandlerDto): Promise<HandlerView> {
     const current = await this.get(tenantId, id);
-    const rules = this.checkedRules(dto.rules, current.direction);
+    const rules = await this.checkedRules(tenantId, dto.rules, current.direction);
     this.checkCallback(current.direction, dto.executionMode, dto.callback);
     await this.dataSource.transaction(async (manager) => {
+      const before = await this.lockedView(manager, tenantId, id);
       await manager.query(
         `UPDATE handlers SET name = $3, execution_mode = $4, callback = $5, active = $6, max_retries = $7, updated_at = now()
           WHERE id = $1 AND tenant_id = $2`,
@@ -110,6 +121,13 @@ export class HandlersService {
       );
       await manager.query(`DELETE FROM handler_rules WHERE handler_id = $1`, [id]);
       await this.writeRules(manager, id, rules);
+      await this.audit.record(manager, null, {
+        action: 'handler.update',
+        entityType: 'handler',
+        entityId: id,
+        before,
+        after: await this.get(tenantId, id, manager),
+      });
     });
     await this.changes.announce({ entity: 'handler', id });
     return this.get(tenantId, id);
@@ -117,10 +135,20 @@ export class HandlersService {
 
   async archive(tenantId: string, id: string): Promise<HandlerView> {
     await this.get(tenantId, id);
-    await this.dataSource.query(
-      `UPDATE handlers SET active = false, updated_at = now() WHERE id = $1 AND tenant_id = $2`,
-      [id, tenantId],
-    );
+    await this.dataSource.transaction(async (manager) => {
+      const before = await this.lockedView(manager, tenantId, id);
+      await manager.query(
+        `UPDATE handlers SET active = false, updated_at = now() WHERE id = $1 AND tenant_id = $2`,
+        [id, tenantId],
+      );
+      await this.audit.record(manager, null, {
+        action: 'handler.archive',
+        entityType: 'handler',
+        entityId: id,
+        before,
+        after: await this.get(tenantId, id, manager),
+      });
+    });
     await this.changes.announce({ entity: 'handler', id });
     return this.get(tenantId, id);
   }
@@ -136,6 +164,19 @@ export class HandlersService {
         [tenantId, ref],
       );
     return rows[0] ?? null;
+  }
+
+  /** The handler as it is before a change, its row locked until the change commits. */
+  private async lockedView(
+    manager: EntityManager,
+    tenantId: string,
+    id: string,
+  ): Promise<HandlerView> {
+    await manager.query(`SELECT 1 FROM handlers WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, [
+      id,
+      tenantId,
+    ]);
+    return this.get(tenantId, id, manager);
   }
 
   private checkCallback(
@@ -157,14 +198,43 @@ export class HandlersService {
     }
   }
 
-  private checkedRules(
+  private async checkedRules(
+    tenantId: string,
     rules: CreateHandlerDto['rules'],
     direction: 'inbound' | 'outbound',
-  ): Rule[] {
+  ): Promise<Rule[]> {
     const list = (rules ?? []).map((r) => ({ ...r, conditions: r.conditions ?? [] })) as Rule[];
     const problems = validateRules(list, direction);
     if (problems.length > 0) throw validationFailure([{ field: 'rules', problems }]);
-    return list;
+    return this.resolveForwardTargets(tenantId, list);
+  }
+
+  /**
+   * `forwardTo` names an outbound endpoint of this tenant, by code or id (stored as the
+   * code, which is what the worker publishes to). Another tenant's endpoint, or none, is a
+   * 400: forwarding never crosses tenants.
+   */
+  private async resolveForwardTargets(tenantId: string, rules: Rule[]): Promise<Rule[]> {
+    const problems: string[] = [];
+    const resolved: Rule[] = [];
+    for (const rule of rules) {
+      if (!rule.forwardTo) {
+        resolved.push(rule);
+        continue;
+      }
+      const rows: Array<{ code: string }> = await this.dataSource.query(
+        `SELECT code FROM outbound_endpoints
+          WHERE tenant_id = $1 AND ${isUuid(rule.forwardTo) ? 'id = $2' : 'code = $2'} LIMIT 1`,
+        [tenantId, rule.forwardTo],
+      );
+      if (!rows[0]) {
+        problems.push(
+          `rule ${rule.sequence}: forwardTo "${rule.forwardTo}" is not an outbound endpoint of this tenant`,
+        );
+      } else resolved.push({ ...rule, forwardTo: rows[0].code });
+    }
+    if (problems.length > 0) throw validationFailure([{ field: 'rules', problems }]);
+    return resolved;
   }
 
   private async writeRules(
