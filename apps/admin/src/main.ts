@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { prepareDatabase } from '@app/persistence';
 import { loadConfigOrExit } from '@app/platform';
 import { AdminModule } from './app.module';
 import { ensureBootstrapKey } from './auth/bootstrap-key';
+import { setupOpenApi } from './common/openapi';
 import { createValidationPipe } from './common/validation';
 import { AdminConfig } from './config';
 
@@ -27,16 +27,7 @@ export async function createAdmin(config: AdminConfig): Promise<NestExpressAppli
   app.enableShutdownHooks();
   app.useGlobalPipes(createValidationPipe());
   app.useBodyParser('json', { limit: '2mb' });
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Hookgate admin API')
-      .setDescription('Configuration and operations for the Hookgate webhook gateway')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  setupOpenApi(app);
   return app;
 }
 

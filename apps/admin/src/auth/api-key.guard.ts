@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   CanActivate,
   createParamDecorator,
   ExecutionContext,
@@ -10,6 +11,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { ApiErrors } from '../common/openapi';
 import type { Principal, RequestWithPrincipal, Role } from './principal';
 
 /**
@@ -18,7 +20,9 @@ import type { Principal, RequestWithPrincipal, Role } from './principal';
  * Reads and operator actions need `operator`; configuration writes need `admin`.
  */
 export const REQUIRED_ROLE = 'hookgate:required-role';
-export const RequireRole = (role: Role) => SetMetadata(REQUIRED_ROLE, role);
+/** Sets the role a route needs; an admin-only route also documents its 403 answer. */
+export const RequireRole = (role: Role) =>
+  applyDecorators(SetMetadata(REQUIRED_ROLE, role), ...(role === 'admin' ? [ApiErrors(403)] : []));
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');

@@ -9,11 +9,25 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentPrincipal, RequireRole } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
+import { ApiErrors, ApiPageResponse } from '../common/openapi';
 import type { Page } from '../common/pagination';
 import { CreateDeliveryDto, ListDeliveriesQuery, ReplayDeliveriesDto } from './delivery.dto';
+import {
+  DeliveryDetailResponse,
+  DeliveryResponse,
+  DeliverySummaryResponse,
+  ReplayedResponse,
+} from './delivery.response';
 import {
   DeliveriesService,
   type DeliveryAction,
@@ -31,6 +45,7 @@ enum DeliveryActionParam {
 
 @ApiTags('deliveries')
 @ApiBearerAuth()
+@ApiErrors(401)
 @UseGuards(ApiKeyGuard)
 @Controller('api/v1/deliveries')
 export class DeliveriesController {
@@ -39,7 +54,17 @@ export class DeliveriesController {
   @Post()
   @HttpCode(202)
   @RequireRole('admin')
-  @ApiAcceptedResponse({ description: 'stored (an unknown or archived endpoint: as dead_letter)' })
+  @ApiOperation({
+    summary: 'Send one delivery to one endpoint',
+    description:
+      'The admin twin of the `deliver` job. The idempotency key is unique per endpoint: a repeat ' +
+      'answers the stored delivery with `duplicate: true`.',
+  })
+  @ApiAcceptedResponse({
+    type: DeliveryResponse,
+    description: 'stored (an unknown or archived endpoint: as dead_letter)',
+  })
+  @ApiErrors(400)
   deliver(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateDeliveryDto,
@@ -48,6 +73,9 @@ export class DeliveriesController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'List deliveries', description: 'Newest first, keyset-paginated.' })
+  @ApiPageResponse(DeliverySummaryResponse, 'a page of deliveries (without payloads)')
+  @ApiErrors(400)
   list(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListDeliveriesQuery,
@@ -57,6 +85,14 @@ export class DeliveriesController {
 
   @Post('replay')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Replay deliveries in bulk',
+    description:
+      'Queues again every error/dead_letter delivery matching the filter whose endpoint is ' +
+      'not archived (held as draft while the endpoint is not active).',
+  })
+  @ApiOkResponse({ type: ReplayedResponse, description: 'how many deliveries were replayed' })
+  @ApiErrors(400)
   replay(
     @CurrentPrincipal() principal: Principal,
     @Body() filter: ReplayDeliveriesDto,
@@ -65,6 +101,9 @@ export class DeliveriesController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Get a delivery', description: 'With its attempt log.' })
+  @ApiOkResponse({ type: DeliveryDetailResponse, description: 'the delivery and its attempts' })
+  @ApiErrors(404)
   get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<DeliveryDetail> {
     return this.deliveries.get(principal.tenantId, id);
   }
@@ -72,6 +111,14 @@ export class DeliveriesController {
   @Post(':id/:action')
   @HttpCode(200)
   @ApiParam({ name: 'action', enum: DeliveryActionParam })
+  @ApiOperation({
+    summary: 'Act on a delivery',
+    description:
+      '`reset` (error, dead_letter, canceled → draft), `queue` (draft → queued), ' +
+      '`dead-letter` (draft, queued, error → dead_letter), `cancel` (→ canceled).',
+  })
+  @ApiOkResponse({ type: DeliveryDetailResponse, description: 'the delivery after the action' })
+  @ApiErrors(400, 404, 409)
   act(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,

@@ -1,13 +1,16 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentPrincipal, RequireRole } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
+import { ApiErrors } from '../common/openapi';
 import { PublishEventDto } from './delivery.dto';
+import { PublishedDeliveriesResponse } from './delivery.response';
 import { DeliveriesService, type DeliveryView } from './deliveries.service';
 
 /** `POST /api/v1/events`: fan-out publishing, the admin twin of the `publish` job. */
 @ApiTags('deliveries')
 @ApiBearerAuth()
+@ApiErrors(401)
 @UseGuards(ApiKeyGuard)
 @Controller('api/v1/events')
 export class EventsController {
@@ -16,7 +19,17 @@ export class EventsController {
   @Post()
   @HttpCode(202)
   @RequireRole('admin')
-  @ApiAcceptedResponse({ description: 'one delivery per subscribed endpoint (maybe none)' })
+  @ApiOperation({
+    summary: 'Publish an event to every subscribed endpoint',
+    description:
+      'The admin twin of the `publish` job: one delivery per endpoint whose ' +
+      '`eventTypes` match (`order.*` matches `order.paid`).',
+  })
+  @ApiAcceptedResponse({
+    type: PublishedDeliveriesResponse,
+    description: 'one delivery per subscribed endpoint (maybe none)',
+  })
+  @ApiErrors(400)
   publish(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: PublishEventDto,

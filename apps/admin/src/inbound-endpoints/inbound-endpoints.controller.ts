@@ -1,24 +1,43 @@
 import { Body, Controller, Delete, Get, Param, Post, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentPrincipal, RequireRole } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
+import { ApiErrors } from '../common/openapi';
 import { CreateInboundEndpointDto, UpdateInboundEndpointDto } from './inbound-endpoint.dto';
+import { InboundEndpointResponse } from './inbound-endpoint.response';
 import { InboundEndpointsService, type InboundEndpointView } from './inbound-endpoints.service';
 
 @ApiTags('inbound endpoints')
 @ApiBearerAuth()
+@ApiErrors(401)
 @UseGuards(ApiKeyGuard)
 @Controller('api/v1/inbound-endpoints')
 export class InboundEndpointsController {
   constructor(private readonly endpoints: InboundEndpointsService) {}
 
   @Get()
+  @ApiOperation({ summary: 'List inbound endpoints' })
+  @ApiOkResponse({ type: [InboundEndpointResponse], description: 'the endpoints, secrets hidden' })
   list(@CurrentPrincipal() principal: Principal): Promise<InboundEndpointView[]> {
     return this.endpoints.list(principal.tenantId);
   }
 
   @Post()
   @RequireRole('admin')
+  @ApiOperation({
+    summary: 'Create an inbound endpoint',
+    description:
+      'Receives `ANY /webhooks/<path>` on the gateway. A `preset` (stripe, github, shopify, ' +
+      'slack, standard-webhooks, …) fills the signature, identity and freshness settings.',
+  })
+  @ApiCreatedResponse({ type: InboundEndpointResponse, description: 'the endpoint as stored' })
+  @ApiErrors(400, 409)
   create(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateInboundEndpointDto,
@@ -27,6 +46,9 @@ export class InboundEndpointsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Get an inbound endpoint' })
+  @ApiOkResponse({ type: InboundEndpointResponse, description: 'the endpoint, secrets hidden' })
+  @ApiErrors(404)
   get(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -36,6 +58,12 @@ export class InboundEndpointsController {
 
   @Put(':id')
   @RequireRole('admin')
+  @ApiOperation({
+    summary: 'Update an inbound endpoint',
+    description: 'Omitted secrets keep their stored value.',
+  })
+  @ApiOkResponse({ type: InboundEndpointResponse, description: 'the endpoint as stored' })
+  @ApiErrors(400, 404, 409)
   update(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -46,6 +74,12 @@ export class InboundEndpointsController {
 
   @Delete(':id')
   @RequireRole('admin')
+  @ApiOperation({
+    summary: 'Deactivate an inbound endpoint',
+    description: 'The path answers 404 from then on; stored events are kept.',
+  })
+  @ApiOkResponse({ type: InboundEndpointResponse, description: 'the deactivated endpoint' })
+  @ApiErrors(404)
   deactivate(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,

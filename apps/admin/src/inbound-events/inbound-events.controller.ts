@@ -9,11 +9,13 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
+import { ApiErrors, ApiPageResponse } from '../common/openapi';
 import type { Page } from '../common/pagination';
 import { ListInboundEventsQuery, ReprocessInboundEventsDto } from './inbound-events.dto';
+import { InboundEventResponse, InboundEventSummaryResponse } from './inbound-event.response';
 import {
   InboundEventsService,
   type InboundEventAction,
@@ -29,12 +31,19 @@ enum EventActionParam {
 
 @ApiTags('inbound events')
 @ApiBearerAuth()
+@ApiErrors(401)
 @UseGuards(ApiKeyGuard)
 @Controller('api/v1/inbound-events')
 export class InboundEventsController {
   constructor(private readonly events: InboundEventsService) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'List inbound events',
+    description: 'Newest first, keyset-paginated; filters combine.',
+  })
+  @ApiPageResponse(InboundEventSummaryResponse, 'a page of events (without bodies and logs)')
+  @ApiErrors(400)
   list(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListInboundEventsQuery,
@@ -44,6 +53,17 @@ export class InboundEventsController {
 
   @Post('reprocess')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Reprocess events in bulk',
+    description:
+      'Resets every error/dead_letter event matching the filter and queues it again (a `state` ' +
+      'other than those two is a 409).',
+  })
+  @ApiOkResponse({
+    description: 'how many events were queued again',
+    schema: { type: 'object', properties: { reprocessed: { type: 'integer', example: 12 } } },
+  })
+  @ApiErrors(400, 409)
   reprocess(
     @CurrentPrincipal() principal: Principal,
     @Body() filter: ReprocessInboundEventsDto,
@@ -52,6 +72,12 @@ export class InboundEventsController {
   }
 
   @Get(':id')
+  @ApiOperation({
+    summary: 'Get an inbound event',
+    description: 'With bodies and the execution log.',
+  })
+  @ApiOkResponse({ type: InboundEventResponse, description: 'the event' })
+  @ApiErrors(404)
   get(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -62,6 +88,14 @@ export class InboundEventsController {
   @Post(':id/:action')
   @HttpCode(200)
   @ApiParam({ name: 'action', enum: EventActionParam })
+  @ApiOperation({
+    summary: 'Act on an inbound event',
+    description:
+      '`reset` (error, dead_letter → received, queued again), `process` (queue a received ' +
+      'event now), `dead-letter` (received, error → dead_letter).',
+  })
+  @ApiOkResponse({ type: InboundEventResponse, description: 'the event after the action' })
+  @ApiErrors(400, 404, 409)
   act(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,

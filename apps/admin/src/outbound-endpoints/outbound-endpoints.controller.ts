@@ -10,10 +10,19 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentPrincipal, RequireRole } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
+import { ApiErrors, ApiPageResponse } from '../common/openapi';
 import type { Page } from '../common/pagination';
+import { DeliveryResponse } from '../deliveries/delivery.response';
 import type { DeliveryView } from '../deliveries/deliveries.service';
 import {
   CreateOutboundEndpointDto,
@@ -21,16 +30,24 @@ import {
   TestDeliveryDto,
   UpdateOutboundEndpointDto,
 } from './outbound-endpoint.dto';
+import { OutboundEndpointResponse } from './outbound-endpoint.response';
 import { OutboundEndpointsService, type OutboundEndpointView } from './outbound-endpoints.service';
 
 @ApiTags('outbound endpoints')
 @ApiBearerAuth()
+@ApiErrors(401)
 @UseGuards(ApiKeyGuard)
 @Controller('api/v1/outbound-endpoints')
 export class OutboundEndpointsController {
   constructor(private readonly endpoints: OutboundEndpointsService) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'List outbound endpoints',
+    description: 'Newest first, keyset-paginated.',
+  })
+  @ApiPageResponse(OutboundEndpointResponse, 'a page of endpoints, secrets hidden')
+  @ApiErrors(400)
   list(
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListOutboundEndpointsQuery,
@@ -40,6 +57,14 @@ export class OutboundEndpointsController {
 
   @Post()
   @RequireRole('admin')
+  @ApiOperation({
+    summary: 'Create an outbound endpoint',
+    description:
+      'Target, templated path and headers, payload rules, signing, auth, retry policy, rate ' +
+      'limit and health thresholds; checked as a whole at save time.',
+  })
+  @ApiCreatedResponse({ type: OutboundEndpointResponse, description: 'the endpoint as stored' })
+  @ApiErrors(400, 409)
   create(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateOutboundEndpointDto,
@@ -48,6 +73,9 @@ export class OutboundEndpointsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Get an outbound endpoint' })
+  @ApiOkResponse({ type: OutboundEndpointResponse, description: 'the endpoint, secrets hidden' })
+  @ApiErrors(404)
   get(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -57,6 +85,12 @@ export class OutboundEndpointsController {
 
   @Put(':id')
   @RequireRole('admin')
+  @ApiOperation({
+    summary: 'Update an outbound endpoint',
+    description: 'Omitted secrets keep their stored value unless the signing or auth type changes.',
+  })
+  @ApiOkResponse({ type: OutboundEndpointResponse, description: 'the endpoint as stored' })
+  @ApiErrors(400, 404, 409)
   update(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -68,6 +102,12 @@ export class OutboundEndpointsController {
   /** DELETE archives (deliveries keep pointing at their endpoint); repeating it is harmless. */
   @Delete(':id')
   @RequireRole('admin')
+  @ApiOperation({
+    summary: 'Archive an outbound endpoint (idempotent)',
+    description: 'Deliveries keep pointing at it; the ones it held become dead_letter.',
+  })
+  @ApiOkResponse({ type: OutboundEndpointResponse, description: 'the archived endpoint' })
+  @ApiErrors(404)
   remove(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -78,6 +118,14 @@ export class OutboundEndpointsController {
   @Post(':id/activate')
   @HttpCode(200)
   @RequireRole('admin')
+  @ApiOperation({
+    summary: 'Activate an outbound endpoint',
+    description:
+      'draft → active, or re-enables an endpoint that health disabled; releases the ' +
+      'deliveries it held.',
+  })
+  @ApiOkResponse({ type: OutboundEndpointResponse, description: 'the active endpoint' })
+  @ApiErrors(404, 409)
   activate(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -88,6 +136,12 @@ export class OutboundEndpointsController {
   @Post(':id/archive')
   @HttpCode(200)
   @RequireRole('admin')
+  @ApiOperation({
+    summary: 'Archive an outbound endpoint',
+    description: 'Like DELETE, but archiving twice is a 409.',
+  })
+  @ApiOkResponse({ type: OutboundEndpointResponse, description: 'the archived endpoint' })
+  @ApiErrors(404, 409)
   archive(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -98,7 +152,12 @@ export class OutboundEndpointsController {
   @Post(':id/test')
   @HttpCode(202)
   @RequireRole('admin')
-  @ApiAcceptedResponse({ description: 'the test delivery (isTest: true)' })
+  @ApiOperation({
+    summary: 'Send a test delivery',
+    description: 'Stores a delivery marked `isTest` and sends it through the normal pipeline.',
+  })
+  @ApiAcceptedResponse({ type: DeliveryResponse, description: 'the test delivery (isTest: true)' })
+  @ApiErrors(400, 404, 409)
   test(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,

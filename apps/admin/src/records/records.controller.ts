@@ -1,9 +1,17 @@
 import { Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
 import { requireUuid } from '../common/ids';
+import { ApiErrors, ApiPageResponse } from '../common/openapi';
 import { afterCursor, toPage, type Page } from '../common/pagination';
 import { validationFailure } from '../common/validation';
 
@@ -18,6 +26,29 @@ export interface RecordView {
   createdByEvent: string | null;
   updatedByEvent: string | null;
   createdAt: string;
+  updatedAt: string;
+}
+
+class RecordResponse implements RecordView {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'issues' })
+  model: string;
+
+  @ApiProperty({ example: { number: 42, title: 'Crash on save' } })
+  data: unknown;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
+  createdByEvent: string | null;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true })
+  updatedByEvent: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ format: 'date-time' })
   updatedAt: string;
 }
 
@@ -68,14 +99,27 @@ function containment(filters: Array<[string, string]>): Array<Record<string, unk
 
 @ApiTags('records')
 @ApiBearerAuth()
+@ApiErrors(401)
 @UseGuards(ApiKeyGuard)
 @Controller('api/v1/records')
 export class RecordsController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get(':model')
-  @ApiQuery({ name: 'limit', required: false })
-  @ApiQuery({ name: 'cursor', required: false })
+  @ApiOperation({
+    summary: 'List records of a model',
+    description:
+      'Any other query parameter filters by equality on a data field (`?customer.email=a@b.c`, ' +
+      'at most 8); a number-like or boolean value also matches its typed form.',
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    schema: { type: 'integer', default: 50, maximum: 500 },
+  })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiPageResponse(RecordResponse, 'a page of records, newest first')
+  @ApiErrors(400)
   async list(
     @CurrentPrincipal() principal: Principal,
     @Param('model') model: string,
@@ -121,6 +165,9 @@ export class RecordsController {
   }
 
   @Get(':model/:id')
+  @ApiOperation({ summary: 'Get a record' })
+  @ApiOkResponse({ type: RecordResponse, description: 'the record' })
+  @ApiErrors(404)
   async get(
     @CurrentPrincipal() principal: Principal,
     @Param('model') model: string,

@@ -1,5 +1,10 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -26,7 +31,28 @@ async function withTimeout<T>(work: Promise<T>, label: string): Promise<T> {
   }
 }
 
-@ApiExcludeController()
+const DEPENDENCY_CHECK = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['up', 'down'] },
+    error: { type: 'string', example: 'postgres did not answer within 1000 ms' },
+  },
+};
+const CHECKS_SCHEMA = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ok', 'unavailable'] },
+    checks: {
+      type: 'object',
+      properties: {
+        postgres: DEPENDENCY_CHECK,
+        redis: DEPENDENCY_CHECK,
+      },
+    },
+  },
+};
+
+@ApiTags('operations')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -35,11 +61,40 @@ export class HealthController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'Liveness', description: 'The process answers. No key needed.' })
+  @ApiOkResponse({
+    description: 'alive',
+    schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness',
+    description: 'Postgres and Redis both answer within a second. No key needed.',
+  })
+  @ApiOkResponse({
+    description: 'ready',
+    schema: {
+      ...CHECKS_SCHEMA,
+      example: { status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } },
+    },
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'a dependency is down',
+    schema: {
+      ...CHECKS_SCHEMA,
+      example: {
+        status: 'unavailable',
+        checks: {
+          postgres: { status: 'down', error: 'connect ECONNREFUSED 127.0.0.1:5432' },
+          redis: { status: 'up' },
+        },
+      },
+    },
+  })
   async ready(@Res() res: Response): Promise<void> {
     const [postgres, redis] = await Promise.all([
       this.check(() => this.dataSource.query('SELECT 1'), 'postgres'),

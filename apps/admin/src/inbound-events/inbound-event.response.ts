@@ -1,0 +1,109 @@
+import { ApiProperty, OmitType } from '@nestjs/swagger';
+import { INBOUND_EVENT_STATES } from './inbound-events.dto';
+import type { InboundEventSummary, InboundEventView } from './inbound-events.service';
+
+/** The documented shape of an inbound event as the API answers it (OpenAPI only). */
+export class InboundEventResponse implements InboundEventView {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  endpointId: string;
+
+  @ApiProperty({ example: 'github/acme' })
+  endpointPath: string;
+
+  @ApiProperty({ enum: INBOUND_EVENT_STATES })
+  state: string;
+
+  @ApiProperty({ example: 'POST' })
+  method: string;
+
+  @ApiProperty({ example: '/webhooks/github/acme' })
+  url: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'secrets redacted' })
+  headers: Record<string, unknown>;
+
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  query: Record<string, unknown>;
+
+  @ApiProperty({ type: String, nullable: true, example: 'application/json' })
+  contentType: string | null;
+
+  @ApiProperty({ description: 'the parsed body (JSON, form fields) or null', example: {} })
+  payload: unknown;
+
+  @ApiProperty({
+    type: 'object',
+    properties: { base64: { type: 'string' }, bytes: { type: 'integer' } },
+    description: 'the body exactly as received',
+  })
+  rawBody: { base64: string; bytes: number };
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { eventType: 'issues' } })
+  semantic: Record<string, unknown>;
+
+  @ApiProperty({ type: String, nullable: true })
+  deliveryIdentity: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  replayIdentity: string | null;
+
+  @ApiProperty({ example: 0 })
+  duplicateCount: number;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  lastDuplicateAt: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  rejectReason: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'opened issues' })
+  matchedRule: string | null;
+
+  @ApiProperty({
+    description:
+      'the last run: each rule, each condition’s resolved value and result, the matched rule, ' +
+      'the assignments written',
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    example: { direction: 'inbound', mode: 'rules', rules: [], matchedRule: null, action: 'none' },
+  })
+  executionLog: unknown;
+
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    properties: { message: { type: 'string' }, stack: { type: 'string', nullable: true } },
+  })
+  error: { message: string; stack: string | null } | null;
+
+  @ApiProperty({ example: 1 })
+  attempts: number;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  dueAt: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  receivedAt: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  processedAt: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+}
+
+/** A list item: the event without its bodies and logs. */
+export class InboundEventSummaryResponse
+  extends OmitType(InboundEventResponse, [
+    'headers',
+    'query',
+    'payload',
+    'rawBody',
+    'executionLog',
+    'semantic',
+  ] as const)
+  implements InboundEventSummary {}
