@@ -7,6 +7,8 @@ import { DEFAULT_JOB_OPTIONS, QueueName } from '@app/messaging';
 import { buildHandlerRegistry } from '@app/callbacks';
 import { DeliveryIntake, DeliveryQueue } from '@app/outbound';
 import { HANDLER_REGISTRY, PlatformModule, SECRET_BOX, createSecretBox } from '@app/platform';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
@@ -26,6 +28,8 @@ import { InboundEventsService } from './inbound-events/inbound-events.service';
 import { OutboundEndpointsController } from './outbound-endpoints/outbound-endpoints.controller';
 import { OutboundEndpointsService } from './outbound-endpoints/outbound-endpoints.service';
 import { RecordsController } from './records/records.controller';
+import { TenantController, TenantsController } from './tenants/tenants.controller';
+import { TenantsService } from './tenants/tenants.service';
 
 /** Composition root of the admin API (SPEC §8). */
 @Module({})
@@ -55,6 +59,9 @@ export class AdminModule {
         EventsController,
         RecordsController,
         AuditController,
+        ApiKeysController,
+        TenantsController,
+        TenantController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorResponseFilter },
@@ -80,6 +87,8 @@ export class AdminModule {
         },
         ApiKeyGuard,
         AuditService,
+        ApiKeysService,
+        TenantsService,
         ConfigChangePublisher,
         HandlersService,
         InboundEndpointsService,

@@ -7,9 +7,11 @@ import {
   type IntakeResult,
 } from '@app/outbound';
 import type { DeliveryState } from '@app/persistence';
+import { AuditService } from '../audit/audit.service';
 import { isUuid, requireUuid } from '../common/ids';
 import { afterCursor, toPage, type Page } from '../common/pagination';
 import { rowsOf } from '../common/pg-errors';
+import { validationFailure } from '../common/validation';
 import type {
   CreateDeliveryDto,
   DeliveryFilter,
@@ -24,7 +26,8 @@ import type {
  * first, send jobs after the commit. Every operator transition is one conditional UPDATE,
  * so two operators (or an operator and the dispatcher) racing on one delivery cannot both
  * win; the loser gets 409 with the state it found. `processing` belongs to the dispatcher
- * and is never a source state here.
+ * and is never a source state here. Operator actions are audited (state before and after,
+ * never the payload), each transition in its own transaction.
  */
 export interface DeliverySummary {
   id: string;
@@ -92,6 +95,7 @@ export class DeliveriesService {
     private readonly dataSource: DataSource,
     private readonly intake: DeliveryIntake,
     private readonly queue: DeliveryQueue,
+    private readonly audit: AuditService,
   ) {}
 
   /** One delivery to one endpoint (the `deliver` job). Unknown/archived → a dead_letter row. */
@@ -177,20 +181,34 @@ export class DeliveriesService {
    */
   async act(tenantId: string, id: string, action: DeliveryAction): Promise<DeliveryDetail> {
     const transition = TRANSITIONS[action];
-    const updated = rowsOf<{ id: string; attempts: number }>(
-      await this.dataSource.query(
-        `UPDATE deliveries
-            SET state = $3, lease_until = NULL, updated_at = now(),
-                next_attempt_at = CASE WHEN $3 = 'queued' THEN now() END,
-                completed_at = CASE WHEN $3 IN ('dead_letter', 'canceled') THEN now() END,
-                last_error = CASE WHEN $3 = 'dead_letter' THEN 'dead-lettered by an operator'
-                                  WHEN $3 = 'canceled' THEN 'canceled by an operator'
-                                  ELSE last_error END
-          WHERE id = $1 AND tenant_id = $2 AND state = ANY($4)
-          RETURNING id, attempts`,
-        [requireUuid(id, 'delivery'), tenantId, transition.to, transition.from],
-      ),
-    );
+    const updated = await this.dataSource.transaction(async (manager) => {
+      // The state it had, read in the same statement as the change (the old row's values).
+      const rows = rowsOf<{ id: string; attempts: number; state: string; previous_state: string }>(
+        await manager.query(
+          `UPDATE deliveries d
+              SET state = $3, lease_until = NULL, updated_at = now(),
+                  next_attempt_at = CASE WHEN $3 = 'queued' THEN now() END,
+                  completed_at = CASE WHEN $3 IN ('dead_letter', 'canceled') THEN now() END,
+                  last_error = CASE WHEN $3 = 'dead_letter' THEN 'dead-lettered by an operator'
+                                    WHEN $3 = 'canceled' THEN 'canceled by an operator'
+                                    ELSE d.last_error END
+             FROM (SELECT id, state FROM deliveries WHERE id = $1 AND tenant_id = $2 FOR UPDATE) old
+            WHERE d.id = old.id AND d.state = ANY($4)
+            RETURNING d.id, d.attempts, d.state, old.state AS previous_state`,
+          [requireUuid(id, 'delivery'), tenantId, transition.to, transition.from],
+        ),
+      );
+      if (rows[0]) {
+        await this.audit.record(manager, null, {
+          action: `delivery.${action}`,
+          entityType: 'delivery',
+          entityId: id,
+          before: { state: rows[0].previous_state },
+          after: { state: rows[0].state },
+        });
+      }
+      return rows;
+    });
     if (updated.length === 0) {
       const current = await this.get(tenantId, id);
       throw new ConflictException({
@@ -235,6 +253,12 @@ export class DeliveriesService {
       await this.enqueue(rows.filter((row) => row.state === 'queued'));
       total += rows.length;
     }
+    await this.audit.record(null, null, {
+      action: 'delivery.replay',
+      entityType: 'delivery',
+      entityId: null,
+      after: { filter, replayed: total },
+    });
     return { replayed: total };
   }
 
@@ -264,14 +288,23 @@ export class DeliveriesService {
     });
   }
 
-  /** Bodies name endpoints by code; an id is accepted too and turned into its code. */
+  /**
+   * Bodies name endpoints by code; an id is accepted too and turned into its code. An
+   * unknown code is the contract's dead_letter delivery, but an id that names no endpoint
+   * of this tenant (another tenant's, or none) is a 400: ids are never guessed at.
+   */
   private async endpointCode(tenantId: string, ref: string): Promise<string> {
     if (!isUuid(ref)) return ref;
     const rows: Array<{ code: string }> = await this.dataSource.query(
       `SELECT code FROM outbound_endpoints WHERE tenant_id = $1 AND id = $2`,
       [tenantId, ref],
     );
-    return rows[0]?.code ?? ref;
+    if (!rows[0]) {
+      throw validationFailure([
+        { field: 'endpoint', problems: [`no outbound endpoint ${ref} in this tenant`] },
+      ]);
+    }
+    return rows[0].code;
   }
 
   private filter(tenantId: string, filter: DeliveryFilter): { where: string[]; params: unknown[] } {

@@ -8,9 +8,11 @@ import {
 } from '@app/core';
 import type { SecretBox } from '@app/persistence';
 import { SECRET_BOX } from '@app/platform';
+import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { requireUuid } from '../common/ids';
-import { conflictOnDuplicate } from '../common/pg-errors';
+import { conflictOnDuplicate, rowsOf } from '../common/pg-errors';
+import type { Queryable } from '../common/queryable';
 import { validationFailure } from '../common/validation';
 import { HandlersService } from '../handlers/handlers.service';
 import type { CreateInboundEndpointDto, UpdateInboundEndpointDto } from './inbound-endpoint.dto';
@@ -18,6 +20,8 @@ import type { CreateInboundEndpointDto, UpdateInboundEndpointDto } from './inbou
 /**
  * Inbound endpoints (SPEC §4). Secrets (signature secrets, handshake tokens) are encrypted
  * on write, kept when an update omits them, and never answered: reads say `secretSet`.
+ * Paths are unique across all tenants (one public URL space). Every change is audited in
+ * its transaction, with the views (no secrets) as before/after.
  */
 export interface InboundEndpointView {
   id: string;
@@ -54,6 +58,7 @@ export class InboundEndpointsService {
     private readonly dataSource: DataSource,
     private readonly handlers: HandlersService,
     private readonly changes: ConfigChangePublisher,
+    private readonly audit: AuditService,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
   ) {}
 
@@ -72,32 +77,42 @@ export class InboundEndpointsService {
   async create(tenantId: string, dto: CreateInboundEndpointDto): Promise<InboundEndpointView> {
     const handlerId = await this.checkHandler(tenantId, dto.handler);
     const { signature, secrets } = this.prepareSecurity(dto, {});
-    const [row]: Array<{ id: string }> = await conflictOnDuplicate(
+    const row = await conflictOnDuplicate(
       () =>
-        this.dataSource.query(
-          `INSERT INTO inbound_endpoints (tenant_id, name, path, handler_id, active, max_body_bytes, signature,
+        this.dataSource.transaction(async (manager) => {
+          const [inserted]: Row[] = await manager.query(
+            `INSERT INTO inbound_endpoints (tenant_id, name, path, handler_id, active, max_body_bytes, signature,
                                           identity, timestamp, semantic_bindings, handshakes, secrets, rejected_per_minute)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-          [
-            tenantId,
-            dto.name,
-            dto.path,
-            handlerId,
-            dto.active ?? true,
-            dto.maxBodyBytes ?? 1048576,
-            signature,
-            dto.identity ?? {},
-            dto.timestamp ?? null,
-            JSON.stringify(dto.semanticBindings ?? []),
-            this.handshakeFlags(dto.handshakes, {}),
-            this.handshakeSecrets(dto.handshakes, secrets),
-            dto.rejectedPerMinute ?? 60,
-          ],
-        ),
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
+            [
+              tenantId,
+              dto.name,
+              dto.path,
+              handlerId,
+              dto.active ?? true,
+              dto.maxBodyBytes ?? 1048576,
+              signature,
+              dto.identity ?? {},
+              dto.timestamp ?? null,
+              JSON.stringify(dto.semanticBindings ?? []),
+              this.handshakeFlags(dto.handshakes, {}),
+              this.handshakeSecrets(dto.handshakes, secrets),
+              dto.rejectedPerMinute ?? 60,
+            ],
+          );
+          await this.audit.record(manager, null, {
+            action: 'inbound-endpoint.create',
+            entityType: 'inbound-endpoint',
+            entityId: String(inserted.id),
+            after: toView(inserted),
+          });
+          return inserted;
+        }),
       `an inbound endpoint with path "${dto.path}" already exists`,
     );
-    await this.changes.announce({ entity: 'inbound-endpoint', id: row.id });
-    return this.get(tenantId, row.id);
+    const id = String(row.id);
+    await this.changes.announce({ entity: 'inbound-endpoint', id });
+    return this.get(tenantId, id);
   }
 
   async update(
@@ -125,29 +140,42 @@ export class InboundEndpointsService {
     const handshakeSecrets = this.handshakeSecrets(dto.handshakes, secrets);
     await conflictOnDuplicate(
       () =>
-        this.dataSource.query(
-          `UPDATE inbound_endpoints
+        this.dataSource.transaction(async (manager) => {
+          const before = toView(await this.row(tenantId, id, manager, { lock: true }));
+          const [updated]: Row[] = rowsOf<Row>(
+            await manager.query(
+              `UPDATE inbound_endpoints
               SET name = $3, path = $4, handler_id = $5, active = $6, max_body_bytes = $7, signature = $8,
                   identity = $9, timestamp = $10, semantic_bindings = $11, handshakes = $12, secrets = $13,
                   rejected_per_minute = $14, updated_at = now()
-            WHERE id = $1 AND tenant_id = $2`,
-          [
-            id,
-            tenantId,
-            merged.name,
-            merged.path,
-            handlerId,
-            dto.active ?? current.active,
-            dto.maxBodyBytes ?? current.max_body_bytes,
-            signature,
-            merged.identity ?? {},
-            merged.timestamp ?? null,
-            JSON.stringify(dto.semanticBindings ?? current.semantic_bindings ?? []),
-            this.handshakeFlags(dto.handshakes, (current.handshakes as Row) ?? {}),
-            handshakeSecrets,
-            dto.rejectedPerMinute ?? current.rejected_per_minute,
-          ],
-        ),
+            WHERE id = $1 AND tenant_id = $2
+            RETURNING *`,
+              [
+                id,
+                tenantId,
+                merged.name,
+                merged.path,
+                handlerId,
+                dto.active ?? current.active,
+                dto.maxBodyBytes ?? current.max_body_bytes,
+                signature,
+                merged.identity ?? {},
+                merged.timestamp ?? null,
+                JSON.stringify(dto.semanticBindings ?? current.semantic_bindings ?? []),
+                this.handshakeFlags(dto.handshakes, (current.handshakes as Row) ?? {}),
+                handshakeSecrets,
+                dto.rejectedPerMinute ?? current.rejected_per_minute,
+              ],
+            ),
+          );
+          await this.audit.record(manager, null, {
+            action: 'inbound-endpoint.update',
+            entityType: 'inbound-endpoint',
+            entityId: id,
+            before,
+            after: toView(updated),
+          });
+        }),
       `an inbound endpoint with path "${merged.path}" already exists`,
     );
     await this.changes.announce({ entity: 'inbound-endpoint', id });
@@ -157,10 +185,23 @@ export class InboundEndpointsService {
   /** DELETE deactivates: events keep pointing at their endpoint; the path answers 404. */
   async deactivate(tenantId: string, id: string): Promise<InboundEndpointView> {
     await this.row(tenantId, id);
-    await this.dataSource.query(
-      `UPDATE inbound_endpoints SET active = false, updated_at = now() WHERE id = $1 AND tenant_id = $2`,
-      [id, tenantId],
-    );
+    await this.dataSource.transaction(async (manager) => {
+      const before = toView(await this.row(tenantId, id, manager, { lock: true }));
+      const [updated] = rowsOf<Row>(
+        await manager.query(
+          `UPDATE inbound_endpoints SET active = false, updated_at = now()
+            WHERE id = $1 AND tenant_id = $2 RETURNING *`,
+          [id, tenantId],
+        ),
+      );
+      await this.audit.record(manager, null, {
+        action: 'inbound-endpoint.deactivate',
+        entityType: 'inbound-endpoint',
+        entityId: id,
+        before,
+        after: toView(updated),
+      });
+    });
     await this.changes.announce({ entity: 'inbound-endpoint', id });
     return this.get(tenantId, id);
   }
@@ -243,9 +284,14 @@ export class InboundEndpointsService {
     return next;
   }
 
-  private async row(tenantId: string, id: string): Promise<Row> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM inbound_endpoints WHERE id = $1 AND tenant_id = $2`,
+  private async row(
+    tenantId: string,
+    id: string,
+    db: Queryable = this.dataSource,
+    options: { lock?: boolean } = {},
+  ): Promise<Row> {
+    const rows: Row[] = await db.query(
+      `SELECT * FROM inbound_endpoints WHERE id = $1 AND tenant_id = $2${options.lock ? ' FOR UPDATE' : ''}`,
       [requireUuid(id, 'inbound endpoint'), tenantId],
     );
     if (!rows[0]) throw new NotFoundException(`inbound endpoint ${id} not found`);

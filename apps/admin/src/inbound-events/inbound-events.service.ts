@@ -8,6 +8,7 @@ import {
   QueueName,
   type ProcessInboundEventJob,
 } from '@app/messaging';
+import { AuditService } from '../audit/audit.service';
 import { afterCursor, toPage, type Page } from '../common/pagination';
 import { isUuid, requireUuid } from '../common/ids';
 import { rowsOf } from '../common/pg-errors';
@@ -16,7 +17,8 @@ import type { InboundEventFilter, ListInboundEventsQuery } from './inbound-event
 /**
  * Inbound events as operators see and act on them (SPEC §4 states). Every transition is
  * one conditional UPDATE, so two operators (or an operator and the worker) racing on one
- * event cannot both win; the loser gets 409 with the state it found.
+ * event cannot both win; the loser gets 409 with the state it found. Each action is audited
+ * (state before and after, never the payload), in the transition's transaction.
  */
 export interface InboundEventView {
   id: string;
@@ -66,6 +68,7 @@ export type InboundEventAction = keyof typeof TRANSITIONS;
 export class InboundEventsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
     @InjectQueue(QueueName.InboundEvents) private readonly queue: Queue<ProcessInboundEventJob>,
   ) {}
 
@@ -98,16 +101,30 @@ export class InboundEventsService {
   /** reset / process / dead-letter one event. */
   async act(tenantId: string, id: string, action: InboundEventAction): Promise<InboundEventView> {
     const transition = TRANSITIONS[action];
-    const updated = rowsOf<Row>(
-      await this.dataSource.query(
-        `UPDATE inbound_events
-            SET state = $3, due_at = NULL, lease_until = NULL, updated_at = now(),
-                error = CASE WHEN $3 = 'dead_letter' THEN COALESCE(error, 'dead-lettered by an operator') ELSE error END
-          WHERE id = $1 AND tenant_id = $2 AND state = ANY($4)
-          RETURNING *`,
-        [requireUuid(id, 'inbound event'), tenantId, transition.to, transition.from],
-      ),
-    );
+    const updated = await this.dataSource.transaction(async (manager) => {
+      // The state it had, read in the same statement as the change (the old row's values).
+      const rows = rowsOf<Row & { previous_state: string }>(
+        await manager.query(
+          `UPDATE inbound_events e
+              SET state = $3, due_at = NULL, lease_until = NULL, updated_at = now(),
+                  error = CASE WHEN $3 = 'dead_letter' THEN COALESCE(e.error, 'dead-lettered by an operator') ELSE e.error END
+             FROM (SELECT id, state FROM inbound_events WHERE id = $1 AND tenant_id = $2 FOR UPDATE) old
+            WHERE e.id = old.id AND e.state = ANY($4)
+            RETURNING e.*, old.state AS previous_state`,
+          [requireUuid(id, 'inbound event'), tenantId, transition.to, transition.from],
+        ),
+      );
+      if (rows[0]) {
+        await this.audit.record(manager, null, {
+          action: `inbound-event.${action}`,
+          entityType: 'inbound-event',
+          entityId: id,
+          before: { state: rows[0].previous_state },
+          after: { state: rows[0].state },
+        });
+      }
+      return rows;
+    });
     if (updated.length === 0) {
       const current = await this.row(tenantId, id);
       throw new ConflictException({
@@ -146,6 +163,12 @@ export class InboundEventsService {
       await this.enqueue(rows);
       total += rows.length;
     }
+    await this.audit.record(null, null, {
+      action: 'inbound-event.reprocess',
+      entityType: 'inbound-event',
+      entityId: null,
+      after: { filter, reprocessed: total },
+    });
     return { reprocessed: total };
   }
 

@@ -17,10 +17,12 @@ import {
   type StoredOutboundSigning,
 } from '@app/persistence';
 import { SECRET_BOX } from '@app/platform';
+import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { requireUuid } from '../common/ids';
 import { afterCursor, toPage, type Page } from '../common/pagination';
 import { conflictOnDuplicate, rowsOf } from '../common/pg-errors';
+import type { Queryable } from '../common/queryable';
 import { validationFailure } from '../common/validation';
 import { DeliveriesService, type DeliveryView } from '../deliveries/deliveries.service';
 import { HandlersService } from '../handlers/handlers.service';
@@ -41,6 +43,7 @@ import { outboundEndpointProblems } from './outbound-endpoint.validation';
  *
  * State moves only through activate (draft, or active but disabled by health → active,
  * releasing the deliveries it held) and archive (→ archived, dead-lettering what it held).
+ * Every change and test send is audited, in the change's transaction.
  */
 export interface OutboundEndpointView {
   id: string;
@@ -87,6 +90,7 @@ export class OutboundEndpointsService {
     private readonly handlers: HandlersService,
     private readonly deliveries: DeliveriesService,
     private readonly changes: ConfigChangePublisher,
+    private readonly audit: AuditService,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
   ) {}
 
@@ -121,41 +125,51 @@ export class OutboundEndpointsService {
     const security = this.prepareSecurity(dto, null);
     const retryPolicy = withRetryDefaults(withoutUndefined(dto.retryPolicy ?? {}));
     this.validate(dto, { linked: false, retryPolicy, security });
-    const [row]: Array<{ id: string }> = await conflictOnDuplicate(
+    const row = await conflictOnDuplicate(
       () =>
-        this.dataSource.query(
-          `INSERT INTO outbound_endpoints (tenant_id, code, name, state, method, body_mode, target_host, target_path,
+        this.dataSource.transaction(async (manager) => {
+          const [inserted]: Row[] = await manager.query(
+            `INSERT INTO outbound_endpoints (tenant_id, code, name, state, method, body_mode, target_host, target_path,
                                            timeout_ms, handler_id, header_rules, payload_rules, replace_payload,
                                            event_types, signing, auth, secrets, retry_policy, rate_limit_per_second, health)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-           RETURNING id`,
-          [
-            tenantId,
-            dto.code,
-            dto.name,
-            dto.state ?? 'draft',
-            dto.method ?? 'POST',
-            dto.bodyMode ?? 'json',
-            dto.targetHost,
-            dto.targetPath ?? '',
-            dto.timeoutMs ?? 10_000,
-            handlerId,
-            JSON.stringify(dto.headerRules ?? []),
-            JSON.stringify(dto.payloadRules ?? []),
-            dto.replacePayload ?? false,
-            dto.eventTypes ?? [],
-            security.signing,
-            security.auth,
-            security.secrets,
-            retryPolicy,
-            dto.rateLimitPerSecond ?? null,
-            healthSettings(dto.health, {}),
-          ],
-        ),
+           RETURNING *`,
+            [
+              tenantId,
+              dto.code,
+              dto.name,
+              dto.state ?? 'draft',
+              dto.method ?? 'POST',
+              dto.bodyMode ?? 'json',
+              dto.targetHost,
+              dto.targetPath ?? '',
+              dto.timeoutMs ?? 10_000,
+              handlerId,
+              JSON.stringify(dto.headerRules ?? []),
+              JSON.stringify(dto.payloadRules ?? []),
+              dto.replacePayload ?? false,
+              dto.eventTypes ?? [],
+              security.signing,
+              security.auth,
+              security.secrets,
+              retryPolicy,
+              dto.rateLimitPerSecond ?? null,
+              healthSettings(dto.health, {}),
+            ],
+          );
+          await this.audit.record(manager, null, {
+            action: 'outbound-endpoint.create',
+            entityType: 'outbound-endpoint',
+            entityId: String(inserted.id),
+            after: toView(inserted),
+          });
+          return inserted;
+        }),
       `an outbound endpoint with code "${dto.code}" already exists`,
     );
-    await this.changes.announce({ entity: 'outbound-endpoint', id: row.id });
-    return this.get(tenantId, row.id);
+    const id = String(row.id);
+    await this.changes.announce({ entity: 'outbound-endpoint', id });
+    return this.get(tenantId, id);
   }
 
   async update(
@@ -206,36 +220,49 @@ export class OutboundEndpointsService {
     this.validate(merged, { linked, retryPolicy, security });
     await conflictOnDuplicate(
       () =>
-        this.dataSource.query(
-          `UPDATE outbound_endpoints
+        this.dataSource.transaction(async (manager) => {
+          const before = toView(await this.row(tenantId, id, manager, { lock: true }));
+          const [updated] = rowsOf<Row>(
+            await manager.query(
+              `UPDATE outbound_endpoints
               SET code = $3, name = $4, method = $5, body_mode = $6, target_host = $7, target_path = $8,
                   timeout_ms = $9, handler_id = $10, header_rules = $11, payload_rules = $12, replace_payload = $13,
                   event_types = $14, signing = $15, auth = $16, secrets = $17, retry_policy = $18,
                   rate_limit_per_second = $19, health = $20, updated_at = now()
-            WHERE id = $1 AND tenant_id = $2`,
-          [
-            id,
-            tenantId,
-            merged.code,
-            merged.name,
-            merged.method,
-            merged.bodyMode,
-            merged.targetHost,
-            merged.targetPath,
-            merged.timeoutMs,
-            handlerId,
-            JSON.stringify(merged.headerRules),
-            JSON.stringify(merged.payloadRules),
-            merged.replacePayload,
-            merged.eventTypes,
-            security.signing,
-            security.auth,
-            security.secrets,
-            retryPolicy,
-            merged.rateLimitPerSecond,
-            healthSettings(dto.health, (current.health as Row | null) ?? {}),
-          ],
-        ),
+            WHERE id = $1 AND tenant_id = $2
+            RETURNING *`,
+              [
+                id,
+                tenantId,
+                merged.code,
+                merged.name,
+                merged.method,
+                merged.bodyMode,
+                merged.targetHost,
+                merged.targetPath,
+                merged.timeoutMs,
+                handlerId,
+                JSON.stringify(merged.headerRules),
+                JSON.stringify(merged.payloadRules),
+                merged.replacePayload,
+                merged.eventTypes,
+                security.signing,
+                security.auth,
+                security.secrets,
+                retryPolicy,
+                merged.rateLimitPerSecond,
+                healthSettings(dto.health, (current.health as Row | null) ?? {}),
+              ],
+            ),
+          );
+          await this.audit.record(manager, null, {
+            action: 'outbound-endpoint.update',
+            entityType: 'outbound-endpoint',
+            entityId: id,
+            before,
+            after: toView(updated),
+          });
+        }),
       `an outbound endpoint with code "${merged.code}" already exists`,
     );
     await this.changes.announce({ entity: 'outbound-endpoint', id });
@@ -248,18 +275,19 @@ export class OutboundEndpointsService {
    */
   async activate(tenantId: string, id: string): Promise<OutboundEndpointView> {
     const released = await this.dataSource.transaction(async (manager) => {
+      const before = await this.row(tenantId, id, manager, { lock: true, missing: null });
       const updated = rowsOf<Row>(
         await manager.query(
           `UPDATE outbound_endpoints
               SET state = 'active', disabled_at = NULL, disabled_reason = NULL, consecutive_failures = 0,
                   failing_since = NULL, updated_at = now()
             WHERE id = $1 AND tenant_id = $2 AND (state = 'draft' OR (state = 'active' AND disabled_at IS NOT NULL))
-            RETURNING id`,
+            RETURNING *`,
           [requireUuid(id, 'outbound endpoint'), tenantId],
         ),
       );
-      if (updated.length === 0) return null;
-      return rowsOf<{ id: string; attempts: number }>(
+      if (updated.length === 0 || !before) return null;
+      const deliveries = rowsOf<{ id: string; attempts: number }>(
         await manager.query(
           `UPDATE deliveries SET state = 'queued', next_attempt_at = now(), updated_at = now()
             WHERE endpoint_id = $1 AND state = 'draft'
@@ -267,6 +295,14 @@ export class OutboundEndpointsService {
           [id],
         ),
       );
+      await this.audit.record(manager, null, {
+        action: 'outbound-endpoint.activate',
+        entityType: 'outbound-endpoint',
+        entityId: id,
+        before: toView(before),
+        after: { ...toView(updated[0]), releasedDeliveries: deliveries.length },
+      });
+      return deliveries;
     });
     if (released === null) {
       const current = await this.row(tenantId, id);
@@ -295,21 +331,32 @@ export class OutboundEndpointsService {
     options: { idempotent?: boolean } = {},
   ): Promise<OutboundEndpointView> {
     const archived = await this.dataSource.transaction(async (manager) => {
-      const updated = rowsOf<{ code: string }>(
+      const before = await this.row(tenantId, id, manager, { lock: true, missing: null });
+      const updated = rowsOf<Row>(
         await manager.query(
           `UPDATE outbound_endpoints SET state = 'archived', updated_at = now()
             WHERE id = $1 AND tenant_id = $2 AND state <> 'archived'
-            RETURNING code`,
+            RETURNING *`,
           [requireUuid(id, 'outbound endpoint'), tenantId],
         ),
       );
-      if (updated.length === 0) return false;
-      await manager.query(
-        `UPDATE deliveries
-            SET state = 'dead_letter', last_error = $2, next_attempt_at = NULL, completed_at = now(), updated_at = now()
-          WHERE endpoint_id = $1 AND state IN ('draft', 'queued')`,
-        [id, `outbound endpoint "${updated[0].code}" was archived`],
+      if (updated.length === 0 || !before) return false;
+      const deadLettered = rowsOf<{ id: string }>(
+        await manager.query(
+          `UPDATE deliveries
+              SET state = 'dead_letter', last_error = $2, next_attempt_at = NULL, completed_at = now(), updated_at = now()
+            WHERE endpoint_id = $1 AND state IN ('draft', 'queued')
+            RETURNING id`,
+          [id, `outbound endpoint "${String(updated[0].code)}" was archived`],
+        ),
       );
+      await this.audit.record(manager, null, {
+        action: 'outbound-endpoint.archive',
+        entityType: 'outbound-endpoint',
+        entityId: id,
+        before: toView(before),
+        after: { ...toView(updated[0]), deadLetteredDeliveries: deadLettered.length },
+      });
       return true;
     });
     if (!archived) {
@@ -335,7 +382,7 @@ export class OutboundEndpointsService {
         details: { currentState: endpoint.state },
       });
     }
-    return this.deliveries.deliver(
+    const delivery = await this.deliveries.deliver(
       tenantId,
       {
         endpoint: String(endpoint.code),
@@ -349,6 +396,13 @@ export class OutboundEndpointsService {
       },
       { isTest: true },
     );
+    await this.audit.record(null, null, {
+      action: 'outbound-endpoint.test',
+      entityType: 'outbound-endpoint',
+      entityId: id,
+      after: { deliveryId: delivery.id, state: delivery.state, isTest: true },
+    });
+    return delivery;
   }
 
   private validate(
@@ -439,13 +493,33 @@ export class OutboundEndpointsService {
     else if (!rule.keep) delete secrets[name];
   }
 
-  private async row(tenantId: string, id: string): Promise<Row> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM outbound_endpoints WHERE id = $1 AND tenant_id = $2`,
+  private async row(tenantId: string, id: string, db?: Queryable): Promise<Row>;
+  private async row(
+    tenantId: string,
+    id: string,
+    db: Queryable,
+    options: { lock?: boolean; missing: null },
+  ): Promise<Row | null>;
+  private async row(
+    tenantId: string,
+    id: string,
+    db: Queryable,
+    options: { lock?: boolean },
+  ): Promise<Row>;
+  /** The endpoint row of this tenant (locked until commit with `lock`); 404, or null with `missing: null`. */
+  private async row(
+    tenantId: string,
+    id: string,
+    db: Queryable = this.dataSource,
+    options: { lock?: boolean; missing?: null } = {},
+  ): Promise<Row | null> {
+    const rows: Row[] = await db.query(
+      `SELECT * FROM outbound_endpoints WHERE id = $1 AND tenant_id = $2${options.lock ? ' FOR UPDATE' : ''}`,
       [requireUuid(id, 'outbound endpoint'), tenantId],
     );
-    if (!rows[0]) throw new NotFoundException(`outbound endpoint ${id} not found`);
-    return rows[0];
+    if (rows[0]) return rows[0];
+    if (options.missing === null) return null;
+    throw new NotFoundException(`outbound endpoint ${id} not found`);
   }
 }
 
