@@ -12,3 +12,4 @@ export * from './handlers/handler-cache';
 export * from './records/record-errors';
 export * from './records/record-store';
 export * from './secrets/secret-box';
+export * from './secrets/reencrypt-secrets';
