@@ -7,7 +7,13 @@ import { buildHandlerRegistry } from '@app/callbacks';
 import { DEFAULT_JOB_OPTIONS, InboundEventsJob, itemJobId, QueueName } from '@app/messaging';
 import { DeliveryIntake, DeliveryQueue } from '@app/outbound';
 import { SecretBox } from '@app/persistence';
-import { HANDLER_REGISTRY, PlatformModule, SECRET_BOX, createSecretBox } from '@app/platform';
+import {
+  HANDLER_REGISTRY,
+  PlatformModule,
+  SECRET_BOX,
+  createSecretBox,
+  queueMetricsProvider,
+} from '@app/platform';
 import type { InboundGatewayConfig } from './config';
 import { HandlerCache } from '@app/persistence';
 import { InboundEventsProcessor } from './process/inbound-events.processor';
@@ -126,6 +132,8 @@ export class InboundGatewayModule {
         InboundEventsProcessor,
         InboundReconciler,
         ConfigChangeListener,
+        // Depth and lag of the queue this app consumes, read when /metrics is scraped.
+        queueMetricsProvider(QueueName.InboundEvents),
       ],
     };
   }

@@ -28,6 +28,7 @@ import {
   REDIS_CLIENT,
   SECRET_BOX,
   createSecretBox,
+  queueMetricsProvider,
 } from '@app/platform';
 import type { OutboundDispatcherConfig } from './config';
 import { EndpointHealth } from './dispatch/endpoint-health';
@@ -192,6 +193,8 @@ export class OutboundDispatcherModule {
         OutboundRequestsProcessor,
         DeliveryReconciler,
         DispatcherConfigListener,
+        // Depth and lag of the queues this app consumes, read when /metrics is scraped.
+        queueMetricsProvider(QueueName.OutboundRequests, QueueName.OutboundDeliveries),
       ],
     };
   }

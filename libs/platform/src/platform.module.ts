@@ -1,4 +1,13 @@
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  OnApplicationShutdown,
+  RequestMethod,
+} from '@nestjs/common';
 import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
@@ -6,6 +15,7 @@ import { createRedisConnection } from '@app/messaging';
 import type { BaseConfig } from './config/base-config';
 import { HealthController } from './health/health.controller';
 import { loggerOptions } from './logging/logger-options';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsController } from './metrics/metrics.controller';
 import { startDefaultMetrics } from './metrics/metrics';
 import { APP_CONFIG, REDIS_CLIENT } from './tokens';
@@ -13,7 +23,7 @@ import { APP_CONFIG, REDIS_CLIENT } from './tokens';
 /**
  * What every app has: its validated config, the Postgres DataSource (prepared and
  * migrated in main.ts before Nest starts), a Redis client for health checks, JSON logs,
- * `/health`, `/health/ready` and `/metrics`.
+ * `/health`, `/health/ready` and `/metrics`, and HTTP request metrics for every Nest route.
  */
 export interface PlatformOptions {
   app: string;
@@ -23,7 +33,7 @@ export interface PlatformOptions {
 
 @Global()
 @Module({})
-export class PlatformModule implements OnApplicationShutdown {
+export class PlatformModule implements NestModule, OnApplicationShutdown {
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     private readonly dataSource: DataSource,
@@ -46,6 +56,12 @@ export class PlatformModule implements OnApplicationShutdown {
       ],
       exports: [APP_CONFIG, DataSource, REDIS_CLIENT],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(httpMetricsMiddleware)
+      .forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
   }
 
   async onApplicationShutdown(): Promise<void> {

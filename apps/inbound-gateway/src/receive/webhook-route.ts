@@ -1,6 +1,6 @@
 import type { Express, Request, Response } from 'express';
 import type { HeaderBag } from '@app/core';
-import { inboundRequestDuration, inboundRequests } from '@app/platform';
+import { httpRequestDuration, inboundRequests, WEBHOOK_ROUTE } from '@app/platform';
 import { parseUrlEncoded } from './parse-payload';
 import type { ReceiveService } from './receive.service';
 
@@ -36,8 +36,8 @@ export function mountWebhookRoute(
       else if (body === null) res.status(status).end();
       else res.status(status).json(body);
       inboundRequests.inc({ endpoint: endpoint ?? 'unmatched', status: String(status) });
-      inboundRequestDuration.observe(
-        { status: String(status) },
+      httpRequestDuration.observe(
+        { method: req.method, route: WEBHOOK_ROUTE, status: String(status) },
         Number(process.hrtime.bigint() - started) / 1e9,
       );
     };

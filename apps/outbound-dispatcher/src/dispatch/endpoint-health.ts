@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { outboundEndpointsDisabled } from '@app/platform';
 import type { EndpointHealthRecorder } from './send-delivery.use-case';
 import type { OutboundEndpointRuntime } from './outbound-endpoint-cache';
 
@@ -49,14 +50,17 @@ export class EndpointHealth implements EndpointHealthRecorder {
     const state = rows[0];
     if (!state) return;
     let reason: string | null = null;
+    let kind: 'gone' | 'failures' | 'duration' = 'gone';
     if (result.status === 410) reason = 'the endpoint answered 410 Gone';
     else if (
       endpoint.health.disableAfterFailures &&
       state.consecutive_failures >= endpoint.health.disableAfterFailures
     ) {
       reason = `${state.consecutive_failures} consecutive failed attempts`;
+      kind = 'failures';
     } else if (state.failing_for >= endpoint.health.disableAfterSeconds) {
       reason = `every attempt failed for ${Math.round(state.failing_for / 3600)} h`;
+      kind = 'duration';
     }
     if (!reason) return;
     const disabled: unknown = await this.dataSource.query(
@@ -67,6 +71,9 @@ export class EndpointHealth implements EndpointHealthRecorder {
     const changed = (
       Array.isArray(disabled) && Array.isArray(disabled[0]) ? disabled[0] : disabled
     ) as unknown[];
-    if (changed.length > 0) this.onDisabled(endpoint.id, reason);
+    if (changed.length > 0) {
+      outboundEndpointsDisabled.inc({ reason: kind });
+      this.onDisabled(endpoint.id, reason);
+    }
   }
 }

@@ -1,2 +1,5 @@
 export * from './metrics';
 export * from './metrics.controller';
+export * from './http-metrics.middleware';
+export * from './queue-metrics';
+export * from './queue-metrics.provider';

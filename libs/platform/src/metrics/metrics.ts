@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The product's Prometheus metrics, as plain prom-client objects so hot paths (the
@@ -15,6 +15,7 @@ export function startDefaultMetrics(app: string): void {
   collectDefaultMetrics({ register: registry });
 }
 
+/** `endpoint` is a configured endpoint's path (bounded by configuration) or `unmatched`. */
 export const inboundRequests = new Counter({
   name: 'hookgate_inbound_requests_total',
   help: 'Webhook requests received, by endpoint path and HTTP status answered',
@@ -22,13 +23,21 @@ export const inboundRequests = new Counter({
   registers: [registry],
 });
 
-export const inboundRequestDuration = new Histogram({
-  name: 'hookgate_inbound_request_duration_seconds',
-  help: 'Time from request start to answer on /webhooks/*',
-  labelNames: ['status'] as const,
-  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+/**
+ * Every HTTP answer of every app, by method, route template and status; its `_count` is the
+ * request count. `route` is the template Express matched (`/api/v1/handlers/:id`,
+ * `/webhooks/*path`), `unmatched` for 404s, never the raw path, so cardinality stays fixed.
+ */
+export const httpRequestDuration = new Histogram({
+  name: 'hookgate_http_request_duration_seconds',
+  help: 'HTTP requests by method, route template and status (the _count is the request count)',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: [registry],
 });
+
+/** The route label of the gateway's raw webhook route. */
+export const WEBHOOK_ROUTE = '/webhooks/*path';
 
 export const inboundRejectedUnstored = new Counter({
   name: 'hookgate_inbound_rejected_unstored_total',
@@ -53,7 +62,7 @@ export const outboundDeliveriesFinished = new Counter({
 
 export const outboundAttemptDuration = new Histogram({
   name: 'hookgate_outbound_attempt_duration_seconds',
-  help: 'Duration of outbound HTTP attempts',
+  help: 'Duration of outbound HTTP attempts, by verdict (success, retry, error)',
   labelNames: ['outcome'] as const,
   buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   registers: [registry],
@@ -61,14 +70,14 @@ export const outboundAttemptDuration = new Histogram({
 
 export const reconcilerActions = new Counter({
   name: 'hookgate_reconciler_actions_total',
-  help: 'Items the reconciler re-enqueued or released from an expired lease',
+  help: 'Reconciler actions: enqueued (row without a job), rescued (job lost), lease_released',
   labelNames: ['kind', 'action'] as const,
   registers: [registry],
 });
 
-export const queueDepth = new Gauge({
-  name: 'hookgate_queue_depth',
-  help: 'Jobs waiting per queue and state',
-  labelNames: ['queue', 'state'] as const,
+export const outboundEndpointsDisabled = new Counter({
+  name: 'hookgate_outbound_endpoints_disabled_total',
+  help: 'Outbound endpoints disabled by endpoint health (gone: 410; failures: count; duration: span)',
+  labelNames: ['reason'] as const,
   registers: [registry],
 });
