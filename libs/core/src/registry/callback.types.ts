@@ -27,6 +27,8 @@ export interface InboundEventView {
   rawBody: Buffer;
   /** Processing attempts so far, this one included. */
   attempts: number;
+  /** The connector owning the event's endpoint (SPEC §7), if any. */
+  connectorId?: string | null;
 }
 
 export interface InboundCallbackContext {

@@ -1,0 +1,2 @@
+/** Injection token of the app's ConnectorKindRegistry. */
+export const CONNECTOR_KINDS = Symbol('CONNECTOR_KINDS');
