@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import type { HandlerRegistry } from '@app/core';
 import { buildHandlerRegistry } from '@app/callbacks';
+import { ConnectorCache } from '@app/connectors';
 import { DEFAULT_JOB_OPTIONS, InboundEventsJob, itemJobId, QueueName } from '@app/messaging';
 import { DeliveryIntake, DeliveryQueue } from '@app/outbound';
 import { SecretBox } from '@app/persistence';
@@ -45,8 +46,19 @@ export class InboundGatewayModule {
         ),
       ],
       providers: [
-        { provide: HANDLER_REGISTRY, useValue: options.registry ?? buildHandlerRegistry() },
         { provide: SECRET_BOX, useFactory: () => createSecretBox(config) },
+        {
+          provide: ConnectorCache,
+          inject: [DataSource, SECRET_BOX],
+          useFactory: (ds: DataSource, box: SecretBox) =>
+            new ConnectorCache(ds, box, config.ENDPOINT_CACHE_TTL_MS),
+        },
+        {
+          provide: HANDLER_REGISTRY,
+          inject: [ConnectorCache],
+          useFactory: (connectors: ConnectorCache) =>
+            options.registry ?? buildHandlerRegistry({ connectors }),
+        },
         {
           provide: EndpointCache,
           inject: [DataSource, SECRET_BOX],

@@ -12,6 +12,12 @@ import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { buildHandlerRegistry } from '@app/callbacks';
+import {
+  buildConnectorKinds,
+  CONNECTOR_KINDS,
+  ConnectorCache,
+  type ConnectorKindRegistry,
+} from '@app/connectors';
 import type { HandlerRegistry } from '@app/core';
 import {
   DEFAULT_JOB_OPTIONS,
@@ -48,6 +54,7 @@ class DispatcherConfigListener implements OnApplicationBootstrap, OnApplicationS
   constructor(
     private readonly endpoints: OutboundEndpointCache,
     private readonly handlers: HandlerCache,
+    private readonly connectors: ConnectorCache,
     @Inject(APP_CONFIG) private readonly config: OutboundDispatcherConfig,
   ) {}
 
@@ -57,6 +64,7 @@ class DispatcherConfigListener implements OnApplicationBootstrap, OnApplicationS
       this.config.QUEUE_PREFIX,
       (change) => {
         if (change.entity === 'handler') this.handlers.invalidate(change.id);
+        else if (change.entity === 'connector') this.connectors.invalidate(change.id);
         else this.endpoints.invalidate();
       },
     );
@@ -94,8 +102,20 @@ export class OutboundDispatcherModule {
         ),
       ],
       providers: [
-        { provide: HANDLER_REGISTRY, useValue: options.registry ?? buildHandlerRegistry() },
         { provide: SECRET_BOX, useFactory: () => createSecretBox(config) },
+        { provide: CONNECTOR_KINDS, useFactory: buildConnectorKinds },
+        {
+          provide: ConnectorCache,
+          inject: [DataSource, SECRET_BOX],
+          useFactory: (ds: DataSource, box: SecretBox) =>
+            new ConnectorCache(ds, box, config.ENDPOINT_CACHE_TTL_MS),
+        },
+        {
+          provide: HANDLER_REGISTRY,
+          inject: [CONNECTOR_KINDS, ConnectorCache],
+          useFactory: (kinds: ConnectorKindRegistry, connectors: ConnectorCache) =>
+            options.registry ?? buildHandlerRegistry({ kinds, connectors }),
+        },
         {
           provide: OutboundEndpointCache,
           inject: [DataSource, SECRET_BOX],
@@ -163,6 +183,8 @@ export class OutboundDispatcherModule {
             RateLimiter,
             DeliveryQueue,
             EndpointHealth,
+            CONNECTOR_KINDS,
+            ConnectorCache,
           ],
           useFactory: (
             ds: DataSource,
@@ -173,6 +195,8 @@ export class OutboundDispatcherModule {
             rateLimiter: RateLimiter,
             deliveries: DeliveryQueue,
             health: EndpointHealth,
+            kinds: ConnectorKindRegistry,
+            connectors: ConnectorCache,
           ) =>
             new SendDelivery(
               ds,
@@ -186,6 +210,12 @@ export class OutboundDispatcherModule {
                   deliveries.enqueue([{ id, attempts, delayMs, rerun }]),
               },
               health,
+              {
+                resolve: async (id) => {
+                  const connector = await connectors.get(id);
+                  return connector ? { connector, kind: kinds.get(connector.kind) } : null;
+                },
+              },
               config.PROCESSING_LEASE_SECONDS,
             ),
         },

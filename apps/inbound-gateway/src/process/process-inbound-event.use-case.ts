@@ -42,6 +42,7 @@ export interface ClaimedEvent {
   raw_body: Buffer;
   attempts: number;
   received_at: Date;
+  connector_id: string | null;
 }
 
 export interface RetryScheduler {
@@ -61,7 +62,8 @@ const CLAIM_SQL = `
    WHERE ev.id = $1 AND ev.state = 'received' AND (ev.due_at IS NULL OR ev.due_at <= now())
      AND ep.id = ev.endpoint_id
   RETURNING ev.id, ev.tenant_id, ev.endpoint_path, ep.handler_id, ev.payload, ev.headers, ev.query,
-            ev.semantic, ev.delivery_identity, ev.replay_identity, ev.raw_body, ev.attempts, ev.received_at`;
+            ev.semantic, ev.delivery_identity, ev.replay_identity, ev.raw_body, ev.attempts, ev.received_at,
+            ep.connector_id`;
 
 export class ProcessInboundEvent {
   constructor(
@@ -144,6 +146,7 @@ export class ProcessInboundEvent {
             replayIdentity: event.replay_identity,
             rawBody: event.raw_body,
             attempts: event.attempts,
+            connectorId: event.connector_id,
           },
           records,
           deliveries: {

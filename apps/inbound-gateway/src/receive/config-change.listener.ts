@@ -3,6 +3,7 @@ import { subscribeConfigChanges } from '@app/messaging';
 import { APP_CONFIG } from '@app/platform';
 import type { InboundGatewayConfig } from '../config';
 import { HandlerCache } from '@app/persistence';
+import { ConnectorCache } from '@app/connectors';
 import { EndpointCache } from './endpoint-cache';
 
 /** Drops cached endpoint and handler configuration when the admin API announces a change. */
@@ -13,6 +14,7 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
   constructor(
     private readonly endpoints: EndpointCache,
     private readonly handlers: HandlerCache,
+    private readonly connectors: ConnectorCache,
     @Inject(APP_CONFIG) private readonly config: InboundGatewayConfig,
   ) {}
 
@@ -23,6 +25,7 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
       (change) => {
         // Paths can change with an update, so endpoint changes clear the whole (small) cache.
         if (change.entity === 'handler') this.handlers.invalidate(change.id);
+        else if (change.entity === 'connector') this.connectors.invalidate(change.id);
         else this.endpoints.invalidate();
       },
     );

@@ -21,6 +21,7 @@ export interface OutboundEndpointRuntime {
   disabled: boolean;
   handlerId: string | null;
   connectorId: string | null;
+  codeSuffix: string | null;
   timeoutMs: number;
   spec: RequestSpec;
   retryPolicy: RetryPolicy;
@@ -76,6 +77,7 @@ export class OutboundEndpointCache {
       disabled: row.disabled_at !== null && row.disabled_at !== undefined,
       handlerId: (row.handler_id as string | null) ?? null,
       connectorId: (row.connector_id as string | null) ?? null,
+      codeSuffix: (row.code_suffix as string | null) ?? null,
       timeoutMs: Number(row.timeout_ms ?? 10_000),
       spec: {
         method: row.method as RequestSpec['method'],

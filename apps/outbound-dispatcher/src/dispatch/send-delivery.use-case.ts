@@ -9,11 +9,14 @@ import {
   isHookgateError,
   nextRetryDelaySeconds,
   normalizeOutcome,
+  ProcessingConfigurationError,
   type HandlerRegistry,
   type OutboundRequest,
   type Outcome,
+  type RequestSpec,
   type Rule,
 } from '@app/core';
+import type { ConnectorDelivery, ConnectorKind, ConnectorRuntime } from '@app/connectors';
 import { outboundAttemptDuration, outboundDeliveriesFinished } from '@app/platform';
 import type { OutboundEndpointCache, OutboundEndpointRuntime } from './outbound-endpoint-cache';
 import type { RateLimiter } from './rate-limiter';
@@ -23,8 +26,9 @@ import { classifyHttpOutcome, parseRetryAfter } from '../send/http-sender';
 
 /**
  * Sends one delivery (SPEC §5 pipeline): claim with a lease → endpoint state and rate
- * gates → handler (rules or callback) → build the request → send → one transaction that
- * writes the attempt row and the delivery's next state → endpoint health.
+ * gates → connector gate → handler (rules, callback, or the connector kind's delivery
+ * hook) → build the request (connector base URL and extra headers on top) → send → one
+ * transaction that writes the attempt row and the delivery's next state → endpoint health.
  *
  * Every write after the claim is guarded by `state = 'processing' AND attempts = n`, so a
  * worker that lost its lease (and whose delivery was handed out again) cannot overwrite
@@ -67,6 +71,26 @@ export interface SendScheduler {
   schedule(deliveryId: string, attempts: number, delayMs: number, rerun?: boolean): Promise<void>;
 }
 
+/** A linked endpoint's connector and kind (SPEC §7). */
+export interface ConnectorLookup {
+  /** Null when the connector row is gone; throws a RegistryError for an unknown kind. */
+  resolve(
+    connectorId: string,
+  ): Promise<{ connector: ConnectorRuntime; kind: ConnectorKind } | null>;
+}
+
+interface Linked {
+  connector: ConnectorRuntime;
+  kind: ConnectorKind;
+  delivery: ConnectorDelivery;
+}
+
+/** What the request is built from: the endpoint's spec, adjusted by its connector. */
+interface Shape {
+  spec: RequestSpec;
+  connectorHeaders?: Record<string, string>;
+}
+
 export interface EndpointHealthRecorder {
   record(
     endpoint: OutboundEndpointRuntime,
@@ -102,6 +126,7 @@ export class SendDelivery {
     private readonly rateLimiter: RateLimiter,
     private readonly scheduler: SendScheduler,
     private readonly health: EndpointHealthRecorder,
+    private readonly connectors: ConnectorLookup,
     private readonly leaseSeconds: number,
     private readonly random: () => number = Math.random,
   ) {}
@@ -148,21 +173,26 @@ export class SendDelivery {
     let outcome: Outcome = { type: 'send' };
     let request: OutboundRequest;
     try {
+      const linked = await this.linkedConnector(endpoint, delivery);
+      if (linked) {
+        const gate = await linked.kind.checkDispatchAllowed(linked.connector, linked.delivery);
+        if (gate && gate.type !== 'send') return this.applyHandlerOutcome(delivery, endpoint, gate);
+      }
+      const shape = this.shapeOf(endpoint, linked);
       if (endpoint.handlerId) {
-        const decided = await this.runHandler(endpoint, delivery);
+        const decided = await this.runHandler(endpoint, delivery, shape);
         outcome = decided.outcome;
         payload = decided.payload;
+      } else if (linked?.kind.handleOutboundDelivery) {
+        const result = await linked.kind.handleOutboundDelivery(linked.connector, {
+          delivery: this.callbackView(endpoint, delivery),
+          request: this.build(shape, delivery, delivery.payload),
+          log: () => undefined,
+        });
+        outcome = normalizeOutcome(result, 'outbound');
       }
       if (outcome.type !== 'send') return this.applyHandlerOutcome(delivery, endpoint, outcome);
-      request =
-        outcome.request ??
-        buildOutboundRequest({
-          spec: endpoint.spec,
-          payload,
-          context: delivery.context ?? {},
-          delivery: deliveryFacts(delivery),
-          now: new Date(),
-        });
+      request = outcome.request ?? this.build(shape, delivery, payload);
     } catch (error) {
       if (!isHookgateError(error)) throw error;
       // Configuration that cannot produce a request: not retried, the reason recorded.
@@ -232,32 +262,80 @@ export class SendDelivery {
     return 'queued';
   }
 
+  /** The connector of a linked endpoint, with the delivery as its kind's hooks see it. */
+  private async linkedConnector(
+    endpoint: OutboundEndpointRuntime,
+    delivery: DeliveryRow,
+  ): Promise<Linked | null> {
+    if (!endpoint.connectorId) return null;
+    const found = await this.connectors.resolve(endpoint.connectorId);
+    if (!found) {
+      throw new ProcessingConfigurationError(
+        `connector ${endpoint.connectorId} of endpoint "${endpoint.code}" no longer exists`,
+      );
+    }
+    return {
+      ...found,
+      delivery: { ...this.callbackView(endpoint, delivery), codeSuffix: endpoint.codeSuffix },
+    };
+  }
+
+  /**
+   * A linked endpoint with a blank targetHost takes its kind's base URL; the kind's extra
+   * headers go on top of header rules and endpoint auth (connector auth always wins).
+   */
+  private shapeOf(endpoint: OutboundEndpointRuntime, linked: Linked | null): Shape {
+    if (!linked) return { spec: endpoint.spec };
+    const targetHost =
+      endpoint.spec.targetHost ||
+      linked.kind.outboundBaseUrl(linked.connector, linked.delivery) ||
+      '';
+    return {
+      spec: { ...endpoint.spec, targetHost },
+      connectorHeaders: linked.kind.outboundExtraHeaders(linked.connector, linked.delivery),
+    };
+  }
+
+  private build(
+    shape: Shape,
+    delivery: DeliveryRow,
+    payload: unknown,
+    spec: RequestSpec = shape.spec,
+  ): OutboundRequest {
+    return buildOutboundRequest({
+      spec,
+      payload,
+      context: delivery.context ?? {},
+      delivery: deliveryFacts(delivery),
+      connectorHeaders: shape.connectorHeaders,
+      now: new Date(),
+    });
+  }
+
+  private callbackView(endpoint: OutboundEndpointRuntime, delivery: DeliveryRow) {
+    return {
+      id: delivery.id,
+      endpointCode: endpoint.code,
+      eventType: delivery.event_type,
+      payload: delivery.payload,
+      context: delivery.context ?? {},
+      attempts: delivery.attempts,
+      idempotencyKey: delivery.idempotency_key,
+    };
+  }
+
   private async runHandler(
     endpoint: OutboundEndpointRuntime,
     delivery: DeliveryRow,
+    shape: Shape,
   ): Promise<{ outcome: Outcome; payload: unknown }> {
     const handler = await this.handlers.get(endpoint.handlerId!);
     if (!handler) return { outcome: { type: 'send' }, payload: delivery.payload };
     if (handler.executionMode === 'callback') {
       const callback = this.registry.getOutbound(handler.callback ?? '');
-      const preview = buildOutboundRequest({
-        spec: endpoint.spec,
-        payload: delivery.payload,
-        context: delivery.context ?? {},
-        delivery: deliveryFacts(delivery),
-        now: new Date(),
-      });
       const result = await callback({
-        delivery: {
-          id: delivery.id,
-          endpointCode: endpoint.code,
-          eventType: delivery.event_type,
-          payload: delivery.payload,
-          context: delivery.context ?? {},
-          attempts: delivery.attempts,
-          idempotencyKey: delivery.idempotency_key,
-        },
-        request: preview,
+        delivery: this.callbackView(endpoint, delivery),
+        request: this.build(shape, delivery, delivery.payload),
         log: () => undefined,
       });
       return { outcome: normalizeOutcome(result, 'outbound'), payload: delivery.payload };
@@ -283,16 +361,10 @@ export class SendDelivery {
           value: escapeTemplate(String(value)),
         }));
         const spec = {
-          ...endpoint.spec,
-          headerRules: [...endpoint.spec.headerRules, ...headerRules],
+          ...shape.spec,
+          headerRules: [...shape.spec.headerRules, ...headerRules],
         };
-        const request = buildOutboundRequest({
-          spec,
-          payload: mutated.payload,
-          context: delivery.context ?? {},
-          delivery: deliveryFacts(delivery),
-          now: new Date(),
-        });
+        const request = this.build(shape, delivery, mutated.payload, spec);
         return { outcome: { type: 'send', request }, payload: mutated.payload };
       }
       case 'done':
