@@ -13,6 +13,7 @@ import {
  *
  *   const publisher = new HookgatePublisher({ redisUrl: 'redis://127.0.0.1:6379' });
  *   await publisher.deliver({ endpoint: 'billing-sync', payload: { id: 1 }, idempotencyKey: 'inv-1' });
+ *   await publisher.deliver({ connector: 'stripe-main', suffix: 'customers', payload: { email } });
  *   await publisher.publish({ eventType: 'order.paid', payload: order });
  *   await publisher.close();
  */
@@ -26,11 +27,6 @@ export interface PublisherOptions {
   prefix?: string;
   /** Tenant name sent with every request unless the call names one. */
   tenant?: string;
-}
-
-export interface ConnectorEndpointRef {
-  connector: string;
-  suffix: string;
 }
 
 export class HookgatePublisher {
@@ -47,7 +43,7 @@ export class HookgatePublisher {
     });
   }
 
-  /** Sends `payload` to one outbound endpoint (by code). */
+  /** Sends `payload` to one outbound endpoint: by code, or by connector (code or id) and suffix. */
   async deliver(request: DeliverJob): Promise<{ jobId: string }> {
     const data: DeliverJob = { ...request, tenant: request.tenant ?? this.options.tenant };
     const job = await this.queue.add(OutboundRequestsJob.Deliver, data, PUBLISH_JOB_OPTIONS);
@@ -59,11 +55,6 @@ export class HookgatePublisher {
     const data: PublishJob = { ...request, tenant: request.tenant ?? this.options.tenant };
     const job = await this.queue.add(OutboundRequestsJob.Publish, data, PUBLISH_JOB_OPTIONS);
     return { jobId: String(job.id) };
-  }
-
-  /** The endpoint code of a connector-owned endpoint: `<technicalPrefix>-<suffix>`. */
-  static connectorEndpoint(technicalPrefix: string, suffix: string): string {
-    return `${technicalPrefix}-${suffix}`;
   }
 
   async close(): Promise<void> {

@@ -41,14 +41,29 @@ export function itemJobId(itemId: string, attempts: number): string {
   return `${itemId}-${attempts}`;
 }
 
-/** `outbound-requests` / `deliver` (contract). */
-export interface DeliverJob {
-  endpoint: string;
+interface DeliverJobFields {
   payload: unknown;
   context?: Record<string, string>;
   idempotencyKey?: string;
   tenant?: string;
 }
+
+/** `outbound-requests` / `deliver` (contract): to one endpoint, by code. */
+export interface DeliverToEndpointJob extends DeliverJobFields {
+  endpoint: string;
+}
+
+/**
+ * `outbound-requests` / `deliver` to a connector's endpoint (SPEC §7): `connector` is the
+ * connector's code (or id), `suffix` the endpoint's code suffix. Services need not know
+ * the technical prefix the endpoint code is built from.
+ */
+export interface DeliverToConnectorJob extends DeliverJobFields {
+  connector: string;
+  suffix: string;
+}
+
+export type DeliverJob = DeliverToEndpointJob | DeliverToConnectorJob;
 
 /** `outbound-requests` / `publish` (contract): fans out to every subscribed active endpoint. */
 export interface PublishJob {

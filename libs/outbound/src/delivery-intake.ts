@@ -14,14 +14,26 @@ import { isSubscribed, uuidv7 } from '@app/core';
  *   after its transaction commits (`onQueued`).
  */
 export interface DeliveryRequest {
-  /** Endpoint code. */
+  /** Endpoint code (ignored when `connector` is given). */
   endpoint: string;
+  /** "Connector X, suffix Y" (SPEC §7): the connector's code (or id) and the endpoint's suffix. */
+  connector?: ConnectorEndpointRef;
   payload: unknown;
   context?: Record<string, string>;
   idempotencyKey?: string;
   eventType?: string | null;
   sourceEventId?: string | null;
   isTest?: boolean;
+}
+
+export interface ConnectorEndpointRef {
+  connector: string;
+  suffix: string;
+}
+
+/** The code a request for "connector X, suffix Y" carries when no such endpoint exists. */
+export function connectorEndpointLabel(ref: ConnectorEndpointRef): string {
+  return `${ref.connector}/${ref.suffix}`;
 }
 
 export interface IntakeResult {
@@ -40,6 +52,8 @@ interface EndpointRow {
 }
 
 export class UnknownTenantError extends Error {}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class DeliveryIntake {
   private readonly tenantIds = new Map<string, string>();
@@ -68,11 +82,36 @@ export class DeliveryIntake {
     request: DeliveryRequest,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<IntakeResult> {
+    if (request.connector)
+      return this.deliverThroughConnector(tenantId, request, request.connector, manager);
     const rows: EndpointRow[] = await manager.query(
       `SELECT id, code, state, event_types, disabled_reason FROM outbound_endpoints WHERE tenant_id = $1 AND code = $2`,
       [tenantId, request.endpoint],
     );
     return this.insert(manager, tenantId, rows[0] ?? null, request);
+  }
+
+  /** Resolves the connector's endpoint by suffix; none → a dead_letter row saying so. */
+  private async deliverThroughConnector(
+    tenantId: string,
+    request: DeliveryRequest,
+    ref: ConnectorEndpointRef,
+    manager: EntityManager,
+  ): Promise<IntakeResult> {
+    const byId = UUID.test(ref.connector);
+    const rows: EndpointRow[] = await manager.query(
+      `SELECT e.id, e.code, e.state, e.event_types, e.disabled_reason
+         FROM outbound_endpoints e JOIN connectors c ON c.id = e.connector_id
+        WHERE c.tenant_id = $1 AND ${byId ? 'c.id = $2::uuid' : 'c.code = $2'} AND e.code_suffix = $3`,
+      [tenantId, ref.connector, ref.suffix],
+    );
+    return this.insert(
+      manager,
+      tenantId,
+      rows[0] ?? null,
+      { ...request, endpoint: rows[0]?.code ?? connectorEndpointLabel(ref) },
+      `connector "${ref.connector}" has no outbound endpoint with suffix "${ref.suffix}"`,
+    );
   }
 
   /** Fans out to every active or draft endpoint subscribed to the event type. */
@@ -103,12 +142,13 @@ export class DeliveryIntake {
     tenantId: string,
     endpoint: EndpointRow | null,
     request: DeliveryRequest,
+    unknownReason = `unknown outbound endpoint "${request.endpoint}"`,
   ): Promise<IntakeResult> {
     let state: string;
     let error: string | null = null;
     if (!endpoint) {
       state = 'dead_letter';
-      error = `unknown outbound endpoint "${request.endpoint}"`;
+      error = unknownReason;
     } else if (endpoint.state === 'archived') {
       state = 'dead_letter';
       error = `outbound endpoint "${endpoint.code}" is archived`;

@@ -104,8 +104,15 @@ export class DeliveriesService {
     dto: CreateDeliveryDto,
     options: { isTest?: boolean } = {},
   ): Promise<DeliveryView> {
+    if (dto.endpoint !== undefined && dto.connector !== undefined) {
+      throw validationFailure([
+        { field: 'endpoint', problems: ['give endpoint, or connector and suffix, not both'] },
+      ]);
+    }
     const request: DeliveryRequest = {
-      endpoint: await this.endpointCode(tenantId, dto.endpoint),
+      ...(dto.connector !== undefined
+        ? { endpoint: '', connector: { connector: dto.connector, suffix: dto.suffix ?? '' } }
+        : { endpoint: await this.endpointCode(tenantId, dto.endpoint ?? '') }),
       payload: dto.payload,
       context: dto.context,
       idempotencyKey: dto.idempotencyKey,

@@ -10,6 +10,7 @@ import {
   Matches,
   MaxLength,
   MinLength,
+  ValidateIf,
 } from 'class-validator';
 import { EVENT_TYPE_PATTERN } from '@app/core';
 import { DELIVERY_STATES, type DeliveryState } from '@app/persistence';
@@ -22,11 +23,32 @@ import { IsStringRecord } from '../common/validation';
  * API key names the tenant.
  */
 export class CreateDeliveryDto {
-  @ApiProperty({ example: 'crm-orders', description: 'outbound endpoint code (or id)' })
-  @IsString()
+  @ApiPropertyOptional({
+    example: 'crm-orders',
+    description: 'outbound endpoint code (or id); or give connector and suffix',
+  })
+  @ValidateIf((o: CreateDeliveryDto) => o.connector === undefined || o.endpoint !== undefined)
+  @IsString({ message: 'endpoint is required (or connector and suffix)' })
   @MinLength(1)
   @MaxLength(200)
-  endpoint: string;
+  endpoint?: string;
+
+  @ApiPropertyOptional({
+    example: 'stripe-main',
+    description: 'connector code (or id), with suffix',
+  })
+  @ValidateIf((o: CreateDeliveryDto) => o.suffix !== undefined || o.connector !== undefined)
+  @IsString({ message: 'connector is required with suffix' })
+  @MinLength(1)
+  @MaxLength(200)
+  connector?: string;
+
+  @ApiPropertyOptional({ example: 'customers', description: "the connector's endpoint suffix" })
+  @ValidateIf((o: CreateDeliveryDto) => o.connector !== undefined || o.suffix !== undefined)
+  @IsString({ message: 'suffix is required with connector' })
+  @MinLength(1)
+  @MaxLength(200)
+  suffix?: string;
 
   @ApiProperty({ example: { orderId: 'A-42', total: 1999 } })
   @IsDefined({ message: 'payload is required' })

@@ -28,8 +28,16 @@ function checkCommon(data: Record<string, unknown>): void {
 export function validateDeliverJob(raw: unknown): DeliverJob {
   if (!raw || typeof raw !== 'object') throw new JobValidationError('job data must be an object');
   const data = raw as Record<string, unknown>;
-  if (typeof data.endpoint !== 'string' || data.endpoint.length === 0)
-    throw new JobValidationError('endpoint (code) is required');
+  if (data.connector !== undefined || data.suffix !== undefined) {
+    if (data.endpoint !== undefined)
+      throw new JobValidationError('give endpoint, or connector and suffix, not both');
+    if (typeof data.connector !== 'string' || data.connector.length === 0)
+      throw new JobValidationError('connector (code or id) must be a non-empty string');
+    if (typeof data.suffix !== 'string' || data.suffix.length === 0)
+      throw new JobValidationError('suffix must be a non-empty string');
+  } else if (typeof data.endpoint !== 'string' || data.endpoint.length === 0) {
+    throw new JobValidationError('endpoint (code) is required, or connector and suffix');
+  }
   checkCommon(data);
   return data as unknown as DeliverJob;
 }

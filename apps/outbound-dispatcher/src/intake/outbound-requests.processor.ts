@@ -69,8 +69,12 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
           const data = validateDeliverJob(job.data);
           const tenantId = await this.intake.tenantId(data.tenant);
           const result = await this.intake.deliver(tenantId, {
-            ...data,
+            payload: data.payload,
+            context: data.context,
             idempotencyKey: data.idempotencyKey ?? implicitIdempotencyKey(job),
+            ...('connector' in data
+              ? { endpoint: '', connector: { connector: data.connector, suffix: data.suffix } }
+              : { endpoint: data.endpoint }),
           });
           // Duplicates too: a re-run after a crash between commit and enqueue must still
           // produce the job (an existing one absorbs the re-add by id).
