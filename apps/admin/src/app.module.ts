@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { DEFAULT_JOB_OPTIONS, QueueName } from '@app/messaging';
 import { buildHandlerRegistry } from '@app/callbacks';
+import { buildConnectorKinds, CONNECTOR_KINDS, type ConnectorKindRegistry } from '@app/connectors';
 import { DeliveryIntake, DeliveryQueue } from '@app/outbound';
 import { HANDLER_REGISTRY, PlatformModule, SECRET_BOX, createSecretBox } from '@app/platform';
 import { ApiKeysController } from './api-keys/api-keys.controller';
@@ -15,6 +16,9 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { RequestContextInterceptor } from './auth/request-context';
 import { ConfigChangePublisher } from './common/config-change.publisher';
 import { ErrorResponseFilter } from './common/error-response.filter';
+import { ConnectorsController } from './connectors/connectors.controller';
+import { ConnectorsService } from './connectors/connectors.service';
+import { ProvisionConnector } from './connectors/provision-connector.use-case';
 import type { AdminConfig } from './config';
 import { DeliveriesController } from './deliveries/deliveries.controller';
 import { DeliveriesService } from './deliveries/deliveries.service';
@@ -62,12 +66,18 @@ export class AdminModule {
         ApiKeysController,
         TenantsController,
         TenantController,
+        ConnectorsController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorResponseFilter },
         { provide: APP_INTERCEPTOR, useClass: RequestContextInterceptor },
         { provide: SECRET_BOX, useFactory: () => createSecretBox(config) },
-        { provide: HANDLER_REGISTRY, useFactory: buildHandlerRegistry },
+        { provide: CONNECTOR_KINDS, useFactory: buildConnectorKinds },
+        {
+          provide: HANDLER_REGISTRY,
+          inject: [CONNECTOR_KINDS],
+          useFactory: (kinds: ConnectorKindRegistry) => buildHandlerRegistry({ kinds }),
+        },
         {
           provide: DeliveryIntake,
           inject: [DataSource],
@@ -95,6 +105,8 @@ export class AdminModule {
         InboundEventsService,
         OutboundEndpointsService,
         DeliveriesService,
+        ConnectorsService,
+        ProvisionConnector,
       ],
     };
   }

@@ -1,4 +1,10 @@
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   resolveInboundSecurity,
@@ -31,6 +37,7 @@ export interface InboundEndpointView {
   handlerId: string;
   active: boolean;
   connectorId: string | null;
+  codeSuffix: string | null;
   maxBodyBytes: number;
   signature: Omit<SignatureConfig, 'secret' | 'secondarySecret'> & {
     secretSet: boolean;
@@ -121,6 +128,13 @@ export class InboundEndpointsService {
     dto: UpdateInboundEndpointDto,
   ): Promise<InboundEndpointView> {
     const current = await this.row(tenantId, id);
+    if (current.connector_id && dto.path !== undefined && dto.path !== current.path) {
+      throw new ConflictException({
+        message:
+          'the path of a connector-linked endpoint is <prefix>-<suffix>; it cannot be edited',
+        details: { path: current.path, connectorId: current.connector_id },
+      });
+    }
     const handlerId = dto.handler
       ? await this.checkHandler(tenantId, dto.handler)
       : String(current.handler_id);
@@ -310,6 +324,7 @@ function toView(row: Row): InboundEndpointView {
     handlerId: String(row.handler_id),
     active: Boolean(row.active),
     connectorId: (row.connector_id as string | null) ?? null,
+    codeSuffix: (row.code_suffix as string | null) ?? null,
     maxBodyBytes: Number(row.max_body_bytes),
     signature: {
       ...((row.signature as SignatureConfig | null) ?? { mode: 'none' }),

@@ -180,14 +180,11 @@ export class OutboundEndpointsService {
     const current = await this.row(tenantId, id);
     const linked = current.connector_id !== null && current.connector_id !== undefined;
     if (linked && dto.code !== undefined && dto.code !== current.code) {
-      throw validationFailure([
-        {
-          field: 'code',
-          problems: [
-            'the code of a connector-linked endpoint is <prefix>-<suffix>; it cannot be edited',
-          ],
-        },
-      ]);
+      throw new ConflictException({
+        message:
+          'the code of a connector-linked endpoint is <prefix>-<suffix>; it cannot be edited',
+        details: { code: current.code, connectorId: current.connector_id },
+      });
     }
     const handlerRef = dto.handler !== undefined ? dto.handler : dto.handlerId;
     const handlerId =
