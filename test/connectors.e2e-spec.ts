@@ -409,6 +409,19 @@ describe('connectors', () => {
       expect(row.last_error).toContain('inactive');
       expect(fake.requests).toHaveLength(0);
       expect(fake.connections).toBe(0);
+      const audit = await query<{ action: string; before: unknown; after: unknown }>(
+        db(),
+        `SELECT action, before, after FROM audit_entries WHERE entity_id = $1 ORDER BY created_at, id`,
+        [connector.id],
+      );
+      expect(audit.map((a) => a.action)).toEqual([
+        'connector.create',
+        'connector.provision',
+        'connector.update',
+      ]);
+      expect(audit[2]).toMatchObject({ before: { active: true }, after: { active: false } });
+      expect(JSON.stringify(audit)).not.toContain(SECRET_KEY);
+      expect(JSON.stringify(audit)).not.toContain(WEBHOOK_SECRET);
       const attempts = await query(db(), `SELECT 1 FROM delivery_attempts WHERE delivery_id = $1`, [
         res.body.id,
       ]);

@@ -1,8 +1,20 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentPrincipal, RequireRole } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
+import { ApiErrors } from '../common/openapi';
 import { CreateConnectorDto, UpdateConnectorDto } from './connector.dto';
+import {
+  ConnectorDetailResponse,
+  ConnectorResponse,
+  ProvisionReportResponse,
+} from './connector.response';
 import {
   ConnectorsService,
   type ConnectorDetailView,
@@ -12,6 +24,7 @@ import { ProvisionConnector, type ProvisionReport } from './provision-connector.
 
 @ApiTags('connectors')
 @ApiBearerAuth()
+@ApiErrors(401)
 @UseGuards(ApiKeyGuard)
 @Controller('api/v1/connectors')
 export class ConnectorsController {
@@ -21,12 +34,22 @@ export class ConnectorsController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'List connectors', description: 'Credentials are never shown.' })
+  @ApiOkResponse({ type: [ConnectorResponse], description: 'the tenant’s connectors' })
   list(@CurrentPrincipal() principal: Principal): Promise<ConnectorView[]> {
     return this.connectors.list(principal.tenantId);
   }
 
   @Post()
   @RequireRole('admin')
+  @ApiOperation({
+    summary: 'Create a connector',
+    description:
+      'A configured instance of a registered kind. Credentials are encrypted and write-only. ' +
+      'Endpoints are not created here: provision them.',
+  })
+  @ApiCreatedResponse({ type: ConnectorDetailResponse, description: 'the connector as stored' })
+  @ApiErrors(400, 403, 409)
   create(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateConnectorDto,
@@ -35,6 +58,12 @@ export class ConnectorsController {
   }
 
   @Get(':id')
+  @ApiOperation({
+    summary: 'Get a connector with its linked endpoints',
+    description: 'Its inbound endpoint (at most one) and its outbound endpoints, by suffix.',
+  })
+  @ApiOkResponse({ type: ConnectorDetailResponse, description: 'the connector and its endpoints' })
+  @ApiErrors(404)
   get(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -44,6 +73,15 @@ export class ConnectorsController {
 
   @Put(':id')
   @RequireRole('admin')
+  @ApiOperation({
+    summary: 'Update a connector',
+    description:
+      'Partial; `kind` is fixed. `credentials` replaces all credentials (`null` clears them). ' +
+      '`active: false` cancels its deliveries before sending. The technical prefix can ' +
+      'change only while no endpoint is linked (409).',
+  })
+  @ApiOkResponse({ type: ConnectorDetailResponse, description: 'the connector as stored' })
+  @ApiErrors(400, 403, 404, 409)
   update(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -52,10 +90,17 @@ export class ConnectorsController {
     return this.connectors.update(principal.tenantId, id, dto);
   }
 
-  /** Creates or refreshes the endpoints of the kind's template; answers what it did. */
   @Post(':id/provision')
   @RequireRole('admin')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Create or refresh the connector’s endpoints from its kind’s template',
+    description:
+      'Idempotent: a second run reports every row `unchanged`. Updates rows in place (history ' +
+      'kept), archives outbound endpoints the template dropped. All or nothing.',
+  })
+  @ApiOkResponse({ type: ProvisionReportResponse, description: 'what provisioning did' })
+  @ApiErrors(400, 403, 404, 409)
   provision(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,

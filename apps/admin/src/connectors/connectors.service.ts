@@ -4,9 +4,10 @@ import { DataSource } from 'typeorm';
 import { CONNECTOR_KINDS, type ConnectorKind, type ConnectorKindRegistry } from '@app/connectors';
 import type { SecretBox } from '@app/persistence';
 import { SECRET_BOX } from '@app/platform';
+import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { requireUuid } from '../common/ids';
-import { conflictOnDuplicate } from '../common/pg-errors';
+import { conflictOnDuplicate, rowsOf } from '../common/pg-errors';
 import { validationFailure, type FieldProblem } from '../common/validation';
 import type { CreateConnectorDto, UpdateConnectorDto } from './connector.dto';
 
@@ -14,7 +15,7 @@ import type { CreateConnectorDto, UpdateConnectorDto } from './connector.dto';
  * Connectors (SPEC §7): one configured backend of a registered kind. Credentials are one
  * SecretBox envelope (a JSON object), write-only: views say `credentialsSet` and list
  * the names set. The technical prefix is fixed once linked endpoints exist, because
- * their codes are built from it.
+ * their codes are built from it. Creates and updates are audited in their transaction.
  */
 export interface ConnectorView {
   id: string;
@@ -57,6 +58,7 @@ export class ConnectorsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly changes: ConfigChangePublisher,
+    private readonly audit: AuditService,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(CONNECTOR_KINDS) private readonly kinds: ConnectorKindRegistry,
   ) {}
@@ -112,22 +114,30 @@ export class ConnectorsService {
       dto.technicalPrefix ?? kind.technicalPrefix({ id, kind: kind.name, code: dto.code });
     await conflictOnDuplicate(
       () =>
-        this.dataSource.query(
-          `INSERT INTO connectors (id, tenant_id, kind, code, name, active, base_url, credentials, settings, technical_prefix)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-          [
-            id,
-            tenantId,
-            kind.name,
-            dto.code,
-            dto.name,
-            dto.active ?? true,
-            dto.baseUrl ?? null,
-            this.seal(credentials),
-            dto.settings ?? {},
-            technicalPrefix,
-          ],
-        ),
+        this.dataSource.transaction(async (manager) => {
+          const [row]: Row[] = await manager.query(
+            `INSERT INTO connectors (id, tenant_id, kind, code, name, active, base_url, credentials, settings, technical_prefix)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+            [
+              id,
+              tenantId,
+              kind.name,
+              dto.code,
+              dto.name,
+              dto.active ?? true,
+              dto.baseUrl ?? null,
+              this.seal(credentials),
+              dto.settings ?? {},
+              technicalPrefix,
+            ],
+          );
+          await this.audit.record(manager, null, {
+            action: 'connector.create',
+            entityType: 'connector',
+            entityId: id,
+            after: this.toView(row),
+          });
+        }),
       `a connector with code "${dto.code}" or technical prefix "${technicalPrefix}" already exists`,
     );
     await this.changes.announce({ entity: 'connector', id });
@@ -164,25 +174,36 @@ export class ConnectorsService {
     }
     await conflictOnDuplicate(
       () =>
-        this.dataSource.query(
-          `UPDATE connectors
-              SET code = $3, name = $4, active = $5, base_url = $6, credentials = $7, settings = $8,
-                  technical_prefix = $9, updated_at = now()
-            WHERE id = $1 AND tenant_id = $2`,
-          [
-            id,
-            tenantId,
-            merged.code,
-            merged.name,
-            merged.active,
-            merged.baseUrl,
-            dto.credentials === undefined
-              ? (current.credentials as string | null)
-              : this.seal(credentials),
-            merged.settings,
-            merged.technicalPrefix,
-          ],
-        ),
+        this.dataSource.transaction(async (manager) => {
+          const rows = rowsOf<Row>(
+            await manager.query(
+              `UPDATE connectors
+                SET code = $3, name = $4, active = $5, base_url = $6, credentials = $7, settings = $8,
+                    technical_prefix = $9, updated_at = now()
+              WHERE id = $1 AND tenant_id = $2 RETURNING *`,
+              [
+                id,
+                tenantId,
+                merged.code,
+                merged.name,
+                merged.active,
+                merged.baseUrl,
+                dto.credentials === undefined
+                  ? (current.credentials as string | null)
+                  : this.seal(credentials),
+                merged.settings,
+                merged.technicalPrefix,
+              ],
+            ),
+          );
+          await this.audit.record(manager, null, {
+            action: 'connector.update',
+            entityType: 'connector',
+            entityId: id,
+            before: this.toView(current),
+            after: this.toView(rows[0]),
+          });
+        }),
       `a connector with code "${merged.code}" or technical prefix "${merged.technicalPrefix}" already exists`,
     );
     await this.changes.announce({ entity: 'connector', id });

@@ -20,6 +20,7 @@ import {
 import type { ConfigEntity } from '@app/messaging';
 import type { SecretBox } from '@app/persistence';
 import { HANDLER_REGISTRY, SECRET_BOX } from '@app/platform';
+import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { requireUuid } from '../common/ids';
 import { conflictOnDuplicate } from '../common/pg-errors';
@@ -36,8 +37,8 @@ import { outboundEndpointProblems } from '../outbound-endpoints/outbound-endpoin
  * Template-owned fields are overwritten; what an operator decides is kept: an endpoint's
  * active/archived state, outbound signing and auth, inbound handshakes. Endpoints the
  * template no longer has are archived (outbound) or deactivated (inbound), never deleted.
- * Everything runs in one transaction under the connector's row lock: a failure changes
- * nothing, and two provisions of one connector cannot interleave.
+ * Everything runs in one transaction under the connector's row lock, with its audit
+ * entry: a failure changes nothing, and two provisions of one connector cannot interleave.
  */
 export type ProvisionedEntity = 'handler' | 'inbound-endpoint' | 'outbound-endpoint';
 export type ProvisionVerb = 'created' | 'updated' | 'unchanged' | 'archived' | 'deactivated';
@@ -79,6 +80,7 @@ export class ProvisionConnector {
   constructor(
     private readonly dataSource: DataSource,
     private readonly changes: ConfigChangePublisher,
+    private readonly audit: AuditService,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(CONNECTOR_KINDS) private readonly kinds: ConnectorKindRegistry,
     @Inject(HANDLER_REGISTRY) private readonly registry: HandlerRegistry,
@@ -113,12 +115,20 @@ export class ProvisionConnector {
       actions.push(
         ...(await this.outbound(manager, connector, template.outbound ?? [], handlerIds)),
       );
-      return {
+      const result: ProvisionReport = {
         connectorId,
         kind: connector.kind,
         changed: actions.some((a) => a.action !== 'unchanged'),
         actions,
       };
+      // Audited even when nothing changed: who re-provisioned when is worth knowing.
+      await this.audit.record(manager, null, {
+        action: 'connector.provision',
+        entityType: 'connector',
+        entityId: connectorId,
+        after: { changed: result.changed, actions: result.actions },
+      });
+      return result;
     });
     for (const action of report.actions) {
       if (action.action === 'unchanged') continue;

@@ -27,6 +27,14 @@ export class InboundEndpointResponse implements InboundEndpointView {
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
   connectorId: string | null;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: 'set on connector-linked endpoints; their path is <prefix>-<suffix>',
+  })
+  codeSuffix: string | null;
+
   @ApiProperty({ example: 1048576 })
   maxBodyBytes: number;
 
