@@ -31,6 +31,7 @@ import { InboundEventsController } from './inbound-events/inbound-events.control
 import { InboundEventsService } from './inbound-events/inbound-events.service';
 import { OutboundEndpointsController } from './outbound-endpoints/outbound-endpoints.controller';
 import { OutboundEndpointsService } from './outbound-endpoints/outbound-endpoints.service';
+import { QueueBoardModule } from './queues/queue-board.module';
 import { RecordsController } from './records/records.controller';
 import { TenantController, TenantsController } from './tenants/tenants.controller';
 import { TenantsService } from './tenants/tenants.service';
@@ -52,7 +53,10 @@ export class AdminModule {
         BullModule.registerQueue(
           { name: QueueName.InboundEvents, defaultJobOptions: DEFAULT_JOB_OPTIONS },
           { name: QueueName.OutboundDeliveries, defaultJobOptions: DEFAULT_JOB_OPTIONS },
+          // Only for the queue UI: the admin app publishes nothing to it.
+          { name: QueueName.OutboundRequests, defaultJobOptions: DEFAULT_JOB_OPTIONS },
         ),
+        QueueBoardModule,
       ],
       controllers: [
         HandlersController,

@@ -28,6 +28,27 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
+/**
+ * The principal of a live key, or null for an unknown or revoked one; records its use.
+ * Shared by the guard and the queue UI's middleware so both accept exactly the same keys.
+ */
+export async function authenticateApiKey(
+  dataSource: DataSource,
+  key: string,
+): Promise<Principal | null> {
+  const rows: Array<{ id: string; tenant_id: string; role: Role; name: string }> =
+    await dataSource.query(
+      `UPDATE api_keys SET last_used_at = now()
+        WHERE key_hash = $1 AND revoked_at IS NULL
+        RETURNING id, tenant_id, role, name`,
+      [hashApiKey(key)],
+    );
+  const rowsFlat = Array.isArray(rows[0]) ? (rows[0] as unknown as typeof rows) : rows;
+  const row = rowsFlat[0];
+  if (!row) return null;
+  return { keyId: row.id, tenantId: row.tenant_id, role: row.role, name: row.name };
+}
+
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
@@ -41,22 +62,8 @@ export class ApiKeyGuard implements CanActivate {
     const value = Array.isArray(header) ? header[0] : header;
     const match = value ? /^Bearer\s+(\S+)$/i.exec(value) : null;
     if (!match) throw new UnauthorizedException('missing bearer API key');
-    const rows: Array<{ id: string; tenant_id: string; role: Role; name: string }> =
-      await this.dataSource.query(
-        `UPDATE api_keys SET last_used_at = now()
-          WHERE key_hash = $1 AND revoked_at IS NULL
-          RETURNING id, tenant_id, role, name`,
-        [hashApiKey(match[1])],
-      );
-    const rowsFlat = Array.isArray(rows[0]) ? (rows[0] as unknown as typeof rows) : rows;
-    const key = rowsFlat[0];
-    if (!key) throw new UnauthorizedException('unknown or revoked API key');
-    const principal: Principal = {
-      keyId: key.id,
-      tenantId: key.tenant_id,
-      role: key.role,
-      name: key.name,
-    };
+    const principal = await authenticateApiKey(this.dataSource, match[1]);
+    if (!principal) throw new UnauthorizedException('unknown or revoked API key');
     request.principal = principal;
     const required =
       this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [
