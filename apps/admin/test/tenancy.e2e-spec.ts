@@ -250,6 +250,15 @@ describe('admin API: tenants, keys, roles and isolation', () => {
         [a.model, a.handler.id],
       );
       a.key = await newKey(A, 'operator');
+      const connector = await call(A, 'POST', '/connectors', {
+        kind: 'generic-http',
+        code: unique('iso-conn'),
+        name: 'iso',
+        baseUrl: 'http://127.0.0.1:9',
+        credentials: { token: 'iso-connector-token' },
+      });
+      expect(connector.status).toBe(201);
+      a.connector = connector.body;
     });
 
     async function snapshot(): Promise<unknown[]> {
@@ -261,8 +270,17 @@ describe('admin API: tenants, keys, roles and isolation', () => {
                 (SELECT row_to_json(d) FROM deliveries d WHERE id = $4) AS delivery,
                 (SELECT state FROM inbound_events WHERE id = $5) AS event_state,
                 (SELECT revoked_at FROM api_keys WHERE id = $6) AS key_revoked,
+                (SELECT row_to_json(c) FROM connectors c WHERE id = $7) AS connector,
                 (SELECT count(*) FROM deliveries WHERE endpoint_id = $3) AS deliveries`,
-        [a.handler.id, a.inbound.id, a.outbound.id, a.delivery.id, a.eventId, a.key.id],
+        [
+          a.handler.id,
+          a.inbound.id,
+          a.outbound.id,
+          a.delivery.id,
+          a.eventId,
+          a.key.id,
+          a.connector.id,
+        ],
       );
     }
 
@@ -292,6 +310,9 @@ describe('admin API: tenants, keys, roles and isolation', () => {
         ['POST', `/deliveries/${a.delivery.id}/cancel`],
         ['GET', `/records/${a.model}/${a.record.id}`],
         ['DELETE', `/api-keys/${a.key.id}`],
+        ['GET', `/connectors/${a.connector.id}`],
+        ['PUT', `/connectors/${a.connector.id}`, { name: 'x' }],
+        ['POST', `/connectors/${a.connector.id}/provision`],
       ];
       for (const [method, path, body] of routes) {
         const res = await call(B, method, path, body);
@@ -317,8 +338,10 @@ describe('admin API: tenants, keys, roles and isolation', () => {
         a.eventId,
         a.record.id,
         a.key.id,
+        a.connector.id,
       ];
       const lists = [
+        '/connectors',
         '/handlers',
         '/inbound-endpoints',
         '/inbound-events?limit=500',
