@@ -14,6 +14,8 @@ import { databaseUrl, dropDatabase, query, uniqueName } from '../../../test/supp
  * that lets three apps boot at once. Each test makes (and drops) its own empty database.
  */
 const INITIAL = InitialSchema1732400000000.name;
+/** Every migration's name, in order (the first is the initial schema). */
+const ALL = MIGRATIONS.map((migration) => new migration().name);
 
 describe('database preparation', () => {
   const created: string[] = [];
@@ -39,7 +41,8 @@ describe('database preparation', () => {
     open.push(dataSource);
 
     const migrations = await query<{ name: string }>(url, 'SELECT name FROM migrations');
-    expect(migrations.map((m) => m.name)).toEqual([INITIAL]);
+    expect(migrations.map((m) => m.name)).toEqual(ALL);
+    expect(ALL[0]).toBe(INITIAL);
     const tenants = await query<{ name: string; retention_days: number }>(
       url,
       'SELECT name, retention_days FROM tenants',
@@ -69,20 +72,22 @@ describe('database preparation', () => {
     );
 
     expect(await runMigrations(dataSource)).toEqual([]);
-    expect(await query(url, 'SELECT name FROM migrations')).toHaveLength(1);
+    expect(await query(url, 'SELECT name FROM migrations')).toHaveLength(ALL.length);
   });
 
   it('down() removes everything and up() restores it', async () => {
     const { url } = freshDatabase('hg_undo');
     const dataSource = await prepareDatabase(url);
     open.push(dataSource);
-    await dataSource.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i < ALL.length; i++) {
+      await dataSource.undoLastMigration({ transaction: 'each' });
+    }
     const left = await query(
       url,
       `SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`,
     );
     expect(left).toHaveLength(0);
-    expect(await runMigrations(dataSource)).toEqual([INITIAL]);
+    expect(await runMigrations(dataSource)).toEqual(ALL);
     expect(await query(url, `SELECT 1 FROM tenants WHERE name = 'default'`)).toHaveLength(1);
   });
 
@@ -107,11 +112,11 @@ describe('database preparation', () => {
     );
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
     const applied = results.map((r) => (r.status === 'fulfilled' ? r.value : null));
-    expect(applied.filter((names) => names?.length === 1)).toEqual([[INITIAL]]);
+    expect(applied.filter((names) => names?.length === ALL.length)).toEqual([ALL]);
     expect(applied.filter((names) => names?.length === 0)).toHaveLength(2);
 
     const rows = await query<{ name: string }>(url, 'SELECT name FROM migrations');
-    expect(rows.map((r) => r.name)).toEqual([INITIAL]);
+    expect(rows.map((r) => r.name)).toEqual(ALL);
     expect(await query(url, `SELECT 1 FROM tenants WHERE name = 'default'`)).toHaveLength(1);
     expect(MIGRATIONS).toHaveLength(rows.length);
   });
@@ -122,7 +127,7 @@ describe('database preparation', () => {
       [1, 2, 3].map(() => prepareDatabase(url, { poolSize: 1 })),
     );
     open.push(...dataSources);
-    expect(await query(url, 'SELECT name FROM migrations')).toHaveLength(1);
+    expect(await query(url, 'SELECT name FROM migrations')).toHaveLength(ALL.length);
   });
 
   it('explains a role that may not create databases', async () => {
