@@ -23,6 +23,8 @@ import type { AdminConfig } from './config';
 import { DeliveriesController } from './deliveries/deliveries.controller';
 import { DeliveriesService } from './deliveries/deliveries.service';
 import { EventsController } from './deliveries/events.controller';
+import { HandlerSimulatorController } from './handlers/handler-simulator.controller';
+import { HandlerSimulatorService } from './handlers/handler-simulator.service';
 import { HandlersController } from './handlers/handlers.controller';
 import { HandlersService } from './handlers/handlers.service';
 import { InboundEndpointsController } from './inbound-endpoints/inbound-endpoints.controller';
@@ -60,6 +62,7 @@ export class AdminModule {
       ],
       controllers: [
         HandlersController,
+        HandlerSimulatorController,
         InboundEndpointsController,
         InboundEventsController,
         OutboundEndpointsController,
@@ -111,6 +114,7 @@ export class AdminModule {
         DeliveriesService,
         ConnectorsService,
         ProvisionConnector,
+        HandlerSimulatorService,
       ],
     };
   }

@@ -5,6 +5,7 @@ import {
   deadLetter,
   done,
   evaluateRules,
+  inboundRuleScope,
   normalizeOutcome,
   ProcessingConfigurationError,
   retry,
@@ -191,21 +192,22 @@ export class ProcessInboundEvent {
     return state;
   }
 
+  /** The same scope the rule simulator builds (libs/core rule-scope). */
   private scopeOf(event: ClaimedEvent) {
-    return {
+    return inboundRuleScope({
       payload: event.payload,
       headers: event.headers,
       query: event.query,
       semantic: event.semantic,
       event: {
         id: event.id,
-        receivedAt: new Date(event.received_at).toISOString(),
+        receivedAt: new Date(event.received_at),
         endpointPath: event.endpoint_path,
         deliveryIdentity: event.delivery_identity,
         replayIdentity: event.replay_identity,
         attempts: event.attempts,
       },
-    };
+    });
   }
 
   private async applyRuleAction(

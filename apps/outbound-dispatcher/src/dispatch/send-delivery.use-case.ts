@@ -10,6 +10,7 @@ import {
   nextRetryDelaySeconds,
   normalizeOutcome,
   ProcessingConfigurationError,
+  outboundRuleScope,
   type HandlerRegistry,
   type OutboundRequest,
   type Outcome,
@@ -342,12 +343,12 @@ export class SendDelivery {
     }
     const evaluation = evaluateRules(
       handler.rules,
-      {
+      outboundRuleScope({
         payload: delivery.payload,
         context: delivery.context ?? {},
         endpoint: { code: endpoint.code, id: endpoint.id },
-        event: { ...deliveryEventFields(deliveryFacts(delivery)), attempts: delivery.attempts },
-      },
+        delivery: { ...deliveryEventFields(deliveryFacts(delivery)), attempts: delivery.attempts },
+      }),
       'outbound',
     );
     switch (evaluation.action) {
