@@ -37,6 +37,9 @@ import { QueueBoardModule } from './queues/queue-board.module';
 import { RecordsController } from './records/records.controller';
 import { TenantController, TenantsController } from './tenants/tenants.controller';
 import { TenantsService } from './tenants/tenants.service';
+import { StatsController } from './stats/stats.controller';
+import { StatsRollupJob } from './stats/stats-rollup.job';
+import { StatsService } from './stats/stats.service';
 
 /** Composition root of the admin API (SPEC §8). */
 @Module({})
@@ -74,6 +77,7 @@ export class AdminModule {
         TenantsController,
         TenantController,
         ConnectorsController,
+        StatsController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorResponseFilter },
@@ -114,6 +118,8 @@ export class AdminModule {
         DeliveriesService,
         ConnectorsService,
         ProvisionConnector,
+        StatsService,
+        StatsRollupJob,
         HandlerSimulatorService,
       ],
     };

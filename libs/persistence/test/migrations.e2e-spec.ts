@@ -67,6 +67,8 @@ describe('database preparation', () => {
         'migrations',
         'outbound_endpoints',
         'records',
+        'stats_hourly',
+        'stats_rollup_watermarks',
         'tenants',
       ].sort(),
     );
