@@ -37,6 +37,7 @@ import { QueueBoardModule } from './queues/queue-board.module';
 import { RecordsController } from './records/records.controller';
 import { TenantController, TenantsController } from './tenants/tenants.controller';
 import { TenantsService } from './tenants/tenants.service';
+import { RetentionJob } from './retention/retention.job';
 import { StatsController } from './stats/stats.controller';
 import { StatsRollupJob } from './stats/stats-rollup.job';
 import { StatsService } from './stats/stats.service';
@@ -121,6 +122,7 @@ export class AdminModule {
         StatsService,
         StatsRollupJob,
         HandlerSimulatorService,
+        RetentionJob,
       ],
     };
   }

@@ -1,6 +1,6 @@
 import { BaseConfig, IsPort, IsPositiveInt } from '@app/platform';
 
-/** The admin app's configuration: SPEC §2 plus the statistics rollup job. */
+/** The admin app's configuration: SPEC §2 plus the statistics rollup and retention jobs. */
 export class AdminConfig extends BaseConfig {
   @IsPort()
   ADMIN_PORT = 3001;
@@ -8,4 +8,16 @@ export class AdminConfig extends BaseConfig {
   /** How often finished items are rolled up into the hourly statistics. */
   @IsPositiveInt(3600)
   STATS_ROLLUP_INTERVAL_SECONDS = 60;
+
+  /** How often the retention job purges expired events and deliveries (SPEC §11). */
+  @IsPositiveInt(7 * 86400)
+  RETENTION_INTERVAL_SECONDS = 3600;
+
+  /** Rows deleted per statement (one short transaction each). */
+  @IsPositiveInt(100_000)
+  RETENTION_BATCH_SIZE = 500;
+
+  /** Pause between two batches, so a large purge leaves Postgres to the traffic. */
+  @IsPositiveInt(60_000)
+  RETENTION_BATCH_PAUSE_MS = 20;
 }
