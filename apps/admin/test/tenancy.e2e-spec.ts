@@ -189,6 +189,26 @@ describe('admin API: tenants, keys, roles and isolation', () => {
       expect((await call(tenant.key, 'GET', '/tenant')).status).toBe(401);
       expect((await call(second.key, 'DELETE', `/api-keys/not-a-uuid`)).status).toBe(404);
     });
+
+    it('two admins revoking each other at once leave one admin key', async () => {
+      const tenant = await newTenant();
+      const [{ id: firstId }] = (await call(tenant.key, 'GET', '/api-keys')).body;
+      const second = await newKey(tenant.key, 'admin');
+      const results = await Promise.all([
+        call(tenant.key, 'DELETE', `/api-keys/${second.id}`),
+        call(second.key, 'DELETE', `/api-keys/${firstId}`),
+      ]);
+      // The loser is either already revoked when it asks (401) or loses the check (409).
+      const statuses = results.map((r) => r.status).sort();
+      expect(statuses[0]).toBe(200);
+      expect([401, 409]).toContain(statuses[1]);
+      const [{ n }] = await query<{ n: number }>(
+        db(),
+        `SELECT count(*)::int AS n FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL`,
+        [tenant.id],
+      );
+      expect(n).toBe(1);
+    });
   });
 
   describe("tenant B and tenant A's rows", () => {

@@ -85,10 +85,12 @@ export class ApiKeysService {
   async revoke(tenantId: string, id: string): Promise<ApiKeyView> {
     requireUuid(id, 'API key');
     return this.dataSource.transaction(async (manager) => {
-      // Locks the tenant's active admin keys, so two revocations cannot both pass the check.
+      // Locks the tenant's active admin keys (in id order: no deadlock between two revocations),
+      // so two revocations cannot both pass the last-admin check.
       const admins = rowsOf<{ id: string }>(
         await manager.query(
-          `SELECT id FROM api_keys WHERE tenant_id = $1 AND role = 'admin' AND revoked_at IS NULL FOR UPDATE`,
+          `SELECT id FROM api_keys WHERE tenant_id = $1 AND role = 'admin' AND revoked_at IS NULL
+            ORDER BY id FOR UPDATE`,
           [tenantId],
         ),
       );
