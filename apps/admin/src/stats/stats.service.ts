@@ -134,12 +134,19 @@ export class StatsService {
         `SELECT id, code AS name FROM outbound_endpoints WHERE tenant_id = $1`,
         [tenantId],
       ),
-      this.dataSource.query<Array<{ direction: Direction; rolled_up_to: Date }>>(
-        `SELECT direction, rolled_up_to FROM stats_rollup_watermarks`,
+      // Before the first rollup the watermark is '-infinity', which pg answers as the
+      // number -Infinity, not a Date: epoch milliseconds avoid the special value.
+      this.dataSource.query<Array<{ direction: Direction; rolled_up_to_ms: string | null }>>(
+        `SELECT direction,
+                CASE WHEN isfinite(rolled_up_to) THEN (extract(epoch FROM rolled_up_to) * 1000)::bigint END
+                  AS rolled_up_to_ms
+           FROM stats_rollup_watermarks`,
       ),
     ]);
-    const rolledUpTo = (direction: Direction) =>
-      watermarks.find((w) => w.direction === direction)?.rolled_up_to ?? new Date(-8.64e15);
+    const rolledUpTo = (direction: Direction) => {
+      const ms = watermarks.find((w) => w.direction === direction)?.rolled_up_to_ms;
+      return ms === null || ms === undefined ? new Date(-8.64e15) : new Date(Number(ms));
+    };
     const [inboundRows, outboundRows, latencyRows] = await Promise.all([
       this.counts('inbound', tenantId, inboundEndpoints, from, to, rolledUpTo('inbound')),
       this.counts('outbound', tenantId, outboundEndpoints, from, to, rolledUpTo('outbound')),
