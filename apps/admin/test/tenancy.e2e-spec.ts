@@ -308,6 +308,7 @@ describe('admin API: tenants, keys, roles and isolation', () => {
       const before = await snapshot();
       const routes: Array<[string, string, unknown?]> = [
         ['GET', `/handlers/${a.handler.id}`],
+        ['POST', `/handlers/${a.handler.id}/simulate`, { payload: { order: 1 } }],
         ['PUT', `/handlers/${a.handler.id}`, { name: 'x', executionMode: 'rules' }],
         ['DELETE', `/handlers/${a.handler.id}`],
         ['GET', `/inbound-endpoints/${a.inbound.id}`],
@@ -377,6 +378,13 @@ describe('admin API: tenants, keys, roles and isolation', () => {
         '/audit?limit=500',
         `/audit?entityId=${a.handler.id}`,
       ];
+      // Statistics: B's endpoints only (A has an event and a delivery, B none).
+      const stats = await call(B, 'GET', '/stats');
+      expect(stats.status).toBe(200);
+      const statsText = JSON.stringify(stats.body);
+      for (const id of aIds) expect(statsText).not.toContain(id);
+      expect(statsText).not.toContain(a.outbound.code);
+      expect(statsText).not.toContain(a.inbound.path);
       for (const path of lists) {
         const res = await call(B, 'GET', path);
         expect({ path, status: res.status }).toEqual({ path, status: 200 });
