@@ -6,10 +6,10 @@
 // child processes, the database `hookgate_bench_<stamp>` (unless --keep) and the Redis keys
 // under its queue prefix. See docs/performance.md for the method and its limits.
 //
-//   node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--events N] [--deliveries M]
+//   node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--events N] [--deliveries M]
 //                      [--duration S] [--connections C]
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, totalmem } from 'node:os';
 import autocannon from 'autocannon';
@@ -51,6 +51,9 @@ function parseArgs(argv) {
       case '--no-vacuum':
         options.noVacuum = true;
         break;
+      case '--cpu-prof':
+        options.cpuProf = true;
+        break;
       case '--events':
         options.events = value();
         break;
@@ -65,7 +68,7 @@ function parseArgs(argv) {
         break;
       case '--help':
         process.stdout.write(
-          'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--events N] [--deliveries M] [--duration S] [--connections C]\n',
+          'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--events N] [--deliveries M] [--duration S] [--connections C]\n',
         );
         process.exit(0);
         break;
@@ -81,6 +84,7 @@ function parseArgs(argv) {
     quick: options.quick,
     keep: options.keep,
     noVacuum: options.noVacuum ?? false,
+    cpuProf: options.cpuProf ?? false,
     events: positive('events', options.events ?? (options.quick ? 5_000 : 50_000)),
     deliveries: positive('deliveries', options.deliveries ?? (options.quick ? 2_000 : 20_000)),
     duration: positive('duration', options.duration ?? 10),
@@ -203,6 +207,32 @@ async function sql(text, params) {
 }
 
 /**
+ * --cpu-prof: the apps preload bench/cpu-profiler.cjs, and each SIGWINCH starts or stops a
+ * CPU profile. `profile(app, label, work)` profiles one scenario window of one app and
+ * leaves bench/results/profiles/<app>-<label>.cpuprofile (bench/profile-summary.mjs reads it).
+ */
+const PROFILE_DIR = `${ROOT}bench/results/profiles`;
+const profileCounts = {};
+async function profile(app, label, work) {
+  const proc = opts.cpuProf ? children.find((child) => child.name === app) : undefined;
+  if (!proc) return work();
+  proc.child.kill('SIGWINCH');
+  try {
+    return await work();
+  } finally {
+    proc.child.kill('SIGWINCH');
+    profileCounts[app] = (profileCounts[app] ?? 0) + 1;
+    const written = `${PROFILE_DIR}/${app}-${profileCounts[app]}.cpuprofile`;
+    await waitFor(() => (existsSync(written) ? true : undefined), {
+      timeoutMs: 30_000,
+      what: `profile ${written}`,
+    });
+    renameSync(written, `${PROFILE_DIR}/${app}-${label}.cpuprofile`);
+    log(`profile written: bench/results/profiles/${app}-${label}.cpuprofile`);
+  }
+}
+
+/**
  * Production Postgres runs autovacuum; a server with it off (this project's CI machines set
  * `autovacuum = off`) never gathers planner statistics for the bench's fast-growing tables,
  * and the record lookups of upserts then scan every record of the model. Unless
@@ -277,8 +307,17 @@ async function startApps(sinkPort) {
     if (process.env[name]) env[name] = process.env[name];
   }
   const apps = {};
+  const nodeArgs = opts.cpuProf ? ['--require', `${ROOT}bench/cpu-profiler.cjs`] : [];
+  if (opts.cpuProf) {
+    rmSync(PROFILE_DIR, { recursive: true, force: true });
+    mkdirSync(PROFILE_DIR, { recursive: true });
+  }
   for (const name of Object.keys(ports)) {
-    apps[name] = spawnApp(name, env);
+    apps[name] = spawnApp(
+      name,
+      opts.cpuProf ? { ...env, BENCH_PROFILE_DIR: PROFILE_DIR, BENCH_APP_NAME: name } : env,
+      nodeArgs,
+    );
     children.push(apps[name]);
     sampler.add(name, apps[name].pid);
   }
@@ -595,7 +634,9 @@ async function scenarioAccept(ctx) {
   // The gateway's own worker is paused (its queue, in Redis) so that both sides measure the
   // receive path alone: the baseline has no worker at all.
   await inboundQueue.pause();
-  const hookgate = await acceptRun('hookgate', ports['inbound-gateway'], endpoints.accept.url);
+  const hookgate = await profile('inbound-gateway', 'accept', () =>
+    acceptRun('hookgate', ports['inbound-gateway'], endpoints.accept.url),
+  );
   const stored = await eventCounts(endpoints.accept.id);
   const acknowledged = hookgate.accepted + hookgate.warmupAccepted;
   if (stored.total < acknowledged) {
@@ -666,11 +707,8 @@ async function scenarioProcessing(ctx) {
   }
   log(`inbound processing: ${before.total} received; resuming the worker`);
   sampler.cut();
-  const result = await drainInbound(
-    inboundQueue,
-    endpoints.issues.id,
-    before.total,
-    'inbound processing',
+  const result = await profile('inbound-gateway', 'processing', () =>
+    drainInbound(inboundQueue, endpoints.issues.id, before.total, 'inbound processing'),
   );
   const window = sampler.cut();
   const [{ records }] = await sql(
@@ -731,14 +769,16 @@ async function scenarioOutbound(ctx) {
   log(`outbound intake: ${Math.round(intake.perSec)} requests/s -> queued deliveries`);
 
   const sendStart = Date.now();
-  await deliveries.resume();
-  const sent = await waitForProgress(
-    async () => {
-      const counts = await deliveryCounts('deliveries', endpointId);
-      return { done: counts.done + counts.failed, total: m, counts };
-    },
-    { what: 'outbound send (hookgate)' },
-  );
+  const sent = await profile('outbound-dispatcher', 'send', async () => {
+    await deliveries.resume();
+    return waitForProgress(
+      async () => {
+        const counts = await deliveryCounts('deliveries', endpointId);
+        return { done: counts.done + counts.failed, total: m, counts };
+      },
+      { what: 'outbound send (hookgate)' },
+    );
+  });
   const hookgateWindow = sampler.cut();
   const [{ attempts }] = await sql(
     `SELECT count(*)::int AS attempts FROM delivery_attempts

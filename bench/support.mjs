@@ -57,8 +57,8 @@ function track(name, child) {
 }
 
 /** Starts a built app (`node dist/apps/<app>/src/main.js`) as the e2e tests do. */
-export function spawnApp(app, env) {
-  const child = spawn(process.execPath, [`${ROOT}dist/apps/${app}/src/main.js`], {
+export function spawnApp(app, env, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, `${ROOT}dist/apps/${app}/src/main.js`], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -55,12 +55,20 @@ export interface DeliveryEnqueuer {
   enqueueDeliveries(ids: string[]): void;
 }
 
+/**
+ * The id goes through the primary key. `(state = 'received') IS TRUE` rather than
+ * `state = 'received'`: with the plain form the planner may pick the partial index of
+ * received events (`inbound_events_due_idx`) and filter it for the id, which is O(backlog)
+ * per claim once that index has grown past its statistics (measured: 30 ms per claim at
+ * 5,000 received events). The IS TRUE form does not match a partial index's predicate.
+ * Every per-event statement guarded by a state uses it for the same reason.
+ */
 const CLAIM_SQL = `
   UPDATE inbound_events ev
      SET state = 'processing', attempts = ev.attempts + 1,
          lease_until = now() + make_interval(secs => $2), updated_at = now()
     FROM inbound_endpoints ep
-   WHERE ev.id = $1 AND ev.state = 'received' AND (ev.due_at IS NULL OR ev.due_at <= now())
+   WHERE ev.id = $1 AND (ev.state = 'received') IS TRUE AND (ev.due_at IS NULL OR ev.due_at <= now())
      AND ep.id = ev.endpoint_id
   RETURNING ev.id, ev.tenant_id, ev.endpoint_path, ep.handler_id, ev.payload, ev.headers, ev.query,
             ev.semantic, ev.delivery_identity, ev.replay_identity, ev.raw_body, ev.attempts, ev.received_at,
@@ -318,7 +326,7 @@ export class ProcessInboundEvent {
         await manager.query(
           `UPDATE inbound_events SET state = 'received', due_at = now() + make_interval(secs => $2),
                   lease_until = NULL, execution_log = $3, matched_rule = $4, updated_at = now()
-            WHERE id = $1 AND state = 'processing'`,
+            WHERE id = $1 AND (state = 'processing') IS TRUE`,
           [event.id, outcome.seconds, log, matchedRule],
         );
         await this.retries.scheduleRetry(event.id, event.attempts, outcome.seconds * 1000);
@@ -343,7 +351,7 @@ export class ProcessInboundEvent {
       `UPDATE inbound_events
           SET state = $2, execution_log = COALESCE($3, execution_log), matched_rule = COALESCE($4, matched_rule),
               error = $5, error_stack = $6, lease_until = NULL, processed_at = now(), updated_at = now()
-        WHERE id = $1 AND state = 'processing'`,
+        WHERE id = $1 AND (state = 'processing') IS TRUE`,
       [
         eventId,
         result.state,

@@ -111,10 +111,17 @@ function deliveryFacts(delivery: DeliveryRow) {
 
 type Final = 'done' | 'queued' | 'error' | 'dead_letter' | 'canceled' | 'draft';
 
+/**
+ * The id goes through the primary key. `(state = 'queued') IS TRUE` rather than
+ * `state = 'queued'`: with the plain form the planner may pick the partial index of queued
+ * deliveries (`deliveries_next_attempt_idx`) and filter it for the id, O(backlog) per
+ * claim once that index has grown past its statistics. The IS TRUE form does not match a
+ * partial index's predicate; the finish statement uses it for `processing` likewise.
+ */
 const CLAIM_SQL = `
   UPDATE deliveries SET state = 'processing', attempts = attempts + 1,
          lease_until = now() + make_interval(secs => $2), updated_at = now()
-   WHERE id = $1 AND state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+   WHERE id = $1 AND (state = 'queued') IS TRUE AND (next_attempt_at IS NULL OR next_attempt_at <= now())
   RETURNING id, tenant_id, endpoint_id, endpoint_code, event_type, payload, context, idempotency_key, attempts, created_at`;
 
 export class SendDelivery {
@@ -573,7 +580,7 @@ function finishStatement(
               lease_until = NULL,
               completed_at = CASE WHEN $9 THEN now() ELSE NULL END,
               updated_at = now()
-        WHERE id = $1 AND state = 'processing' AND attempts = $2`,
+        WHERE id = $1 AND (state = 'processing') IS TRUE AND attempts = $2`,
     params: [
       delivery.id,
       delivery.attempts,
