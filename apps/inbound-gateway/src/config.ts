@@ -7,7 +7,7 @@ export class InboundGatewayConfig extends BaseConfig {
 
   /** Concurrent jobs per inbound worker process. */
   @IsPositiveInt(1000)
-  INBOUND_WORKER_CONCURRENCY = 16;
+  INBOUND_WORKER_CONCURRENCY = 64;
 
   /** How often the reconciler looks for received events whose job is missing. */
   @IsPositiveInt(3600)

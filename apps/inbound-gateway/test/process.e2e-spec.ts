@@ -250,6 +250,86 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
     });
   });
 
+  describe('batches', () => {
+    it('settles the events of a batch on their own outcomes when one of them fails', async () => {
+      const model = unique('batch_issues');
+      const handler = await createHandler(harness, {
+        rules: [
+          {
+            sequence: 10,
+            name: 'upsert',
+            conditions: [],
+            action: 'upsert_record',
+            targetModel: model,
+            lookups: [{ field: 'n', source: { kind: 'payload', path: 'n' } }],
+            assignments: [
+              { field: 'n', source: { kind: 'payload', path: 'n' } },
+              { field: 'seen', source: { kind: 'literal', value: true } },
+            ],
+          },
+        ],
+      });
+      const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
+      // Two records already match n = 7: that event's upsert is ambiguous and fails.
+      const [{ id: tenantId }] = await query<{ id: string }>(
+        db(),
+        `SELECT id FROM tenants WHERE name = 'default'`,
+      );
+      await query(
+        db(),
+        `INSERT INTO records (tenant_id, model, data) VALUES ($1, $2, '{"n":7}'), ($1, $2, '{"n":7}')`,
+        [tenantId, model],
+      );
+      const worker = harness.inboundApp.get(InboundEventsProcessor).worker;
+      await worker.pause();
+      const ids: Record<number, string> = {};
+      try {
+        // Queued while the worker is paused, so they are claimed together in batches.
+        const answers = await Promise.all(
+          Array.from({ length: 40 }, (_, n) =>
+            post(harness, endpoint.url, JSON.stringify({ n })).then((a) => [n, a] as const),
+          ),
+        );
+        for (const [n, answer] of answers) {
+          expect(answer.status).toBe(202);
+          ids[n] = answer.body.id;
+        }
+      } finally {
+        await worker.resume();
+      }
+      const states = await waitFor(
+        async () => {
+          const rows = await query<{ id: string; state: string; attempts: number }>(
+            db(),
+            `SELECT id, state, attempts FROM inbound_events WHERE endpoint_path = $1`,
+            [endpoint.path],
+          );
+          return rows.length === 40 && rows.every((r) => ['done', 'error'].includes(r.state))
+            ? new Map(rows.map((r) => [r.id, r]))
+            : undefined;
+        },
+        { timeoutMs: 30_000, what: '40 events settled' },
+      );
+      for (let n = 0; n < 40; n++) {
+        expect(states.get(ids[n])).toMatchObject({
+          state: n === 7 ? 'error' : 'done',
+          attempts: 1,
+        });
+      }
+      const records = await query<{ n: number; count: string }>(
+        db(),
+        `SELECT (data->>'n')::int AS n, count(*) AS count FROM records
+          WHERE model = $1 AND data->>'seen' = 'true' GROUP BY 1 ORDER BY 1`,
+        [model],
+      );
+      // One record per event except the failed one, whose write was rolled back.
+      expect(records.map((r) => r.n)).toEqual(
+        Array.from({ length: 40 }, (_, n) => n).filter((n) => n !== 7),
+      );
+      expect(records.every((r) => Number(r.count) === 1)).toBe(true);
+    });
+  });
+
   describe('recovery', () => {
     it('processes every received event after Redis lost all their jobs', async () => {
       const handler = await createHandler(harness, {});

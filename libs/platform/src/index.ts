@@ -6,3 +6,4 @@ export * from './health/health.controller';
 export * from './logging/logger-options';
 export * from './secrets';
 export * from './periodic-task';
+export * from './micro-batcher';

@@ -20,14 +20,21 @@ import {
 } from '@app/core';
 import { AmbiguousRecordError, NoRecordMatchedError, PostgresRecordStore } from '@app/persistence';
 import type { DeliveryIntake } from '@app/outbound';
-import { inboundEventsProcessed } from '@app/platform';
-import type { HandlerCache } from '@app/persistence';
+import { inboundEventsProcessed, MicroBatcher } from '@app/platform';
+import type { HandlerCache, HandlerRuntime } from '@app/persistence';
 
 /**
- * Processes one inbound event: claims it (`received → processing`, at most once at a
- * time thanks to the conditional update), runs its handler (rules or a registered
- * callback), and applies the outcome — record writes and the final state in one
- * transaction, so a crash leaves either nothing or everything.
+ * Processes inbound events: claims each (`received → processing`, at most once at a time
+ * thanks to the conditional update), runs its handler (rules or a registered callback),
+ * and applies the outcome — record writes and the final state in one transaction, so a
+ * crash leaves either nothing or everything.
+ *
+ * Events the worker runs concurrently are processed in batches ({@link MicroBatcher}): one
+ * statement claims the batch, and the rules-mode events of a batch share one transaction
+ * that ends with one statement settling them all. That transaction commits only if every
+ * event in it succeeded; otherwise it rolls back and each event runs again on its own, as
+ * it would unbatched. Callback handlers always run one event per transaction, so a
+ * callback never runs twice because a neighbour failed.
  */
 export interface ClaimedEvent {
   id: string;
@@ -67,14 +74,67 @@ const CLAIM_SQL = `
   UPDATE inbound_events ev
      SET state = 'processing', attempts = ev.attempts + 1,
          lease_until = now() + make_interval(secs => $2), updated_at = now()
-    FROM inbound_endpoints ep
-   WHERE ev.id = $1 AND (ev.state = 'received') IS TRUE AND (ev.due_at IS NULL OR ev.due_at <= now())
+    FROM unnest($1::uuid[]) AS claim(id), inbound_endpoints ep
+   WHERE ev.id = claim.id AND (ev.state = 'received') IS TRUE AND (ev.due_at IS NULL OR ev.due_at <= now())
      AND ep.id = ev.endpoint_id
   RETURNING ev.id, ev.tenant_id, ev.endpoint_path, ep.handler_id, ev.payload, ev.headers, ev.query,
             ev.semantic, ev.delivery_identity, ev.replay_identity, ev.raw_body, ev.attempts, ev.received_at,
             ep.connector_id`;
 
+export interface ProcessBatchOptions {
+  /** Most events claimed and settled together. */
+  maxBatch: number;
+  /** Batches running at once (each holds one pooled connection while it runs). */
+  maxInFlight: number;
+}
+
+/** How an event leaves `processing` (besides `error`, written on its own). */
+interface Settlement {
+  id: string;
+  state: 'done' | 'dead_letter' | 'received';
+  log: ExecutionLog;
+  matchedRule: string | null;
+  error: string | null;
+  /** `received` (a retry): when the event is due again, and its attempt count. */
+  retrySeconds: number | null;
+  attempts: number;
+}
+
+/** The deliveries to hand to the dispatcher and the retries to schedule once committed. */
+interface AfterCommit {
+  queued: string[];
+  settlements: Settlement[];
+}
+
+const SETTLE_SQL = `
+  UPDATE inbound_events ev
+     SET state = s.state,
+         execution_log = COALESCE(s.log, ev.execution_log),
+         matched_rule = CASE WHEN s.state = 'received' THEN s.matched_rule
+                             ELSE COALESCE(s.matched_rule, ev.matched_rule) END,
+         error = CASE WHEN s.state = 'received' THEN ev.error ELSE s.error END,
+         error_stack = CASE WHEN s.state = 'received' THEN ev.error_stack ELSE NULL END,
+         due_at = CASE WHEN s.state = 'received' THEN now() + make_interval(secs => s.retry_seconds) ELSE ev.due_at END,
+         processed_at = CASE WHEN s.state = 'received' THEN ev.processed_at ELSE now() END,
+         lease_until = NULL, updated_at = now()
+    FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::text[], $6::float8[], $7::int[])
+         AS s(id, state, log, matched_rule, error, retry_seconds, attempts)
+   WHERE ev.id = s.id AND (ev.state = 'processing') IS TRUE AND ev.attempts = s.attempts
+  RETURNING ev.id`;
+
+/**
+ * The event is no longer this worker's claim (its lease ran out and another worker claimed
+ * it again): the transaction rolls back, so its record writes are undone too.
+ */
+class ClaimLostError extends Error {
+  constructor(lost: number) {
+    super(`${lost} event(s) were claimed again by another worker; their outcome is not written`);
+  }
+}
+
 export class ProcessInboundEvent {
+  private readonly batcher: MicroBatcher<string, string | null>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly handlers: HandlerCache,
@@ -83,16 +143,86 @@ export class ProcessInboundEvent {
     private readonly intake: DeliveryIntake,
     private readonly deliveries: DeliveryEnqueuer,
     private readonly leaseSeconds: number,
-  ) {}
+    batchOptions: ProcessBatchOptions = { maxBatch: 32, maxInFlight: 4 },
+  ) {
+    this.batcher = new MicroBatcher((ids) => this.executeBatch(ids), batchOptions);
+  }
 
   /** Returns the final state written, or null when the event was not claimable. */
-  async execute(eventId: string): Promise<string | null> {
-    const claimed = await this.claim(eventId);
-    if (!claimed) return null;
+  execute(eventId: string): Promise<string | null> {
+    return this.batcher.submit(eventId);
+  }
+
+  private async executeBatch(ids: string[]): Promise<Array<string | null>> {
+    const claimed = await this.claim(ids);
+    const results = new Map<string, string | null>();
+    const batched: Array<{ event: ClaimedEvent; handler: HandlerRuntime }> = [];
+    const alone: ClaimedEvent[] = [];
+    for (const event of claimed) {
+      const handler = await this.handlers.get(event.handler_id);
+      if (handler?.executionMode === 'rules') batched.push({ event, handler });
+      else alone.push(event);
+    }
+    await Promise.all([
+      this.runBatch(batched, results),
+      ...alone.map(async (event) => results.set(event.id, await this.runAlone(event))),
+    ]);
+    return ids.map((id) => results.get(id) ?? null);
+  }
+
+  private async claim(ids: string[]): Promise<ClaimedEvent[]> {
+    const result: unknown = await this.dataSource.query(CLAIM_SQL, [
+      [...new Set(ids)],
+      this.leaseSeconds,
+    ]);
+    return (
+      Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result
+    ) as ClaimedEvent[];
+  }
+
+  /**
+   * Rules-mode events in one transaction. Any failure rolls it all back, and each event
+   * then runs on its own, so a failing event affects no other event's outcome.
+   */
+  private async runBatch(
+    items: Array<{ event: ClaimedEvent; handler: HandlerRuntime }>,
+    results: Map<string, string | null>,
+  ): Promise<void> {
+    if (items.length === 0) return;
+    if (items.length > 1) {
+      let after: AfterCommit | undefined;
+      try {
+        after = await this.dataSource.transaction(async (manager) => {
+          const done: AfterCommit = { queued: [], settlements: [] };
+          for (const { event, handler } of items) {
+            const { outcome, log } = await this.decideByRules(manager, event, handler, done.queued);
+            done.settlements.push(settlementOf(event, handler.maxRetries, outcome, log));
+          }
+          await this.settle(manager, done.settlements);
+          return done;
+        });
+      } catch {
+        // Rolled back: nothing of the batch was written. Each event runs again on its own.
+      }
+      if (after) {
+        for (const settlement of after.settlements) results.set(settlement.id, settlement.state);
+        // Committed: a failure from here on must not run the events again.
+        await this.afterCommit(after);
+        return;
+      }
+    }
+    await Promise.all(
+      items.map(async ({ event }) => results.set(event.id, await this.runAlone(event))),
+    );
+  }
+
+  /** One claimed event in its own transaction; an unexpected failure ends it in `error`. */
+  private async runAlone(event: ClaimedEvent): Promise<string | null> {
     try {
-      return await this.run(claimed);
+      return await this.run(event);
     } catch (error) {
-      await this.finish(this.dataSource.manager, claimed.id, {
+      if (error instanceof ClaimLostError) return null;
+      await this.finish(this.dataSource.manager, event, {
         state: 'error',
         error: error instanceof Error ? error.message : String(error),
         stack: error instanceof Error ? (error.stack ?? null) : null,
@@ -102,102 +232,160 @@ export class ProcessInboundEvent {
     }
   }
 
-  private async claim(eventId: string): Promise<ClaimedEvent | null> {
-    const result: unknown = await this.dataSource.query(CLAIM_SQL, [eventId, this.leaseSeconds]);
-    const rows = (
-      Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result
-    ) as ClaimedEvent[];
-    return rows[0] ?? null;
-  }
-
   private async run(event: ClaimedEvent): Promise<string> {
     const handler = await this.handlers.get(event.handler_id);
     if (!handler)
       throw new ProcessingConfigurationError(`handler ${event.handler_id} no longer exists`);
 
-    const queued: string[] = [];
-    const state = await this.dataSource.transaction(async (manager) => {
-      const records = new PostgresRecordStore(manager, event.tenant_id, event.id);
-      // Deliveries are written in this transaction: they exist exactly when the event's
-      // outcome does.
-      const deliver = async (request: {
-        endpoint: string;
-        payload: unknown;
-        context?: Record<string, string>;
-        idempotencyKey?: string;
-        eventType?: string;
-      }) => {
-        const result = await this.intake.deliver(
-          event.tenant_id,
-          { ...request, sourceEventId: event.id },
-          manager,
-        );
-        if (result.state === 'queued' && !result.duplicate) queued.push(result.id);
-        return result;
-      };
-      const writes: RecordWriteLog[] = [];
-      let outcome: Outcome;
-      let log: ExecutionLog;
-
-      if (handler.executionMode === 'callback') {
-        const callback = this.registry.getInbound(handler.callback ?? '');
-        const result = await callback({
-          event: {
-            id: event.id,
-            tenant: event.tenant_id,
-            endpointPath: event.endpoint_path,
-            receivedAt: new Date(event.received_at),
-            payload: event.payload,
-            headers: event.headers,
-            query: event.query,
-            semantic: event.semantic,
-            deliveryIdentity: event.delivery_identity,
-            replayIdentity: event.replay_identity,
-            rawBody: event.raw_body,
-            attempts: event.attempts,
-            connectorId: event.connector_id,
-          },
-          records,
-          deliveries: {
-            deliver: async (request) => {
-              const result = await deliver(request);
-              return { id: result.id, duplicate: result.duplicate };
-            },
-            publish: async (request) => {
-              const results = await this.intake.publish(
-                event.tenant_id,
-                { ...request, sourceEventId: event.id },
-                manager,
-              );
-              for (const r of results) if (r.state === 'queued' && !r.duplicate) queued.push(r.id);
-              return { ids: results.map((r) => r.id) };
-            },
-          },
-          log: () => undefined,
-        });
-        outcome = normalizeOutcome(result, 'inbound');
-        log = {
-          direction: 'inbound',
-          mode: 'callback',
-          rules: [],
-          matchedRule: null,
-          action: outcome.type,
-          note: `callback ${handler.callback}`,
-          assignments: [],
-          lookups: [],
-          records: writes,
-        };
-      } else {
-        const evaluation = evaluateRules(handler.rules, this.scopeOf(event), 'inbound');
-        log = evaluation.log;
-        outcome = await this.applyRuleAction(evaluation, event, records, writes, deliver);
-        log.records = writes;
-      }
-
-      return this.applyOutcome(manager, event, handler.maxRetries, outcome as InboundOutcome, log);
+    const after = await this.dataSource.transaction(async (manager) => {
+      const done: AfterCommit = { queued: [], settlements: [] };
+      const { outcome, log } =
+        handler.executionMode === 'callback'
+          ? await this.decideByCallback(manager, event, handler, done.queued)
+          : await this.decideByRules(manager, event, handler, done.queued);
+      done.settlements.push(settlementOf(event, handler.maxRetries, outcome, log));
+      await this.settle(manager, done.settlements);
+      return done;
     });
+    await this.afterCommit(after);
+    return after.settlements[0].state;
+  }
+
+  /** Deliveries and retries go to BullMQ only once the rows they name are committed. */
+  private async afterCommit({ queued, settlements }: AfterCommit): Promise<void> {
     if (queued.length > 0) this.deliveries.enqueueDeliveries(queued);
-    return state;
+    for (const settlement of settlements) {
+      if (settlement.state === 'received') {
+        await this.retries.scheduleRetry(
+          settlement.id,
+          settlement.attempts,
+          (settlement.retrySeconds ?? 0) * 1000,
+        );
+        inboundEventsProcessed.inc({ outcome: 'retry' });
+      } else {
+        inboundEventsProcessed.inc({ outcome: settlement.state });
+      }
+    }
+  }
+
+  /** A statement per batch: each event's final state (or its retry), guarded by `processing`. */
+  private async settle(manager: EntityManager, settlements: Settlement[]): Promise<void> {
+    const result: unknown = await manager.query(SETTLE_SQL, [
+      settlements.map((s) => s.id),
+      settlements.map((s) => s.state),
+      settlements.map((s) => JSON.stringify(s.log)),
+      settlements.map((s) => s.matchedRule),
+      settlements.map((s) => s.error),
+      settlements.map((s) => s.retrySeconds),
+      settlements.map((s) => s.attempts),
+    ]);
+    const settled = (
+      Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result
+    ) as unknown[];
+    if (settled.length < settlements.length) {
+      throw new ClaimLostError(settlements.length - settled.length);
+    }
+  }
+
+  private deliverVia(manager: EntityManager, event: ClaimedEvent, queued: string[]) {
+    return async (request: {
+      endpoint: string;
+      payload: unknown;
+      context?: Record<string, string>;
+      idempotencyKey?: string;
+      eventType?: string;
+    }) => {
+      const result = await this.intake.deliver(
+        event.tenant_id,
+        { ...request, sourceEventId: event.id },
+        manager,
+      );
+      if (result.state === 'queued' && !result.duplicate) queued.push(result.id);
+      return result;
+    };
+  }
+
+  private async decideByRules(
+    manager: EntityManager,
+    event: ClaimedEvent,
+    handler: HandlerRuntime,
+    queued: string[],
+  ): Promise<{ outcome: Outcome; log: ExecutionLog }> {
+    // Record writes and deliveries join the caller's transaction: they exist exactly when
+    // the event's outcome does.
+    const records = new PostgresRecordStore(manager, event.tenant_id, event.id);
+    const writes: RecordWriteLog[] = [];
+    const evaluation = evaluateRules(handler.rules, this.scopeOf(event), 'inbound');
+    const log = evaluation.log;
+    const outcome = await this.applyRuleAction(
+      evaluation,
+      event,
+      records,
+      writes,
+      this.deliverVia(manager, event, queued),
+    );
+    log.records = writes;
+    return { outcome, log };
+  }
+
+  private async decideByCallback(
+    manager: EntityManager,
+    event: ClaimedEvent,
+    handler: HandlerRuntime,
+    queued: string[],
+  ): Promise<{ outcome: Outcome; log: ExecutionLog }> {
+    const records = new PostgresRecordStore(manager, event.tenant_id, event.id);
+    const deliver = this.deliverVia(manager, event, queued);
+    const callback = this.registry.getInbound(handler.callback ?? '');
+    const result = await callback({
+      event: {
+        id: event.id,
+        tenant: event.tenant_id,
+        endpointPath: event.endpoint_path,
+        receivedAt: new Date(event.received_at),
+        payload: event.payload,
+        headers: event.headers,
+        query: event.query,
+        semantic: event.semantic,
+        deliveryIdentity: event.delivery_identity,
+        replayIdentity: event.replay_identity,
+        rawBody: event.raw_body,
+        attempts: event.attempts,
+        connectorId: event.connector_id,
+      },
+      records,
+      deliveries: {
+        deliver: async (request) => {
+          const result = await deliver(request);
+          return { id: result.id, duplicate: result.duplicate };
+        },
+        publish: async (request) => {
+          const results = await this.intake.publish(
+            event.tenant_id,
+            { ...request, sourceEventId: event.id },
+            manager,
+          );
+          for (const r of results) if (r.state === 'queued' && !r.duplicate) queued.push(r.id);
+          return { ids: results.map((r) => r.id) };
+        },
+      },
+      log: () => undefined,
+    });
+    const outcome = normalizeOutcome(result, 'inbound');
+    return {
+      outcome,
+      log: {
+        direction: 'inbound',
+        mode: 'callback',
+        rules: [],
+        matchedRule: null,
+        action: outcome.type,
+        note: `callback ${handler.callback}`,
+        assignments: [],
+        lookups: [],
+        records: [],
+      },
+    };
   }
 
   /** The same scope the rule simulator builds (libs/core rule-scope). */
@@ -288,78 +476,45 @@ export class ProcessInboundEvent {
     }
   }
 
-  private async applyOutcome(
-    manager: EntityManager,
-    event: ClaimedEvent,
-    maxRetries: number,
-    outcome: InboundOutcome,
-    log: ExecutionLog,
-  ): Promise<string> {
-    const matchedRule = log.matchedRule;
-    switch (outcome.type) {
-      case 'done':
-      case 'cancel':
-        await this.finish(manager, event.id, { state: 'done', log, matchedRule });
-        inboundEventsProcessed.inc({ outcome: 'done' });
-        return 'done';
-      case 'dead_letter':
-        await this.finish(manager, event.id, {
-          state: 'dead_letter',
-          log,
-          matchedRule,
-          error: outcome.reason,
-        });
-        inboundEventsProcessed.inc({ outcome: 'dead_letter' });
-        return 'dead_letter';
-      case 'retry': {
-        if (event.attempts > maxRetries) {
-          const reason = `retries exhausted after ${event.attempts} attempts`;
-          await this.finish(manager, event.id, {
-            state: 'dead_letter',
-            log,
-            matchedRule,
-            error: reason,
-          });
-          inboundEventsProcessed.inc({ outcome: 'dead_letter' });
-          return 'dead_letter';
-        }
-        await manager.query(
-          `UPDATE inbound_events SET state = 'received', due_at = now() + make_interval(secs => $2),
-                  lease_until = NULL, execution_log = $3, matched_rule = $4, updated_at = now()
-            WHERE id = $1 AND (state = 'processing') IS TRUE`,
-          [event.id, outcome.seconds, log, matchedRule],
-        );
-        await this.retries.scheduleRetry(event.id, event.attempts, outcome.seconds * 1000);
-        inboundEventsProcessed.inc({ outcome: 'retry' });
-        return 'received';
-      }
-    }
-  }
-
+  /** Guarded like {@link SETTLE_SQL}: only this claim (its attempt count) is finished. */
   private async finish(
     manager: EntityManager,
-    eventId: string,
-    result: {
-      state: string;
-      log?: ExecutionLog;
-      matchedRule?: string | null;
-      error?: string;
-      stack?: string | null;
-    },
+    event: ClaimedEvent,
+    result: { state: string; error?: string; stack?: string | null },
   ): Promise<void> {
     await manager.query(
       `UPDATE inbound_events
-          SET state = $2, execution_log = COALESCE($3, execution_log), matched_rule = COALESCE($4, matched_rule),
-              error = $5, error_stack = $6, lease_until = NULL, processed_at = now(), updated_at = now()
-        WHERE id = $1 AND (state = 'processing') IS TRUE`,
-      [
-        eventId,
-        result.state,
-        result.log ?? null,
-        result.matchedRule ?? null,
-        result.error ?? null,
-        result.stack ?? null,
-      ],
+          SET state = $2, error = $3, error_stack = $4, lease_until = NULL, processed_at = now(), updated_at = now()
+        WHERE id = $1 AND (state = 'processing') IS TRUE AND attempts = $5`,
+      [event.id, result.state, result.error ?? null, result.stack ?? null, event.attempts],
     );
+  }
+}
+
+/** The final state an outcome leads to; a retry past `maxRetries` is a dead letter. */
+function settlementOf(
+  event: ClaimedEvent,
+  maxRetries: number,
+  outcome: Outcome,
+  log: ExecutionLog,
+): Settlement {
+  const base = { id: event.id, log, matchedRule: log.matchedRule, attempts: event.attempts };
+  const inbound = outcome as InboundOutcome;
+  switch (inbound.type) {
+    case 'done':
+    case 'cancel':
+      return { ...base, state: 'done', error: null, retrySeconds: null };
+    case 'dead_letter':
+      return { ...base, state: 'dead_letter', error: inbound.reason, retrySeconds: null };
+    case 'retry':
+      if (event.attempts > maxRetries) {
+        return {
+          ...base,
+          state: 'dead_letter',
+          error: `retries exhausted after ${event.attempts} attempts`,
+          retrySeconds: null,
+        };
+      }
+      return { ...base, state: 'received', error: null, retrySeconds: inbound.seconds };
   }
 }

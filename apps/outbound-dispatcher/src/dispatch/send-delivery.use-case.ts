@@ -18,7 +18,7 @@ import {
   type Rule,
 } from '@app/core';
 import type { ConnectorDelivery, ConnectorKind, ConnectorRuntime } from '@app/connectors';
-import { outboundAttemptDuration, outboundDeliveriesFinished } from '@app/platform';
+import { MicroBatcher, outboundAttemptDuration, outboundDeliveriesFinished } from '@app/platform';
 import type { OutboundEndpointCache, OutboundEndpointRuntime } from './outbound-endpoint-cache';
 import type { RateLimiter } from './rate-limiter';
 import { snapshotRequest, type RequestSnapshot } from './request-snapshot';
@@ -119,12 +119,67 @@ type Final = 'done' | 'queued' | 'error' | 'dead_letter' | 'canceled' | 'draft';
  * partial index's predicate; the finish statement uses it for `processing` likewise.
  */
 const CLAIM_SQL = `
-  UPDATE deliveries SET state = 'processing', attempts = attempts + 1,
+  UPDATE deliveries d SET state = 'processing', attempts = d.attempts + 1,
          lease_until = now() + make_interval(secs => $2), updated_at = now()
-   WHERE id = $1 AND (state = 'queued') IS TRUE AND (next_attempt_at IS NULL OR next_attempt_at <= now())
-  RETURNING id, tenant_id, endpoint_id, endpoint_code, event_type, payload, context, idempotency_key, attempts, created_at`;
+    FROM unnest($1::uuid[]) AS claim(id)
+   WHERE d.id = claim.id AND (d.state = 'queued') IS TRUE
+     AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now())
+  RETURNING d.id, d.tenant_id, d.endpoint_id, d.endpoint_code, d.event_type, d.payload, d.context,
+            d.idempotency_key, d.attempts, d.created_at`;
+
+/** One attempt and the delivery's move out of `processing`, as {@link recordAttempts} writes it. */
+interface AttemptRecord {
+  finish: { sql: string; params: unknown[] };
+  attempt: unknown[];
+}
+
+/**
+ * The attempt rows and the deliveries' outcomes of a batch in one statement, so one round
+ * trip and atomic: an attempt row is written only where the guarded UPDATE found this
+ * worker's claim. Columns as {@link finishStatement}'s parameters, then the attempt's.
+ */
+const RECORD_ATTEMPTS_SQL = `
+  WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[],
+                         $7::float8[], $8::int[], $9::bool[], $10::uuid[], $11::uuid[],
+                         $12::timestamptz[], $13::int[], $14::jsonb[], $15::jsonb[], $16::text[],
+                         $17::text[], $18::text[], $19::text[])
+      AS i(id, attempts, state, unclaim, error, stack, delay_seconds, response_status, terminal,
+           tenant_id, endpoint_id, started_at, duration_ms, request, response_headers,
+           response_body, attempt_error, error_class, outcome)),
+  finished AS (
+    UPDATE deliveries d
+       SET state = i.state,
+           attempts = d.attempts - i.unclaim,
+           last_error = COALESCE(i.error, CASE WHEN i.state = 'done' THEN NULL ELSE d.last_error END),
+           error_stack = i.stack,
+           next_attempt_at = CASE WHEN i.state = 'queued' THEN now() + make_interval(secs => i.delay_seconds) ELSE NULL END,
+           response_status = COALESCE(i.response_status, d.response_status),
+           lease_until = NULL,
+           completed_at = CASE WHEN i.terminal THEN now() ELSE NULL END,
+           updated_at = now()
+      FROM input i
+     WHERE d.id = i.id AND (d.state = 'processing') IS TRUE AND d.attempts = i.attempts
+    RETURNING d.id)
+  INSERT INTO delivery_attempts (delivery_id, tenant_id, endpoint_id, attempt_number, started_at, finished_at,
+                                 duration_ms, request, response_status, response_headers, response_body,
+                                 error, error_class, outcome)
+  SELECT i.id, i.tenant_id, i.endpoint_id, i.attempts, i.started_at, now(), i.duration_ms, i.request,
+         i.response_status, i.response_headers, i.response_body, i.attempt_error, i.error_class, i.outcome
+    FROM finished f JOIN input i ON i.id = f.id
+  ON CONFLICT (delivery_id, attempt_number) DO NOTHING`;
+
+export interface DispatchBatchOptions {
+  /** Most deliveries claimed, or attempts recorded, in one statement. */
+  maxBatch: number;
+  /** Statements of each kind running at once. */
+  maxInFlight: number;
+}
 
 export class SendDelivery {
+  private readonly claims: MicroBatcher<string, DeliveryRow | null>;
+  private readonly attempts: MicroBatcher<AttemptRecord, void>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly endpoints: OutboundEndpointCache,
@@ -137,14 +192,16 @@ export class SendDelivery {
     private readonly connectors: ConnectorLookup,
     private readonly leaseSeconds: number,
     private readonly random: () => number = Math.random,
-  ) {}
+    batchOptions: DispatchBatchOptions = { maxBatch: 64, maxInFlight: 2 },
+  ) {
+    // Deliveries the worker runs concurrently share their claim and their attempt-logging
+    // statements (see MicroBatcher); each still waits for its own row's commit.
+    this.claims = new MicroBatcher((ids) => this.claim(ids), batchOptions);
+    this.attempts = new MicroBatcher((records) => this.recordAttempts(records), batchOptions);
+  }
 
   async execute(deliveryId: string): Promise<Final | null> {
-    const result: unknown = await this.dataSource.query(CLAIM_SQL, [deliveryId, this.leaseSeconds]);
-    const rows = (
-      Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result
-    ) as DeliveryRow[];
-    const delivery = rows[0];
+    const delivery = await this.claims.submit(deliveryId);
     if (!delivery) return null;
     try {
       return await this.run(delivery);
@@ -158,6 +215,58 @@ export class SendDelivery {
       outboundDeliveriesFinished.inc({ outcome: 'error' });
       return 'error';
     }
+  }
+
+  private async claim(ids: string[]): Promise<Array<DeliveryRow | null>> {
+    const result: unknown = await this.dataSource.query(CLAIM_SQL, [
+      [...new Set(ids)],
+      this.leaseSeconds,
+    ]);
+    const rows = (
+      Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result
+    ) as DeliveryRow[];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    // A delivery asked for twice in one batch is claimed once: only its first asker runs it.
+    return ids.map((id) => {
+      const row = byId.get(id) ?? null;
+      byId.delete(id);
+      return row;
+    });
+  }
+
+  /**
+   * One statement for the batch; if it fails, each record is written on its own, so one
+   * bad row cannot fail the others.
+   */
+  private async recordAttempts(records: AttemptRecord[]): Promise<void[]> {
+    const done = records.map(() => undefined);
+    if (records.length > 1) {
+      try {
+        const column = (i: number) =>
+          records.map((r) => (i < 9 ? r.finish.params[i] : r.attempt[i - 9]));
+        await this.dataSource.query(
+          RECORD_ATTEMPTS_SQL,
+          Array.from({ length: 19 }, (_, i) => column(i)),
+        );
+        return done;
+      } catch {
+        // fall through: one statement per record
+      }
+    }
+    await Promise.all(
+      records.map((r) =>
+        this.dataSource.query(
+          `WITH finished AS (${r.finish.sql} RETURNING id)
+           INSERT INTO delivery_attempts (delivery_id, tenant_id, endpoint_id, attempt_number, started_at, finished_at,
+                                          duration_ms, request, response_status, response_headers, response_body,
+                                          error, error_class, outcome)
+           SELECT id, $10, $11, $2, $12, now(), $13, $14, $8, $15, $16, $17, $18, $19 FROM finished
+           ON CONFLICT (delivery_id, attempt_number) DO NOTHING`,
+          [...r.finish.params, ...r.attempt],
+        ),
+      ),
+    );
+    return done;
   }
 
   private async run(delivery: DeliveryRow): Promise<Final> {
@@ -514,29 +623,23 @@ export class SendDelivery {
       delaySeconds: options.delaySeconds,
       responseStatus: sent?.ok ? sent.status : null,
     });
-    // One statement, so one round trip and atomic: the attempt row is written only when
-    // this worker still owned the delivery (the guarded UPDATE returned it).
-    await this.dataSource.query(
-      `WITH finished AS (${finish.sql} RETURNING id)
-       INSERT INTO delivery_attempts (delivery_id, tenant_id, endpoint_id, attempt_number, started_at, finished_at,
-                                      duration_ms, request, response_status, response_headers, response_body,
-                                      error, error_class, outcome)
-       SELECT id, $10, $11, $2, $12, now(), $13, $14, $8, $15, $16, $17, $18, $19 FROM finished
-       ON CONFLICT (delivery_id, attempt_number) DO NOTHING`,
-      [
-        ...finish.params,
+    // The attempt row is written only when this worker still owned the delivery (the
+    // guarded UPDATE returned it), in the same statement as the delivery's new state.
+    await this.attempts.submit({
+      finish,
+      attempt: [
         delivery.tenant_id,
         endpoint.id,
-        exchange?.started ?? new Date(),
+        (exchange?.started ?? new Date()).toISOString(),
         sent ? Math.round(sent.durationMs) : 0,
-        exchange?.snapshot ?? null,
-        sent?.ok ? sent.headers : null,
+        exchange?.snapshot ? JSON.stringify(exchange.snapshot) : null,
+        sent?.ok ? JSON.stringify(sent.headers) : null,
         sent?.ok ? sent.body : null,
         options.error ?? null,
         sent && !sent.ok ? sent.errorClass : (options.errorClass ?? null),
         outcome,
       ],
-    );
+    });
     outboundDeliveriesFinished.inc({ outcome: state });
   }
 
