@@ -9,7 +9,8 @@ import { waitFor } from './support/wait';
  * `/metrics` of the three built apps (each its own process, so its own registry) after
  * real traffic: HTTP counts and latencies by route template and status, webhooks per
  * endpoint, inbound events and deliveries by outcome, attempt durations, a reconciler
- * action, and queue depth and lag read from BullMQ at scrape time.
+ * action, an endpoint disabled by health, and queue depth and lag read from BullMQ at
+ * scrape time.
  */
 jest.setTimeout(120_000);
 
@@ -191,6 +192,25 @@ describe('metrics on all three apps after real traffic', () => {
       );
     }
 
+    // An endpoint that answers 410 Gone is disabled by endpoint health.
+    const gone = await admin('/outbound-endpoints', {
+      code: `metrics-g-${stamp}`,
+      name: 'metrics gone',
+      state: 'active',
+      targetHost: sink.url,
+      targetPath: '/gone',
+    });
+    expect(gone.status).toBe(201);
+    sink.script = [{ status: 410 }];
+    expect(
+      (await admin('/deliveries', { endpoint: gone.body.code, payload: { n: 3 } })).status,
+    ).toBe(202);
+    await waitFor(
+      async () =>
+        (await admin(`/outbound-endpoints/${gone.body.id}`)).body.disabledAt ? true : undefined,
+      { timeoutMs: 30_000, what: 'the 410 endpoint disabled' },
+    );
+
     // A waiting job: pause the inbound queue, then send one more webhook.
     await inboundQueue.pause();
     expect((await webhook(path)).status).toBe(202);
@@ -271,6 +291,13 @@ describe('metrics on all three apps after real traffic', () => {
       expect(has(dispatcher, 'hookgate_queue_depth', { queue, state: 'waiting' })).toBe(true);
       expect(has(dispatcher, 'hookgate_queue_lag_seconds', { queue })).toBe(true);
     }
-    expect(sink.requests.map((r) => r.url).sort()).toEqual(['/held', '/hook']);
+    expect(
+      total(dispatcher, 'hookgate_outbound_endpoints_disabled_total', { reason: 'gone' }),
+    ).toBe(1);
+    expect(
+      total(dispatcher, 'hookgate_outbound_endpoints_disabled', { tenant: 'default' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(has(gateway, 'hookgate_outbound_endpoints_disabled')).toBe(false);
+    expect(sink.requests.map((r) => r.url).sort()).toEqual(['/gone', '/held', '/hook']);
   });
 });

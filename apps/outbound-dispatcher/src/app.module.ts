@@ -37,7 +37,7 @@ import {
   queueMetricsProvider,
 } from '@app/platform';
 import type { OutboundDispatcherConfig } from './config';
-import { EndpointHealth } from './dispatch/endpoint-health';
+import { DisabledEndpointsMetric, EndpointHealth } from './dispatch/endpoint-health';
 import { OutboundDeliveriesProcessor } from './dispatch/outbound-deliveries.processor';
 import { OutboundEndpointCache } from './dispatch/outbound-endpoint-cache';
 import { RateLimiter } from './dispatch/rate-limiter';
@@ -225,6 +225,7 @@ export class OutboundDispatcherModule {
         DispatcherConfigListener,
         // Depth and lag of the queues this app consumes, read when /metrics is scraped.
         queueMetricsProvider(QueueName.OutboundRequests, QueueName.OutboundDeliveries),
+        DisabledEndpointsMetric,
       ],
     };
   }

@@ -1,5 +1,6 @@
-import type { DataSource } from 'typeorm';
-import { outboundEndpointsDisabled } from '@app/platform';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { outboundEndpointsDisabled, readDisabledEndpointsWith } from '@app/platform';
 import type { EndpointHealthRecorder } from './send-delivery.use-case';
 import type { OutboundEndpointRuntime } from './outbound-endpoint-cache';
 
@@ -75,5 +76,27 @@ export class EndpointHealth implements EndpointHealthRecorder {
       outboundEndpointsDisabled.inc({ reason: kind });
       this.onDisabled(endpoint.id, reason);
     }
+  }
+}
+
+/** Publishes how many active endpoints health has disabled, per tenant, at scrape time. */
+@Injectable()
+export class DisabledEndpointsMetric implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(private readonly dataSource: DataSource) {}
+
+  onApplicationBootstrap(): void {
+    readDisabledEndpointsWith(async () => {
+      const rows: Array<{ tenant: string; count: number }> = await this.dataSource.query(
+        `SELECT t.name AS tenant, count(*)::int AS count
+           FROM outbound_endpoints e JOIN tenants t ON t.id = e.tenant_id
+          WHERE e.state = 'active' AND e.disabled_at IS NOT NULL
+          GROUP BY t.name`,
+      );
+      return rows;
+    });
+  }
+
+  onApplicationShutdown(): void {
+    readDisabledEndpointsWith(null);
   }
 }

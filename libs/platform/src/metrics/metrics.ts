@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { cachedReading } from './scrape-reading';
 
 /**
  * The product's Prometheus metrics, as plain prom-client objects so hot paths (the
@@ -80,4 +81,34 @@ export const outboundEndpointsDisabled = new Counter({
   help: 'Outbound endpoints disabled by endpoint health (gone: 410; failures: count; duration: span)',
   labelNames: ['reason'] as const,
   registers: [registry],
+});
+
+export type DisabledEndpointsReader = () => Promise<Array<{ tenant: string; count: number }>>;
+let readDisabledEndpoints: DisabledEndpointsReader | null = null;
+
+/**
+ * Sets (or clears, with null) how the app that owns endpoint health counts disabled
+ * endpoints at scrape time (cached 30 s). Apps without a reader emit no such series.
+ */
+export function readDisabledEndpointsWith(reader: DisabledEndpointsReader | null): void {
+  readDisabledEndpoints = reader
+    ? cachedReading(reader, { ttlMs: 30_000, timeoutMs: 2_000 })
+    : null;
+}
+
+export const outboundEndpointsDisabledNow = new Gauge({
+  name: 'hookgate_outbound_endpoints_disabled',
+  help: 'Active outbound endpoints currently disabled by endpoint health, per tenant',
+  labelNames: ['tenant'] as const,
+  registers: [registry],
+  async collect() {
+    if (!readDisabledEndpoints) return;
+    try {
+      const rows = await readDisabledEndpoints();
+      this.reset();
+      for (const { tenant, count } of rows) this.set({ tenant }, count);
+    } catch {
+      // Postgres unreachable: leave the last reading; /health/ready reports the outage.
+    }
+  },
 });

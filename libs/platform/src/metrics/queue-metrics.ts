@@ -1,11 +1,12 @@
 import type { Queue } from 'bullmq';
 import { Counter, Gauge } from 'prom-client';
 import { registry } from './metrics';
+import { cachedReading, withTimeout } from './scrape-reading';
 
 /**
  * Queue depth and lag, read from BullMQ when Prometheus scrapes (not on a timer), for the
- * queues an app consumes. One read serves every scrape for CACHE_MS, and a read slower
- * than READ_TIMEOUT_MS is given up, so scrapes can neither hammer Redis nor hang on it.
+ * queues an app consumes. One read serves every scrape for 5 s, and a queue whose read takes
+ * over a second is left out of that scrape, so scrapes can neither hammer Redis nor hang.
  * Lag is the age of the oldest job that is due and still waiting (0 when none waits); a
  * paused queue keeps its jobs in `waiting`, so its lag grows.
  */
@@ -18,16 +19,13 @@ export const QUEUE_STATES = [
   'waiting-children',
 ] as const;
 
-const CACHE_MS = 5_000;
-const READ_TIMEOUT_MS = 1_000;
-
 interface QueueSnapshot {
   counts: Record<string, number>;
   lagSeconds: number;
 }
 
+const READ_TIMEOUT_MS = 1_000;
 const watched = new Map<string, Queue>();
-let cache: { at: number; read: Promise<Map<string, QueueSnapshot>> } | null = null;
 
 /** Adds queues to the scrape-time readings; the returned function removes them again. */
 export function watchQueues(queues: Queue[]): () => void {
@@ -36,20 +34,9 @@ export function watchQueues(queues: Queue[]): () => void {
     watched.set(key, queue);
     return key;
   });
-  cache = null;
   return () => {
     for (const key of keys) watched.delete(key);
-    cache = null;
   };
-}
-
-function withTimeout<T>(work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('queue read timed out')), READ_TIMEOUT_MS);
-  });
-  work.catch(() => undefined); // a late rejection after the timeout is expected, not unhandled
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 async function readQueue(queue: Queue, now: number): Promise<QueueSnapshot> {
@@ -63,26 +50,24 @@ async function readQueue(queue: Queue, now: number): Promise<QueueSnapshot> {
   return { counts, lagSeconds: Math.max(0, (now - dueAt) / 1000) };
 }
 
-async function readAll(): Promise<Map<string, QueueSnapshot>> {
-  const now = Date.now();
-  const result = new Map<string, QueueSnapshot>();
-  await Promise.all(
-    [...watched.values()].map(async (queue) => {
-      try {
-        result.set(queue.name, await withTimeout(readQueue(queue, now)));
-      } catch {
-        queueReadErrors.inc({ queue: queue.name });
-      }
-    }),
-  );
-  return result;
-}
-
-function snapshot(): Promise<Map<string, QueueSnapshot>> {
-  const now = Date.now();
-  if (!cache || now - cache.at >= CACHE_MS) cache = { at: now, read: readAll() };
-  return cache.read;
-}
+/** Each queue on its own: one slow or failing queue leaves only its own series out. */
+const snapshot = cachedReading(
+  async () => {
+    const now = Date.now();
+    const result = new Map<string, QueueSnapshot>();
+    await Promise.all(
+      [...watched.values()].map(async (queue) => {
+        try {
+          result.set(queue.name, await withTimeout(readQueue(queue, now), READ_TIMEOUT_MS));
+        } catch {
+          queueReadErrors.inc({ queue: queue.name });
+        }
+      }),
+    );
+    return result;
+  },
+  { ttlMs: 5_000, timeoutMs: 2 * READ_TIMEOUT_MS },
+);
 
 export const queueReadErrors = new Counter({
   name: 'hookgate_queue_read_errors_total',
@@ -97,7 +82,7 @@ export const queueDepth = new Gauge({
   labelNames: ['queue', 'state'] as const,
   registers: [registry],
   async collect() {
-    const snapshots = await snapshot();
+    const snapshots = await snapshot().catch(() => new Map<string, QueueSnapshot>());
     this.reset();
     for (const [queue, { counts }] of snapshots) {
       for (const state of QUEUE_STATES) this.set({ queue, state }, counts[state] ?? 0);
@@ -111,7 +96,7 @@ export const queueLag = new Gauge({
   labelNames: ['queue'] as const,
   registers: [registry],
   async collect() {
-    const snapshots = await snapshot();
+    const snapshots = await snapshot().catch(() => new Map<string, QueueSnapshot>());
     this.reset();
     for (const [queue, { lagSeconds }] of snapshots) this.set({ queue }, lagSeconds);
   },
