@@ -29,6 +29,8 @@ describe('secrets: encrypted at rest, never shown', () => {
     bearer: `tok-${tag()}`,
     bearerRotated: `tok-rotated-${tag()}`,
     refused: `not-a-whsec-${tag()}`,
+    stripeKey: `sk_test_${tag()}`,
+    stripeWebhook: 'whsec_' + randomBytes(24).toString('base64'),
   };
   const apps: RunningApp[] = [];
   let sink: Sink;
@@ -189,6 +191,29 @@ describe('secrets: encrypted at rest, never shown', () => {
       });
     }
 
+    // Connector credentials: sealed, used for the connector's auth header, never shown.
+    const connector = await api('POST', '/connectors', {
+      kind: 'stripe',
+      code: `sec-stripe-${suffix}`,
+      name: 'stripe',
+      baseUrl: sink.url,
+      credentials: { secretKey: secrets.stripeKey, webhookSecret: secrets.stripeWebhook },
+    });
+    await api('POST', `/connectors/${connector.id}/provision`, {});
+    const viaConnector = await api('POST', '/deliveries', {
+      connector: connector.code,
+      suffix: 'customers',
+      payload: { email: 'a@example.com' },
+    });
+    await waitFor(async () => (sink.requests.length >= 3 ? true : undefined));
+    expect(sink.requests[2].headers.authorization).toBe(`Bearer ${secrets.stripeKey}`);
+    await waitFor(async () => {
+      const detail = await api('GET', `/deliveries/${viaConnector.id}`);
+      return detail.state === 'done' && detail.attempts.length > 0 ? detail : undefined;
+    });
+    await api('GET', `/connectors/${connector.id}`);
+    await api('GET', '/connectors');
+
     // Everything an operator can read back.
     await waitFor(async () =>
       (await api('GET', `/inbound-events/${event.id}`)).state === 'done' ? true : undefined,
@@ -216,6 +241,7 @@ describe('secrets: encrypted at rest, never shown', () => {
     expect(outboundView.auth.secretSet).toBe(true);
 
     // Postgres holds ciphertext: every stored value is an envelope.
+    const deliveryIds = [delivery.id, testSend.id, viaConnector.id];
     const [stored] = await query<{
       inbound: Record<string, string>;
       outbound: Record<string, string>;
@@ -242,15 +268,25 @@ describe('secrets: encrypted at rest, never shown', () => {
        UNION ALL SELECT row_to_json(a)::text FROM delivery_attempts a WHERE delivery_id = ANY($3)
        UNION ALL SELECT row_to_json(d)::text FROM deliveries d WHERE id = ANY($3)
        UNION ALL SELECT row_to_json(au)::text FROM audit_entries au WHERE entity_id = ANY($4)
-       UNION ALL SELECT row_to_json(ev)::text FROM inbound_events ev WHERE endpoint_id = $1`,
-      [inbound.id, outbound.id, [delivery.id, testSend.id], [inbound.id, outbound.id]],
+       UNION ALL SELECT row_to_json(ev)::text FROM inbound_events ev WHERE endpoint_id = $1
+       UNION ALL SELECT row_to_json(c)::text FROM connectors c WHERE id = $5
+       UNION ALL SELECT row_to_json(ie)::text FROM inbound_endpoints ie WHERE connector_id = $5
+       UNION ALL SELECT row_to_json(oe)::text FROM outbound_endpoints oe WHERE connector_id = $5
+       UNION ALL SELECT row_to_json(au)::text FROM audit_entries au WHERE entity_type = 'connector' AND entity_id = $5::text`,
+      [inbound.id, outbound.id, deliveryIds, [inbound.id, outbound.id], connector.id],
     );
+    const [sealed] = await query<{ credentials: string }>(
+      db(),
+      `SELECT credentials FROM connectors WHERE id = $1`,
+      [connector.id],
+    );
+    expect(sealed.credentials).toMatch(/^v1:[A-Za-z0-9_-]+:/);
     const attempts = await query<{ request: { headers: Record<string, string> } }>(
       db(),
       `SELECT request FROM delivery_attempts WHERE delivery_id = ANY($1)`,
-      [[delivery.id, testSend.id]],
+      [deliveryIds],
     );
-    expect(attempts).toHaveLength(2);
+    expect(attempts).toHaveLength(3);
     for (const attempt of attempts) {
       expect(attempt.request.headers.Authorization ?? attempt.request.headers.authorization).toBe(
         '[redacted]',
