@@ -258,6 +258,18 @@ export class ConnectorsService {
     return envelope ? (JSON.parse(this.secrets.decrypt(envelope)) as Record<string, string>) : {};
   }
 
+  /**
+   * Names only. A read must not fail because a key is missing from the configuration
+   * (mid-rotation): the names are then unknown, and the dispatcher reports the real error.
+   */
+  private credentialNames(envelope: string | null): string[] {
+    try {
+      return Object.keys(this.open(envelope)).sort();
+    } catch {
+      return [];
+    }
+  }
+
   private async hasLinked(id: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       `SELECT 1 FROM inbound_endpoints WHERE connector_id = $1
@@ -286,7 +298,7 @@ export class ConnectorsService {
       active: Boolean(row.active),
       baseUrl: (row.base_url as string | null) ?? null,
       credentialsSet: Boolean(envelope),
-      credentialNames: Object.keys(this.open(envelope)).sort(),
+      credentialNames: this.credentialNames(envelope),
       settings: (row.settings as Record<string, unknown> | null) ?? {},
       technicalPrefix: String(row.technical_prefix),
       createdAt: new Date(row.created_at as string).toISOString(),
