@@ -300,4 +300,31 @@ describe('metrics on all three apps after real traffic', () => {
     expect(has(gateway, 'hookgate_outbound_endpoints_disabled')).toBe(false);
     expect(sink.requests.map((r) => r.url).sort()).toEqual(['/gone', '/held', '/hook']);
   });
+
+  it('answers a scrape within seconds while Redis is unreachable, leaving the queue series out', async () => {
+    const port = await freePort();
+    const deadRedis = await freePort();
+    const gateway = spawnApp('inbound-gateway', {
+      ...env,
+      REDIS_URL: `redis://127.0.0.1:${deadRedis}`,
+      INBOUND_PORT: String(port),
+    });
+    try {
+      await waitFor(
+        async () =>
+          (await fetch(`http://127.0.0.1:${port}/health`)).status === 200 ? true : undefined,
+        { timeoutMs: 60_000, what: `gateway without Redis; output:\n${gateway.output()}` },
+      );
+      const started = Date.now();
+      const samples = await scrape(port);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(total(samples, 'hookgate_queue_read_errors_total', { queue: 'inbound-events' })).toBe(
+        1,
+      );
+      expect(has(samples, 'hookgate_queue_depth')).toBe(false);
+      expect(has(samples, 'process_cpu_user_seconds_total')).toBe(true);
+    } finally {
+      await stopApp(gateway);
+    }
+  });
 });

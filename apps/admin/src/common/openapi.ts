@@ -119,7 +119,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Configuration and operations for the Hookgate webhook gateway. Every `/api/v1` route ' +
           'needs `Authorization: Bearer <key>`: an operator key reads everything and acts on ' +
           'events and deliveries; configuration changes need an admin key. Errors answer ' +
-          '`{ statusCode, error, message, details? }`.',
+          '`{ statusCode, error, message, details? }`. The queue UI (Bull Board) is at ' +
+          '`/api/queues`, for admin keys of the default tenant (see docs/operations.md).',
       )
       .setVersion('1')
       .addBearerAuth({

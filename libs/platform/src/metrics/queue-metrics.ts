@@ -74,6 +74,10 @@ export const queueReadErrors = new Counter({
   help: 'Scrape-time queue readings that failed or timed out (the queue’s series are left out)',
   labelNames: ['queue'] as const,
   registers: [registry],
+  // Read first, so a scrape reports the failures of its own reading.
+  async collect() {
+    await snapshot().catch(() => undefined);
+  },
 });
 
 export const queueDepth = new Gauge({
