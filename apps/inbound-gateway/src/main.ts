@@ -3,11 +3,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { prepareDatabase } from '@app/persistence';
-import { loadConfigOrExit } from '@app/platform';
+import { loadConfigOrExit, serveOpenApiJson } from '@app/platform';
 import { InboundGatewayModule } from './app.module';
 import { InboundGatewayConfig } from './config';
 import { ReceiveService } from './receive/receive.service';
 import { mountWebhookRoute } from './receive/webhook-route';
+import { describeWebhookRoute } from './receive/webhook-route.openapi';
 
 /** Boots the inbound gateway: config, database (created, migrated under a lock), HTTP. */
 export async function createInboundGateway(
@@ -27,6 +28,14 @@ export async function createInboundGateway(
   mountWebhookRoute(app.getHttpAdapter().getInstance(), app.get(ReceiveService), {
     error: (message, error) => logger.error({ err: error }, message),
   });
+  serveOpenApiJson(
+    app,
+    {
+      title: 'Hookgate inbound gateway',
+      description: 'The public webhook receiver, plus health and metrics.',
+    },
+    describeWebhookRoute,
+  );
   return app;
 }
 

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { prepareDatabase } from '@app/persistence';
-import { loadConfigOrExit } from '@app/platform';
+import { loadConfigOrExit, serveOpenApiJson } from '@app/platform';
 import { OutboundDispatcherModule } from './app.module';
 import { OutboundDispatcherConfig } from './config';
 
@@ -21,6 +21,10 @@ export async function createDispatcher(
   );
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
+  serveOpenApiJson(app, {
+    title: 'Hookgate outbound dispatcher',
+    description: 'A worker; its HTTP server serves only health and metrics.',
+  });
   return app;
 }
 

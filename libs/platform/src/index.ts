@@ -7,3 +7,4 @@ export * from './logging/logger-options';
 export * from './secrets';
 export * from './periodic-task';
 export * from './micro-batcher';
+export * from './openapi/serve-openapi-json';
