@@ -6,7 +6,7 @@
 // child processes, the database `hookgate_bench_<stamp>` (unless --keep) and the Redis keys
 // under its queue prefix. See docs/performance.md for the method and its limits.
 //
-//   node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--events N] [--deliveries M]
+//   node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M]
 //                      [--duration S] [--connections C]
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +32,7 @@ import {
   waitFor,
   waitForProgress,
 } from './support.mjs';
+import { runSoak, soakTable } from './soak.mjs';
 
 // ---------------------------------------------------------------------------------------
 // Options
@@ -54,6 +55,13 @@ function parseArgs(argv) {
       case '--cpu-prof':
         options.cpuProf = true;
         break;
+      case '--soak':
+        options.soak = true;
+        break;
+      case '--soak-seconds':
+        options.soak = true;
+        options.soakSeconds = value();
+        break;
       case '--events':
         options.events = value();
         break;
@@ -68,7 +76,7 @@ function parseArgs(argv) {
         break;
       case '--help':
         process.stdout.write(
-          'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--events N] [--deliveries M] [--duration S] [--connections C]\n',
+          'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M] [--duration S] [--connections C]\n',
         );
         process.exit(0);
         break;
@@ -85,6 +93,8 @@ function parseArgs(argv) {
     keep: options.keep,
     noVacuum: options.noVacuum ?? false,
     cpuProf: options.cpuProf ?? false,
+    soak: options.soak ?? false,
+    soakSeconds: positive('soak-seconds', options.soakSeconds ?? 300),
     events: positive('events', options.events ?? (options.quick ? 5_000 : 50_000)),
     deliveries: positive('deliveries', options.deliveries ?? (options.quick ? 2_000 : 20_000)),
     duration: positive('duration', options.duration ?? 10),
@@ -517,14 +527,15 @@ function githubRequest(path, secret, counter) {
 }
 
 /** One autocannon run; `amount` (a fixed count) or `duration` seconds. */
-function cannon({ port, path, duration, amount }) {
+function cannon({ port, path, duration, amount, rate, connections = opts.connections }) {
   const counter = { next: 0, statuses: {} };
   return new Promise((resolve, reject) => {
     autocannon(
       {
         url: `http://127.0.0.1:${port}`,
-        connections: opts.connections,
+        connections,
         ...(amount ? { amount } : { duration }),
+        ...(rate ? { overallRate: rate } : {}),
         timeout: 30,
         requests: [githubRequest(path, INBOUND_SECRET, counter)],
       },
@@ -982,6 +993,69 @@ function report(results) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Soak (--soak): bench/soak.mjs drives mixed load and judges RSS growth
+
+const SOAK_INBOUND_RATE = 100;
+
+async function soak(ctx) {
+  const { ports, endpoints, config } = ctx;
+  const require = createRequire(import.meta.url);
+  const { HookgatePublisher } = require(`${ROOT}dist/libs/messaging/src/index.js`);
+  const publisher = new HookgatePublisher({ redisUrl: REDIS_URL, prefix: QUEUE_PREFIX });
+  const api = adminApi(ports.admin);
+  const pids = Object.fromEntries(children.map((child) => [child.name, child.pid]));
+  log(
+    `soak: ${opts.soakSeconds} s of ${SOAK_INBOUND_RATE} webhooks/s (3-rule handler, worker running), 50 deliveries/s, admin lists every 2 s`,
+  );
+  let result;
+  try {
+    result = await runSoak({
+      seconds: opts.soakSeconds,
+      pids,
+      ports,
+      log,
+      inboundLoad: (seconds) =>
+        cannon({
+          port: ports['inbound-gateway'],
+          path: endpoints.issues.url,
+          duration: seconds,
+          rate: SOAK_INBOUND_RATE,
+          connections: 16,
+        }),
+      publish: (i) =>
+        publisher.deliver({
+          endpoint: config.outbound.code,
+          payload: { id: `soak_${i}`, amount: i },
+          idempotencyKey: `soak-${i}`,
+        }),
+      adminGet: (path) => api('GET', path),
+      counts: async () => {
+        const [row] = await sql(
+          `SELECT (SELECT count(*) FROM inbound_events WHERE state IN ('received', 'processing'))::int AS "eventsPending",
+                  (SELECT count(*) FROM inbound_events WHERE state = 'done')::int AS "eventsDone",
+                  (SELECT count(*) FROM deliveries WHERE state IN ('queued', 'processing'))::int AS "deliveriesPending",
+                  (SELECT count(*) FROM deliveries WHERE state = 'done')::int AS "deliveriesDone"`,
+        );
+        return row;
+      },
+    });
+  } finally {
+    await publisher.close();
+  }
+  const table = soakTable(result, formatTable);
+  const notes = [
+    `growth rule: ${result.growthRule}; samples every ${result.intervalMs / 1000} s`,
+    `load: ${result.inbound.accepted} webhooks accepted (statuses ${JSON.stringify(result.inbound.statuses)}), ${result.outboundPublished} deliveries published, ${result.adminCalls} admin calls (${result.adminFailures} failed)`,
+    `after the load: ${result.drained ? 'backlog drained' : 'backlog NOT drained'} (${JSON.stringify(result.finalCounts)})`,
+  ];
+  process.stdout.write(`\n${table}\n\n${notes.map((note) => `- ${note}`).join('\n')}\n`);
+  mkdirSync(`${ROOT}bench/results`, { recursive: true });
+  writeFileSync(`${ROOT}bench/results/soak.json`, `${JSON.stringify(result, null, 2)}\n`);
+  log(`wrote bench/results/soak.json; soak ${result.failed ? 'FAILED' : 'passed'}`);
+  return result.failed ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------
 // Main
 
 async function main() {
@@ -1018,6 +1092,10 @@ async function main() {
     sink,
   };
 
+  if (opts.soak) {
+    exitCode = await soak(ctx);
+    return;
+  }
   const accept = await scenarioAccept(ctx);
   const processing = await scenarioProcessing(ctx);
   const outbound = await scenarioOutbound(ctx);

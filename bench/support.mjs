@@ -56,9 +56,16 @@ function track(name, child) {
   return { name, child, pid: child.pid, output, exited, stopping: false };
 }
 
-/** Starts a built app (`node dist/apps/<app>/src/main.js`) as the e2e tests do. */
+/**
+ * The V8 heap settings the apps run with in production (Dockerfile, `npm start`): a small
+ * young generation and an old-space cap, so V8 collects before RSS drifts past 250 MB.
+ */
+export const APP_NODE_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=4'];
+
+/** Starts a built app (`node <APP_NODE_FLAGS> dist/apps/<app>/src/main.js`), as production does. */
 export function spawnApp(app, env, nodeArgs = []) {
-  const child = spawn(process.execPath, [...nodeArgs, `${ROOT}dist/apps/${app}/src/main.js`], {
+  const main = `${ROOT}dist/apps/${app}/src/main.js`;
+  const child = spawn(process.execPath, [...APP_NODE_FLAGS, ...nodeArgs, main], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -153,7 +160,7 @@ export async function waitForProgress(progress, { stallMs = 60_000, intervalMs =
   }
 }
 
-function procStatus(pid) {
+export function procStatus(pid) {
   try {
     const text = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (field) => {
