@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '@app/persistence';
 import { closedPort, freePort, spawnApp, stopApp, type RunningApp } from './support/processes';
 import { databaseUrl, dropDatabase, query, uniqueName } from './support/database';
 import { waitFor } from './support/wait';
@@ -55,8 +56,14 @@ describe('foundation: boot, migrations, configuration, readiness', () => {
 
   it('three apps starting together on a missing database create it, migrate exactly once and become ready', async () => {
     await startAll();
-    const migrations = await query<{ name: string }>(url, 'SELECT name FROM migrations');
-    expect(migrations.map((m) => m.name)).toEqual([expect.stringMatching(/^InitialSchema/)]);
+    const migrations = await query<{ name: string }>(
+      url,
+      'SELECT name FROM migrations ORDER BY id',
+    );
+    // Every migration the build lists, each exactly once, the initial schema first.
+    const all = MIGRATIONS.map((migration) => new migration().name);
+    expect(all[0]).toMatch(/^InitialSchema/);
+    expect(migrations.map((m) => m.name)).toEqual(all);
     const tenants = await query<{ name: string }>(url, `SELECT name FROM tenants`);
     expect(tenants.map((t) => t.name)).toEqual(['default']);
     for (const app of running) expect(app.output()).not.toMatch(/failed to start/);
@@ -65,7 +72,7 @@ describe('foundation: boot, migrations, configuration, readiness', () => {
   it('a second start on the same database works and applies nothing', async () => {
     await startAll();
     const migrations = await query(url, 'SELECT name FROM migrations');
-    expect(migrations).toHaveLength(1);
+    expect(migrations).toHaveLength(MIGRATIONS.length);
   });
 
   it('a bad configuration value exits 1 with a message naming the variable', async () => {
