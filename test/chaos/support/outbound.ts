@@ -6,7 +6,7 @@ import type { Stack } from './stack';
 export async function sinkEndpoint(
   stack: Stack,
   code: string,
-  sink: Sink,
+  sink: { url: string },
   options: { timeoutMs?: number; maxAttempts?: number } = {},
 ): Promise<void> {
   await stack.create('/outbound-endpoints', {
