@@ -21,6 +21,17 @@ export class InboundGatewayConfig extends BaseConfig {
   @IsPositiveInt(600_000)
   ENDPOINT_CACHE_TTL_MS = 5000;
 
+  /**
+   * A client must send its request headers within this, and the whole request (body
+   * included) within `INBOUND_REQUEST_TIMEOUT_MS`, or the connection is answered 408 and
+   * closed: slow senders (slow loris) cannot hold connections for Node's default 5 min.
+   */
+  @IsPositiveInt(600_000)
+  INBOUND_HEADERS_TIMEOUT_MS = 10_000;
+
+  @IsPositiveInt(3_600_000)
+  INBOUND_REQUEST_TIMEOUT_MS = 30_000;
+
   /** Default per-endpoint budget of rejected events stored per minute. */
   @IsPositiveInt(1_000_000)
   REJECTED_EVENTS_PER_MINUTE = 60;

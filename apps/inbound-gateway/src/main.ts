@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
@@ -25,6 +27,7 @@ export async function createInboundGateway(
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.enableShutdownHooks();
+  applyRequestDeadlines(app.getHttpServer() as Server, config);
   mountWebhookRoute(app.getHttpAdapter().getInstance(), app.get(ReceiveService), {
     error: (message, error) => logger.error({ err: error }, message),
   });
@@ -37,6 +40,30 @@ export async function createInboundGateway(
     describeWebhookRoute,
   );
   return app;
+}
+
+/**
+ * Slow senders cannot hold connections: the headers must arrive within
+ * INBOUND_HEADERS_TIMEOUT_MS and the whole request within INBOUND_REQUEST_TIMEOUT_MS (Node
+ * answers 408 and closes). Node checks those on a timer (`connectionsCheckingInterval`,
+ * 30 s by default, armed when the server starts listening), so it runs every second here.
+ * Node does not time a connection that never sends a byte at all, so a fresh connection
+ * gets the headers deadline as an idle timeout until its first byte arrives.
+ */
+function applyRequestDeadlines(server: Server, config: InboundGatewayConfig): void {
+  const headersTimeout = Math.min(
+    config.INBOUND_HEADERS_TIMEOUT_MS,
+    config.INBOUND_REQUEST_TIMEOUT_MS,
+  );
+  server.requestTimeout = config.INBOUND_REQUEST_TIMEOUT_MS;
+  server.headersTimeout = headersTimeout;
+  // Not in @types/node, but a plain property read when the server starts listening.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    Math.min(1000, headersTimeout);
+  server.on('connection', (socket: Socket) => {
+    socket.setTimeout(headersTimeout, () => socket.destroy());
+    socket.once('data', () => socket.setTimeout(0));
+  });
 }
 
 async function main(): Promise<void> {
