@@ -15,7 +15,7 @@ import { Stack } from './support/stack';
  */
 jest.setTimeout(sized(300_000, 90_000));
 
-const COPIES = sized(1_000, 500);
+const COPIES = sized(1_000, 300);
 
 describe('chaos: duplicate storm', () => {
   let redis: PrivateRedis;
@@ -48,7 +48,7 @@ describe('chaos: duplicate storm', () => {
       { timeoutMs: 30_000, what: 'the event done' },
     ).catch(() => undefined);
     // A late duplicate processing would show as a second record: give it a moment.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const tally = await tallyInbound(code, model);
     const [row] = await query<{ duplicate_count: number }>(
       process.env.DATABASE_URL!,

@@ -15,7 +15,7 @@ import { Stack } from './support/stack';
  */
 jest.setTimeout(sized(600_000, 120_000));
 
-const DELIVERIES = sized(2_000, 200);
+const DELIVERIES = sized(2_000, 120);
 const MAX_ATTEMPTS = 5;
 const TIMEOUT_MS = 300;
 const SEED = Number(process.env.CHAOS_SEED ?? 9009);

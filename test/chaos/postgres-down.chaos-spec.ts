@@ -16,8 +16,8 @@ import { Stack } from './support/stack';
  */
 jest.setTimeout(sized(300_000, 90_000));
 
-const OUTAGE_MS = sized(30_000, 5_000);
-const AFTER = sized(2_000, 200);
+const OUTAGE_MS = sized(30_000, 3_000);
+const AFTER = sized(2_000, 100);
 const CONCURRENCY = 16;
 
 describe('chaos: Postgres unavailable', () => {

@@ -14,8 +14,8 @@ import { Stack } from './support/stack';
  */
 jest.setTimeout(sized(300_000, 90_000));
 
-const OUTAGE_MS = sized(30_000, 5_000);
-const BEFORE = sized(1_000, 100);
+const OUTAGE_MS = sized(30_000, 4_000);
+const BEFORE = sized(1_000, 60);
 const CONCURRENCY = 16;
 
 describe('chaos: Redis unavailable', () => {

@@ -13,7 +13,7 @@ import { Stack } from './support/stack';
  */
 jest.setTimeout(sized(600_000, 120_000));
 
-const TOTAL = sized(10_000, 1_000);
+const TOTAL = sized(10_000, 600);
 const CONCURRENCY = 32;
 
 describe('chaos: Redis flushed mid-run', () => {

@@ -31,10 +31,10 @@ import { Stack } from './support/stack';
  */
 jest.setTimeout(sized(900_000, 150_000));
 
-const INBOUND = sized(5_000, 300);
-const OUTBOUND = sized(5_000, 300);
+const INBOUND = sized(5_000, 200);
+const OUTBOUND = sized(5_000, 200);
 const KILLS = 5;
-const KILL_INTERVAL_MS = sized(5_000, 1_000);
+const KILL_INTERVAL_MS = sized(5_000, 500);
 const LEASE_SECONDS = 3;
 
 describe('chaos: worker kill -9', () => {

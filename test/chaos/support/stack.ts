@@ -48,8 +48,8 @@ export class Stack {
     for (const app of options.apps) {
       stack.members.set(app, { port: await freePort(), history: [] });
     }
-    // One at a time: the first applies the migrations under the advisory lock.
-    for (const app of options.apps) await stack.startApp(app);
+    // At once: migrations run under a Postgres advisory lock, so concurrent boots are safe.
+    await Promise.all(options.apps.map((app) => stack.startApp(app)));
     return stack;
   }
 
