@@ -103,6 +103,12 @@ function parseArgs(argv) {
   };
 }
 
+// `npm run bench -- --scale`: the scale scenario (10k vs 1M stored rows), run on its own.
+if (process.argv.includes('--scale')) {
+  const { runScale } = await import('./scale.mjs');
+  process.exit(await runScale(process.argv.slice(2).filter((arg) => arg !== '--scale')));
+}
+
 const opts = parseArgs(process.argv.slice(2));
 const stamp = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}_${process.pid}`;
 const DATABASE = `hookgate_bench_${stamp}`;
