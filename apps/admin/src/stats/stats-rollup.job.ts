@@ -81,17 +81,20 @@ export class StatsRollupJob implements OnApplicationBootstrap, OnApplicationShut
         [direction],
       )) as Array<{ from: Date; to: Date; due: boolean }>;
       if (!mark?.due) return 0;
+      // Per tenant, so the (tenant_id, finish time) index serves it.
+      const tenants = (await manager.query(`SELECT id FROM tenants`)) as Array<{ id: string }>;
       const written: unknown = await manager.query(
         `INSERT INTO stats_hourly AS s (tenant_id, direction, endpoint_id, hour, state, count)
          SELECT tenant_id, $1, endpoint_id, date_trunc('hour', ${finishedAt}, 'UTC'), state, count(*)
            FROM ${table}
-          WHERE ${terminal} AND ${finishedAt} >= $2 AND ${finishedAt} < $3
+          WHERE ${terminal} AND tenant_id = ANY($4::uuid[])
+            AND ${finishedAt} >= $2 AND ${finishedAt} < $3
           GROUP BY 1, 3, 4, 5
          ON CONFLICT (tenant_id, direction, hour, state,
                       COALESCE(endpoint_id, '00000000-0000-0000-0000-000000000000'::uuid))
          DO UPDATE SET count = s.count + EXCLUDED.count
          RETURNING 1`,
-        [direction, mark.from, mark.to],
+        [direction, mark.from, mark.to, tenants.map((t) => t.id)],
       );
       await manager.query(
         `UPDATE stats_rollup_watermarks SET rolled_up_to = $2 WHERE direction = $1`,

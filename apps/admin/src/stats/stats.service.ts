@@ -124,7 +124,7 @@ export class StatsService {
   constructor(private readonly dataSource: DataSource) {}
 
   async stats(tenantId: string, query: { from?: string; to?: string }): Promise<StatsView> {
-    const { from, to } = window(query);
+    const { from, to } = statsWindow(query);
     const [inboundEndpoints, outboundEndpoints, watermarks] = await Promise.all([
       this.dataSource.query<Array<{ id: string; name: string }>>(
         `SELECT id, path AS name FROM inbound_endpoints WHERE tenant_id = $1`,
@@ -273,7 +273,7 @@ export class StatsService {
 }
 
 /** Validates and defaults the window: `from < to`, at most MAX_WINDOW_DAYS long. */
-export function window(query: { from?: string; to?: string }): { from: Date; to: Date } {
+export function statsWindow(query: { from?: string; to?: string }): { from: Date; to: Date } {
   const to = query.to ? new Date(query.to) : new Date();
   const from = query.from
     ? new Date(query.from)

@@ -1,12 +1,19 @@
 import { InitialSchema1732400000000 } from './1732400000000-initial-schema';
 import { AuditEntityIdIndex1764500000000 } from './1764500000000-audit-entity-id-index';
 import { StatsRollup1764510000000 } from './1764510000000-stats-rollup';
+import { StatsFinishedByTenant1764510000001 } from './1764510000001-stats-finished-by-tenant';
 
 /** Every migration, in order. Apps list them explicitly (no globs), so builds cannot miss one. */
 export const MIGRATIONS = [
   InitialSchema1732400000000,
   AuditEntityIdIndex1764500000000,
   StatsRollup1764510000000,
+  StatsFinishedByTenant1764510000001,
 ];
 
-export { InitialSchema1732400000000, AuditEntityIdIndex1764500000000, StatsRollup1764510000000 };
+export {
+  InitialSchema1732400000000,
+  AuditEntityIdIndex1764500000000,
+  StatsRollup1764510000000,
+  StatsFinishedByTenant1764510000001,
+};
