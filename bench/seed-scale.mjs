@@ -123,8 +123,9 @@ async function ensureEndpoints(client, tenant) {
   return { tenantId, inbound, outbound };
 }
 
-// Per row g: a pseudo-random but reproducible spread (hash of g), so the states, endpoints
-// and times of one chunk are not correlated with its position.
+// Per row g: states and endpoints spread pseudo-randomly but reproducibly (hash of g); times
+// rise with g across the whole run, as rows arrive in real life (so the newest rows sit
+// together at the end of the table, as they would).
 const EVENTS_SQL = `
   INSERT INTO inbound_events
     (tenant_id, endpoint_id, endpoint_path, state, method, url, headers, raw_body, content_type,
@@ -151,7 +152,7 @@ const EVENTS_SQL = `
     CROSS JOIN LATERAL (SELECT CASE
              WHEN r.h % 100 < 90 THEN 'done' WHEN r.h % 100 < 95 THEN 'rejected'
              WHEN r.h % 100 < 98 THEN 'error' ELSE 'dead_letter' END AS state) AS s
-    CROSS JOIN LATERAL (SELECT now() - ((r.h % 1000000007)::float8 / 1000000007) * make_interval(days => $5)
+    CROSS JOIN LATERAL (SELECT now() - (1 - g::float8 / $9) * make_interval(days => $5)
              - interval '1 minute' AS at) AS t
     CROSS JOIN LATERAL (SELECT jsonb_build_object('action', 'opened',
              'issue', jsonb_build_object('number', g, 'title', 'Seeded issue ' || g, 'state', 'open'),
@@ -178,7 +179,7 @@ const DELIVERIES_SQL = `
       CROSS JOIN LATERAL (SELECT CASE
                WHEN r.h % 100 < 92 THEN 'done' WHEN r.h % 100 < 95 THEN 'error'
                WHEN r.h % 100 < 98 THEN 'dead_letter' ELSE 'canceled' END AS state) AS s
-      CROSS JOIN LATERAL (SELECT now() - ((r.h % 1000000007)::float8 / 1000000007) * make_interval(days => $5)
+      CROSS JOIN LATERAL (SELECT now() - (1 - g::float8 / $9) * make_interval(days => $5)
                - interval '1 minute' AS at) AS t
       JOIN LATERAL (SELECT * FROM unnest($6::uuid[], $7::text[]) WITH ORDINALITY AS e(id, code, n)
                      WHERE e.n = 1 + (r.h / 7) % $8) AS ep ON true
@@ -221,6 +222,7 @@ export async function seedScale(options) {
         inbound.map((e) => e.id),
         inbound.map((e) => e.path),
         inbound.length,
+        options.events,
       ]);
       say(`events ${to}/${options.events} (${Math.round((Date.now() - started) / 1000)} s)`);
     }
@@ -236,6 +238,7 @@ export async function seedScale(options) {
         outbound.map((e) => e.id),
         outbound.map((e) => e.code),
         outbound.length,
+        options.deliveries,
       ]);
       say(
         `deliveries ${to}/${options.deliveries} (${Math.round((Date.now() - deliveriesStarted) / 1000)} s)`,
