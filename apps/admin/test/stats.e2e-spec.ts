@@ -144,6 +144,24 @@ describe('GET /stats', () => {
 
   const stats = (search: string, key = operatorKey) => harness.admin(`/stats${search}`, { key });
 
+  it('answers before the first rollup pass, counting everything live', async () => {
+    await query(
+      db(),
+      `UPDATE stats_rollup_watermarks SET rolled_up_to = '-infinity';
+       DELETE FROM stats_hourly`,
+    );
+    const res = await stats(`?from=2026-03-01T00:00:00Z&to=2026-03-04T00:00:00Z`);
+    expect(res.status).toBe(200);
+    expect(res.body.inbound.byState).toEqual({
+      done: 5,
+      error: 1,
+      rejected: 2,
+      dead_letter: 1,
+      received: 1,
+    });
+    expect(res.body.outbound.byState).toEqual({ done: 5, dead_letter: 2, error: 1, queued: 1 });
+  });
+
   it('counts by state per direction, success rates, per endpoint, daily, latency percentiles', async () => {
     // Twice: an hour is rolled up once, never counted again.
     await harness.adminApp.get(StatsRollupJob).rollUp();
