@@ -464,6 +464,11 @@ describe('admin API: tenants, keys, roles and isolation', () => {
           'rules',
         ],
         ['/deliveries', { endpoint: a.outbound.id, payload: {} }, 'endpoint'],
+        [
+          '/deliveries',
+          { connector: a.connector.id, suffix: 'customers', payload: {} },
+          'connector',
+        ],
       ];
       for (const [path, body, field] of bodies) {
         const res = await call(B, 'POST', path, body);

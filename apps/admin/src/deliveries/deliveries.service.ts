@@ -109,6 +109,7 @@ export class DeliveriesService {
         { field: 'endpoint', problems: ['give endpoint, or connector and suffix, not both'] },
       ]);
     }
+    if (dto.connector !== undefined) await this.checkConnectorId(tenantId, dto.connector);
     const request: DeliveryRequest = {
       ...(dto.connector !== undefined
         ? { endpoint: '', connector: { connector: dto.connector, suffix: dto.suffix ?? '' } }
@@ -312,6 +313,20 @@ export class DeliveriesService {
       ]);
     }
     return rows[0].code;
+  }
+
+  /** Like endpoint ids: a connector id that is not this tenant's is a 400, not a dead letter. */
+  private async checkConnectorId(tenantId: string, ref: string): Promise<void> {
+    if (!isUuid(ref)) return;
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM connectors WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, ref],
+    );
+    if (rows.length === 0) {
+      throw validationFailure([
+        { field: 'connector', problems: [`no connector ${ref} in this tenant`] },
+      ]);
+    }
   }
 
   private filter(tenantId: string, filter: DeliveryFilter): { where: string[]; params: unknown[] } {
