@@ -328,6 +328,76 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
       );
       expect(records.every((r) => Number(r.count) === 1)).toBe(true);
     });
+
+    it('upserts of one batch that meet on a record make one record, created once', async () => {
+      const model = unique('batch_counts');
+      const handler = await createHandler(harness, {
+        rules: [
+          {
+            sequence: 10,
+            name: 'upsert',
+            conditions: [],
+            action: 'upsert_record',
+            targetModel: model,
+            lookups: [{ field: 'key.n', source: { kind: 'payload', path: 'n' } }],
+            assignments: [
+              { field: 'key.n', source: { kind: 'payload', path: 'n' } },
+              { field: 'last', source: { kind: 'payload', path: 'v' } },
+            ],
+          },
+        ],
+      });
+      const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
+      const [{ id: tenantId }] = await query<{ id: string }>(
+        db(),
+        `SELECT id FROM tenants WHERE name = 'default'`,
+      );
+      // n = 0 already has a record: its events update it; n = 1..9 are created in the batch.
+      await query(
+        db(),
+        `INSERT INTO records (tenant_id, model, data) VALUES ($1, $2, '{"key":{"n":0},"old":true}')`,
+        [tenantId, model],
+      );
+      const worker = harness.inboundApp.get(InboundEventsProcessor).worker;
+      await worker.pause();
+      try {
+        for (let v = 0; v < 30; v++) {
+          const answer = await post(harness, endpoint.url, JSON.stringify({ n: v % 10, v }));
+          expect(answer.status).toBe(202);
+        }
+      } finally {
+        await worker.resume();
+      }
+      const events = await waitFor(
+        async () => {
+          const rows = await query<{ state: string; execution_log: any; payload: any }>(
+            db(),
+            `SELECT state, execution_log, payload FROM inbound_events WHERE endpoint_path = $1`,
+            [endpoint.path],
+          );
+          return rows.length === 30 && rows.every((r) => r.state === 'done') ? rows : undefined;
+        },
+        { timeoutMs: 30_000, what: '30 events done' },
+      );
+      const records = await query<{ id: string; data: any }>(
+        db(),
+        `SELECT id, data FROM records WHERE model = $1`,
+        [model],
+      );
+      expect(records).toHaveLength(10);
+      const byN = new Map(records.map((r) => [r.data.key.n as number, r]));
+      expect([...byN.keys()].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(byN.get(0)!.data.old).toBe(true);
+      for (const [n, record] of byN) {
+        expect(record.data.last % 10).toBe(n);
+        const writes = events
+          .filter((e) => e.payload.n === n)
+          .map((e) => e.execution_log.records[0] as { recordId: string; operation: string });
+        expect(writes).toHaveLength(3);
+        expect(writes.every((w) => w.recordId === record.id)).toBe(true);
+        expect(writes.filter((w) => w.operation === 'created')).toHaveLength(n === 0 ? 0 : 1);
+      }
+    });
   });
 
   describe('recovery', () => {

@@ -17,8 +17,14 @@ import {
   type QueryBag,
   type RecordLookup,
   type RecordWriteLog,
+  type StoredRecord,
 } from '@app/core';
-import { AmbiguousRecordError, NoRecordMatchedError, PostgresRecordStore } from '@app/persistence';
+import {
+  AmbiguousRecordError,
+  NoRecordMatchedError,
+  PostgresRecordStore,
+  upsertRecords,
+} from '@app/persistence';
 import type { DeliveryIntake } from '@app/outbound';
 import { inboundEventsProcessed, MicroBatcher } from '@app/platform';
 import type { HandlerCache, HandlerRuntime } from '@app/persistence';
@@ -99,6 +105,9 @@ interface Settlement {
   retrySeconds: number | null;
   attempts: number;
 }
+
+/** A record an upsert of the batch wrote (see upsertRecords). */
+type Upserted = StoredRecord & { created: boolean };
 
 /** The deliveries to hand to the dispatcher and the retries to schedule once committed. */
 interface AfterCommit {
@@ -194,8 +203,21 @@ export class ProcessInboundEvent {
       try {
         after = await this.dataSource.transaction(async (manager) => {
           const done: AfterCommit = { queued: [], settlements: [] };
-          for (const { event, handler } of items) {
-            const { outcome, log } = await this.decideByRules(manager, event, handler, done.queued);
+          const evaluated = items.map(({ event, handler }) => ({
+            event,
+            handler,
+            evaluation: evaluateRules(handler.rules, this.scopeOf(event), 'inbound'),
+          }));
+          const upserted = await this.upsertTogether(manager, evaluated);
+          for (const { event, handler, evaluation } of evaluated) {
+            const { outcome, log } = await this.decideByRules(
+              manager,
+              event,
+              handler,
+              done.queued,
+              evaluation,
+              upserted.get(event.id),
+            );
             done.settlements.push(settlementOf(event, handler.maxRetries, outcome, log));
           }
           await this.settle(manager, done.settlements);
@@ -305,17 +327,46 @@ export class ProcessInboundEvent {
     };
   }
 
+  /**
+   * The upserts of a batch in a fixed number of statements ({@link upsertRecords}), when
+   * the batch only upserts or writes nothing: a create, update or forward among them could
+   * depend on the upserts' order, so such a batch upserts event by event.
+   */
+  private async upsertTogether(
+    manager: EntityManager,
+    evaluated: Array<{ event: ClaimedEvent; evaluation: ReturnType<typeof evaluateRules> }>,
+  ): Promise<Map<string, Upserted>> {
+    const none = new Map<string, Upserted>();
+    const quiet = ['done', 'dead_letter', 'retry', 'upsert_record'];
+    if (!evaluated.every(({ evaluation }) => quiet.includes(evaluation.action))) return none;
+    const upserts = evaluated.filter(({ evaluation }) => evaluation.action === 'upsert_record');
+    if (upserts.length < 2) return none;
+    const results = await upsertRecords(
+      manager,
+      upserts.map(({ event, evaluation }) => ({
+        tenantId: event.tenant_id,
+        eventId: event.id,
+        model: evaluation.matchedRule!.targetModel!,
+        lookup: evaluation.lookups.map((l) => ({ field: l.field, value: l.value })),
+        data: buildRecordData(evaluation.assignments),
+      })),
+    );
+    if (!results) return none;
+    return new Map(upserts.map(({ event }, i) => [event.id, results[i]]));
+  }
+
   private async decideByRules(
     manager: EntityManager,
     event: ClaimedEvent,
     handler: HandlerRuntime,
     queued: string[],
+    evaluation = evaluateRules(handler.rules, this.scopeOf(event), 'inbound'),
+    upserted?: Upserted,
   ): Promise<{ outcome: Outcome; log: ExecutionLog }> {
     // Record writes and deliveries join the caller's transaction: they exist exactly when
     // the event's outcome does.
     const records = new PostgresRecordStore(manager, event.tenant_id, event.id);
     const writes: RecordWriteLog[] = [];
-    const evaluation = evaluateRules(handler.rules, this.scopeOf(event), 'inbound');
     const log = evaluation.log;
     const outcome = await this.applyRuleAction(
       evaluation,
@@ -323,6 +374,7 @@ export class ProcessInboundEvent {
       records,
       writes,
       this.deliverVia(manager, event, queued),
+      upserted,
     );
     log.records = writes;
     return { outcome, log };
@@ -416,6 +468,7 @@ export class ProcessInboundEvent {
       payload: unknown;
       idempotencyKey?: string;
     }) => Promise<{ id: string; state: string }>,
+    upserted?: Upserted,
   ): Promise<Outcome> {
     const rule = evaluation.matchedRule;
     const data = buildRecordData(evaluation.assignments);
@@ -450,7 +503,7 @@ export class ProcessInboundEvent {
           throw error;
         }
       case 'upsert_record': {
-        const record = await records.upsert(rule!.targetModel!, lookup, data);
+        const record = upserted ?? (await records.upsert(rule!.targetModel!, lookup, data));
         writes.push({
           model: record.model,
           recordId: record.id,

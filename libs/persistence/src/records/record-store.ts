@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { parsePath, setPath } from '@app/core/extraction/path';
 import type { RecordData, RecordLookup, RecordStore, StoredRecord } from '@app/core/ports/ports';
@@ -341,4 +342,198 @@ function deepMerge(base: unknown, changes: RecordData): RecordData {
     );
   }
   return result;
+}
+
+/** One upsert of a batch: what {@link PostgresRecordStore.upsert} takes, plus its writer. */
+export interface UpsertRequest {
+  tenantId: string;
+  eventId: string;
+  model: string;
+  lookup: RecordLookup;
+  data: RecordData;
+}
+
+/**
+ * Many upserts in one transaction with a fixed number of statements, for the inbound
+ * worker's batches: one statement takes every advisory lock (in key order, so two batches
+ * never deadlock), one reads every candidate record `FOR UPDATE`, one inserts the new
+ * records and one updates the found ones. Upserts of the same record apply in order, as
+ * they would one after another. The result is what `upsert` would have answered for each
+ * request, in order.
+ *
+ * Returns null, having written nothing, when a lookup is not a plain containment test
+ * (array-index paths, object or array values): the caller then upserts one by one. Throws
+ * {@link AmbiguousRecordError} when a lookup matches several records, and a plain Error
+ * when a candidate record cannot be attributed with certainty (for example an array where
+ * a lookup expects a scalar); the caller's transaction then rolls back.
+ *
+ * `manager` must be inside a READ COMMITTED transaction (see the class comment above).
+ */
+export async function upsertRecords(
+  manager: EntityManager,
+  requests: UpsertRequest[],
+): Promise<Array<StoredRecord & { created: boolean }> | null> {
+  const prepared = [];
+  for (const request of requests) {
+    const lookup = normalizeLookup(request.lookup, { allowEmpty: false });
+    const containment: Record<string, unknown> = {};
+    for (const entry of lookup) {
+      const containable = isScalar(entry.value) && !entry.segments.some(isIndex);
+      if (!containable || !placeInto(containment, entry.segments, entry.value)) return null;
+    }
+    prepared.push({
+      request,
+      lookup,
+      containment,
+      changes: expandData(request.data),
+      key: lockKey(request.tenantId, request.model, lookup),
+    });
+  }
+  if (prepared.length === 0) return [];
+
+  const keys = [...new Set(prepared.map((p) => p.key))].sort(compareText);
+  await manager.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
+       FROM (SELECT k FROM unnest($1::text[]) AS k ORDER BY k) AS ordered`,
+    [keys],
+  );
+
+  // Candidates per (tenant, model), read after the locks so they include every record an
+  // earlier lock holder committed. Constant containment values let the GIN index serve.
+  const groups = new Map<string, typeof prepared>();
+  for (const p of prepared) {
+    const group = JSON.stringify([p.request.tenantId, p.request.model]);
+    groups.set(group, [...(groups.get(group) ?? []), p]);
+  }
+  const candidates = new Map<string, RecordRow[]>();
+  for (const group of groups.values()) {
+    const contains = [...new Set(group.map((p) => JSON.stringify(p.containment)))];
+    const rows = rowsOf(
+      await manager.query(
+        `SELECT id, model, data FROM records
+          WHERE tenant_id = $1 AND model = $2
+            AND (${contains.map((_, i) => `data @> $${i + 3}::jsonb`).join(' OR ')})
+          ORDER BY created_at, id
+          FOR UPDATE`,
+        [group[0].request.tenantId, group[0].request.model, ...contains],
+      ),
+    );
+    for (const row of rows) {
+      const owners = group.filter((p) => containsExactly(row.data, p.containment));
+      if (owners.length === 0) {
+        throw new Error(`record ${row.id} matched a lookup that could not be attributed`);
+      }
+      for (const owner of owners) {
+        candidates.set(owner.key, [...(candidates.get(owner.key) ?? []), row]);
+      }
+    }
+  }
+
+  // Apply in request order; one final write per record.
+  const current = new Map<
+    string,
+    { id: string; data: RecordData; isNew: boolean; tenantId: string; model: string }
+  >();
+  const writers = new Map<string, { tenantId: string; creator: string; last: string }>();
+  const results: Array<StoredRecord & { created: boolean }> = [];
+  for (const p of prepared) {
+    let record = current.get(p.key);
+    if (!record) {
+      const [...matches] = new Map(
+        (candidates.get(p.key) ?? []).map((row) => [row.id, row]),
+      ).values();
+      if (matches.length > 1) {
+        throw new AmbiguousRecordError(
+          p.request.model,
+          p.request.lookup,
+          matches.slice(0, 2).map((m) => m.id),
+        );
+      }
+      const where = { tenantId: p.request.tenantId, model: p.request.model };
+      record = matches[0]
+        ? { id: matches[0].id, data: matches[0].data, isNew: false, ...where }
+        : { id: randomUUID(), data: lookupDocument(p.lookup), isNew: true, ...where };
+    }
+    // One after another, this upsert would see what the batch's other lookups wrote
+    // before it. When they may touch the same record, the batch is not safe to merge.
+    for (const [key, other] of current) {
+      if (key === p.key || other.tenantId !== p.request.tenantId) continue;
+      if (other.model !== p.request.model) continue;
+      if (other.id === record.id || mayContain(other.data, p.containment)) {
+        throw new Error('upserts of one batch reach the same record through different lookups');
+      }
+    }
+    const created = record.isNew && !writers.has(record.id);
+    record = { ...record, data: deepMerge(record.data, p.changes) };
+    current.set(p.key, record);
+    const writer = writers.get(record.id);
+    writers.set(record.id, {
+      tenantId: p.request.tenantId,
+      creator: writer?.creator ?? p.request.eventId,
+      last: p.request.eventId,
+    });
+    results.push({ id: record.id, model: p.request.model, data: record.data, created });
+  }
+
+  const finals = [...new Map([...current.values()].map((r) => [r.id, r])).values()];
+  const inserts = finals.filter((r) => r.isNew);
+  const updates = finals.filter((r) => !r.isNew);
+  const modelOf = new Map(prepared.map((p) => [current.get(p.key)!.id, p.request.model]));
+  if (inserts.length > 0) {
+    await manager.query(
+      `INSERT INTO records (id, tenant_id, model, data, created_by_event, updated_by_event)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::uuid[], $6::uuid[])`,
+      [
+        inserts.map((r) => r.id),
+        inserts.map((r) => writers.get(r.id)!.tenantId),
+        inserts.map((r) => modelOf.get(r.id)),
+        inserts.map((r) => JSON.stringify(r.data)),
+        inserts.map((r) => writers.get(r.id)!.creator),
+        inserts.map((r) => writers.get(r.id)!.last),
+      ],
+    );
+  }
+  if (updates.length > 0) {
+    await manager.query(
+      `UPDATE records r SET data = u.data, updated_by_event = u.event_id, updated_at = now()
+         FROM unnest($1::uuid[], $2::jsonb[], $3::uuid[]) AS u(id, data, event_id)
+        WHERE r.id = u.id`,
+      [
+        updates.map((r) => r.id),
+        updates.map((r) => JSON.stringify(r.data)),
+        updates.map((r) => writers.get(r.id)!.last),
+      ],
+    );
+  }
+  return results;
+}
+
+function mayContain(data: unknown, containment: Record<string, unknown>): boolean {
+  try {
+    return containsExactly(data, containment);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Whether `data` holds every leaf of `containment` at the same path with the same JSON
+ * value. Stricter than `@>` only where `@>` lets an array contain a scalar: such a record
+ * throws, because which lookup it answers is then not certain.
+ */
+function containsExactly(data: unknown, containment: Record<string, unknown>): boolean {
+  if (!isPlainObject(data)) return false;
+  for (const [key, expected] of Object.entries(containment)) {
+    if (!Object.prototype.hasOwnProperty.call(data, key)) return false;
+    const actual = data[key];
+    if (Array.isArray(actual)) {
+      throw new Error(`a record holds an array where a lookup expects ${JSON.stringify(expected)}`);
+    }
+    if (isPlainObject(expected)) {
+      if (!containsExactly(actual, expected)) return false;
+    } else if (actual !== expected) {
+      return false;
+    }
+  }
+  return true;
 }
