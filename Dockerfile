@@ -9,7 +9,7 @@ RUN npm run build && npm prune --omit=dev
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 # V8 heap settings the apps run with everywhere (npm start, bench): see docs/performance.md.
-ENV NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=4"
+ENV NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=8"
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -60,7 +60,7 @@ function track(name, child) {
  * The V8 heap settings the apps run with in production (Dockerfile, `npm start`): a small
  * young generation and an old-space cap, so V8 collects before RSS drifts past 250 MB.
  */
-export const APP_NODE_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=4'];
+export const APP_NODE_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=8'];
 
 /** Starts a built app (`node <APP_NODE_FLAGS> dist/apps/<app>/src/main.js`), as production does. */
 export function spawnApp(app, env, nodeArgs = []) {

@@ -12,7 +12,7 @@ const dist = join(__dirname, '..', 'apps');
  * young generation and an old-space cap make V8 collect before RSS drifts past the
  * 250 MB target (docs/performance.md, "Memory").
  */
-const node = 'node --max-old-space-size=192 --max-semi-space-size=4';
+const node = 'node --max-old-space-size=192 --max-semi-space-size=8';
 const apps = [
   {
     name: 'inbound',
