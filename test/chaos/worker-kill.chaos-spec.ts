@@ -34,7 +34,10 @@ jest.setTimeout(sized(900_000, 150_000));
 const INBOUND = sized(5_000, 200);
 const OUTBOUND = sized(5_000, 200);
 const KILLS = 5;
-const KILL_INTERVAL_MS = sized(5_000, 500);
+/** Inbound events are spread over this long, across the kills. */
+const SEND_SPAN_MS = sized(60_000, 12_000);
+/** Longest wait for progress before a kill (it kills anyway after). */
+const KILL_WAIT_MS = sized(20_000, 5_000);
 const LEASE_SECONDS = 3;
 
 describe('chaos: worker kill -9', () => {
@@ -86,10 +89,17 @@ describe('chaos: worker kill -9', () => {
     // Inbound senders and the killer run at once.
     const acknowledged = new Map<number, string>();
     let retries = 0;
+    // A retry whose first try was committed before the kill gets the original back.
+    let duplicateAnswers = 0;
     let sendsDone = false;
+    // Paced over SEND_SPAN_MS so the kills also hit the receiver while providers send.
+    const sendStart = Date.now();
     const sending = runPool(INBOUND, 16, async (n) => {
+      const due = sendStart + (n * SEND_SPAN_MS) / INBOUND;
+      if (Date.now() < due) await sleep(due - Date.now());
       for (;;) {
         const answer = await postJson(url, { n }, { 'x-delivery-id': `${code}-${n}` });
+        if (answer.status === 200 && answer.body.duplicate) duplicateAnswers += 1;
         if (answer.status === 202 || (answer.status === 200 && answer.body.duplicate)) {
           acknowledged.set(n, answer.body.id);
           return;
@@ -99,13 +109,39 @@ describe('chaos: worker kill -9', () => {
       }
     }).finally(() => (sendsDone = true));
 
-    const killedMidWork: Array<{ inboundDone: number; outboundDone: number }> = [];
+    // Each kill waits until both workers have made progress since they (re)started, so it
+    // lands mid-work, with items `processing` in both, rather than during a boot.
+    const killedMidWork: Array<{
+      inboundDone: number;
+      outboundDone: number;
+      inboundProcessing: number;
+      outboundProcessing: number;
+    }> = [];
+    const progress = async () => ({
+      inbound: (await tallyInbound(code, model)).byState.done ?? 0,
+      outbound: await countDeliveries(code, ['done']),
+    });
+    const step = Math.max(5, Math.floor(Math.min(INBOUND, OUTBOUND) / (KILLS * 3)));
     for (let kill = 1; kill <= KILLS; kill++) {
-      await sleep(KILL_INTERVAL_MS);
+      const before = await progress();
+      await waitFor(
+        async () => {
+          const now = await progress();
+          return now.inbound >= Math.min(INBOUND, before.inbound + step) &&
+            now.outbound >= Math.min(OUTBOUND, before.outbound + step)
+            ? true
+            : undefined;
+        },
+        { timeoutMs: KILL_WAIT_MS, intervalMs: 50, what: 'progress before the kill' },
+      ).catch(() => undefined);
+      const inFlight = await tallyInbound(code, model);
+      const outboundProcessing = await countDeliveries(code, ['processing']);
       await Promise.all([stack.kill('inbound-gateway'), stack.kill('outbound-dispatcher')]);
       killedMidWork.push({
-        inboundDone: (await tallyInbound(code, model)).byState.done ?? 0,
+        inboundDone: inFlight.byState.done ?? 0,
         outboundDone: await countDeliveries(code, ['done']),
+        inboundProcessing: inFlight.byState.processing ?? 0,
+        outboundProcessing,
       });
       await Promise.all([stack.startApp('inbound-gateway'), stack.startApp('outbound-dispatcher')]);
     }
@@ -170,6 +206,7 @@ describe('chaos: worker kill -9', () => {
         kills: killedMidWork.length,
         inboundSent: INBOUND,
         inboundRetriedRequests: retries,
+        inboundAcknowledgedAsDuplicate: duplicateAnswers,
         records: tally.records,
         outboundPublished: OUTBOUND,
         outboundDone: done.length,
@@ -177,7 +214,13 @@ describe('chaos: worker kill -9', () => {
         sinkRequests: sink.requests.length,
         repeatedDeliveries: repeated.length,
         unexplainedRepeats: unexplainedRepeats.length,
-        doneAtEachKill: killedMidWork.map((k) => `${k.inboundDone}/${k.outboundDone}`).join(','),
+        // per kill: inbound done/processing, outbound done/processing
+        atEachKill: killedMidWork
+          .map(
+            (k) =>
+              `in ${k.inboundDone}/${k.inboundProcessing} out ${k.outboundDone}/${k.outboundProcessing}`,
+          )
+          .join('; '),
       },
     });
 
@@ -190,6 +233,9 @@ describe('chaos: worker kill -9', () => {
     expect(tally.distinctN).toBe(INBOUND);
     expect(wrongWriter[0].n).toBe(0);
     // Each kill landed while work remained.
+    expect(killedMidWork.some((k) => k.inboundProcessing > 0 || k.outboundProcessing > 0)).toBe(
+      true,
+    );
     expect(killedMidWork.some((k) => k.inboundDone < INBOUND || k.outboundDone < OUTBOUND)).toBe(
       true,
     );
