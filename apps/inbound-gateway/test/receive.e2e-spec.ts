@@ -267,6 +267,18 @@ describe('inbound receiving: verification, freshness, identity, limits', () => {
       expect(event.body.payload).toEqual({ a: '1', b: ['2', '3'] });
     });
 
+    it('answers 400 payload_invalid, not 503, to JSON nested too deep to store', async () => {
+      // Found by the chaos fuzzer: JSON.parse takes it, JSON.stringify and jsonb do not.
+      const deep = '['.repeat(500) + ']'.repeat(500);
+      const res = await post(harness, url, deep, { 'content-type': 'application/json' });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('payload_invalid');
+      const ok = await post(harness, url, '['.repeat(100) + ']'.repeat(100), {
+        'content-type': 'application/json',
+      });
+      expect(ok.status).toBe(202);
+    });
+
     it('stores JSON that spells characters jsonb cannot hold, raw body byte-exact', async () => {
       const text = '{"a":"x\\u0000y","b":"\\ud800"}';
       const res = await post(harness, `${url}?q=%00`, text, { 'content-type': 'application/json' });

@@ -23,6 +23,20 @@ describe('parsePayload', () => {
     expect(() => json('{"not json')).toThrow(PayloadValidationError);
   });
 
+  it('rejects JSON nested deeper than jsonb and JSON.stringify can take, and keeps deep-enough JSON', () => {
+    const nest = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
+    expect(() => parsePayload('application/json', Buffer.from(nest(20_000)))).toThrow(
+      PayloadValidationError,
+    );
+    expect(() =>
+      parsePayload('application/json', Buffer.from('['.repeat(129) + ']'.repeat(129))),
+    ).toThrow(PayloadValidationError);
+    expect(parsePayload('application/json', Buffer.from(nest(128)))).toBeDefined();
+    // Brackets inside strings are not nesting.
+    const text = JSON.stringify({ s: '{['.repeat(500) + '\\"' });
+    expect(parsePayload('application/json', Buffer.from(text))).toEqual(JSON.parse(text));
+  });
+
   it('replaces characters jsonb cannot store, in values and keys, and leaves the rest alone', () => {
     expect(json('{"a":"x\\u0000y","k\\u0000":["\\ud800",  "ok"],"pair":"\\ud83d\\ude00"}')).toEqual(
       {
