@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { jsonNestingExceeds, MAX_JSON_DEPTH } from '@app/core';
 import { prepareDatabase } from '@app/persistence';
 import { loadConfigOrExit } from '@app/platform';
 import { AdminModule } from './app.module';
@@ -26,9 +27,23 @@ export async function createAdmin(config: AdminConfig): Promise<NestExpressAppli
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   app.useGlobalPipes(createValidationPipe());
-  app.useBodyParser('json', { limit: '2mb' });
+  app.useBodyParser('json', { limit: '2mb', verify: refuseDeepJson });
   setupOpenApi(app);
   return app;
+}
+
+/**
+ * JSON nested past MAX_JSON_DEPTH is refused with 400 before it is parsed: validation,
+ * JSON.stringify and jsonb all recurse per level, and the chaos fuzzer saw such bodies end
+ * as 500s. body-parser turns an error with `status` into that answer.
+ */
+function refuseDeepJson(_req: unknown, _res: unknown, body: Buffer): void {
+  if (jsonNestingExceeds(body.toString('utf8'))) {
+    throw Object.assign(new Error(`body nests deeper than ${MAX_JSON_DEPTH} levels`), {
+      status: 400,
+      type: 'entity.too.deep',
+    });
+  }
 }
 
 async function main(): Promise<void> {

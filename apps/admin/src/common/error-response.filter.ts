@@ -26,6 +26,18 @@ const REASON: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+function isBodyParserError(error: unknown): error is Error & { status: number; type: string } {
+  const e = error as { status?: unknown; type?: unknown } | null;
+  return (
+    error instanceof Error &&
+    typeof e?.type === 'string' &&
+    e.type.startsWith('entity.') &&
+    typeof e.status === 'number' &&
+    e.status >= 400 &&
+    e.status < 500
+  );
+}
+
 @Catch()
 export class ErrorResponseFilter implements ExceptionFilter {
   private readonly logger = new Logger('AdminErrors');
@@ -46,6 +58,10 @@ export class ErrorResponseFilter implements ExceptionFilter {
           : String(b.message ?? exception.message);
         details = b.details;
       }
+    } else if (isBodyParserError(exception)) {
+      // body-parser's refusals (bad JSON, too large, too deep) carry their own 4xx.
+      status = exception.status;
+      message = exception.message;
     } else if (isHookgateError(exception)) {
       status = HttpStatus.BAD_REQUEST;
       message = exception.reason;

@@ -1,4 +1,4 @@
-import { PayloadValidationError } from '@app/core';
+import { jsonNestingExceeds, MAX_JSON_DEPTH, PayloadValidationError } from '@app/core';
 
 /**
  * Turns a raw body into `payload` by its declared type: JSON and urlencoded forms are
@@ -22,9 +22,11 @@ export function parsePayload(contentType: string | undefined, body: Buffer): unk
         `body is declared ${type} but is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    if (nestingExceeds(text, MAX_PAYLOAD_DEPTH)) {
+    // Found by the chaos fuzzer: JSON.parse takes thousands of levels, but the writer's
+    // JSON.stringify and Postgres' jsonb input recurse and fail (a 503 instead of a 4xx).
+    if (jsonNestingExceeds(text, MAX_JSON_DEPTH)) {
       throw new PayloadValidationError(
-        `body nests deeper than ${MAX_PAYLOAD_DEPTH} levels, which cannot be stored`,
+        `body nests deeper than ${MAX_JSON_DEPTH} levels, which cannot be stored`,
       );
     }
     return JSON_UNSTORABLE_ESCAPE.test(text) ? sanitize(parsed) : parsed;
@@ -47,32 +49,6 @@ export function parseUrlEncoded(text: string): Record<string, string | string[]>
     else bag[key] = [existing, value];
   }
   return FORM_UNSTORABLE.test(text) ? (sanitize(bag) as Record<string, string | string[]>) : bag;
-}
-
-/**
- * Deeper JSON is refused: `JSON.stringify` and Postgres' jsonb input both recurse per
- * level and fail ("Maximum call stack size exceeded", "stack depth limit exceeded") on
- * bodies a few thousand levels deep, which `JSON.parse` accepts. Real webhooks nest a few
- * levels; the chaos fuzzer found the gap (a 503 instead of a 4xx).
- */
-export const MAX_PAYLOAD_DEPTH = 128;
-
-/** Whether valid JSON text nests deeper than `limit`: one pass, strings skipped, no recursion. */
-function nestingExceeds(text: string, limit: number): boolean {
-  if (text.length <= limit * 2) return false;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > limit) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return false;
 }
 
 /** JSON escapes that can produce characters `jsonb` rejects. */

@@ -3,3 +3,4 @@ export * from './path';
 export * from './headers';
 export * from './resolve-value';
 export * from './transforms';
+export * from './json-depth';
