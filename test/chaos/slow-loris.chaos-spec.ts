@@ -207,10 +207,11 @@ describe('chaos: slow loris and oversized requests', () => {
 
     expect(stack.crashes()).toEqual([]);
     expect(results.filter((r) => !cutOff(r)).map((r) => r.kind)).toEqual([]);
-    // Deadlines: slow ones closed within their deadline plus the 1 s check and slack.
-    expect(maxMs('silent')).toBeLessThan(HEADERS_MS + 3_000);
-    expect(maxMs('headers')).toBeLessThan(HEADERS_MS + 3_000);
-    expect(maxMs('body')).toBeLessThan(REQUEST_MS + 3_000);
+    // Deadlines: slow ones closed within their deadline plus the 1 s check and slack for
+    // hundreds of connections opened at once on a loaded 2-core machine.
+    expect(maxMs('silent')).toBeLessThan(HEADERS_MS + 5_000);
+    expect(maxMs('headers')).toBeLessThan(HEADERS_MS + 5_000);
+    expect(maxMs('body')).toBeLessThan(REQUEST_MS + 5_000);
     for (const r of byKind('headers')) expect(r.status).toBe('HTTP/1.1 408 Request Timeout');
     for (const r of byKind('body')) expect(r.status).toBe('HTTP/1.1 408 Request Timeout');
     for (const r of byKind('declared-50MB')) expect(r.status).toMatch(/^HTTP\/1\.1 413/);
