@@ -32,7 +32,12 @@ describe('chaos: flapping sink', () => {
     stack = await Stack.start({
       redisUrl: redis.url,
       apps: ['admin', 'outbound-dispatcher'],
-      appEnv: { 'outbound-dispatcher': { DISPATCHER_CONCURRENCY: '32' } },
+      // No process dies here, so the lease only has to outlast a slow attempt. With the
+      // 3 s crash-test lease a dispatcher starved of CPU (2 shared cores) saw deliveries
+      // handed out again while its own attempt was still settling: leases are not renewed.
+      appEnv: {
+        'outbound-dispatcher': { DISPATCHER_CONCURRENCY: '32', PROCESSING_LEASE_SECONDS: '30' },
+      },
     });
   });
 
