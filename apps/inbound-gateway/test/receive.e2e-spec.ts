@@ -279,6 +279,15 @@ describe('inbound receiving: verification, freshness, identity, limits', () => {
       expect(ok.status).toBe(202);
     });
 
+    it('answers 400, not 503, to invalid JSON holding a NUL byte (the reason is stored)', async () => {
+      // Found by the chaos fuzzer: the parser's message quoted the NUL into a text column.
+      const res = await post(harness, url, Buffer.from([75, 69, 0, 95, 35, 126, 163, 42]), {
+        'content-type': 'application/json',
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('payload_invalid');
+    });
+
     it('stores JSON that spells characters jsonb cannot hold, raw body byte-exact', async () => {
       const text = '{"a":"x\\u0000y","b":"\\ud800"}';
       const res = await post(harness, `${url}?q=%00`, text, { 'content-type': 'application/json' });

@@ -23,6 +23,17 @@ describe('parsePayload', () => {
     expect(() => json('{"not json')).toThrow(PayloadValidationError);
   });
 
+  it('keeps NUL out of the rejection reason, which is stored as text', () => {
+    let reason = '';
+    try {
+      parsePayload('application/json', Buffer.from([75, 69, 0, 95, 35, 126, 163, 42]));
+    } catch (error) {
+      reason = (error as PayloadValidationError).reason;
+    }
+    expect(reason).toContain('not valid JSON');
+    expect(reason).not.toContain('\0');
+  });
+
   it('rejects JSON nested deeper than jsonb and JSON.stringify can take, and keeps deep-enough JSON', () => {
     const nest = (levels: number) => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
     expect(() => parsePayload('application/json', Buffer.from(nest(20_000)))).toThrow(

@@ -18,9 +18,10 @@ export function parsePayload(contentType: string | undefined, body: Buffer): unk
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new PayloadValidationError(
-        `body is declared ${type} but is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      // The parser quotes the body, which may hold NUL: the reason is stored in a text
+      // column Postgres refuses NUL in (the chaos fuzzer saw a 503 instead of the 400).
+      const detail = clean(error instanceof Error ? error.message : String(error));
+      throw new PayloadValidationError(`body is declared ${type} but is not valid JSON: ${detail}`);
     }
     // Found by the chaos fuzzer: JSON.parse takes thousands of levels, but the writer's
     // JSON.stringify and Postgres' jsonb input recurse and fail (a 503 instead of a 4xx).
