@@ -34,6 +34,13 @@ export async function rawRequest(
     socket.on('close', () => finish());
     socket.on('data', (chunk: Buffer) => {
       data = Buffer.concat([data, chunk]);
+      // Skip interim answers (`100 Continue` to `Expect: 100-continue`): the final one counts.
+      for (;;) {
+        const end = data.indexOf('\r\n\r\n');
+        if (end === -1 || !/^HTTP\/1\.[01] 1\d\d /.test(data.subarray(0, 13).toString('latin1')))
+          break;
+        data = data.subarray(end + 4);
+      }
       // Done once the head and the body it declares are in (the server may keep the
       // connection open if a fuzzed header asked it to).
       const split = data.indexOf('\r\n\r\n');
