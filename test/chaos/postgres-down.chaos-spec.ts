@@ -46,7 +46,11 @@ describe('chaos: Postgres unavailable', () => {
     const code = `pgdown-${Date.now().toString(36)}`;
     const { url, model } = await recordingEndpoint(stack, code);
     // Warm: the endpoint is in the gateway's cache, so the outage hits the insert itself.
-    expect((await postJson(url, { n: -1 }, { 'x-delivery-id': `${code}-warm` })).status).toBe(202);
+    const warm = await postJson(url, { n: -1 }, { 'x-delivery-id': `${code}-warm` });
+    expect(warm.status).toBe(202);
+    // The warm-up and probe events are counted in the final tally, so wait for them too:
+    // the cut can catch either of them mid-processing, and it is then retried later.
+    const ownEvents: string[] = [warm.body.id];
 
     proxy.cut();
     const during = new Map<number, number>();
@@ -77,10 +81,12 @@ describe('chaos: Postgres unavailable', () => {
     proxy.restore();
     const restoredAt = Date.now();
     await waitFor(
-      async () =>
-        (await postJson(url, { n: -2 }, { 'x-delivery-id': `${code}-probe` })).status === 202
-          ? true
-          : undefined,
+      async () => {
+        const probe = await postJson(url, { n: -2 }, { 'x-delivery-id': `${code}-probe` });
+        if (probe.status !== 202) return undefined;
+        ownEvents.push(probe.body.id);
+        return true;
+      },
       { timeoutMs: 60_000, intervalMs: 200, what: 'the gateway accepting again' },
     );
     const recoveryMs = Date.now() - restoredAt;
@@ -92,12 +98,12 @@ describe('chaos: Postgres unavailable', () => {
       if (answer.status === 202) acknowledged.push(answer.body.id);
       else notAccepted += 1;
     });
-    await waitFor(async () => ((await unfinished(acknowledged)).length === 0 ? true : undefined), {
-      timeoutMs: 60_000,
-      intervalMs: 500,
-      what: 'accepted events final',
-    }).catch(() => undefined);
-    const lost = await unfinished(acknowledged);
+    await waitFor(
+      async () =>
+        (await unfinished([...acknowledged, ...ownEvents])).length === 0 ? true : undefined,
+      { timeoutMs: 60_000, intervalMs: 500, what: 'accepted events final' },
+    ).catch(() => undefined);
+    const lost = await unfinished([...acknowledged, ...ownEvents]);
     const tally = await tallyInbound(code, model);
     const twoXxDuring = [...during]
       .filter(([s]) => s >= 200 && s < 300)
