@@ -110,10 +110,24 @@ describe('outbound dispatcher killed mid-delivery', () => {
       );
       return Number(row.n);
     };
-    await waitFor(async () => ((await doneCount()) >= 40 ? true : undefined), {
-      timeoutMs: 60_000,
-      what: `some deliveries done; dispatcher output: ${dispatcher.output().slice(-2000)}`,
-    });
+    const processingCount = async () => {
+      const [row] = await query<{ n: string }>(
+        db(),
+        `SELECT count(*) AS n FROM deliveries WHERE endpoint_code = $1 AND state = 'processing'`,
+        [code],
+      );
+      return Number(row.n);
+    };
+    // Kill only while a batch is in flight: the dispatcher claims in batches, so between two
+    // batches nothing is `processing` and a kill there would prove nothing.
+    await waitFor(
+      async () => ((await doneCount()) >= 40 && (await processingCount()) > 0 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 20,
+        what: `some deliveries done and a batch in flight; dispatcher output: ${dispatcher.output().slice(-2000)}`,
+      },
+    );
     const inFlightAtKill = sink.requests.length;
     await stopApp(dispatcher, 'SIGKILL');
     const [processing] = await query<{ n: string }>(
