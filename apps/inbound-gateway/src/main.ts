@@ -28,7 +28,7 @@ export async function createInboundGateway(
   app.useLogger(logger);
   app.enableShutdownHooks();
   applyRequestDeadlines(app.getHttpServer() as Server, config);
-  mountWebhookRoute(app.getHttpAdapter().getInstance(), app.get(ReceiveService), {
+  mountWebhookRoute(app.getHttpServer() as Server, app.get(ReceiveService), {
     error: (message, error) => logger.error({ err: error }, message),
   });
   serveOpenApiJson(
