@@ -76,7 +76,7 @@ function parseArgs(argv) {
         break;
       case '--help':
         process.stdout.write(
-          'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M] [--duration S] [--connections C]\n',
+          'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M] [--duration S] [--connections C]\n  node bench/run.mjs --scale [--quick] [--small N] [--large N] [--keep]   (10k vs 1M stored rows, see bench/scale.mjs)\n',
         );
         process.exit(0);
         break;
