@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { HeaderBag, QueryBag } from '@app/core';
+import { MicroBatcher, type MicroBatcherOptions } from '@app/platform';
 
 /**
  * Persists received events. Identity uniqueness is enforced by Postgres (partial unique
@@ -80,89 +81,52 @@ const DUPLICATE_SQL = `
       LIMIT 1)
   RETURNING id`;
 
-export interface EventWriterOptions {
-  /** Most rows in one INSERT (16 parameters each; Postgres allows 65535). */
-  maxBatch: number;
-  /** Batches in flight at once; the rest wait and join the next batch. */
-  maxInFlight: number;
-}
-
-interface Pending {
-  event: NewInboundEvent;
-  resolve: (outcome: InsertOutcome) => void;
-  reject: (error: unknown) => void;
-}
+export type EventWriterOptions = MicroBatcherOptions;
 
 /**
- * Group commit: inserts that arrive while others are being written are gathered into one
- * multi-row `INSERT … ON CONFLICT DO NOTHING`, so 64 concurrent requests cost a few
- * commits instead of 64. Each caller's promise resolves only after the statement holding
- * its row has committed — the answer a provider gets is as durable as before. Rows the
- * statement did not insert lost an identity race and settle one by one as duplicates; if
- * the statement fails, every row is retried alone so one bad row cannot fail the others.
+ * Group commit: inserts that arrive while others are being written are gathered (by a
+ * MicroBatcher) into one multi-row `INSERT … ON CONFLICT DO NOTHING`, so 64 concurrent
+ * requests cost a few commits instead of 64. Each caller's promise resolves only after the
+ * statement holding its row has committed — the answer a provider gets is as durable as
+ * before. Rows the statement did not insert lost an identity race and settle one by one as
+ * duplicates; if the statement fails, every row is retried alone so one bad row cannot fail
+ * the others.
  */
 export class EventWriter {
-  private readonly pending: Pending[] = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private readonly batcher: MicroBatcher<NewInboundEvent, PromiseSettledResult<InsertOutcome>>;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly options: EventWriterOptions = { maxBatch: 256, maxInFlight: 4 },
-  ) {}
-
-  insert(event: NewInboundEvent): Promise<InsertOutcome> {
-    return new Promise<InsertOutcome>((resolve, reject) => {
-      this.pending.push({ event, resolve, reject });
-      this.schedule();
-    });
+    options: EventWriterOptions = { maxBatch: 256, maxInFlight: 4 },
+  ) {
+    this.batcher = new MicroBatcher((events) => this.flush(events), options);
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.options.maxInFlight) return;
-    this.scheduled = true;
-    // Let every request parsed in this turn of the event loop join the batch.
-    setImmediate(() => {
-      this.scheduled = false;
-      this.drain();
-    });
+  async insert(event: NewInboundEvent): Promise<InsertOutcome> {
+    const settled = await this.batcher.submit(event);
+    if (settled.status === 'rejected') throw settled.reason;
+    return settled.value;
   }
 
-  private drain(): void {
-    while (this.pending.length > 0 && this.inFlight < this.options.maxInFlight) {
-      const batch = this.pending.splice(0, this.options.maxBatch);
-      this.inFlight += 1;
-      void this.flush(batch).finally(() => {
-        this.inFlight -= 1;
-        if (this.pending.length > 0) this.schedule();
-      });
-    }
-  }
-
-  private async flush(batch: Pending[]): Promise<void> {
+  /** One result per event, in order; a row's own failure fails only that row's caller. */
+  private async flush(events: NewInboundEvent[]): Promise<PromiseSettledResult<InsertOutcome>[]> {
     let inserted: Set<string>;
     try {
       const rows: Array<{ id: string }> = await this.dataSource.query(
-        `INSERT INTO inbound_events ${COLUMNS} VALUES ${placeholders(batch.length)}
+        `INSERT INTO inbound_events ${COLUMNS} VALUES ${placeholders(events.length)}
          ON CONFLICT DO NOTHING RETURNING id`,
-        batch.flatMap((p) => parameters(p.event)),
+        events.flatMap(parameters),
       );
       inserted = new Set(rows.map((row) => row.id));
     } catch {
       inserted = new Set();
     }
-    await Promise.all(
-      batch.map(async (p) => {
-        try {
-          p.resolve(
-            inserted.has(p.event.id)
-              ? { id: p.event.id, duplicate: false }
-              : await this.insertOne(p.event),
-          );
-        } catch (error) {
-          p.reject(error);
-        }
-      }),
+    return Promise.allSettled(
+      events.map((event) =>
+        inserted.has(event.id)
+          ? Promise.resolve({ id: event.id, duplicate: false })
+          : this.insertOne(event),
+      ),
     );
   }
 
