@@ -1,6 +1,7 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { DataSource, type EntityManager } from 'typeorm';
+import { writeHandlerRules } from '../handlers/handler-rules';
 import {
   resolveInboundSecurity,
   validateRules,
@@ -193,7 +194,8 @@ export class ProvisionConnector {
                 updated_at = now() WHERE id = $1`,
         [current.id, desired.name, desired.execution_mode, callback, desired.max_retries],
       );
-      if (fields.includes('rules')) await this.writeRules(manager, String(current.id), rules);
+      if (fields.includes('rules'))
+        await writeHandlerRules(manager, String(current.id), rules, { replace: true });
       return { entity: 'handler', id: String(current.id), code, action: 'updated', fields };
     }
     const [row]: Array<{ id: string }> = await manager.query(
@@ -209,35 +211,8 @@ export class ProvisionConnector {
         desired.max_retries,
       ],
     );
-    await this.writeRules(manager, row.id, rules);
+    await writeHandlerRules(manager, row.id, rules, { replace: false });
     return { entity: 'handler', id: row.id, code, action: 'created' };
-  }
-
-  private async writeRules(
-    manager: EntityManager,
-    handlerId: string,
-    rules: Rule[],
-  ): Promise<void> {
-    await manager.query(`DELETE FROM handler_rules WHERE handler_id = $1`, [handlerId]);
-    for (const rule of rules) {
-      await manager.query(
-        `INSERT INTO handler_rules (handler_id, sequence, name, conditions, action, retry_seconds,
-                                    target_model, lookups, assignments, forward_to)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [
-          handlerId,
-          rule.sequence,
-          rule.name,
-          JSON.stringify(rule.conditions ?? []),
-          rule.action,
-          rule.retrySeconds ?? null,
-          rule.targetModel ?? null,
-          JSON.stringify(rule.lookups ?? []),
-          JSON.stringify(rule.assignments ?? []),
-          rule.forwardTo ?? null,
-        ],
-      );
-    }
   }
 
   private async inbound(

@@ -1,6 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { validateRules, type HandlerRegistry, type Rule } from '@app/core';
+import { writeHandlerRules } from './handler-rules';
 import { HANDLER_REGISTRY } from '@app/platform';
 import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
@@ -86,7 +87,7 @@ export class HandlersService {
               dto.maxRetries ?? 5,
             ],
           );
-          await this.writeRules(manager, row.id, rules);
+          await writeHandlerRules(manager, row.id, rules, { replace: false });
           await this.audit.record(manager, null, {
             action: 'handler.create',
             entityType: 'handler',
@@ -119,8 +120,7 @@ export class HandlersService {
           dto.maxRetries ?? current.maxRetries,
         ],
       );
-      await manager.query(`DELETE FROM handler_rules WHERE handler_id = $1`, [id]);
-      await this.writeRules(manager, id, rules);
+      await writeHandlerRules(manager, id, rules, { replace: true });
       await this.audit.record(manager, null, {
         action: 'handler.update',
         entityType: 'handler',
@@ -235,32 +235,6 @@ export class HandlersService {
     }
     if (problems.length > 0) throw validationFailure([{ field: 'rules', problems }]);
     return resolved;
-  }
-
-  private async writeRules(
-    manager: EntityManager,
-    handlerId: string,
-    rules: Rule[],
-  ): Promise<void> {
-    for (const rule of rules) {
-      await manager.query(
-        `INSERT INTO handler_rules (handler_id, sequence, name, conditions, action, retry_seconds,
-                                    target_model, lookups, assignments, forward_to)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [
-          handlerId,
-          rule.sequence,
-          rule.name,
-          JSON.stringify(rule.conditions ?? []),
-          rule.action,
-          rule.retrySeconds ?? null,
-          rule.targetModel ?? null,
-          JSON.stringify(rule.lookups ?? []),
-          JSON.stringify(rule.assignments ?? []),
-          rule.forwardTo ?? null,
-        ],
-      );
-    }
   }
 }
 
