@@ -74,9 +74,13 @@ function parseArgs(argv) {
       case '--connections':
         options.connections = value();
         break;
+      case '--only':
+        options.only = inline ?? argv[++i];
+        if (options.only !== 'outbound') throw new Error('--only takes: outbound');
+        break;
       case '--help':
         process.stdout.write(
-          'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M] [--duration S] [--connections C]\n  node bench/run.mjs --scale [--quick] [--small N] [--large N] [--keep]   (10k vs 1M stored rows, see bench/scale.mjs)\n',
+          'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M] [--duration S] [--connections C] [--only outbound]\n  node bench/run.mjs --scale [--quick] [--small N] [--large N] [--keep]   (10k vs 1M stored rows, see bench/scale.mjs)\n',
         );
         process.exit(0);
         break;
@@ -99,6 +103,7 @@ function parseArgs(argv) {
     deliveries: positive('deliveries', options.deliveries ?? (options.quick ? 2_000 : 20_000)),
     duration: positive('duration', options.duration ?? 10),
     connections: positive('connections', options.connections ?? 64),
+    only: options.only,
     warmupSeconds: 2,
   };
 }
@@ -1100,6 +1105,23 @@ async function main() {
 
   if (opts.soak) {
     exitCode = await soak(ctx);
+    return;
+  }
+  if (opts.only === 'outbound') {
+    // Iterating on the dispatcher: the outbound scenario alone, with its CPU account.
+    const outbound = await scenarioOutbound(ctx);
+    const cores = cpus().length;
+    for (const [what, side] of [
+      ['Hookgate', outbound.hookgate],
+      ['baseline', outbound.baseline],
+    ]) {
+      process.stdout.write(
+        `outbound send, ${what}: ${fmt(side.perSec)} deliveries/s; CPU ${describeCpu(side.window.cpu, cores, side.deliveries)}\n`,
+      );
+    }
+    process.stdout.write(
+      `ratio ${ratio(outbound.hookgate.perSec, outbound.baseline.perSec)}\n`,
+    );
     return;
   }
   const accept = await scenarioAccept(ctx);

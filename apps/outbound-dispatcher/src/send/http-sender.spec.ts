@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { LookupAddress } from 'node:dns';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { Resolver } from './address-policy';
 import {
   classifyHttpOutcome,
@@ -160,6 +161,111 @@ describe('HttpSender (private networks allowed, as in tests and demos)', () => {
       expect(classifyHttpOutcome(reset)).toBe('retry');
     } finally {
       await resetting.close();
+    }
+  });
+
+  it('decodes gzip, deflate and br response bodies', async () => {
+    const text = '{"received":true}';
+    const encoders: Record<string, (b: Buffer) => Buffer> = {
+      gzip: gzipSync,
+      deflate: deflateSync,
+      br: brotliCompressSync,
+    };
+    const server = await listen((req, res) => {
+      const encoding = String(req.headers['x-want']);
+      res.writeHead(200, { 'content-encoding': encoding });
+      res.end(encoders[encoding]!(Buffer.from(text)));
+    });
+    try {
+      for (const encoding of Object.keys(encoders)) {
+        const request = post(server.url);
+        const result = await sender.send(
+          { ...request, headers: { ...request.headers, 'x-want': encoding } },
+          { timeoutMs: 5000 },
+        );
+        expect(result).toMatchObject({ ok: true, status: 200, body: text });
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps the status of an answer whose body cannot be decoded', async () => {
+    const server = await listen((_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      res.end('not gzip at all');
+    });
+    try {
+      const result = await sender.send(post(server.url), { timeoutMs: 5000 });
+      expect(result).toMatchObject({ ok: true, status: 200 });
+      expect(result.ok && result.body).toMatch(/not decodable as gzip/);
+      expect(classifyHttpOutcome(result)).toBe('success');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('does not send client-owned headers from header rules, and lets a rule set the User-Agent', async () => {
+    const server = await listen((_req, res) => res.end('ok'));
+    try {
+      const result = await sender.send(
+        {
+          method: 'POST',
+          url: server.url,
+          headers: {
+            'content-type': 'application/json',
+            Connection: 'upgrade',
+            'Content-Length': '999',
+            'Transfer-Encoding': 'chunked',
+            Upgrade: 'websocket',
+            'User-Agent': 'Acme/2',
+          },
+          body: Buffer.from('{"a":1}'),
+        },
+        { timeoutMs: 5000 },
+      );
+      expect(result).toMatchObject({ ok: true, status: 200 });
+      const headers = server.received[0]!.headers;
+      expect(headers['user-agent']).toBe('Acme/2');
+      expect(headers['content-length']).toBe('7');
+      expect(headers).not.toHaveProperty('upgrade');
+      expect(headers).not.toHaveProperty('transfer-encoding');
+      expect(server.received[0]!.body).toBe('{"a":1}');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('answers a header value that cannot go on the wire as a final error, without sending', async () => {
+    const server = await listen((_req, res) => res.end('ok'));
+    try {
+      const request = post(server.url);
+      const result = await sender.send(
+        { ...request, headers: { ...request.headers, 'x-bad': 'line\r\nbreak' } },
+        { timeoutMs: 5000 },
+      );
+      expect(result).toMatchObject({ ok: false, errorClass: 'invalid_url' });
+      expect(classifyHttpOutcome(result)).toBe('error');
+      expect(server.received).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reuses connections across sequential sends (keep-alive)', async () => {
+    const server = await listen((_req, res) => res.end('ok'));
+    try {
+      for (let i = 0; i < 20; i++) {
+        expect(await sender.send(post(server.url), { timeoutMs: 5000 })).toMatchObject({
+          ok: true,
+        });
+      }
+      expect(server.received).toHaveLength(20);
+      // A socket is back in the pool a tick after its response ends, so a send made at
+      // once may open a second one; without keep-alive there would be 20.
+      expect(server.connections).toBeLessThanOrEqual(2);
+    } finally {
+      await server.close();
     }
   });
 

@@ -1,7 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
 import type { Readable } from 'node:stream';
-import axios, { AxiosError, type AxiosInstance } from 'axios';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { Agent, request as undiciRequest } from 'undici';
 import {
   checkLiteralHost,
   createGuardedLookup,
@@ -43,7 +42,7 @@ export interface OutboundRequest {
 export interface HttpSenderOptions {
   /** `OUTBOUND_ALLOW_PRIVATE_NETWORKS`: skip the address policy (tests, local demos). */
   allowPrivateNetworks: boolean;
-  /** Open connections per target host in the keep-alive pool. */
+  /** Open connections per target origin in the keep-alive pool. */
   maxSockets: number;
   /** DNS resolution used by the guarded lookup; tests inject stubbed answers. */
   resolver?: Resolver;
@@ -51,42 +50,46 @@ export interface HttpSenderOptions {
 }
 
 /**
- * Sends one delivery attempt with axios over keep-alive agents.
+ * Headers the client owns: connection management and framing are per hop, and the body's
+ * length is the body's. A header rule naming one of these is not sent (undici refuses
+ * most of them outright, and a wrong `content-length` would corrupt the exchange).
+ */
+const CLIENT_OWNED_HEADERS = new Set([
+  'connection',
+  'content-length',
+  'expect',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/**
+ * Sends one delivery attempt with undici over a keep-alive connection pool per origin.
+ *
+ * undici rather than axios: on the dispatcher's hot path axios over `node:http` cost about
+ * 0.3 ms of CPU per request against 0.06 ms for undici (docs/performance.md), and the
+ * dispatcher's throughput is bounded by its own CPU.
  *
  * - Redirects are never followed: a 3xx is the endpoint's answer, recorded as such.
  * - The address policy is enforced on the socket's own DNS lookup (see
  *   {@link createGuardedLookup}) and, for IP-literal hosts, before any socket is opened.
  * - `timeoutMs` bounds the whole exchange, response body included.
- * - The response body is read up to {@link MAX_RESPONSE_BODY_BYTES}; the rest is dropped.
+ * - The response body is decoded (gzip, deflate, br) and read up to
+ *   {@link MAX_RESPONSE_BODY_BYTES}; the rest is dropped.
  * - Proxies from the environment are ignored: a proxy would defeat the address policy.
  */
 export class HttpSender {
-  private readonly client: AxiosInstance;
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private readonly dispatcher: Agent;
 
   constructor(private readonly options: HttpSenderOptions) {
     const lookup = options.allowPrivateNetworks ? undefined : createGuardedLookup(options.resolver);
-    const agentOptions = {
-      keepAlive: true,
-      maxSockets: options.maxSockets,
-      maxFreeSockets: Math.min(options.maxSockets, 64),
-      scheduling: 'lifo' as const,
-      ...(lookup ? { lookup } : {}),
-    };
-    this.httpAgent = new http.Agent(agentOptions);
-    this.httpsAgent = new https.Agent(agentOptions);
-    this.client = axios.create({
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
-      maxRedirects: 0,
-      proxy: false,
-      responseType: 'stream',
-      validateStatus: () => true,
-      transformRequest: [(data: unknown) => data],
-      maxBodyLength: Infinity,
-      maxContentLength: Infinity,
-      decompress: true,
+    this.dispatcher = new Agent({
+      connections: options.maxSockets,
+      // The socket's own lookup: every connection's addresses pass the policy.
+      connect: lookup ? { lookup } : {},
     });
   }
 
@@ -111,22 +114,25 @@ export class HttpSender {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
     try {
-      const response = await this.client.request<Readable>({
-        method: request.method,
-        url: url.toString(),
-        headers: {
-          'User-Agent': this.options.userAgent ?? 'Hookgate',
-          ...request.headers,
-        },
-        data: request.body.length > 0 || request.method !== 'GET' ? request.body : undefined,
+      const response = await undiciRequest(url, {
+        method: request.method as 'POST',
+        headers: this.headersFor(request.headers),
+        body: request.body.length > 0 || request.method !== 'GET' ? request.body : undefined,
+        dispatcher: this.dispatcher,
         signal: deadline.signal,
-        timeout: options.timeoutMs,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
       });
-      const { body, truncated } = await readCapped(response.data, MAX_RESPONSE_BODY_BYTES);
+      const headers = flattenHeaders(response.headers);
+      const { body, truncated } = await readBody(
+        response.body,
+        headers['content-encoding'],
+        MAX_RESPONSE_BODY_BYTES,
+      );
       return {
         ok: true,
-        status: response.status,
-        headers: flattenHeaders(response.headers as Record<string, unknown>),
+        status: response.statusCode,
+        headers,
         body,
         truncated,
         durationMs: elapsed(),
@@ -139,9 +145,22 @@ export class HttpSender {
     }
   }
 
+  /** The request's headers, less the client-owned ones, with the default User-Agent. */
+  private headersFor(headers: Record<string, string>): Record<string, string> {
+    const sent: Record<string, string> = {};
+    let userAgent = false;
+    for (const name in headers) {
+      const lower = name.toLowerCase();
+      if (CLIENT_OWNED_HEADERS.has(lower)) continue;
+      if (lower === 'user-agent') userAgent = true;
+      sent[name] = headers[name]!;
+    }
+    if (!userAgent) sent['user-agent'] = this.options.userAgent ?? 'Hookgate';
+    return sent;
+  }
+
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    void this.dispatcher.destroy().catch(() => undefined);
   }
 }
 
@@ -149,33 +168,75 @@ function failure(errorClass: SendErrorClass, error: string, durationMs: number):
   return { ok: false, errorClass, error, durationMs };
 }
 
-async function readCapped(
-  stream: Readable,
+/** The decoder for a response's `content-encoding`, or null to keep the bytes as sent. */
+function decoderFor(encoding: string | undefined) {
+  switch (encoding?.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return createGunzip();
+    case 'deflate':
+      return createInflate();
+    case 'br':
+      return createBrotliDecompress();
+    default:
+      return null;
+  }
+}
+
+/**
+ * Reads up to `limit` decoded bytes. Stopping early destroys the stream, so an endless body
+ * cannot pin a socket. A body that cannot be decoded does not void the answer: the status
+ * stands and the body records why it is missing.
+ */
+async function readBody(
+  raw: Readable,
+  encoding: string | undefined,
   limit: number,
 ): Promise<{ body: string; truncated: boolean }> {
+  const decoder = decoderFor(encoding);
+  const stream: Readable = decoder ? raw.pipe(decoder) : raw;
+  if (decoder) raw.on('error', (error) => decoder.destroy(error));
   const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
-  for await (const chunk of stream) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    const room = limit - size;
-    if (buffer.length > room) {
-      chunks.push(buffer.subarray(0, room));
-      size = limit;
-      truncated = true;
-      break;
+  try {
+    for await (const chunk of stream) {
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+      const room = limit - size;
+      if (buffer.length > room) {
+        chunks.push(buffer.subarray(0, room));
+        size = limit;
+        truncated = true;
+        break;
+      }
+      chunks.push(buffer);
+      size += buffer.length;
     }
-    chunks.push(buffer);
-    size += buffer.length;
+  } catch (error) {
+    // A failure of the connection is the caller's to classify; a decoding failure is not.
+    if (!decoder || raw.errored || !isZlibError(error)) throw error;
+    raw.destroy();
+    return {
+      body: `(response body not decodable as ${encoding}: ${(error as Error).message})`,
+      truncated: false,
+    };
   }
-  // Leaving the loop early destroys the stream, so an endless body cannot pin a socket.
-  if (truncated) stream.destroy();
+  if (truncated) {
+    stream.destroy();
+    raw.destroy();
+  }
   return { body: Buffer.concat(chunks, size).toString('utf8'), truncated };
 }
 
-function flattenHeaders(headers: Record<string, unknown>): Record<string, string> {
+function isZlibError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  return code.startsWith('Z_') || code.startsWith('ERR_BROTLI') || code === 'ERR__ERROR';
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined || value === null) continue;
     flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
   }
@@ -199,7 +260,9 @@ function classifyError(
     deadlineExpired ||
     code === 'ECONNABORTED' ||
     code === 'ETIMEDOUT' ||
-    code === AxiosError.ETIMEDOUT
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT'
   ) {
     return {
       errorClass: 'timeout',
@@ -207,7 +270,13 @@ function classifyError(
     };
   }
   if (code === 'ECONNREFUSED') return { errorClass: 'connection_refused', message };
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
+  if (
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    // undici: the server closed the connection before a complete response
+    code === 'UND_ERR_SOCKET'
+  ) {
     return { errorClass: 'connection_reset', message };
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'ENODATA') {
@@ -217,19 +286,20 @@ function classifyError(
   if (
     code === 'ERR_INVALID_URL' ||
     code === 'ERR_INVALID_CHAR' ||
-    code === 'ERR_INVALID_HTTP_TOKEN'
+    code === 'ERR_INVALID_HTTP_TOKEN' ||
+    // undici: a method, header name or header value that cannot go on the wire
+    code === 'UND_ERR_INVALID_ARG'
   ) {
     return { errorClass: 'invalid_url', message };
   }
   return { errorClass: 'network', message: code ? `${code}: ${message}` : message };
 }
 
-/** Axios wraps socket errors; the socket's own error carries the useful code. */
+/** An error without a code of its own that wraps one: the wrapped error says more. */
 function rootCause(error: unknown): unknown {
-  if (error instanceof AxiosError) {
-    const cause = (error as AxiosError & { cause?: unknown }).cause;
-    if (cause instanceof Error) return rootCause(cause);
-    return error;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  if (!(error as NodeJS.ErrnoException | undefined)?.code && cause instanceof Error) {
+    return rootCause(cause);
   }
   return error;
 }
