@@ -1,12 +1,23 @@
 import type { Queue } from 'bullmq';
+import { MicroBatcher } from '@app/platform';
 import {
+  DELIVERY_GROUP_MAX,
+  groupJobId,
   itemJobId,
   OutboundDeliveriesJob,
   queueCoversBacklog,
   rerunJobId,
   rowsWithoutRunnableJob,
+  type SendDeliveryGroupJob,
   type SendDeliveryJob,
 } from '@app/messaging';
+
+interface Enqueued {
+  id: string;
+  attempts?: number;
+  delayMs?: number;
+  rerun?: boolean;
+}
 
 /**
  * Enqueues committed `queued` deliveries for the dispatcher. Best effort by design: the
@@ -15,9 +26,22 @@ import {
  */
 export class DeliveryQueue {
   constructor(
-    private readonly queue: Queue<SendDeliveryJob>,
+    private readonly queue: Queue<SendDeliveryJob | SendDeliveryGroupJob>,
     private readonly onError: (error: unknown) => void = () => undefined,
+    private readonly groupMax = DELIVERY_GROUP_MAX,
   ) {}
+
+  /**
+   * Enqueues made at the same moment (concurrent intake jobs, say) travel in one `addBulk`,
+   * so their first attempts can share groups.
+   */
+  private readonly gathered = new MicroBatcher<Enqueued, void>(
+    async (items) => {
+      await this.add(items);
+      return items.map(() => undefined);
+    },
+    { maxBatch: 1000, maxInFlight: 4 },
+  );
 
   /**
    * `attempts` is the delivery's attempt count when enqueued (0 for a new delivery).
@@ -25,40 +49,55 @@ export class DeliveryQueue {
    * job id must differ from the still-active job that put it back, or BullMQ would drop
    * the new job as a duplicate of that one.
    */
-  async enqueue(
-    deliveries: Array<{ id: string; attempts?: number; delayMs?: number; rerun?: boolean }>,
-  ): Promise<void> {
-    if (deliveries.length === 0) return;
+  async enqueue(deliveries: Enqueued[]): Promise<void> {
+    await Promise.all(deliveries.map((d) => this.gathered.submit(d)));
+  }
+
+  private async add(deliveries: Enqueued[]): Promise<void> {
+    // First attempts due now travel in groups (see SendDeliveryGroupJob); a lone delivery,
+    // a retry, a delayed or a rerun delivery keeps its own job, whose id the reconciler
+    // can look up.
+    const grouped = deliveries.filter((d) => !d.rerun && !d.delayMs && !d.attempts);
+    const single = grouped.length > 1 ? deliveries.filter((d) => !grouped.includes(d)) : deliveries;
+    const groups: string[][] = [];
+    if (grouped.length > 1) {
+      for (let i = 0; i < grouped.length; i += this.groupMax) {
+        groups.push(grouped.slice(i, i + this.groupMax).map((d) => d.id));
+      }
+    }
     try {
-      await this.queue.addBulk(
-        deliveries.map((d) => ({
-          name: OutboundDeliveriesJob.Send,
-          data: { deliveryId: d.id },
-          opts: {
-            jobId: d.rerun ? rerunJobId(d.id, d.attempts ?? 0) : itemJobId(d.id, d.attempts ?? 0),
-            delay: d.delayMs,
-          },
-        })),
-      );
+      await this.queue.addBulk([
+        ...groups.map((ids) =>
+          ids.length === 1
+            ? sendJob({ id: ids[0]! })
+            : {
+                name: OutboundDeliveriesJob.SendGroup,
+                data: { deliveryIds: ids },
+                opts: { jobId: groupJobId(ids) },
+              },
+        ),
+        ...single.map(sendJob),
+      ]);
     } catch (error) {
       this.onError(error);
     }
   }
 
   /**
-   * For overdue queued deliveries, makes sure a runnable job exists:
-   * - job `active` although the row was never claimed: the worker fetched it and died
-   *   before its claim committed. Re-adding under the same id would be absorbed by that
-   *   stalled job until BullMQ's stall detection (up to a minute) frees it, so it gets a
-   *   fresh id. The claim in Postgres is atomic: the stalled job, if it ever runs, finds
-   *   nothing to do.
-   * - no job at all (a process died between commit and enqueue): added under its own id.
-   * Returns how many jobs were added.
+   * For overdue queued deliveries whose own job is `active` although the row was never
+   * claimed (the worker fetched it and died before its claim committed): re-adding under
+   * the same id would be absorbed by that stalled job until BullMQ's stall detection (up
+   * to a minute) frees it, so it gets a fresh id. The claim in Postgres is atomic: the
+   * stalled job, if it ever runs, finds nothing to do. Returns how many jobs were added.
+   *
+   * A row with no job of its own is not rescued here: it may be one of a `send-group`
+   * (whose id names only its first delivery). Rows whose jobs are gone altogether are
+   * re-added by the reconciler's backlog pass once the queue no longer covers them.
    */
   async rescueStalled(deliveries: Array<{ id: string; attempts: number }>): Promise<number> {
     let stuck: Array<{ id: string; attempts: number; rerun: boolean }>;
     try {
-      stuck = await rowsWithoutRunnableJob(this.queue, deliveries);
+      stuck = (await rowsWithoutRunnableJob(this.queue, deliveries)).filter((d) => d.rerun);
     } catch (error) {
       this.onError(error);
       return 0;
@@ -67,10 +106,13 @@ export class DeliveryQueue {
     return stuck.length;
   }
 
-  /** Whether the queue already holds a runnable job for each of `due` rows (see messaging). */
+  /**
+   * Whether the queue's runnable jobs can carry `due` rows, counting each job as a full
+   * group (see messaging's queueCoversBacklog).
+   */
   async coversBacklog(due: number): Promise<boolean> {
     try {
-      return await queueCoversBacklog(this.queue, due);
+      return await queueCoversBacklog(this.queue, due, this.groupMax);
     } catch (error) {
       this.onError(error);
       return false;
@@ -81,4 +123,15 @@ export class DeliveryQueue {
   enqueueIds(ids: string[]): void {
     void this.enqueue(ids.map((id) => ({ id })));
   }
+}
+
+function sendJob(d: Enqueued) {
+  return {
+    name: OutboundDeliveriesJob.Send,
+    data: { deliveryId: d.id },
+    opts: {
+      jobId: d.rerun ? rerunJobId(d.id, d.attempts ?? 0) : itemJobId(d.id, d.attempts ?? 0),
+      delay: d.delayMs,
+    },
+  };
 }

@@ -7,4 +7,5 @@ export * from './logging/logger-options';
 export * from './secrets';
 export * from './periodic-task';
 export * from './micro-batcher';
+export * from './semaphore';
 export * from './openapi/serve-openapi-json';

@@ -5,23 +5,32 @@ import {
   assertHandlesAllJobs,
   OutboundDeliveriesJob,
   QueueName,
+  type SendDeliveryGroupJob,
   type SendDeliveryJob,
 } from '@app/messaging';
-import { APP_CONFIG } from '@app/platform';
+import { APP_CONFIG, Semaphore } from '@app/platform';
 import type { OutboundDispatcherConfig } from '../config';
 import { SendDelivery } from './send-delivery.use-case';
 
-/** The dispatcher's delivery worker: one job per delivery attempt, handed to the use case. */
-const HANDLED_JOBS = [OutboundDeliveriesJob.Send];
+/**
+ * The dispatcher's delivery worker: a `send` job carries one delivery, a `send-group` job
+ * the first attempts of up to 16 created together. Either way each delivery is handed to
+ * the use case on its own, and at most `DISPATCHER_CONCURRENCY` are in flight in this
+ * process — the same bound whatever the jobs carry.
+ */
+const HANDLED_JOBS = [OutboundDeliveriesJob.Send, OutboundDeliveriesJob.SendGroup];
 
 @Processor(QueueName.OutboundDeliveries, { autorun: false })
 export class OutboundDeliveriesProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly inFlight: Semaphore;
+
   constructor(
     private readonly sendDelivery: SendDelivery,
     @Inject(APP_CONFIG) private readonly config: OutboundDispatcherConfig,
   ) {
     super();
     assertHandlesAllJobs(QueueName.OutboundDeliveries, HANDLED_JOBS);
+    this.inFlight = new Semaphore(config.DISPATCHER_CONCURRENCY);
   }
 
   onApplicationBootstrap(): void {
@@ -29,10 +38,34 @@ export class OutboundDeliveriesProcessor extends WorkerHost implements OnApplica
     void this.worker.run();
   }
 
-  async process(job: Job<SendDeliveryJob>): Promise<string | null> {
+  async process(job: Job<SendDeliveryJob | SendDeliveryGroupJob>): Promise<string | null> {
     switch (job.name as OutboundDeliveriesJob) {
       case OutboundDeliveriesJob.Send:
-        return this.sendDelivery.execute(job.data.deliveryId);
+        return this.send((job.data as SendDeliveryJob).deliveryId);
+      case OutboundDeliveriesJob.SendGroup:
+        return this.sendGroup((job.data as SendDeliveryGroupJob).deliveryIds);
     }
+    throw new Error(`unknown job "${job.name}" on ${QueueName.OutboundDeliveries}`);
+  }
+
+  private send(deliveryId: string): Promise<string | null> {
+    return this.inFlight.run(() => this.sendDelivery.execute(deliveryId));
+  }
+
+  /**
+   * Every delivery of the group runs to its end before the job settles. If any threw
+   * (Postgres unreachable, say) the job fails and BullMQ retries it; the deliveries that
+   * did finish are not sent again, because their claim finds them no longer `queued`.
+   */
+  private async sendGroup(deliveryIds: string[]): Promise<string> {
+    const results = await Promise.allSettled(deliveryIds.map((id) => this.send(id)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const tally = new Map<string, number>();
+    for (const r of results as Array<PromiseFulfilledResult<string | null>>) {
+      const key = r.value ?? 'skipped';
+      tally.set(key, (tally.get(key) ?? 0) + 1);
+    }
+    return [...tally].map(([state, n]) => `${state} ${n}`).join(', ');
   }
 }

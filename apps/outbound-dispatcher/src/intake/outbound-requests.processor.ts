@@ -28,7 +28,7 @@ const HANDLED_JOBS = [OutboundRequestsJob.Deliver, OutboundRequestsJob.Publish];
  */
 const INTAKE_WORKER_OPTIONS = {
   autorun: false,
-  concurrency: 8,
+  concurrency: 32,
   lockDuration: 10_000,
   stalledInterval: 5_000,
   maxStalledCount: 10,
