@@ -1119,9 +1119,7 @@ async function main() {
         `outbound send, ${what}: ${fmt(side.perSec)} deliveries/s; CPU ${describeCpu(side.window.cpu, cores, side.deliveries)}\n`,
       );
     }
-    process.stdout.write(
-      `ratio ${ratio(outbound.hookgate.perSec, outbound.baseline.perSec)}\n`,
-    );
+    process.stdout.write(`ratio ${ratio(outbound.hookgate.perSec, outbound.baseline.perSec)}\n`);
     return;
   }
   const accept = await scenarioAccept(ctx);

@@ -3,8 +3,7 @@ import { DeliveryQueue } from './delivery-queue';
 
 /** A stand-in for the BullMQ queue that records what would be added (no Redis involved). */
 function recordingQueue(states: Record<string, string> = {}, counts = { waiting: 0 }) {
-  const added: Array<{ name: string; data: unknown; opts: { jobId: string; delay?: number } }> =
-    [];
+  const added: Array<{ name: string; data: unknown; opts: { jobId: string; delay?: number } }> = [];
   const queue = {
     addBulk: (jobs: typeof added) => {
       added.push(...jobs);
@@ -17,7 +16,10 @@ function recordingQueue(states: Record<string, string> = {}, counts = { waiting:
 }
 
 const ids = (n: number, from = 0) =>
-  Array.from({ length: n }, (_, i) => `00000000-0000-0000-0000-${String(from + i).padStart(12, '0')}`);
+  Array.from(
+    { length: n },
+    (_, i) => `00000000-0000-0000-0000-${String(from + i).padStart(12, '0')}`,
+  );
 
 describe('DeliveryQueue', () => {
   it('groups first attempts due now, up to the group size, and keeps the rest single', async () => {
@@ -34,10 +36,7 @@ describe('DeliveryQueue', () => {
       fresh.slice(0, 4),
       fresh.slice(4, 8),
     ]);
-    expect(groups.map((j) => j.opts.jobId)).toEqual([
-      `group-${fresh[0]}-4`,
-      `group-${fresh[4]}-4`,
-    ]);
+    expect(groups.map((j) => j.opts.jobId)).toEqual([`group-${fresh[0]}-4`, `group-${fresh[4]}-4`]);
     const single = added.filter((j) => j.name === 'send');
     expect(single.map((j) => j.opts.jobId)).toEqual([
       `${fresh[8]}-0`,

@@ -233,7 +233,9 @@ function isZlibError(error: unknown): boolean {
   return code.startsWith('Z_') || code.startsWith('ERR_BROTLI') || code === 'ERR__ERROR';
 }
 
-function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+function flattenHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const name in headers) {
     const value = headers[name];
