@@ -83,8 +83,16 @@ describe('admin API: outbound endpoints and deliveries', () => {
     return row;
   }
 
+  /** Whether a job carries the delivery: its own, or a send-group that lists it. */
   async function hasJob(deliveryId: string, attempts = 0): Promise<boolean> {
-    return (await deliveryJobs.getJob(itemJobId(deliveryId, attempts))) !== undefined;
+    if ((await deliveryJobs.getJob(itemJobId(deliveryId, attempts))) !== undefined) return true;
+    if (attempts > 0) return false;
+    const jobs = await deliveryJobs.getJobs(['waiting', 'paused', 'prioritized', 'active']);
+    return jobs.some(
+      (job) =>
+        job.name === 'send-group' &&
+        (job.data as { deliveryIds?: string[] }).deliveryIds?.includes(deliveryId),
+    );
   }
 
   it('documents the outbound routes in OpenAPI', async () => {
