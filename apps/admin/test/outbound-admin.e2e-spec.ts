@@ -87,7 +87,7 @@ describe('admin API: outbound endpoints and deliveries', () => {
   async function hasJob(deliveryId: string, attempts = 0): Promise<boolean> {
     if ((await deliveryJobs.getJob(itemJobId(deliveryId, attempts))) !== undefined) return true;
     if (attempts > 0) return false;
-    const jobs = await deliveryJobs.getJobs(['waiting', 'paused', 'prioritized', 'active']);
+    const jobs = await deliveryJobs.getJobs(['waiting', 'prioritized', 'active']);
     return jobs.some(
       (job) =>
         job.name === 'send-group' &&
