@@ -76,11 +76,13 @@ function parseArgs(argv) {
         break;
       case '--only':
         options.only = inline ?? argv[++i];
-        if (options.only !== 'outbound') throw new Error('--only takes: outbound');
+        if (!['outbound', 'processing'].includes(options.only)) {
+          throw new Error('--only takes: outbound, processing');
+        }
         break;
       case '--help':
         process.stdout.write(
-          'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M] [--duration S] [--connections C] [--only outbound]\n  node bench/run.mjs --scale [--quick] [--small N] [--large N] [--keep]   (10k vs 1M stored rows, see bench/scale.mjs)\n',
+          'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M] [--duration S] [--connections C] [--only outbound|processing]\n  node bench/run.mjs --scale [--quick] [--small N] [--large N] [--keep]   (10k vs 1M stored rows, see bench/scale.mjs)\n',
         );
         process.exit(0);
         break;
@@ -1105,6 +1107,14 @@ async function main() {
 
   if (opts.soak) {
     exitCode = await soak(ctx);
+    return;
+  }
+  if (opts.only === 'processing') {
+    // Iterating on the inbound worker: the processing scenario alone, with its CPU account.
+    const processing = await scenarioProcessing(ctx);
+    process.stdout.write(
+      `inbound processing: ${fmt(processing.eventsPerSec)} events/s; CPU ${describeCpu(processing.window.cpu, cpus().length, processing.events)}\n`,
+    );
     return;
   }
   if (opts.only === 'outbound') {

@@ -16,6 +16,8 @@ export enum QueueName {
 
 export enum InboundEventsJob {
   Process = 'process',
+  /** First attempts of events stored together, processed by one job (see below). */
+  ProcessGroup = 'process-group',
 }
 
 export enum OutboundRequestsJob {
@@ -76,6 +78,18 @@ export interface PublishJob {
   tenant?: string;
 }
 
+/**
+ * `inbound-events` / `process-group`: events the gateway stored together (one group
+ * commit), carried by one job for the same reason as {@link SendDeliveryGroupJob}. Each
+ * event is still claimed and processed on its own row.
+ */
+export interface ProcessInboundEventGroupJob {
+  eventIds: string[];
+}
+
+/** Most events in one `process-group` job. */
+export const EVENT_GROUP_MAX = 16;
+
 /** `outbound-deliveries` / `send`: the job id is the delivery id (plus attempt number). */
 export interface SendDeliveryJob {
   deliveryId: string;
@@ -96,12 +110,32 @@ export interface SendDeliveryGroupJob {
 /** Most deliveries in one `send-group` job. */
 export const DELIVERY_GROUP_MAX = 16;
 
-export function groupJobId(deliveryIds: readonly string[]): string {
-  return `group-${deliveryIds[0]}-${deliveryIds.length}`;
+/** A group job's id: its first item and its size (`send-group`, `process-group`). */
+export function groupJobId(itemIds: readonly string[]): string {
+  return `group-${itemIds[0]}-${itemIds.length}`;
+}
+
+/**
+ * Splits items into groups of at most `max`. Fewer than two items make no group: a lone
+ * item keeps its own job, whose id the reconcilers can look up.
+ */
+export function groupItems<T>(items: readonly T[], max: number): { groups: T[][]; single: T[] } {
+  if (items.length < 2) return { groups: [], single: [...items] };
+  const groups: T[][] = [];
+  const single: T[] = [];
+  for (let i = 0; i < items.length; i += max) {
+    const chunk = items.slice(i, i + max);
+    if (chunk.length === 1) single.push(chunk[0]!);
+    else groups.push(chunk);
+  }
+  return { groups, single };
 }
 
 export interface JobPayloads {
-  [QueueName.InboundEvents]: { [InboundEventsJob.Process]: ProcessInboundEventJob };
+  [QueueName.InboundEvents]: {
+    [InboundEventsJob.Process]: ProcessInboundEventJob;
+    [InboundEventsJob.ProcessGroup]: ProcessInboundEventGroupJob;
+  };
   [QueueName.OutboundRequests]: {
     [OutboundRequestsJob.Deliver]: DeliverJob;
     [OutboundRequestsJob.Publish]: PublishJob;

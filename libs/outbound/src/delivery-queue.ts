@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import { MicroBatcher } from '@app/platform';
 import {
   DELIVERY_GROUP_MAX,
+  groupItems,
   groupJobId,
   itemJobId,
   OutboundDeliveriesJob,
@@ -57,25 +58,18 @@ export class DeliveryQueue {
     // First attempts due now travel in groups (see SendDeliveryGroupJob); a lone delivery,
     // a retry, a delayed or a rerun delivery keeps its own job, whose id the reconciler
     // can look up.
-    const grouped = deliveries.filter((d) => !d.rerun && !d.delayMs && !d.attempts);
-    const single = grouped.length > 1 ? deliveries.filter((d) => !grouped.includes(d)) : deliveries;
-    const groups: string[][] = [];
-    if (grouped.length > 1) {
-      for (let i = 0; i < grouped.length; i += this.groupMax) {
-        groups.push(grouped.slice(i, i + this.groupMax).map((d) => d.id));
-      }
-    }
+    const fresh = deliveries.filter((d) => !d.rerun && !d.delayMs && !d.attempts);
+    const { groups: freshGroups } = groupItems(fresh, this.groupMax);
+    const groups = freshGroups.map((group) => group.map((d) => d.id));
+    const grouped = new Set(freshGroups.flat());
+    const single = deliveries.filter((d) => !grouped.has(d));
     try {
       await this.queue.addBulk([
-        ...groups.map((ids) =>
-          ids.length === 1
-            ? sendJob({ id: ids[0]! })
-            : {
-                name: OutboundDeliveriesJob.SendGroup,
-                data: { deliveryIds: ids },
-                opts: { jobId: groupJobId(ids) },
-              },
-        ),
+        ...groups.map((ids) => ({
+          name: OutboundDeliveriesJob.SendGroup,
+          data: { deliveryIds: ids },
+          opts: { jobId: groupJobId(ids) },
+        })),
         ...single.map(sendJob),
       ]);
     } catch (error) {

@@ -5,23 +5,31 @@ import {
   assertHandlesAllJobs,
   InboundEventsJob,
   QueueName,
+  type ProcessInboundEventGroupJob,
   type ProcessInboundEventJob,
 } from '@app/messaging';
-import { APP_CONFIG } from '@app/platform';
+import { APP_CONFIG, Semaphore } from '@app/platform';
 import type { InboundGatewayConfig } from '../config';
 import { ProcessInboundEvent } from './process-inbound-event.use-case';
 
-/** The inbound worker: one job per event, handed to the use case. */
-const HANDLED_JOBS = [InboundEventsJob.Process];
+/**
+ * The inbound worker: a `process` job carries one event, a `process-group` job up to 16
+ * stored together. Each event is handed to the use case on its own, and at most
+ * `INBOUND_WORKER_CONCURRENCY` are in flight in this process whatever the jobs carry.
+ */
+const HANDLED_JOBS = [InboundEventsJob.Process, InboundEventsJob.ProcessGroup];
 
 @Processor(QueueName.InboundEvents, { autorun: false })
 export class InboundEventsProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly inFlight: Semaphore;
+
   constructor(
     private readonly processEvent: ProcessInboundEvent,
     @Inject(APP_CONFIG) private readonly config: InboundGatewayConfig,
   ) {
     super();
     assertHandlesAllJobs(QueueName.InboundEvents, HANDLED_JOBS);
+    this.inFlight = new Semaphore(config.INBOUND_WORKER_CONCURRENCY);
   }
 
   onApplicationBootstrap(): void {
@@ -29,10 +37,37 @@ export class InboundEventsProcessor extends WorkerHost implements OnApplicationB
     void this.worker.run();
   }
 
-  async process(job: Job<ProcessInboundEventJob>): Promise<string | null> {
+  async process(
+    job: Job<ProcessInboundEventJob | ProcessInboundEventGroupJob>,
+  ): Promise<string | null> {
     switch (job.name as InboundEventsJob) {
       case InboundEventsJob.Process:
-        return this.processEvent.execute(job.data.eventId);
+        return this.run((job.data as ProcessInboundEventJob).eventId);
+      case InboundEventsJob.ProcessGroup:
+        return this.runGroup((job.data as ProcessInboundEventGroupJob).eventIds);
     }
+    throw new Error(`unknown job "${job.name}" on ${QueueName.InboundEvents}`);
+  }
+
+  private run(eventId: string): Promise<string | null> {
+    return this.inFlight.run(() => this.processEvent.execute(eventId));
+  }
+
+  /**
+   * Every event of the group runs to its end before the job settles. If any threw
+   * (Postgres unreachable, say) the job fails and BullMQ retries it; events already
+   * processed are not processed again, because their claim finds them no longer
+   * `received`.
+   */
+  private async runGroup(eventIds: string[]): Promise<string> {
+    const results = await Promise.allSettled(eventIds.map((id) => this.run(id)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const tally = new Map<string, number>();
+    for (const r of results as Array<PromiseFulfilledResult<string | null>>) {
+      const key = r.value ?? 'skipped';
+      tally.set(key, (tally.get(key) ?? 0) + 1);
+    }
+    return [...tally].map(([state, n]) => `${state} ${n}`).join(', ');
   }
 }

@@ -1,10 +1,19 @@
 import type { Queue } from 'bullmq';
-import { InboundEventsJob, itemJobId, type ProcessInboundEventJob } from '@app/messaging';
+import {
+  EVENT_GROUP_MAX,
+  groupItems,
+  groupJobId,
+  InboundEventsJob,
+  itemJobId,
+  type ProcessInboundEventGroupJob,
+  type ProcessInboundEventJob,
+} from '@app/messaging';
 import type { EventEnqueuer } from './receive.service';
 
 /**
  * Enqueues newly stored events in batches: ids collected during one event-loop turn go
- * to Redis in one `addBulk`. Enqueueing is best effort by design — the row is already
+ * to Redis in one `addBulk`, as `process-group` jobs of up to 16 events (a lone event
+ * keeps its own `process` job). Enqueueing is best effort by design — the row is already
  * committed, and the reconciler enqueues any `received` event whose job never arrived.
  */
 export class BullEventEnqueuer implements EventEnqueuer {
@@ -12,7 +21,7 @@ export class BullEventEnqueuer implements EventEnqueuer {
   private scheduled = false;
 
   constructor(
-    private readonly queue: Queue<ProcessInboundEventJob>,
+    private readonly queue: Queue<ProcessInboundEventJob | ProcessInboundEventGroupJob>,
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -28,14 +37,20 @@ export class BullEventEnqueuer implements EventEnqueuer {
     const ids = this.pending;
     this.pending = [];
     if (ids.length === 0) return;
+    const { groups, single } = groupItems(ids, EVENT_GROUP_MAX);
     this.queue
-      .addBulk(
-        ids.map((eventId) => ({
+      .addBulk([
+        ...groups.map((eventIds) => ({
+          name: InboundEventsJob.ProcessGroup,
+          data: { eventIds },
+          opts: { jobId: groupJobId(eventIds) },
+        })),
+        ...single.map((eventId) => ({
           name: InboundEventsJob.Process,
           data: { eventId },
           opts: { jobId: itemJobId(eventId, 0) },
         })),
-      )
+      ])
       .catch(this.onError);
   }
 }

@@ -9,6 +9,7 @@ import {
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import {
+  EVENT_GROUP_MAX,
   InboundEventsJob,
   itemJobId,
   queueCoversBacklog,
@@ -23,8 +24,9 @@ import type { InboundGatewayConfig } from '../config';
 /**
  * Postgres is the record; Redis is transport. Every interval this returns `processing`
  * events whose lease expired (their worker died) to `received`, and enqueues every due
- * `received` event again. Job ids are `<event>-<attempts>`, so a job that still exists
- * absorbs the re-add and nothing runs twice.
+ * `received` event again when the queue's runnable jobs cannot carry them all. Job ids
+ * are `<event>-<attempts>`, so a job that still exists absorbs the re-add; a copy that
+ * slips past a `process-group` costs a claim that finds nothing, and nothing runs twice.
  */
 const BATCH = 1000;
 
@@ -66,7 +68,8 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
       `SELECT count(*)::int AS due FROM inbound_events
         WHERE state = 'received' AND (due_at IS NULL OR due_at <= now())`,
     )) as Array<{ due: number }>;
-    const covered = await queueCoversBacklog(this.queue, due);
+    // A runnable job may be a process-group: count each as a full group.
+    const covered = await queueCoversBacklog(this.queue, due, EVENT_GROUP_MAX);
     while (!covered) {
       const rows: Array<{ id: string; attempts: number }> = await this.dataSource.query(
         `SELECT id, attempts FROM inbound_events
@@ -97,12 +100,15 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
-   * `received` events due for more than two passes without a runnable job: no job at all
-   * (added under its own id), or one BullMQ still holds `active` because a worker fetched
-   * it and died before its claim committed. Re-adding under the same
-   * id would be absorbed by that stalled job until BullMQ's stall detection (up to a
-   * minute) frees it, so they get a fresh job id. The claim is atomic in Postgres, so the
-   * stalled job, if it ever runs, finds nothing to do.
+   * `received` events due for more than two passes whose own job BullMQ still holds
+   * `active` because a worker fetched it and died before its claim committed. Re-adding
+   * under the same id would be absorbed by that stalled job until BullMQ's stall
+   * detection (up to a minute) frees it, so they get a fresh job id. The claim is atomic
+   * in Postgres, so the stalled job, if it ever runs, finds nothing to do.
+   *
+   * An event with no job of its own is not rescued here: it may be one of a
+   * `process-group`. Events whose jobs are gone altogether are re-added by the backlog
+   * pass above once the queue no longer covers them.
    */
   private async rescueStalled(): Promise<number> {
     const overdueSeconds = this.config.RECONCILE_INTERVAL_SECONDS * 2 + 5;
@@ -112,14 +118,14 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
         ORDER BY COALESCE(due_at, updated_at) LIMIT $2`,
       [overdueSeconds, BATCH],
     );
-    const stuck = await rowsWithoutRunnableJob(this.queue, rows);
+    const stuck = (await rowsWithoutRunnableJob(this.queue, rows)).filter((row) => row.rerun);
     if (stuck.length === 0) return 0;
     await this.queue.addBulk(
       stuck.map((row) => ({
         name: InboundEventsJob.Process,
         data: { eventId: row.id },
         opts: {
-          jobId: row.rerun ? rerunJobId(row.id, row.attempts) : itemJobId(row.id, row.attempts),
+          jobId: rerunJobId(row.id, row.attempts),
         },
       })),
     );
