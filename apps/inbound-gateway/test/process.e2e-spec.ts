@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { QueueName } from '@app/messaging';
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { createHandler, createInboundEndpoint, post, unique } from '../../../test/support/fixtures';
 import { query } from '../../../test/support/database';
@@ -443,6 +446,42 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
         [endpoint.path],
       );
       expect(attempts.max).toBe(1);
+    });
+
+    it('re-adds events whose group job was lost while other jobs still cover the backlog', async () => {
+      const handler = await createHandler(harness, {});
+      const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
+      const worker = harness.inboundApp.get(InboundEventsProcessor).worker;
+      const jobs = new Queue(QueueName.InboundEvents, {
+        connection: { url: process.env.REDIS_URL },
+        prefix: process.env.QUEUE_PREFIX,
+      });
+      await worker.pause();
+      let accepted: string[];
+      try {
+        // Stored together, so enqueued as one process-group job; then that job is lost.
+        const answers = await Promise.all(
+          Array.from({ length: 3 }, (_, i) => post(harness, endpoint.url, JSON.stringify({ i }))),
+        );
+        accepted = answers.map((a) => a.body.id as string);
+        expect(answers.every((a) => a.status === 202)).toBe(true);
+        await flushQueuePrefix();
+        // One runnable job for an event that does not exist: the queue "covers" the due
+        // rows, so the backlog pass leaves them; they have been due for an hour, so they
+        // count as lost and the rescue re-adds them.
+        await jobs.add('process', { eventId: randomUUID() }, { jobId: `stray-${randomUUID()}` });
+        await query(
+          db(),
+          `UPDATE inbound_events SET due_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`,
+          [accepted],
+        );
+        const pass = await harness.inboundApp.get(InboundReconciler).reconcile();
+        expect(pass.rescued).toBeGreaterThanOrEqual(3);
+      } finally {
+        await worker.resume();
+        await jobs.close();
+      }
+      for (const id of accepted) expect((await finished(id)).state).toBe('done');
     });
   });
 });

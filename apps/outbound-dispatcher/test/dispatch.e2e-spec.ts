@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
-import { HookgatePublisher } from '@app/messaging';
+import { HookgatePublisher, itemJobId, QueueName } from '@app/messaging';
+import { OutboundDeliveriesProcessor } from '../src/dispatch/outbound-deliveries.processor';
+import { DeliveryReconciler } from '../src/reconcile/delivery-reconciler';
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { unique } from '../../../test/support/fixtures';
 import { query } from '../../../test/support/database';
@@ -243,6 +247,64 @@ describe('outbound dispatch', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     for (const e of [a, b, c]) expect(await deliveriesOf(e.code)).toHaveLength(1);
     expect(sink.requests.filter((r) => r.body.toString().includes('"id":1'))).toHaveLength(3);
+  });
+
+  it('re-adds a queued delivery whose job was lost while other jobs still cover the backlog', async () => {
+    const target = await endpoint({});
+    const [{ tenant_id: tenantId }] = await query<{ tenant_id: string }>(
+      db(),
+      `SELECT tenant_id FROM outbound_endpoints WHERE id = $1`,
+      [target.id],
+    );
+    const jobs = new Queue(QueueName.OutboundDeliveries, {
+      connection: { url: process.env.REDIS_URL },
+      prefix: process.env.QUEUE_PREFIX,
+    });
+    const worker = harness.dispatcherApp!.get(OutboundDeliveriesProcessor).worker;
+    await worker.pause();
+    try {
+      // Two queued rows without any job: one due for an hour (lost: a group carrying it
+      // would long have run), one due for 100 s (overdue, but maybe waiting in a group).
+      const rows = await query<{ id: string; age: string }>(
+        db(),
+        `INSERT INTO deliveries (tenant_id, endpoint_id, endpoint_code, state, payload, next_attempt_at)
+         SELECT $1, $2, $3, 'queued', jsonb_build_object('age', age), now() - make_interval(secs => age)
+           FROM unnest(ARRAY[3600, 100]) AS age
+         RETURNING id, payload->>'age' AS age`,
+        [tenantId, target.id, target.code],
+      );
+      const lost = rows.find((r) => r.age === '3600')!.id;
+      const recent = rows.find((r) => r.age === '100')!.id;
+      // A runnable job for a delivery that does not exist: the queue "covers" two due rows,
+      // so the backlog pass does not re-add them; only the rescue can.
+      await jobs.add('send', { deliveryId: randomUUID() }, { jobId: `stray-${randomUUID()}` });
+
+      const pass = await harness.dispatcherApp!.get(DeliveryReconciler).reconcile();
+      expect(pass.rescued).toBeGreaterThanOrEqual(1);
+      expect(await jobs.getJob(itemJobId(lost, 0))).toBeDefined();
+      expect(await jobs.getJob(itemJobId(recent, 0))).toBeUndefined();
+    } finally {
+      await worker.resume();
+      await jobs.close();
+    }
+    await waitFor(
+      async () => {
+        const [row] = await query<{ state: string }>(
+          db(),
+          `SELECT state FROM deliveries WHERE payload->>'age' = '3600' AND endpoint_id = $1`,
+          [target.id],
+        );
+        return row?.state === 'done' ? row : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the lost delivery to be sent' },
+    );
+    // The other row is still waiting for its (absent) group; a later pass takes it. Cancel
+    // it so no later test sees it.
+    await query(
+      db(),
+      `UPDATE deliveries SET state = 'canceled' WHERE endpoint_id = $1 AND state = 'queued'`,
+      [target.id],
+    );
   });
 });
 

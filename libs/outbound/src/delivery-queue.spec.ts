@@ -76,15 +76,17 @@ describe('DeliveryQueue', () => {
     ]);
   });
 
-  it('rescues only rows whose own job is stuck active; a row in a group has no job of its own', async () => {
+  it('rescues rows whose own job is stuck active, and rows without a job once they are lost', async () => {
     const { queue, added } = recordingQueue({ 'stuck-1': 'active', 'waiting-0': 'waiting' });
     const rescued = await new DeliveryQueue(queue).rescueStalled([
-      { id: 'stuck', attempts: 1 },
-      { id: 'waiting', attempts: 0 },
-      { id: 'grouped', attempts: 0 },
+      { id: 'stuck', attempts: 1, lost: false },
+      { id: 'waiting', attempts: 0, lost: true },
+      // No job of its own: maybe waiting in a send-group, so left alone until lost.
+      { id: 'grouped', attempts: 0, lost: false },
+      { id: 'gone', attempts: 2, lost: true },
     ]);
-    expect(rescued).toBe(1);
-    expect(added.map((j) => j.opts.jobId)).toEqual([expect.stringMatching(/^stuck-1-r/)]);
+    expect(rescued).toBe(2);
+    expect(added.map((j) => j.opts.jobId)).toEqual([expect.stringMatching(/^stuck-1-r/), 'gone-2']);
   });
 
   it('counts each runnable job as a full group when asked whether the queue covers the backlog', async () => {

@@ -78,25 +78,31 @@ export class DeliveryQueue {
   }
 
   /**
-   * For overdue queued deliveries whose own job is `active` although the row was never
-   * claimed (the worker fetched it and died before its claim committed): re-adding under
-   * the same id would be absorbed by that stalled job until BullMQ's stall detection (up
-   * to a minute) frees it, so it gets a fresh id. The claim in Postgres is atomic: the
-   * stalled job, if it ever runs, finds nothing to do. Returns how many jobs were added.
-   *
-   * A row with no job of its own is not rescued here: it may be one of a `send-group`
-   * (whose id names only its first delivery). Rows whose jobs are gone altogether are
-   * re-added by the reconciler's backlog pass once the queue no longer covers them.
+   * For overdue queued deliveries, makes sure a runnable job exists:
+   * - own job `active` although the row was never claimed: the worker fetched it and died
+   *   before its claim committed. Re-adding under the same id would be absorbed by that
+   *   stalled job until BullMQ's stall detection (up to a minute) frees it, so it gets a
+   *   fresh id. The claim in Postgres is atomic: the stalled job, if it ever runs, finds
+   *   nothing to do.
+   * - no job of its own, and `lost` (overdue for so long that a group carrying it would
+   *   have run): re-added on its own. A row merely waiting in a `send-group` has no job of
+   *   its own either, so rows not yet `lost` are left to the backlog pass; a copy that
+   *   does slip through costs a claim that finds nothing.
+   * Returns how many jobs were added.
    */
-  async rescueStalled(deliveries: Array<{ id: string; attempts: number }>): Promise<number> {
+  async rescueStalled(
+    deliveries: Array<{ id: string; attempts: number; lost?: boolean }>,
+  ): Promise<number> {
     let stuck: Array<{ id: string; attempts: number; rerun: boolean }>;
     try {
-      stuck = (await rowsWithoutRunnableJob(this.queue, deliveries)).filter((d) => d.rerun);
+      stuck = (await rowsWithoutRunnableJob(this.queue, deliveries)).filter(
+        (d) => d.rerun || d.lost,
+      );
     } catch (error) {
       this.onError(error);
       return 0;
     }
-    await this.enqueue(stuck);
+    await this.enqueue(stuck.map(({ id, attempts, rerun }) => ({ id, attempts, rerun })));
     return stuck.length;
   }
 

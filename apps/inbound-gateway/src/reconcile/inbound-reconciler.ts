@@ -106,26 +106,32 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
    * detection (up to a minute) frees it, so they get a fresh job id. The claim is atomic
    * in Postgres, so the stalled job, if it ever runs, finds nothing to do.
    *
-   * An event with no job of its own is not rescued here: it may be one of a
-   * `process-group`. Events whose jobs are gone altogether are re-added by the backlog
-   * pass above once the queue no longer covers them.
+   * An event with no job of its own may be waiting in a `process-group`, so it is re-added
+   * (under its own id) only once it has been due for ten passes (`lost`): a group carrying
+   * it would have run by then, unless a long backlog is ahead of it, and a copy is
+   * harmless. Until then, events whose jobs are gone are left to the backlog pass above.
    */
   private async rescueStalled(): Promise<number> {
     const overdueSeconds = this.config.RECONCILE_INTERVAL_SECONDS * 2 + 5;
-    const rows: Array<{ id: string; attempts: number }> = await this.dataSource.query(
-      `SELECT id, attempts FROM inbound_events
+    const lostSeconds = this.config.RECONCILE_INTERVAL_SECONDS * 10 + 5;
+    const rows: Array<{ id: string; attempts: number; lost: boolean }> =
+      await this.dataSource.query(
+        `SELECT id, attempts, COALESCE(due_at, updated_at) < now() - make_interval(secs => $3) AS lost
+         FROM inbound_events
         WHERE state = 'received' AND COALESCE(due_at, updated_at) < now() - make_interval(secs => $1)
         ORDER BY COALESCE(due_at, updated_at) LIMIT $2`,
-      [overdueSeconds, BATCH],
+        [overdueSeconds, BATCH, lostSeconds],
+      );
+    const stuck = (await rowsWithoutRunnableJob(this.queue, rows)).filter(
+      (row) => row.rerun || row.lost,
     );
-    const stuck = (await rowsWithoutRunnableJob(this.queue, rows)).filter((row) => row.rerun);
     if (stuck.length === 0) return 0;
     await this.queue.addBulk(
       stuck.map((row) => ({
         name: InboundEventsJob.Process,
         data: { eventId: row.id },
         opts: {
-          jobId: rerunJobId(row.id, row.attempts),
+          jobId: row.rerun ? rerunJobId(row.id, row.attempts) : itemJobId(row.id, row.attempts),
         },
       })),
     );

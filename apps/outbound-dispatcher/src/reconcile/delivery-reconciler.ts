@@ -78,17 +78,23 @@ export class DeliveryReconciler implements OnApplicationBootstrap, OnApplication
 
   /**
    * Queued deliveries that have been due for more than two passes yet are still unclaimed:
-   * a job that should have run long ago. If it has no job, or BullMQ holds its job `active`
-   * for a dead worker, `DeliveryQueue.rescueStalled` gives it a runnable one.
+   * a job that should have run long ago. If BullMQ holds its job `active` for a dead
+   * worker, or it has no job and has been due for ten passes (`lost`: a group carrying it
+   * would have run by then, unless a long backlog is ahead of it — a copy is harmless),
+   * `DeliveryQueue.rescueStalled` gives it a runnable one.
    */
   private async rescueStalled(): Promise<number> {
     const overdueSeconds = this.config.RECONCILE_INTERVAL_SECONDS * 2 + 5;
-    const rows: Array<{ id: string; attempts: number }> = await this.dataSource.query(
-      `SELECT id, attempts FROM deliveries
+    const lostSeconds = this.config.RECONCILE_INTERVAL_SECONDS * 10 + 5;
+    const rows: Array<{ id: string; attempts: number; lost: boolean }> =
+      await this.dataSource.query(
+        `SELECT id, attempts,
+              COALESCE(next_attempt_at, updated_at) < now() - make_interval(secs => $3) AS lost
+         FROM deliveries
         WHERE state = 'queued' AND COALESCE(next_attempt_at, updated_at) < now() - make_interval(secs => $1)
         ORDER BY COALESCE(next_attempt_at, updated_at) LIMIT $2`,
-      [overdueSeconds, BATCH],
-    );
+        [overdueSeconds, BATCH, lostSeconds],
+      );
     const rescued = await this.deliveries.rescueStalled(rows);
     if (rescued > 0) {
       reconcilerActions.inc({ kind: 'outbound', action: 'rescued' }, rescued);
