@@ -19,7 +19,21 @@ import { ProcessInboundEvent } from './process-inbound-event.use-case';
  */
 const HANDLED_JOBS = [InboundEventsJob.Process, InboundEventsJob.ProcessGroup];
 
-@Processor(QueueName.InboundEvents, { autorun: false })
+/**
+ * A `process-group` held by a worker that died carries events with no job of their own,
+ * so only BullMQ's stall detection hands them out again. A short lock, renewed by a live
+ * worker every 5 s, frees such a job within ~15 s instead of up to a minute; a job may
+ * stall several times before BullMQ gives up on it. A stall of a live worker is
+ * harmless: the claims in Postgres decide who processes.
+ */
+export const EVENT_WORKER_OPTIONS = {
+  autorun: false,
+  lockDuration: 10_000,
+  stalledInterval: 5_000,
+  maxStalledCount: 10,
+};
+
+@Processor(QueueName.InboundEvents, EVENT_WORKER_OPTIONS)
 export class InboundEventsProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly inFlight: Semaphore;
 

@@ -20,7 +20,22 @@ import { SendDelivery } from './send-delivery.use-case';
  */
 const HANDLED_JOBS = [OutboundDeliveriesJob.Send, OutboundDeliveriesJob.SendGroup];
 
-@Processor(QueueName.OutboundDeliveries, { autorun: false })
+/**
+ * A `send-group` held by a dispatcher that died carries deliveries with no job of their
+ * own, so only BullMQ's stall detection hands them out again (the reconciler's rescue
+ * finds a stuck job by a delivery's own job id). A short lock, renewed by a live worker
+ * every 5 s, frees such a job within ~15 s instead of up to a minute; a job may stall
+ * several times before BullMQ gives up on it. A stall of a live worker is harmless: the
+ * claims in Postgres decide who sends.
+ */
+export const DELIVERY_WORKER_OPTIONS = {
+  autorun: false,
+  lockDuration: 10_000,
+  stalledInterval: 5_000,
+  maxStalledCount: 10,
+};
+
+@Processor(QueueName.OutboundDeliveries, DELIVERY_WORKER_OPTIONS)
 export class OutboundDeliveriesProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly inFlight: Semaphore;
 
