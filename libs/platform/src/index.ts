@@ -8,4 +8,5 @@ export * from './secrets';
 export * from './periodic-task';
 export * from './micro-batcher';
 export * from './semaphore';
+export * from './run-group';
 export * from './openapi/serve-openapi-json';

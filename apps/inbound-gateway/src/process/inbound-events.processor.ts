@@ -8,7 +8,7 @@ import {
   type ProcessInboundEventGroupJob,
   type ProcessInboundEventJob,
 } from '@app/messaging';
-import { APP_CONFIG, Semaphore } from '@app/platform';
+import { APP_CONFIG, runGroup, Semaphore } from '@app/platform';
 import type { InboundGatewayConfig } from '../config';
 import { ProcessInboundEvent } from './process-inbound-event.use-case';
 
@@ -58,30 +58,14 @@ export class InboundEventsProcessor extends WorkerHost implements OnApplicationB
       case InboundEventsJob.Process:
         return this.run((job.data as ProcessInboundEventJob).eventId);
       case InboundEventsJob.ProcessGroup:
-        return this.runGroup((job.data as ProcessInboundEventGroupJob).eventIds);
+        // Each event runs to its end; if any threw, the job fails and is retried, and the
+        // events already processed are skipped by their claims.
+        return runGroup((job.data as ProcessInboundEventGroupJob).eventIds, (id) => this.run(id));
     }
     throw new Error(`unknown job "${job.name}" on ${QueueName.InboundEvents}`);
   }
 
   private run(eventId: string): Promise<string | null> {
     return this.inFlight.run(() => this.processEvent.execute(eventId));
-  }
-
-  /**
-   * Every event of the group runs to its end before the job settles. If any threw
-   * (Postgres unreachable, say) the job fails and BullMQ retries it; events already
-   * processed are not processed again, because their claim finds them no longer
-   * `received`.
-   */
-  private async runGroup(eventIds: string[]): Promise<string> {
-    const results = await Promise.allSettled(eventIds.map((id) => this.run(id)));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const tally = new Map<string, number>();
-    for (const r of results as Array<PromiseFulfilledResult<string | null>>) {
-      const key = r.value ?? 'skipped';
-      tally.set(key, (tally.get(key) ?? 0) + 1);
-    }
-    return [...tally].map(([state, n]) => `${state} ${n}`).join(', ');
   }
 }

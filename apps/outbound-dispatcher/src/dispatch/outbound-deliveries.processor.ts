@@ -8,7 +8,7 @@ import {
   type SendDeliveryGroupJob,
   type SendDeliveryJob,
 } from '@app/messaging';
-import { APP_CONFIG, Semaphore } from '@app/platform';
+import { APP_CONFIG, runGroup, Semaphore } from '@app/platform';
 import type { OutboundDispatcherConfig } from '../config';
 import { SendDelivery } from './send-delivery.use-case';
 
@@ -58,29 +58,14 @@ export class OutboundDeliveriesProcessor extends WorkerHost implements OnApplica
       case OutboundDeliveriesJob.Send:
         return this.send((job.data as SendDeliveryJob).deliveryId);
       case OutboundDeliveriesJob.SendGroup:
-        return this.sendGroup((job.data as SendDeliveryGroupJob).deliveryIds);
+        // Each delivery runs to its end; if any threw, the job fails and is retried, and
+        // the deliveries already finished are skipped by their claims.
+        return runGroup((job.data as SendDeliveryGroupJob).deliveryIds, (id) => this.send(id));
     }
     throw new Error(`unknown job "${job.name}" on ${QueueName.OutboundDeliveries}`);
   }
 
   private send(deliveryId: string): Promise<string | null> {
     return this.inFlight.run(() => this.sendDelivery.execute(deliveryId));
-  }
-
-  /**
-   * Every delivery of the group runs to its end before the job settles. If any threw
-   * (Postgres unreachable, say) the job fails and BullMQ retries it; the deliveries that
-   * did finish are not sent again, because their claim finds them no longer `queued`.
-   */
-  private async sendGroup(deliveryIds: string[]): Promise<string> {
-    const results = await Promise.allSettled(deliveryIds.map((id) => this.send(id)));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const tally = new Map<string, number>();
-    for (const r of results as Array<PromiseFulfilledResult<string | null>>) {
-      const key = r.value ?? 'skipped';
-      tally.set(key, (tally.get(key) ?? 0) + 1);
-    }
-    return [...tally].map(([state, n]) => `${state} ${n}`).join(', ');
   }
 }
