@@ -1,4 +1,10 @@
-import { groupItems, groupJobId, queueCoversBacklog } from './queues';
+import {
+  groupItems,
+  groupJobId,
+  queueCoversBacklog,
+  rescueThresholds,
+  rowsToRescue,
+} from './queues';
 
 describe('job groups', () => {
   it('splits items into groups of at most max, leaving a lone remainder single', () => {
@@ -35,5 +41,26 @@ describe('job groups', () => {
     await expect(queueCoversBacklog(queue(1, 1), 32, 16)).resolves.toBe(true);
     await expect(queueCoversBacklog(queue(1, 1), 33, 16)).resolves.toBe(false);
     await expect(queueCoversBacklog(queue(0), 0, 16)).resolves.toBe(true);
+  });
+});
+
+describe('rescue', () => {
+  it('rescues a row whose own job is stuck active, and a row without a job once lost', async () => {
+    const states: Record<string, string> = { 'stuck-1': 'active', 'waiting-0': 'waiting' };
+    const queue = { getJobState: (id: string) => Promise.resolve(states[id] ?? 'unknown') };
+    const rescued = await rowsToRescue(queue as never, [
+      { id: 'stuck', attempts: 1, lost: false },
+      { id: 'waiting', attempts: 0, lost: true },
+      { id: 'grouped', attempts: 0, lost: false },
+      { id: 'gone', attempts: 2, lost: true },
+    ]);
+    expect(rescued).toEqual([
+      { id: 'stuck', attempts: 1, lost: false, rerun: true },
+      { id: 'gone', attempts: 2, lost: true, rerun: false },
+    ]);
+  });
+
+  it('counts a row lost only well after a group carrying it would have run', () => {
+    expect(rescueThresholds(30)).toEqual({ overdueSeconds: 65, lostSeconds: 305 });
   });
 });

@@ -208,12 +208,33 @@ export function rerunJobId(itemId: string, attempts: number): string {
 }
 
 /**
- * Of overdue rows, the ones without a runnable job — the reconcilers' rescue. `rerun`
- * marks a job BullMQ still holds `active` for a dead worker (re-adding under the same id
- * would be absorbed by it until BullMQ's stall check, up to a minute); the others have no
- * job at all. States are asked concurrently: one round trip's latency per pass.
+ * When the reconcilers look at a due row's job, given their pass interval: a row due for
+ * `overdueSeconds` should have been taken by a worker long ago; one due for `lostSeconds`
+ * cannot still be waiting in a group job either (a group carrying it would have run by
+ * then, unless a long backlog is ahead of it).
  */
-export async function rowsWithoutRunnableJob<R extends { id: string; attempts: number }>(
+export function rescueThresholds(reconcileIntervalSeconds: number): {
+  overdueSeconds: number;
+  lostSeconds: number;
+} {
+  return {
+    overdueSeconds: reconcileIntervalSeconds * 2 + 5,
+    lostSeconds: reconcileIntervalSeconds * 10 + 5,
+  };
+}
+
+/**
+ * Of overdue rows, the ones the reconcilers' rescue must give a runnable job. States are
+ * asked concurrently: one round trip's latency per pass.
+ * - own job `active`: a worker fetched it and died before its claim committed. `rerun`:
+ *   re-adding under the same id would be absorbed by that stalled job until BullMQ's stall
+ *   check, so the new job needs a fresh id.
+ * - no job of its own, and `lost` (see {@link rescueThresholds}): re-added under its own
+ *   id. A row that is not yet lost may be waiting in a group job (whose id names only its
+ *   first item), so it is left to the backlog pass; a copy that does slip through costs a
+ *   claim that finds nothing.
+ */
+export async function rowsToRescue<R extends { id: string; attempts: number; lost: boolean }>(
   queue: Pick<Queue, 'getJobState'>,
   rows: R[],
 ): Promise<Array<R & { rerun: boolean }>> {
@@ -222,7 +243,7 @@ export async function rowsWithoutRunnableJob<R extends { id: string; attempts: n
   );
   return rows.flatMap((row, i): Array<R & { rerun: boolean }> => {
     if (states[i] === 'active') return [{ ...row, rerun: true }];
-    if (states[i] === 'unknown') return [{ ...row, rerun: false }];
+    if (states[i] === 'unknown' && row.lost) return [{ ...row, rerun: false }];
     return [];
   });
 }

@@ -8,7 +8,7 @@ import {
   OutboundDeliveriesJob,
   queueCoversBacklog,
   rerunJobId,
-  rowsWithoutRunnableJob,
+  rowsToRescue,
   type SendDeliveryGroupJob,
   type SendDeliveryJob,
 } from '@app/messaging';
@@ -78,26 +78,15 @@ export class DeliveryQueue {
   }
 
   /**
-   * For overdue queued deliveries, makes sure a runnable job exists:
-   * - own job `active` although the row was never claimed: the worker fetched it and died
-   *   before its claim committed. Re-adding under the same id would be absorbed by that
-   *   stalled job until BullMQ's stall detection (up to a minute) frees it, so it gets a
-   *   fresh id. The claim in Postgres is atomic: the stalled job, if it ever runs, finds
-   *   nothing to do.
-   * - no job of its own, and `lost` (overdue for so long that a group carrying it would
-   *   have run): re-added on its own. A row merely waiting in a `send-group` has no job of
-   *   its own either, so rows not yet `lost` are left to the backlog pass; a copy that
-   *   does slip through costs a claim that finds nothing.
-   * Returns how many jobs were added.
+   * Gives the overdue deliveries that need one a runnable job (see messaging's
+   * rowsToRescue: own job stuck `active`, or no job and `lost`). Returns how many.
    */
   async rescueStalled(
-    deliveries: Array<{ id: string; attempts: number; lost?: boolean }>,
+    deliveries: Array<{ id: string; attempts: number; lost: boolean }>,
   ): Promise<number> {
     let stuck: Array<{ id: string; attempts: number; rerun: boolean }>;
     try {
-      stuck = (await rowsWithoutRunnableJob(this.queue, deliveries)).filter(
-        (d) => d.rerun || d.lost,
-      );
+      stuck = await rowsToRescue(this.queue, deliveries);
     } catch (error) {
       this.onError(error);
       return 0;

@@ -14,7 +14,8 @@ import {
   itemJobId,
   queueCoversBacklog,
   rerunJobId,
-  rowsWithoutRunnableJob,
+  rescueThresholds,
+  rowsToRescue,
   QueueName,
   type ProcessInboundEventJob,
 } from '@app/messaging';
@@ -100,20 +101,15 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
-   * `received` events due for more than two passes whose own job BullMQ still holds
-   * `active` because a worker fetched it and died before its claim committed. Re-adding
-   * under the same id would be absorbed by that stalled job until BullMQ's stall
-   * detection (up to a minute) frees it, so they get a fresh job id. The claim is atomic
-   * in Postgres, so the stalled job, if it ever runs, finds nothing to do.
-   *
-   * An event with no job of its own may be waiting in a `process-group`, so it is re-added
-   * (under its own id) only once it has been due for ten passes (`lost`): a group carrying
-   * it would have run by then, unless a long backlog is ahead of it, and a copy is
-   * harmless. Until then, events whose jobs are gone are left to the backlog pass above.
+   * `received` events due for more than two passes yet still unprocessed: those whose own
+   * job is stuck `active` with a dead worker, or that have no job and are `lost`, get a
+   * runnable one (see messaging's rowsToRescue). The claim is atomic in Postgres, so a
+   * stalled job that does run later finds nothing to do.
    */
   private async rescueStalled(): Promise<number> {
-    const overdueSeconds = this.config.RECONCILE_INTERVAL_SECONDS * 2 + 5;
-    const lostSeconds = this.config.RECONCILE_INTERVAL_SECONDS * 10 + 5;
+    const { overdueSeconds, lostSeconds } = rescueThresholds(
+      this.config.RECONCILE_INTERVAL_SECONDS,
+    );
     const rows: Array<{ id: string; attempts: number; lost: boolean }> =
       await this.dataSource.query(
         `SELECT id, attempts, COALESCE(due_at, updated_at) < now() - make_interval(secs => $3) AS lost
@@ -122,9 +118,7 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
         ORDER BY COALESCE(due_at, updated_at) LIMIT $2`,
         [overdueSeconds, BATCH, lostSeconds],
       );
-    const stuck = (await rowsWithoutRunnableJob(this.queue, rows)).filter(
-      (row) => row.rerun || row.lost,
-    );
+    const stuck = await rowsToRescue(this.queue, rows);
     if (stuck.length === 0) return 0;
     await this.queue.addBulk(
       stuck.map((row) => ({

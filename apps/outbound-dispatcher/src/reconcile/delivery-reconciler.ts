@@ -6,6 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { rescueThresholds } from '@app/messaging';
 import { DeliveryQueue } from '@app/outbound';
 import { APP_CONFIG, PeriodicTask, reconcilerActions } from '@app/platform';
 import type { OutboundDispatcherConfig } from '../config';
@@ -84,8 +85,9 @@ export class DeliveryReconciler implements OnApplicationBootstrap, OnApplication
    * `DeliveryQueue.rescueStalled` gives it a runnable one.
    */
   private async rescueStalled(): Promise<number> {
-    const overdueSeconds = this.config.RECONCILE_INTERVAL_SECONDS * 2 + 5;
-    const lostSeconds = this.config.RECONCILE_INTERVAL_SECONDS * 10 + 5;
+    const { overdueSeconds, lostSeconds } = rescueThresholds(
+      this.config.RECONCILE_INTERVAL_SECONDS,
+    );
     const rows: Array<{ id: string; attempts: number; lost: boolean }> =
       await this.dataSource.query(
         `SELECT id, attempts,
