@@ -21,8 +21,10 @@ import {
   RssSampler,
   assertLoopback,
   describeCpu,
+  fmt,
   forkChild,
   formatTable,
+  parseFlags,
   freePort,
   isAlive,
   log,
@@ -37,75 +39,33 @@ import { runSoak, soakTable } from './soak.mjs';
 // ---------------------------------------------------------------------------------------
 // Options
 
-function parseArgs(argv) {
-  const options = { quick: false, keep: false };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
-    const value = () => Number(inline ?? argv[++i]);
-    switch (flag) {
-      case '--quick':
-        options.quick = true;
-        break;
-      case '--keep':
-        options.keep = true;
-        break;
-      case '--no-vacuum':
-        options.noVacuum = true;
-        break;
-      case '--cpu-prof':
-        options.cpuProf = true;
-        break;
-      case '--soak':
-        options.soak = true;
-        break;
-      case '--soak-seconds':
-        options.soak = true;
-        options.soakSeconds = value();
-        break;
-      case '--events':
-        options.events = value();
-        break;
-      case '--deliveries':
-        options.deliveries = value();
-        break;
-      case '--duration':
-        options.duration = value();
-        break;
-      case '--connections':
-        options.connections = value();
-        break;
-      case '--only':
-        options.only = inline ?? argv[++i];
-        if (!['outbound', 'processing'].includes(options.only)) {
-          throw new Error('--only takes: outbound, processing');
-        }
-        break;
-      case '--help':
-        process.stdout.write(
-          'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M] [--duration S] [--connections C] [--only outbound|processing]\n  node bench/run.mjs --scale [--quick] [--small N] [--large N] [--keep]   (10k vs 1M stored rows, see bench/scale.mjs)\n',
-        );
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option ${argv[i]} (try --help)`);
-    }
+const USAGE =
+  'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M] [--duration S] [--connections C] [--only outbound|processing]\n  node bench/run.mjs --scale [--quick] [--small N] [--large N] [--keep]   (10k vs 1M stored rows, see bench/scale.mjs)\n';
+
+function benchArgs(argv) {
+  const flags = parseFlags(argv, {
+    booleans: ['quick', 'keep', 'no-vacuum', 'cpu-prof', 'soak', 'help'],
+    numbers: ['soak-seconds', 'events', 'deliveries', 'duration', 'connections'],
+    choices: { only: ['outbound', 'processing'] },
+  });
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
   }
-  const positive = (name, n) => {
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
-    return n;
-  };
+  const quick = flags.quick ?? false;
   return {
-    quick: options.quick,
-    keep: options.keep,
-    noVacuum: options.noVacuum ?? false,
-    cpuProf: options.cpuProf ?? false,
-    soak: options.soak ?? false,
-    soakSeconds: positive('soak-seconds', options.soakSeconds ?? 300),
-    events: positive('events', options.events ?? (options.quick ? 5_000 : 50_000)),
-    deliveries: positive('deliveries', options.deliveries ?? (options.quick ? 2_000 : 20_000)),
-    duration: positive('duration', options.duration ?? 10),
-    connections: positive('connections', options.connections ?? 64),
-    only: options.only,
+    quick,
+    keep: flags.keep ?? false,
+    noVacuum: flags['no-vacuum'] ?? false,
+    cpuProf: flags['cpu-prof'] ?? false,
+    // --soak-seconds implies --soak.
+    soak: (flags.soak ?? false) || flags['soak-seconds'] !== undefined,
+    soakSeconds: flags['soak-seconds'] ?? 300,
+    events: flags.events ?? (quick ? 5_000 : 50_000),
+    deliveries: flags.deliveries ?? (quick ? 2_000 : 20_000),
+    duration: flags.duration ?? 10,
+    connections: flags.connections ?? 64,
+    only: flags.only,
     warmupSeconds: 2,
   };
 }
@@ -116,7 +76,7 @@ if (process.argv.includes('--scale')) {
   process.exit(await runScale(process.argv.slice(2).filter((arg) => arg !== '--scale')));
 }
 
-const opts = parseArgs(process.argv.slice(2));
+const opts = benchArgs(process.argv.slice(2));
 const stamp = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}_${process.pid}`;
 const DATABASE = `hookgate_bench_${stamp}`;
 const QUEUE_PREFIX = `hgbench_${stamp}`;
@@ -917,10 +877,6 @@ async function reconcilerActivity(ports) {
 // ---------------------------------------------------------------------------------------
 // Report
 
-const fmt = (n, digits = 0) =>
-  Number.isFinite(n)
-    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
-    : 'n/a';
 const ratio = (a, b) => (b > 0 ? `${fmt(a / b, 2)}×` : 'n/a');
 const yesNo = (ok) => (ok ? 'yes' : 'NO');
 

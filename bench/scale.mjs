@@ -27,7 +27,9 @@ import {
   RssSampler,
   assertLoopback,
   describeCpu,
+  fmt,
   formatTable,
+  parseFlags,
   freePort,
   isAlive,
   log,
@@ -37,52 +39,23 @@ import {
   waitFor,
 } from './support.mjs';
 
-function parseArgs(argv) {
-  const options = { quick: false, keep: false };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
-    const value = () => Number(inline ?? argv[++i]);
-    switch (flag) {
-      case '--quick':
-        options.quick = true;
-        break;
-      case '--keep':
-        options.keep = true;
-        break;
-      case '--small':
-        options.small = value();
-        break;
-      case '--large':
-        options.large = value();
-        break;
-      case '--duration':
-        options.duration = value();
-        break;
-      case '--connections':
-        options.connections = value();
-        break;
-      case '--repeat':
-        options.repeat = value();
-        break;
-      default:
-        throw new Error(`unknown option for --scale: ${argv[i]}`);
-    }
-  }
-  const positive = (name, n) => {
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
-    return n;
-  };
-  const small = positive('small', options.small ?? 10_000);
-  const large = positive('large', options.large ?? (options.quick ? 100_000 : 1_000_000));
+function scaleArgs(argv) {
+  const flags = parseFlags(argv, {
+    booleans: ['quick', 'keep'],
+    numbers: ['small', 'large', 'duration', 'connections', 'repeat'],
+  });
+  const quick = flags.quick ?? false;
+  const small = flags.small ?? 10_000;
+  const large = flags.large ?? (quick ? 100_000 : 1_000_000);
   if (large <= small) throw new Error('--large must exceed --small');
   return {
-    quick: options.quick,
-    keep: options.keep,
+    quick,
+    keep: flags.keep ?? false,
     small,
     large,
-    duration: positive('duration', options.duration ?? (options.quick ? 5 : 10)),
-    connections: positive('connections', options.connections ?? 64),
-    repeat: positive('repeat', options.repeat ?? (options.quick ? 15 : 30)),
+    duration: flags.duration ?? (quick ? 5 : 10),
+    connections: flags.connections ?? 64,
+    repeat: flags.repeat ?? (quick ? 15 : 30),
     warmupSeconds: 2,
   };
 }
@@ -92,13 +65,9 @@ function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
-const fmt = (n, digits = 0) =>
-  Number.isFinite(n)
-    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
-    : 'n/a';
 
 export async function runScale(argv) {
-  const opts = parseArgs(argv);
+  const opts = scaleArgs(argv);
   const stamp = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}_${process.pid}`;
   const DATABASE = `hookgate_scale_${stamp}`;
   const QUEUE_PREFIX = `hgscale_${stamp}`;

@@ -18,49 +18,31 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { parseFlags } from './support.mjs';
 
 const CHUNK = 50_000;
 const ENDPOINTS = 4;
 
-function parseArgs(argv) {
-  const options = { events: 0, deliveries: 0, tenant: 'default', days: 28, quiet: false };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
-    const value = () => inline ?? argv[++i];
-    switch (flag) {
-      case '--events':
-        options.events = Number(value());
-        break;
-      case '--deliveries':
-        options.deliveries = Number(value());
-        break;
-      case '--database-url':
-        options.databaseUrl = value();
-        break;
-      case '--tenant':
-        options.tenant = value();
-        break;
-      case '--days':
-        options.days = Number(value());
-        break;
-      case '--quiet':
-        options.quiet = true;
-        break;
-      case '--help':
-        process.stdout.write(
-          'node bench/seed-scale.mjs --events N --deliveries M --database-url URL [--tenant default] [--days 28]\n',
-        );
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option ${argv[i]} (try --help)`);
-    }
+function seedArgs(argv) {
+  const flags = parseFlags(argv, {
+    booleans: ['quiet', 'help'],
+    counts: ['events', 'deliveries'],
+    strings: ['database-url', 'tenant', 'days'],
+  });
+  if (flags.help) {
+    process.stdout.write(
+      'node bench/seed-scale.mjs --events N --deliveries M --database-url URL [--tenant default] [--days 28]\n',
+    );
+    process.exit(0);
   }
-  for (const name of ['events', 'deliveries']) {
-    if (!Number.isInteger(options[name]) || options[name] < 0) {
-      throw new Error(`--${name} must be a whole number`);
-    }
-  }
+  const options = {
+    events: flags.events ?? 0,
+    deliveries: flags.deliveries ?? 0,
+    databaseUrl: flags['database-url'],
+    tenant: flags.tenant ?? 'default',
+    days: Number(flags.days ?? 28),
+    quiet: flags.quiet ?? false,
+  };
   if (!(options.days > 0)) throw new Error('--days must be positive');
   options.databaseUrl ??= process.env.DATABASE_URL;
   if (!options.databaseUrl) throw new Error('--database-url (or DATABASE_URL) is required');
@@ -271,7 +253,7 @@ export async function seedScale(options) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
-    const options = parseArgs(process.argv.slice(2));
+    const options = seedArgs(process.argv.slice(2));
     const result = await seedScale(options);
     process.stdout.write(
       `seeded ${options.events} events and ${options.deliveries} deliveries in ${result.seconds.toFixed(1)} s\n`,

@@ -4,6 +4,7 @@ import { fork, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -346,3 +347,44 @@ export function formatTable(columns, rows) {
     ...cells.map(line),
   ].join('\n');
 }
+
+/**
+ * Command-line flags through node:util's parseArgs (`--flag value` or `--flag=value`;
+ * an unknown flag throws). `numbers` take a positive integer, `counts` a whole number
+ * (0 allowed), `strings` any value, `choices` one of the listed strings; returns the
+ * flags given, converted.
+ */
+export function parseFlags(
+  argv,
+  { booleans = [], numbers = [], counts = [], strings = [], choices = {} },
+) {
+  const options = {};
+  for (const name of booleans) options[name] = { type: 'boolean' };
+  for (const name of [...numbers, ...counts, ...strings, ...Object.keys(choices)]) {
+    options[name] = { type: 'string' };
+  }
+  const { values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false });
+  for (const [names, min, what] of [
+    [numbers, 1, 'a positive integer'],
+    [counts, 0, 'a whole number'],
+  ]) {
+    for (const name of names) {
+      if (values[name] === undefined) continue;
+      const n = Number(values[name]);
+      if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be ${what}`);
+      values[name] = n;
+    }
+  }
+  for (const [name, allowed] of Object.entries(choices)) {
+    if (values[name] !== undefined && !allowed.includes(values[name])) {
+      throw new Error(`--${name} takes: ${allowed.join(', ')}`);
+    }
+  }
+  return values;
+}
+
+/** A number for the tables: grouped thousands, `digits` decimals, `n/a` if not finite. */
+export const fmt = (n, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : 'n/a';
