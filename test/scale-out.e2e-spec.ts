@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { freePort, spawnApp, stopApp, type RunningApp } from './support/processes';
 import { query } from './support/database';
+import { sinkEndpointBody, whsec } from './support/fixtures';
 import { startSink, type Sink } from './support/sink';
 import { waitFor } from './support/wait';
 
@@ -103,19 +104,13 @@ describe('scale-out: two gateways and two dispatchers on one database and queue 
     sink = await startSink();
     sink.fallback = { status: 200, body: 'ok', delayMs: 20 };
     const code = `scaleout-${Date.now().toString(36)}`;
-    await admin(adminPort, '/outbound-endpoints', {
-      code,
-      name: code,
-      state: 'active',
-      method: 'POST',
-      bodyMode: 'json',
-      targetHost: sink.url,
-      targetPath: '/hooks',
-      signing: {
-        type: 'standard-webhooks',
-        secret: 'whsec_' + Buffer.from('scale-out-test-secret-0123').toString('base64'),
-      },
-    });
+    await admin(
+      adminPort,
+      '/outbound-endpoints',
+      sinkEndpointBody(code, sink.url, {
+        signing: { type: 'standard-webhooks', secret: whsec('scale-out-test-secret-0123') },
+      }),
+    );
     const handler = await admin(adminPort, '/handlers', {
       code: `${code}-h`,
       name: `${code} forward`,

@@ -7,6 +7,32 @@ export function unique(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${counter}`;
 }
 
+/** A Standard Webhooks secret (`whsec_` + base64) derived from a readable seed. */
+export function whsec(seed: string): string {
+  return 'whsec_' + Buffer.from(seed).toString('base64');
+}
+
+/**
+ * The admin-API body of an active outbound endpoint that POSTs JSON to a loopback sink
+ * (`/hooks`), the shape outbound tests start from; `overrides` adds or replaces fields.
+ */
+export function sinkEndpointBody(
+  code: string,
+  sinkUrl: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    code,
+    name: code,
+    state: 'active',
+    method: 'POST',
+    bodyMode: 'json',
+    targetHost: sinkUrl,
+    targetPath: '/hooks',
+    ...overrides,
+  };
+}
+
 export async function createHandler(
   harness: Harness,
   body: Record<string, unknown>,

@@ -1,6 +1,7 @@
 import { HookgatePublisher } from '@app/messaging';
 import { freePort, spawnApp, stopApp, type RunningApp } from '../../../test/support/processes';
 import { query } from '../../../test/support/database';
+import { sinkEndpointBody, whsec } from '../../../test/support/fixtures';
 import { startSink, type Sink } from '../../../test/support/sink';
 import { waitFor } from '../../../test/support/wait';
 
@@ -71,26 +72,18 @@ describe('outbound dispatcher killed mid-delivery', () => {
     const res = await fetch(`http://127.0.0.1:${adminPort}/api/v1/outbound-endpoints`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        code,
-        name: code,
-        state: 'active',
-        method: 'POST',
-        bodyMode: 'json',
-        targetHost: sink.url,
-        targetPath: '/hooks',
-        timeoutMs: 2000,
-        retryPolicy: {
-          maxAttempts: 5,
-          initialDelaySeconds: 1,
-          multiplier: 1,
-          maxDelaySeconds: 2,
-        },
-        signing: {
-          type: 'standard-webhooks',
-          secret: 'whsec_' + Buffer.from('crash-test-secret-0123456789').toString('base64'),
-        },
-      }),
+      body: JSON.stringify(
+        sinkEndpointBody(code, sink.url, {
+          timeoutMs: 2000,
+          retryPolicy: {
+            maxAttempts: 5,
+            initialDelaySeconds: 1,
+            multiplier: 1,
+            maxDelaySeconds: 2,
+          },
+          signing: { type: 'standard-webhooks', secret: whsec('crash-test-secret-0123456789') },
+        }),
+      ),
     });
     expect(res.status).toBe(201);
 

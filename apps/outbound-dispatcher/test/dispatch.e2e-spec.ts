@@ -5,7 +5,7 @@ import { HookgatePublisher, itemJobId, QueueName } from '@app/messaging';
 import { OutboundDeliveriesProcessor } from '../src/dispatch/outbound-deliveries.processor';
 import { DeliveryReconciler } from '../src/reconcile/delivery-reconciler';
 import { startHarness, type Harness } from '../../../test/support/harness';
-import { unique } from '../../../test/support/fixtures';
+import { sinkEndpointBody, unique } from '../../../test/support/fixtures';
 import { query } from '../../../test/support/database';
 import { startSink, type Sink } from '../../../test/support/sink';
 import { waitFor } from '../../../test/support/wait';
@@ -52,17 +52,7 @@ describe('outbound dispatch', () => {
   async function endpoint(body: Record<string, unknown>): Promise<{ id: string; code: string }> {
     const code = (body.code as string | undefined) ?? unique('out');
     const res = await harness.admin('/outbound-endpoints', {
-      body: {
-        code,
-        name: code,
-        state: 'active',
-        method: 'POST',
-        bodyMode: 'json',
-        targetHost: sink.url,
-        targetPath: '/hooks',
-        retryPolicy: fastRetries,
-        ...body,
-      },
+      body: sinkEndpointBody(code, sink.url, { retryPolicy: fastRetries, ...body }),
     });
     if (res.status !== 201)
       throw new Error(`outbound endpoint not created: ${res.status} ${JSON.stringify(res.body)}`);

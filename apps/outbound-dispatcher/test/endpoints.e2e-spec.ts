@@ -1,6 +1,6 @@
 import { HookgatePublisher } from '@app/messaging';
 import { startHarness, type Harness } from '../../../test/support/harness';
-import { unique } from '../../../test/support/fixtures';
+import { sinkEndpointBody, unique } from '../../../test/support/fixtures';
 import { query } from '../../../test/support/database';
 import { startSink, type Sink } from '../../../test/support/sink';
 import { waitFor } from '../../../test/support/wait';
@@ -47,17 +47,11 @@ describe('outbound endpoints at work', () => {
   async function endpoint(body: Record<string, unknown>): Promise<{ id: string; code: string }> {
     const code = unique('ep');
     const res = await harness.admin('/outbound-endpoints', {
-      body: {
-        code,
-        name: code,
-        state: 'active',
-        method: 'POST',
-        bodyMode: 'json',
-        targetHost: sink.url,
+      body: sinkEndpointBody(code, sink.url, {
         targetPath: '/in',
         retryPolicy: fastRetries,
         ...body,
-      },
+      }),
     });
     if (res.status !== 201) throw new Error(`endpoint: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;

@@ -1,4 +1,5 @@
 import { query } from '../../support/database';
+import { sinkEndpointBody, whsec } from '../../support/fixtures';
 import type { Sink } from '../../support/sink';
 import type { Stack } from './stack';
 
@@ -9,26 +10,19 @@ export async function sinkEndpoint(
   sink: { url: string },
   options: { timeoutMs?: number; maxAttempts?: number } = {},
 ): Promise<void> {
-  await stack.create('/outbound-endpoints', {
-    code,
-    name: code,
-    state: 'active',
-    method: 'POST',
-    bodyMode: 'json',
-    targetHost: sink.url,
-    targetPath: '/hooks',
-    timeoutMs: options.timeoutMs ?? 2000,
-    retryPolicy: {
-      maxAttempts: options.maxAttempts ?? 10,
-      initialDelaySeconds: 1,
-      multiplier: 1,
-      maxDelaySeconds: 1,
-    },
-    signing: {
-      type: 'standard-webhooks',
-      secret: 'whsec_' + Buffer.from(`chaos-secret-${code}`).toString('base64'),
-    },
-  });
+  await stack.create(
+    '/outbound-endpoints',
+    sinkEndpointBody(code, sink.url, {
+      timeoutMs: options.timeoutMs ?? 2000,
+      retryPolicy: {
+        maxAttempts: options.maxAttempts ?? 10,
+        initialDelaySeconds: 1,
+        multiplier: 1,
+        maxDelaySeconds: 1,
+      },
+      signing: { type: 'standard-webhooks', secret: whsec(`chaos-secret-${code}`) },
+    }),
+  );
 }
 
 export interface DeliveryRow {
