@@ -8,6 +8,7 @@ import { flushQueuePrefix } from '../../../test/support/redis';
 import { waitFor } from '../../../test/support/wait';
 import { InboundEventsProcessor } from '../src/process/inbound-events.processor';
 import { InboundReconciler } from '../src/reconcile/inbound-reconciler';
+import { ProcessInboundEvent } from '../src/process/process-inbound-event.use-case';
 
 /**
  * The inbound worker against real Postgres and Redis: rules routing into records, the
@@ -400,6 +401,164 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
         expect(writes.every((w) => w.recordId === record.id)).toBe(true);
         expect(writes.filter((w) => w.operation === 'created')).toHaveLength(n === 0 ? 0 : 1);
       }
+    });
+
+    it('processes an event once when overlapping batches are handed it at the same time', async () => {
+      const model = unique('overlap');
+      const handler = await createHandler(harness, {
+        rules: [
+          {
+            sequence: 10,
+            name: 'create',
+            conditions: [],
+            action: 'create_record',
+            targetModel: model,
+            assignments: [{ field: 'n', source: { kind: 'payload', path: 'n' } }],
+          },
+        ],
+      });
+      const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
+      const worker = harness.inboundApp.get(InboundEventsProcessor).worker;
+      await worker.pause();
+      try {
+        const ids: string[] = [];
+        for (let n = 0; n < 32; n++) {
+          const answer = await post(harness, endpoint.url, JSON.stringify({ n }));
+          expect(answer.status).toBe(202);
+          ids.push(answer.body.id);
+        }
+        // Submitted in one turn: four batches of the same 32 events, two in the reverse
+        // order, run at once. The row locks let one batch have each event.
+        const processEvent = harness.inboundApp.get(ProcessInboundEvent);
+        const order = [ids, [...ids].reverse(), ids, [...ids].reverse()].flat();
+        const results = await Promise.all(order.map((id) => processEvent.execute(id)));
+        expect(results.filter((r) => r === 'done')).toHaveLength(32);
+        expect(results.filter((r) => r === null)).toHaveLength(96);
+        const perEvent = new Map(ids.map((id) => [id, 0]));
+        order.forEach((id, i) => {
+          if (results[i] === 'done') perEvent.set(id, perEvent.get(id)! + 1);
+        });
+        expect([...perEvent.values()].every((n) => n === 1)).toBe(true);
+      } finally {
+        await worker.resume();
+      }
+      const rows = await query<{ state: string; attempts: number }>(
+        db(),
+        `SELECT state, attempts FROM inbound_events WHERE endpoint_path = $1`,
+        [endpoint.path],
+      );
+      expect(rows).toHaveLength(32);
+      expect(rows.every((r) => r.state === 'done' && r.attempts === 1)).toBe(true);
+      const [records] = await query<{ n: number; distinct_n: number }>(
+        db(),
+        `SELECT count(*)::int AS n, count(DISTINCT data->>'n')::int AS distinct_n FROM records WHERE model = $1`,
+        [model],
+      );
+      expect(records).toEqual({ n: 32, distinct_n: 32 });
+    });
+    it('runs a callback event of a batch on its own claim, once, whether the batch commits or rolls back', async () => {
+      const model = unique('mixed');
+      const repository = unique('acme/repo');
+      const [{ id: tenantId }] = await query<{ id: string }>(
+        db(),
+        `SELECT id FROM tenants WHERE name = 'default'`,
+      );
+      // n = 3 has two records: its update is ambiguous, fails, and rolls its batch back.
+      await query(
+        db(),
+        `INSERT INTO records (tenant_id, model, data)
+         SELECT $1, $2, jsonb_build_object('n', n) FROM unnest(ARRAY[0, 1, 2, 3, 3]) AS n`,
+        [tenantId, model],
+      );
+      const rules = await createHandler(harness, {
+        rules: [
+          {
+            sequence: 10,
+            name: 'mark seen',
+            conditions: [],
+            action: 'update_record',
+            targetModel: model,
+            lookups: [{ field: 'n', source: { kind: 'payload', path: 'n' } }],
+            assignments: [{ field: 'seen', source: { kind: 'literal', value: true } }],
+          },
+        ],
+      });
+      const callback = await createHandler(harness, {
+        executionMode: 'callback',
+        callback: 'github-issues',
+      });
+      const rulesUrl = (await createInboundEndpoint(harness, { handler: rules.code })).url;
+      const callbackUrl = (await createInboundEndpoint(harness, { handler: callback.code })).url;
+      const processEvent = harness.inboundApp.get(ProcessInboundEvent);
+      const worker = harness.inboundApp.get(InboundEventsProcessor).worker;
+
+      async function batch(events: Array<[url: string, body: object]>): Promise<string[]> {
+        const ids: string[] = [];
+        for (const [url, body] of events) {
+          const answer = await post(harness, url, JSON.stringify(body));
+          expect(answer.status).toBe(202);
+          ids.push(answer.body.id);
+        }
+        // Submitted in one turn, so they are claimed in one batch.
+        const states = await Promise.all(ids.map((id) => processEvent.execute(id)));
+        const rows = await query<{ id: string; state: string; attempts: number }>(
+          db(),
+          `SELECT id, state, attempts FROM inbound_events WHERE id = ANY($1::uuid[])`,
+          [ids],
+        );
+        expect(rows.map((r) => r.attempts)).toEqual(ids.map(() => 1));
+        const stored = new Map(rows.map((r) => [r.id, r.state]));
+        expect(ids.map((id) => stored.get(id))).toEqual(states);
+        return states as string[];
+      }
+      const issue = (number: number) => ({
+        action: 'opened',
+        issue: { number, title: `issue ${number}`, state: 'open' },
+        repository: { full_name: repository },
+      });
+
+      await worker.pause();
+      try {
+        // Committed: the rules events settle in the batch, the callback runs after it.
+        expect(
+          await batch([
+            [rulesUrl, { n: 0 }],
+            [callbackUrl, issue(1)],
+            [rulesUrl, { n: 1 }],
+            [rulesUrl, { n: 2 }],
+          ]),
+        ).toEqual(['done', 'done', 'done', 'done']);
+        // Rolled back by n = 3: every event then runs on its own, the callback too, once.
+        expect(
+          await batch([
+            [rulesUrl, { n: 3 }],
+            [callbackUrl, issue(2)],
+            [rulesUrl, { n: 0, again: true }],
+          ]),
+        ).toEqual(['error', 'done', 'done']);
+      } finally {
+        await worker.resume();
+      }
+      const issues = await query<{ number: number }>(
+        db(),
+        `SELECT (data->>'number')::int AS number FROM records
+          WHERE model = 'github_issues' AND data->>'repository' = $1 ORDER BY 1`,
+        [repository],
+      );
+      expect(issues.map((r) => r.number)).toEqual([1, 2]);
+      const seen = await query<{ n: number; seen: boolean | null }>(
+        db(),
+        `SELECT (data->>'n')::int AS n, (data->>'seen')::boolean AS seen FROM records
+          WHERE model = $1 ORDER BY 1`,
+        [model],
+      );
+      expect(seen).toEqual([
+        { n: 0, seen: true },
+        { n: 1, seen: true },
+        { n: 2, seen: true },
+        { n: 3, seen: null },
+        { n: 3, seen: null },
+      ]);
     });
   });
 

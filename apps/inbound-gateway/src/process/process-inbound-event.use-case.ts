@@ -35,12 +35,16 @@ import type { HandlerCache, HandlerRuntime } from '@app/persistence';
  * and applies the outcome — record writes and the final state in one transaction, so a
  * crash leaves either nothing or everything.
  *
- * Events the worker runs concurrently are processed in batches ({@link MicroBatcher}): one
- * statement claims the batch, and the rules-mode events of a batch share one transaction
- * that ends with one statement settling them all. That transaction commits only if every
- * event in it succeeded; otherwise it rolls back and each event runs again on its own, as
- * it would unbatched. Callback handlers always run one event per transaction, so a
- * callback never runs twice because a neighbour failed.
+ * Events the worker runs concurrently are processed in batches ({@link MicroBatcher}). A
+ * batch opens one transaction that locks its `received` rows (`FOR NO KEY UPDATE`, in id
+ * order). Rules-mode events are processed inside it and settled by one statement straight
+ * from `received`: the row lock is their claim, so they never pass through a committed
+ * `processing` state, and each costs Postgres one row version instead of two. Callback
+ * events are claimed (`processing`, with a lease) in the same transaction and run after it
+ * commits, one event per transaction, so a callback never runs twice because a neighbour
+ * failed. The transaction commits only if every rules event in it succeeded; otherwise it
+ * rolls back, writing nothing, and the batch runs the unbatched way: claimed with a lease,
+ * then each event on its own.
  */
 export interface ClaimedEvent {
   id: string;
@@ -87,6 +91,22 @@ const CLAIM_SQL = `
             ev.semantic, ev.delivery_identity, ev.replay_identity, ev.raw_body, ev.attempts, ev.received_at,
             ep.connector_id`;
 
+/**
+ * The batch's claimable rows, locked until its transaction ends, in id order so that two
+ * workers handed overlapping batches wait for each other instead of deadlocking. A row
+ * another transaction holds is waited for and checked again (`received` and due) once it
+ * is released. `attempts` is the count this run will write.
+ */
+const LOCK_SQL = `
+  SELECT ev.id, ev.tenant_id, ev.endpoint_path, ep.handler_id, ev.payload, ev.headers, ev.query,
+         ev.semantic, ev.delivery_identity, ev.replay_identity, ev.raw_body, ev.attempts + 1 AS attempts,
+         ev.received_at, ep.connector_id
+    FROM inbound_events ev
+    JOIN inbound_endpoints ep ON ep.id = ev.endpoint_id
+   WHERE ev.id = ANY($1::uuid[]) AND (ev.state = 'received') IS TRUE AND (ev.due_at IS NULL OR ev.due_at <= now())
+   ORDER BY ev.id
+     FOR NO KEY UPDATE OF ev`;
+
 export interface ProcessBatchOptions {
   /** Most events claimed and settled together. */
   maxBatch: number;
@@ -115,9 +135,31 @@ interface AfterCommit {
   settlements: Settlement[];
 }
 
-const SETTLE_SQL = `
+/** A committed batch transaction: its rules events' outcomes and the events claimed to run alone. */
+interface LockedBatch {
+  after: AfterCommit;
+  alone: ClaimedEvent[];
+}
+
+/** The rows of `manager.query`, which answers an UPDATE … RETURNING as `[rows, count]`. */
+function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
+}
+
+/** Waits for every promise, then rethrows the first failure, if any. */
+async function settleAll(work: Array<Promise<unknown>>): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+/**
+ * Settles a batch. An event claimed with a lease is settled from `processing` at the
+ * attempt count its claim wrote; an event claimed by its row lock, from `received` at the
+ * count before this run, which the settlement then writes.
+ */
+const settleSql = (claim: 'lease' | 'lock') => `
   UPDATE inbound_events ev
-     SET state = s.state,
+     SET state = s.state, attempts = s.attempts,
          execution_log = COALESCE(s.log, ev.execution_log),
          matched_rule = CASE WHEN s.state = 'received' THEN s.matched_rule
                              ELSE COALESCE(s.matched_rule, ev.matched_rule) END,
@@ -128,8 +170,14 @@ const SETTLE_SQL = `
          lease_until = NULL, updated_at = now()
     FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::text[], $6::float8[], $7::int[])
          AS s(id, state, log, matched_rule, error, retry_seconds, attempts)
-   WHERE ev.id = s.id AND (ev.state = 'processing') IS TRUE AND ev.attempts = s.attempts
+   WHERE ev.id = s.id AND ${
+     claim === 'lease'
+       ? `(ev.state = 'processing') IS TRUE AND ev.attempts = s.attempts`
+       : `(ev.state = 'received') IS TRUE AND ev.attempts = s.attempts - 1`
+   }
   RETURNING ev.id`;
+const SETTLE_LEASED_SQL = settleSql('lease');
+const SETTLE_LOCKED_SQL = settleSql('lock');
 
 /**
  * The event is no longer this worker's claim (its lease ran out and another worker claimed
@@ -163,79 +211,72 @@ export class ProcessInboundEvent {
   }
 
   private async executeBatch(ids: string[]): Promise<Array<string | null>> {
-    const claimed = await this.claim(ids);
+    const unique = [...new Set(ids)];
     const results = new Map<string, string | null>();
-    const batched: Array<{ event: ClaimedEvent; handler: HandlerRuntime }> = [];
-    const alone: ClaimedEvent[] = [];
-    for (const event of claimed) {
-      const handler = await this.handlers.get(event.handler_id);
-      if (handler?.executionMode === 'rules') batched.push({ event, handler });
-      else alone.push(event);
+    let locked: LockedBatch | undefined;
+    try {
+      locked = await this.dataSource.transaction((manager) => this.runLocked(manager, unique));
+    } catch {
+      // Rolled back: nothing of the batch was written. It runs the unbatched way below.
     }
-    await Promise.all([
-      this.runBatch(batched, results),
-      ...alone.map(async (event) => results.set(event.id, await this.runAlone(event))),
-    ]);
+    if (locked) {
+      const { after, alone } = locked;
+      for (const settlement of after.settlements) results.set(settlement.id, settlement.state);
+      // Committed: a failure from here on must not run the rules events again.
+      await settleAll([
+        this.afterCommit(after),
+        ...alone.map(async (event) => results.set(event.id, await this.runAlone(event))),
+      ]);
+    } else {
+      const claimed = await this.claim(this.dataSource.manager, unique);
+      await settleAll(
+        claimed.map(async (event) => results.set(event.id, await this.runAlone(event))),
+      );
+    }
     return ids.map((id) => results.get(id) ?? null);
   }
 
-  private async claim(ids: string[]): Promise<ClaimedEvent[]> {
-    const result: unknown = await this.dataSource.query(CLAIM_SQL, [
-      [...new Set(ids)],
-      this.leaseSeconds,
-    ]);
-    return (
-      Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result
-    ) as ClaimedEvent[];
+  /**
+   * Inside the batch transaction: locks the claimable rows, processes the rules-mode events
+   * and settles them in one statement, and claims the others with a lease to run on their
+   * own once this commits. Throws (rolling all of it back) if any rules event fails.
+   */
+  private async runLocked(manager: EntityManager, ids: string[]): Promise<LockedBatch> {
+    const rows = rowsOf<ClaimedEvent>(await manager.query(LOCK_SQL, [ids]));
+    const rules: Array<{ event: ClaimedEvent; handler: HandlerRuntime }> = [];
+    const others: string[] = [];
+    for (const event of rows) {
+      const handler = await this.handlers.get(event.handler_id);
+      if (handler?.executionMode === 'rules') rules.push({ event, handler });
+      else others.push(event.id);
+    }
+    const alone = others.length > 0 ? await this.claim(manager, others) : [];
+    const after: AfterCommit = { queued: [], settlements: [] };
+    if (rules.length === 0) return { after, alone };
+    const evaluated = rules.map(({ event, handler }) => ({
+      event,
+      handler,
+      evaluation: evaluateRules(handler.rules, this.scopeOf(event), 'inbound'),
+    }));
+    const upserted = await this.upsertTogether(manager, evaluated);
+    for (const { event, handler, evaluation } of evaluated) {
+      const { outcome, log } = await this.decideByRules(
+        manager,
+        event,
+        handler,
+        after.queued,
+        evaluation,
+        upserted.get(event.id),
+      );
+      after.settlements.push(settlementOf(event, handler.maxRetries, outcome, log));
+    }
+    await this.settle(manager, after.settlements, SETTLE_LOCKED_SQL);
+    return { after, alone };
   }
 
-  /**
-   * Rules-mode events in one transaction. Any failure rolls it all back, and each event
-   * then runs on its own, so a failing event affects no other event's outcome.
-   */
-  private async runBatch(
-    items: Array<{ event: ClaimedEvent; handler: HandlerRuntime }>,
-    results: Map<string, string | null>,
-  ): Promise<void> {
-    if (items.length === 0) return;
-    if (items.length > 1) {
-      let after: AfterCommit | undefined;
-      try {
-        after = await this.dataSource.transaction(async (manager) => {
-          const done: AfterCommit = { queued: [], settlements: [] };
-          const evaluated = items.map(({ event, handler }) => ({
-            event,
-            handler,
-            evaluation: evaluateRules(handler.rules, this.scopeOf(event), 'inbound'),
-          }));
-          const upserted = await this.upsertTogether(manager, evaluated);
-          for (const { event, handler, evaluation } of evaluated) {
-            const { outcome, log } = await this.decideByRules(
-              manager,
-              event,
-              handler,
-              done.queued,
-              evaluation,
-              upserted.get(event.id),
-            );
-            done.settlements.push(settlementOf(event, handler.maxRetries, outcome, log));
-          }
-          await this.settle(manager, done.settlements);
-          return done;
-        });
-      } catch {
-        // Rolled back: nothing of the batch was written. Each event runs again on its own.
-      }
-      if (after) {
-        for (const settlement of after.settlements) results.set(settlement.id, settlement.state);
-        // Committed: a failure from here on must not run the events again.
-        await this.afterCommit(after);
-        return;
-      }
-    }
-    await Promise.all(
-      items.map(async ({ event }) => results.set(event.id, await this.runAlone(event))),
-    );
+  /** Claims with a lease (`received → processing`): the event runs outside the claim's transaction. */
+  private async claim(manager: EntityManager, ids: string[]): Promise<ClaimedEvent[]> {
+    return rowsOf<ClaimedEvent>(await manager.query(CLAIM_SQL, [ids, this.leaseSeconds]));
   }
 
   /** One claimed event in its own transaction; an unexpected failure ends it in `error`. */
@@ -266,7 +307,7 @@ export class ProcessInboundEvent {
           ? await this.decideByCallback(manager, event, handler, done.queued)
           : await this.decideByRules(manager, event, handler, done.queued);
       done.settlements.push(settlementOf(event, handler.maxRetries, outcome, log));
-      await this.settle(manager, done.settlements);
+      await this.settle(manager, done.settlements, SETTLE_LEASED_SQL);
       return done;
     });
     await this.afterCommit(after);
@@ -290,20 +331,23 @@ export class ProcessInboundEvent {
     }
   }
 
-  /** A statement per batch: each event's final state (or its retry), guarded by `processing`. */
-  private async settle(manager: EntityManager, settlements: Settlement[]): Promise<void> {
-    const result: unknown = await manager.query(SETTLE_SQL, [
-      settlements.map((s) => s.id),
-      settlements.map((s) => s.state),
-      settlements.map((s) => JSON.stringify(s.log)),
-      settlements.map((s) => s.matchedRule),
-      settlements.map((s) => s.error),
-      settlements.map((s) => s.retrySeconds),
-      settlements.map((s) => s.attempts),
-    ]);
-    const settled = (
-      Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result
-    ) as unknown[];
+  /** A statement per batch: each event's final state (or its retry), guarded by its claim. */
+  private async settle(
+    manager: EntityManager,
+    settlements: Settlement[],
+    sql: typeof SETTLE_LEASED_SQL,
+  ): Promise<void> {
+    const settled = rowsOf(
+      await manager.query(sql, [
+        settlements.map((s) => s.id),
+        settlements.map((s) => s.state),
+        settlements.map((s) => JSON.stringify(s.log)),
+        settlements.map((s) => s.matchedRule),
+        settlements.map((s) => s.error),
+        settlements.map((s) => s.retrySeconds),
+        settlements.map((s) => s.attempts),
+      ]),
+    );
     if (settled.length < settlements.length) {
       throw new ClaimLostError(settlements.length - settled.length);
     }
@@ -529,7 +573,7 @@ export class ProcessInboundEvent {
     }
   }
 
-  /** Guarded like {@link SETTLE_SQL}: only this claim (its attempt count) is finished. */
+  /** Guarded like {@link SETTLE_LEASED_SQL}: only this claim (its attempt count) is finished. */
   private async finish(
     manager: EntityManager,
     event: ClaimedEvent,
