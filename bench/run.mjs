@@ -40,13 +40,13 @@ import { runSoak, soakTable } from './soak.mjs';
 // Options
 
 const USAGE =
-  'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M] [--duration S] [--connections C] [--only outbound|processing]\n  node bench/run.mjs --scale [--quick] [--small N] [--large N] [--keep]   (10k vs 1M stored rows, see bench/scale.mjs)\n';
+  'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M] [--duration S] [--connections C] [--only accept|processing|outbound]\n  node bench/run.mjs --scale [--quick] [--small N] [--large N] [--keep]   (10k vs 1M stored rows, see bench/scale.mjs)\n';
 
 function benchArgs(argv) {
   const flags = parseFlags(argv, {
     booleans: ['quick', 'keep', 'no-vacuum', 'cpu-prof', 'soak', 'help'],
     numbers: ['soak-seconds', 'events', 'deliveries', 'duration', 'connections'],
-    choices: { only: ['outbound', 'processing'] },
+    choices: { only: ['accept', 'processing', 'outbound'] },
   });
   if (flags.help) {
     process.stdout.write(USAGE);
@@ -1063,6 +1063,21 @@ async function main() {
 
   if (opts.soak) {
     exitCode = await soak(ctx);
+    return;
+  }
+  if (opts.only === 'accept') {
+    // Iterating on the receive path: the accept scenario alone, with its CPU account.
+    const accept = await scenarioAccept(ctx);
+    const cores = cpus().length;
+    for (const [what, side] of [
+      ['Hookgate', accept.hookgate],
+      ['baseline', accept.baseline],
+    ]) {
+      process.stdout.write(
+        `inbound accept, ${what}: ${fmt(side.reqPerSec)} req/s, p50/p99 ${side.latencyMs.p50}/${side.latencyMs.p99} ms; CPU ${describeCpu(side.window.cpu, cores, side.accepted)}\n`,
+      );
+    }
+    process.stdout.write(`ratio ${ratio(accept.hookgate.reqPerSec, accept.baseline.reqPerSec)}\n`);
     return;
   }
   if (opts.only === 'processing') {
