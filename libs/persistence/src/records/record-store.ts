@@ -48,12 +48,11 @@ export class PostgresRecordStore implements RecordStore {
 
   async find(model: string, lookup: RecordLookup): Promise<StoredRecord[]> {
     const where = buildLookupWhere(normalizeLookup(lookup, { allowEmpty: true }), 3);
-    const rows = await this.manager().query(
-      `SELECT id, model, data FROM records
-        WHERE tenant_id = $1 AND model = $2${where.sql}
-        ORDER BY created_at, id`,
-      [this.tenantId, model, ...where.params],
-    );
+    const rows = await this.manager().query(selectRecords(where, 'ORDER BY created_at, id'), [
+      this.tenantId,
+      model,
+      ...where.params,
+    ]);
     return rowsOf(rows).map(toStored);
   }
 
@@ -125,11 +124,7 @@ export class PostgresRecordStore implements RecordStore {
   ): Promise<RecordRow[]> {
     const where = buildLookupWhere(lookup, 3);
     const rows = await manager.query(
-      `SELECT id, model, data FROM records
-        WHERE tenant_id = $1 AND model = $2${where.sql}
-        ORDER BY created_at, id
-        LIMIT 2
-        FOR UPDATE`,
+      selectRecords(where, 'ORDER BY created_at, id LIMIT 2 FOR UPDATE OF records'),
       [this.tenantId, model, ...where.params],
     );
     return rowsOf(rows);
@@ -218,14 +213,48 @@ function normalizeLookup(
 const isIndex = (segment: string): boolean => /^\d+$/.test(segment);
 const isScalar = (value: unknown): boolean => value === null || typeof value !== 'object';
 
+/** A lookup as SQL: the containment test the GIN index serves, and the exact-path tests. */
+interface LookupWhere {
+  /** `data @> $n::jsonb` (or several, OR-ed), or '' when no entry could be contained. */
+  containment: string;
+  /** ` AND data #> $m::text[] = $k::jsonb …` */
+  sql: string;
+  params?: unknown[];
+}
+
 /**
- * `AND data @> $n::jsonb AND data #> $m::text[] = $k::jsonb …` with its parameters, the
- * first numbered `firstParam`.
+ * `SELECT id, model, data FROM records` of tenant `$1` and model `$2` that match `where`,
+ * then `tail` (order, limit, lock).
+ *
+ * A containment test is asked of the GIN index first, in a materialized CTE; its hits are
+ * checked for tenant and model there, and fetched by primary key. The outer query repeats
+ * the containment so that a row lock re-checks it on a row updated meanwhile (tenant and
+ * model never change). Written as one `WHERE`, the planner may instead
+ * walk the `(tenant_id, model, created_at)` index and filter every record of the model:
+ * it does so whenever its statistics are older than the model's records (a model filled
+ * in a burst before the next ANALYZE), which costs O(records) per lookup — measured: 14 ms
+ * per lookup at 18,000 records, against 0.1 ms through the GIN index.
  */
-function buildLookupWhere(
-  lookup: NormalizedLookup[],
-  firstParam: number,
-): { sql: string; params: unknown[] } {
+function selectRecords(where: LookupWhere, tail: string): string {
+  if (where.containment === '') {
+    return `SELECT id, model, data FROM records
+             WHERE tenant_id = $1 AND model = $2${where.sql}
+             ${tail}`;
+  }
+  return `WITH hits AS MATERIALIZED (
+            SELECT id, tenant_id, model FROM records WHERE ${where.containment})
+          SELECT id, model, data FROM records
+           WHERE id IN (SELECT id FROM hits WHERE tenant_id = $1 AND model = $2)
+             AND (${where.containment})${where.sql}
+           ${tail}`;
+}
+
+/**
+ * The containment test (`data @> $n::jsonb`) and the exact tests
+ * (`AND data #> $m::text[] = $k::jsonb …`) of a lookup, with their parameters, the first
+ * numbered `firstParam`.
+ */
+function buildLookupWhere(lookup: NormalizedLookup[], firstParam: number): Required<LookupWhere> {
   const containment: Record<string, unknown> = {};
   let containmentUsed = false;
   const exact: NormalizedLookup[] = [];
@@ -239,16 +268,21 @@ function buildLookupWhere(
   }
   const clauses: string[] = [];
   const params: unknown[] = [];
+  let contains = '';
   if (containmentUsed) {
     params.push(JSON.stringify(containment));
-    clauses.push(`data @> $${firstParam + params.length - 1}::jsonb`);
+    contains = `data @> $${firstParam}::jsonb`;
   }
   for (const entry of exact) {
     params.push(entry.segments, JSON.stringify(entry.value));
     const path = firstParam + params.length - 2;
     clauses.push(`data #> $${path}::text[] = $${path + 1}::jsonb`);
   }
-  return { sql: clauses.map((clause) => ` AND ${clause}`).join(''), params };
+  return {
+    containment: contains,
+    sql: clauses.map((clause) => ` AND ${clause}`).join(''),
+    params,
+  };
 }
 
 /** Sets a leaf in a containment object; false when it would clash with an earlier entry. */
@@ -410,11 +444,13 @@ export async function upsertRecords(
     const contains = [...new Set(group.map((p) => JSON.stringify(p.containment)))];
     const rows = rowsOf(
       await manager.query(
-        `SELECT id, model, data FROM records
-          WHERE tenant_id = $1 AND model = $2
-            AND (${contains.map((_, i) => `data @> $${i + 3}::jsonb`).join(' OR ')})
-          ORDER BY created_at, id
-          FOR UPDATE`,
+        selectRecords(
+          {
+            containment: contains.map((_, i) => `data @> $${i + 3}::jsonb`).join(' OR '),
+            sql: '',
+          },
+          'ORDER BY created_at, id FOR UPDATE OF records',
+        ),
         [group[0].request.tenantId, group[0].request.model, ...contains],
       ),
     );
