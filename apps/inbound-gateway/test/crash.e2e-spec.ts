@@ -1,3 +1,5 @@
+import { Queue } from 'bullmq';
+import { QueueName } from '@app/messaging';
 import { freePort, spawnApp, stopApp, type RunningApp } from '../../../test/support/processes';
 import { query } from '../../../test/support/database';
 import { waitFor } from '../../../test/support/wait';
@@ -81,6 +83,13 @@ describe('inbound worker killed mid-batch', () => {
 
     const total = 1500;
     const acknowledged: string[] = [];
+    // The queue is paused while the batch is posted, so that the worker starts on all of it
+    // at once and the kill below lands mid-work (it would otherwise keep up with the posts).
+    const jobs = new Queue(QueueName.InboundEvents, {
+      connection: { url: process.env.REDIS_URL },
+      prefix: env.QUEUE_PREFIX,
+    });
+    await jobs.pause();
     for (let start = 0; start < total; start += 100) {
       const answers = await Promise.all(
         Array.from({ length: 100 }, (_, i) =>
@@ -97,16 +106,21 @@ describe('inbound worker killed mid-batch', () => {
       for (const answer of answers) if (answer.status === 202) acknowledged.push(answer.body.id);
     }
     expect(acknowledged).toHaveLength(total);
+    await jobs.resume();
+    await jobs.close();
 
     // Kill the gateway while it is still working through the batch.
-    await waitFor(async () => {
-      const [row] = await query<{ n: string }>(
-        db(),
-        `SELECT count(*) AS n FROM inbound_events WHERE endpoint_path = $1 AND state = 'done'`,
-        [code],
-      );
-      return Number(row.n) > 50 ? true : undefined;
-    });
+    await waitFor(
+      async () => {
+        const [row] = await query<{ n: string }>(
+          db(),
+          `SELECT count(*) AS n FROM inbound_events WHERE endpoint_path = $1 AND state = 'done'`,
+          [code],
+        );
+        return Number(row.n) > 50 ? true : undefined;
+      },
+      { intervalMs: 20 },
+    );
     await stopApp(gateway, 'SIGKILL');
     const [mid] = await query<{ n: string }>(
       db(),

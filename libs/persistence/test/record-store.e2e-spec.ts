@@ -221,19 +221,21 @@ describe('PostgresRecordStore', () => {
     // Statistics gathered before the model had any record: its equality looks selective, and
     // a plain WHERE would walk every record of the model through (tenant_id, model, created_at).
     const model = `burst_${randomUUID().slice(0, 8)}`;
+    // A key no other test writes, so the containment hits are this model's records only.
+    const key = `seq_${randomUUID().slice(0, 8)}`;
     await dataSource.query(`ANALYZE records`);
     await dataSource.query(
       `INSERT INTO records (tenant_id, model, data)
-       SELECT $1, $2, jsonb_build_object('n', n, 'title', 'record ' || n) FROM generate_series(1, 5000) AS n`,
-      [tenantId, model],
+       SELECT $1, $2, jsonb_build_object($3::text, n, 'title', 'record ' || n) FROM generate_series(1, 5000) AS n`,
+      [tenantId, model, key],
     );
     const fetched = await dataSource.transaction(async (manager) => {
       const inTx = new PostgresRecordStore(manager, tenantId);
-      expect((await inTx.find(model, [{ field: 'n', value: 4321 }])).map((r) => r.data)).toEqual([
-        { n: 4321, title: 'record 4321' },
+      expect((await inTx.find(model, [{ field: key, value: 4321 }])).map((r) => r.data)).toEqual([
+        { [key]: 4321, title: 'record 4321' },
       ]);
-      expect((await inTx.update(model, [{ field: 'n', value: 17 }], { seen: true })).data).toEqual({
-        n: 17,
+      expect((await inTx.update(model, [{ field: key, value: 17 }], { seen: true })).data).toEqual({
+        [key]: 17,
         title: 'record 17',
         seen: true,
       });
@@ -242,14 +244,14 @@ describe('PostgresRecordStore', () => {
           tenantId,
           eventId: randomUUID(),
           model,
-          lookup: [{ field: 'n', value: 99 }],
+          lookup: [{ field: key, value: 99 }],
           data: { x: 1 },
         },
         {
           tenantId,
           eventId: randomUUID(),
           model,
-          lookup: [{ field: 'n', value: 5001 }],
+          lookup: [{ field: key, value: 5001 }],
           data: { x: 2 },
         },
       ]);
