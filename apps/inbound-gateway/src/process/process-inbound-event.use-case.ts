@@ -246,7 +246,7 @@ export class ProcessInboundEvent {
     const rules: Array<{ event: ClaimedEvent; handler: HandlerRuntime }> = [];
     const others: string[] = [];
     for (const event of rows) {
-      const handler = await this.handlers.get(event.handler_id);
+      const handler = await this.handlers.get(event.handler_id, manager);
       if (handler?.executionMode === 'rules') rules.push({ event, handler });
       else others.push(event.id);
     }

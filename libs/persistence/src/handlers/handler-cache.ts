@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Rule } from '@app/core';
 
 /** A handler as the workers run it (rules nested), cached briefly so each item costs no lookups. */
@@ -35,10 +35,17 @@ export class HandlerCache {
     else this.entries.delete(handlerId);
   }
 
-  async get(handlerId: string): Promise<HandlerRuntime | null> {
+  /**
+   * `db`: a caller inside a transaction passes its EntityManager, so a cache miss reads on
+   * the connection it already holds instead of waiting for a second one from the pool.
+   */
+  async get(
+    handlerId: string,
+    db: Pick<DataSource | EntityManager, 'query'> = this.dataSource,
+  ): Promise<HandlerRuntime | null> {
     const hit = this.entries.get(handlerId);
     if (hit && hit.expires > Date.now()) return hit.value;
-    const rows: HandlerRow[] = await this.dataSource.query(
+    const rows: HandlerRow[] = await db.query(
       `SELECT h.id, h.code, h.direction, h.execution_mode, h.callback, h.max_retries,
               COALESCE((SELECT json_agg(json_build_object(
                          'sequence', r.sequence, 'name', r.name, 'conditions', r.conditions,
