@@ -1027,6 +1027,23 @@ async function soak(ctx) {
 // ---------------------------------------------------------------------------------------
 // Main
 
+/**
+ * One scenario run alone (`--only`): a line per side with its CPU account, then the ratio.
+ * `rate` and `items` read a side's figure and item count; `head` starts its line.
+ */
+function printSides(result, rate, items, head) {
+  const cores = cpus().length;
+  for (const [what, side] of [
+    ['Hookgate', result.hookgate],
+    ['baseline', result.baseline],
+  ]) {
+    process.stdout.write(
+      `${head(what, side)}; CPU ${describeCpu(side.window.cpu, cores, items(side))}\n`,
+    );
+  }
+  process.stdout.write(`ratio ${ratio(rate(result.hookgate), rate(result.baseline))}\n`);
+}
+
 async function main() {
   for (const app of ['admin', 'inbound-gateway', 'outbound-dispatcher']) {
     if (!existsSync(`${ROOT}dist/apps/${app}/src/main.js`)) {
@@ -1068,16 +1085,13 @@ async function main() {
   if (opts.only === 'accept') {
     // Iterating on the receive path: the accept scenario alone, with its CPU account.
     const accept = await scenarioAccept(ctx);
-    const cores = cpus().length;
-    for (const [what, side] of [
-      ['Hookgate', accept.hookgate],
-      ['baseline', accept.baseline],
-    ]) {
-      process.stdout.write(
-        `inbound accept, ${what}: ${fmt(side.reqPerSec)} req/s, p50/p99 ${side.latencyMs.p50}/${side.latencyMs.p99} ms; CPU ${describeCpu(side.window.cpu, cores, side.accepted)}\n`,
-      );
-    }
-    process.stdout.write(`ratio ${ratio(accept.hookgate.reqPerSec, accept.baseline.reqPerSec)}\n`);
+    printSides(
+      accept,
+      (side) => side.reqPerSec,
+      (side) => side.accepted,
+      (what, side) =>
+        `inbound accept, ${what}: ${fmt(side.reqPerSec)} req/s, p50/p99 ${side.latencyMs.p50}/${side.latencyMs.p99} ms`,
+    );
     return;
   }
   if (opts.only === 'processing') {
@@ -1091,16 +1105,12 @@ async function main() {
   if (opts.only === 'outbound') {
     // Iterating on the dispatcher: the outbound scenario alone, with its CPU account.
     const outbound = await scenarioOutbound(ctx);
-    const cores = cpus().length;
-    for (const [what, side] of [
-      ['Hookgate', outbound.hookgate],
-      ['baseline', outbound.baseline],
-    ]) {
-      process.stdout.write(
-        `outbound send, ${what}: ${fmt(side.perSec)} deliveries/s; CPU ${describeCpu(side.window.cpu, cores, side.deliveries)}\n`,
-      );
-    }
-    process.stdout.write(`ratio ${ratio(outbound.hookgate.perSec, outbound.baseline.perSec)}\n`);
+    printSides(
+      outbound,
+      (side) => side.perSec,
+      (side) => side.deliveries,
+      (what, side) => `outbound send, ${what}: ${fmt(side.perSec)} deliveries/s`,
+    );
     return;
   }
   const accept = await scenarioAccept(ctx);

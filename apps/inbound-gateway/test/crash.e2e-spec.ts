@@ -109,41 +109,25 @@ describe('inbound worker killed mid-batch', () => {
     await jobs.resume();
     await jobs.close();
 
+    const doneCount = async () => {
+      const [row] = await query<{ n: string }>(
+        db(),
+        `SELECT count(*) AS n FROM inbound_events WHERE endpoint_path = $1 AND state = 'done'`,
+        [code],
+      );
+      return Number(row.n);
+    };
+
     // Kill the gateway while it is still working through the batch.
-    await waitFor(
-      async () => {
-        const [row] = await query<{ n: string }>(
-          db(),
-          `SELECT count(*) AS n FROM inbound_events WHERE endpoint_path = $1 AND state = 'done'`,
-          [code],
-        );
-        return Number(row.n) > 50 ? true : undefined;
-      },
-      { intervalMs: 20 },
-    );
+    await waitFor(async () => ((await doneCount()) > 50 ? true : undefined), { intervalMs: 20 });
     await stopApp(gateway, 'SIGKILL');
-    const [mid] = await query<{ n: string }>(
-      db(),
-      `SELECT count(*) AS n FROM inbound_events WHERE endpoint_path = $1 AND state = 'done'`,
-      [code],
-    );
-    expect(Number(mid.n)).toBeLessThan(total);
+    expect(await doneCount()).toBeLessThan(total);
 
     gateway = spawnApp('inbound-gateway', { ...env, INBOUND_PORT: String(inboundPort) });
-    await waitFor(
-      async () => {
-        const [row] = await query<{ n: string }>(
-          db(),
-          `SELECT count(*) AS n FROM inbound_events WHERE endpoint_path = $1 AND state = 'done'`,
-          [code],
-        );
-        return Number(row.n) === total ? true : undefined;
-      },
-      {
-        timeoutMs: 120_000,
-        what: `all ${total} events done; gateway output: ${gateway.output().slice(-2000)}`,
-      },
-    );
+    await waitFor(async () => ((await doneCount()) === total ? true : undefined), {
+      timeoutMs: 120_000,
+      what: `all ${total} events done; gateway output: ${gateway.output().slice(-2000)}`,
+    });
     const records = await query<{ n: string; distinct_n: string }>(
       db(),
       `SELECT count(*) AS n, count(DISTINCT data->>'n') AS distinct_n FROM records WHERE model = $1`,
