@@ -3,7 +3,7 @@ import { HookgatePublisher } from '@app/messaging';
 import { hashApiKey } from '../apps/admin/src/auth/api-key.guard';
 import { startHarness, type Harness } from './support/harness';
 import { post, unique } from './support/fixtures';
-import { query } from './support/database';
+import { defaultTenantId, query } from './support/database';
 import { startSink, type Sink } from './support/sink';
 import { waitFor } from './support/wait';
 
@@ -520,17 +520,14 @@ describe('connectors', () => {
         `INSERT INTO tenants (name) VALUES ($1) RETURNING id`,
         [unique('tenant')],
       );
-      const [defaultTenant] = await query<{ id: string }>(
-        db(),
-        `SELECT id FROM tenants WHERE name = 'default'`,
-      );
+      const defaultTenant = await defaultTenantId();
       const operatorKey = unique('operator-key-0123456789');
       const otherKey = unique('other-tenant-key-0123456789');
       await query(
         db(),
         `INSERT INTO api_keys (tenant_id, name, role, key_hash, key_prefix)
          VALUES ($1, 'op', 'operator', $2, 'op'), ($3, 'other', 'admin', $4, 'ot')`,
-        [defaultTenant.id, hashApiKey(operatorKey), tenant.id, hashApiKey(otherKey)],
+        [defaultTenant, hashApiKey(operatorKey), tenant.id, hashApiKey(otherKey)],
       );
       expect((await harness.admin('/connectors', { key: operatorKey })).status).toBe(200);
       const write = await harness.admin(`/connectors/${connector.id}`, {

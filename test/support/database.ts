@@ -38,3 +38,9 @@ export async function query<T = Record<string, unknown>>(
     await client.end();
   }
 }
+
+/** The id of the tenant the initial migration creates, `default`. */
+export async function defaultTenantId(url = process.env.DATABASE_URL!): Promise<string> {
+  const [row] = await query<{ id: string }>(url, `SELECT id FROM tenants WHERE name = 'default'`);
+  return row.id;
+}

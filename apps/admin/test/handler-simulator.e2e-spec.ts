@@ -1,6 +1,6 @@
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { createHandler, createInboundEndpoint, post, unique } from '../../../test/support/fixtures';
-import { query } from '../../../test/support/database';
+import { defaultTenantId, query } from '../../../test/support/database';
 import { waitFor } from '../../../test/support/wait';
 
 /**
@@ -48,10 +48,7 @@ describe('POST /handlers/:id/simulate', () => {
 
   beforeAll(async () => {
     harness = await startHarness();
-    const [{ id: tenantId }] = await query<{ id: string }>(
-      db(),
-      `SELECT id FROM tenants WHERE name = 'default'`,
-    );
+    const tenantId = await defaultTenantId();
     // Draft: forwarded deliveries wait there, nothing is sent.
     await query(
       db(),

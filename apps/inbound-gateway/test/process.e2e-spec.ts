@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { QueueName } from '@app/messaging';
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { createHandler, createInboundEndpoint, post, unique } from '../../../test/support/fixtures';
-import { query } from '../../../test/support/database';
+import { defaultTenantId, query } from '../../../test/support/database';
 import { flushQueuePrefix } from '../../../test/support/redis';
 import { waitFor } from '../../../test/support/wait';
 import { InboundEventsProcessor } from '../src/process/inbound-events.processor';
@@ -42,10 +42,7 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
     const outboundCode = unique('crm');
 
     beforeAll(async () => {
-      const [{ id: tenantId }] = await query<{ id: string }>(
-        db(),
-        `SELECT id FROM tenants WHERE name = 'default'`,
-      );
+      const tenantId = await defaultTenantId();
       await query(
         db(),
         `INSERT INTO outbound_endpoints (tenant_id, code, name, state, method, body_mode, target_host, target_path)
@@ -275,10 +272,7 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
       });
       const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
       // Two records already match n = 7: that event's upsert is ambiguous and fails.
-      const [{ id: tenantId }] = await query<{ id: string }>(
-        db(),
-        `SELECT id FROM tenants WHERE name = 'default'`,
-      );
+      const tenantId = await defaultTenantId();
       await query(
         db(),
         `INSERT INTO records (tenant_id, model, data) VALUES ($1, $2, '{"n":7}'), ($1, $2, '{"n":7}')`,
@@ -352,10 +346,7 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
         ],
       });
       const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
-      const [{ id: tenantId }] = await query<{ id: string }>(
-        db(),
-        `SELECT id FROM tenants WHERE name = 'default'`,
-      );
+      const tenantId = await defaultTenantId();
       // n = 0 already has a record: its events update it; n = 1..9 are created in the batch.
       await query(
         db(),
@@ -459,10 +450,7 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
     it('runs a callback event of a batch on its own claim, once, whether the batch commits or rolls back', async () => {
       const model = unique('mixed');
       const repository = unique('acme/repo');
-      const [{ id: tenantId }] = await query<{ id: string }>(
-        db(),
-        `SELECT id FROM tenants WHERE name = 'default'`,
-      );
+      const tenantId = await defaultTenantId();
       // n = 3 has two records: its update is ambiguous, fails, and rolls its batch back.
       await query(
         db(),

@@ -19,15 +19,5 @@ export async function conflictOnDuplicate<T>(work: () => Promise<T>, message: st
   }
 }
 
-/** TypeORM's `query()` answers UPDATE … RETURNING as `[rows, count]`; SELECT as rows. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (
-    Array.isArray(result) &&
-    result.length === 2 &&
-    Array.isArray(result[0]) &&
-    typeof result[1] === 'number'
-  ) {
-    return result[0] as T[];
-  }
-  return result as T[];
-}
+/** Shared with the workers and the records store. */
+export { rowsOf } from '@app/persistence';

@@ -23,6 +23,7 @@ import {
   AmbiguousRecordError,
   NoRecordMatchedError,
   PostgresRecordStore,
+  rowsOf,
   upsertRecords,
 } from '@app/persistence';
 import type { DeliveryIntake } from '@app/outbound';
@@ -139,11 +140,6 @@ interface AfterCommit {
 interface LockedBatch {
   after: AfterCommit;
   alone: ClaimedEvent[];
-}
-
-/** The rows of `manager.query`, which answers an UPDATE … RETURNING as `[rows, count]`. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
 }
 
 /** Waits for every promise, then rethrows the first failure, if any. */

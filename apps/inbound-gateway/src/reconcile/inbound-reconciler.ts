@@ -20,6 +20,7 @@ import {
   type ProcessInboundEventJob,
 } from '@app/messaging';
 import { APP_CONFIG, PeriodicTask, reconcilerActions } from '@app/platform';
+import { rowsOf } from '@app/persistence';
 import type { InboundGatewayConfig } from '../config';
 
 /**
@@ -143,10 +144,7 @@ export class InboundReconciler implements OnApplicationBootstrap, OnApplicationS
         WHERE state = 'processing' AND lease_until < now()
         RETURNING id, attempts`,
     );
-    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Array<{
-      id: string;
-      attempts: number;
-    }>;
+    const rows = rowsOf<{ id: string; attempts: number }>(result);
     if (rows.length > 0) {
       reconcilerActions.inc({ kind: 'inbound', action: 'lease_released' }, rows.length);
       this.logger.warn(`released ${rows.length} inbound event(s) whose worker lease expired`);

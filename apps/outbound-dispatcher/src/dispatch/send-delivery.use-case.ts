@@ -19,6 +19,7 @@ import {
 } from '@app/core';
 import type { ConnectorDelivery, ConnectorKind, ConnectorRuntime } from '@app/connectors';
 import { MicroBatcher, outboundAttemptDuration, outboundDeliveriesFinished } from '@app/platform';
+import { rowsOf } from '@app/persistence';
 import type { OutboundEndpointCache, OutboundEndpointRuntime } from './outbound-endpoint-cache';
 import type { RateLimiter } from './rate-limiter';
 import { snapshotRequest, type RequestSnapshot } from './request-snapshot';
@@ -222,9 +223,7 @@ export class SendDelivery {
       [...new Set(ids)],
       this.leaseSeconds,
     ]);
-    const rows = (
-      Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result
-    ) as DeliveryRow[];
+    const rows = rowsOf<DeliveryRow>(result);
     const byId = new Map(rows.map((row) => [row.id, row]));
     // A delivery asked for twice in one batch is claimed once: only its first asker runs it.
     return ids.map((id) => {

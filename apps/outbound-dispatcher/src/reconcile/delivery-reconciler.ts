@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { rescueThresholds } from '@app/messaging';
 import { DeliveryQueue } from '@app/outbound';
 import { APP_CONFIG, PeriodicTask, reconcilerActions } from '@app/platform';
+import { rowsOf } from '@app/persistence';
 import type { OutboundDispatcherConfig } from '../config';
 
 /**
@@ -124,10 +125,7 @@ export class DeliveryReconciler implements OnApplicationBootstrap, OnApplication
          ON CONFLICT (delivery_id, attempt_number) DO NOTHING)
        SELECT id, attempts FROM expired`,
     );
-    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Array<{
-      id: string;
-      attempts: number;
-    }>;
+    const rows = rowsOf<{ id: string; attempts: number }>(result);
     if (rows.length > 0) {
       reconcilerActions.inc({ kind: 'outbound', action: 'lease_released' }, rows.length);
       this.logger.warn(`released ${rows.length} delivery(ies) whose dispatcher lease expired`);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { parsePath, setPath } from '@app/core/extraction/path';
 import type { RecordData, RecordLookup, RecordStore, StoredRecord } from '@app/core/ports/ports';
+import { rowsOf } from '../query-rows';
 import {
   AmbiguousRecordError,
   InvalidRecordLookupError,
@@ -43,7 +44,7 @@ export class PostgresRecordStore implements RecordStore {
       JSON.stringify(expandData(data)),
       this.eventId,
     ]);
-    return toStored(rowsOf(rows)[0]);
+    return toStored(rowsOf<RecordRow>(rows)[0]);
   }
 
   async find(model: string, lookup: RecordLookup): Promise<StoredRecord[]> {
@@ -53,7 +54,7 @@ export class PostgresRecordStore implements RecordStore {
       model,
       ...where.params,
     ]);
-    return rowsOf(rows).map(toStored);
+    return rowsOf<RecordRow>(rows).map(toStored);
   }
 
   async update(model: string, lookup: RecordLookup, data: RecordData): Promise<StoredRecord> {
@@ -102,7 +103,7 @@ export class PostgresRecordStore implements RecordStore {
         JSON.stringify(document),
         this.eventId,
       ]);
-      return { ...toStored(rowsOf(rows)[0]), created: true };
+      return { ...toStored(rowsOf<RecordRow>(rows)[0]), created: true };
     });
   }
 
@@ -127,7 +128,7 @@ export class PostgresRecordStore implements RecordStore {
       selectRecords(where, 'ORDER BY created_at, id LIMIT 2 FOR UPDATE OF records'),
       [this.tenantId, model, ...where.params],
     );
-    return rowsOf(rows);
+    return rowsOf<RecordRow>(rows);
   }
 
   private async write(
@@ -141,7 +142,7 @@ export class PostgresRecordStore implements RecordStore {
         RETURNING id, model, data`,
       [existing.id, JSON.stringify(deepMerge(existing.data, changes)), this.eventId],
     );
-    return toStored(rowsOf(rows)[0]);
+    return toStored(rowsOf<RecordRow>(rows)[0]);
   }
 }
 
@@ -164,19 +165,6 @@ interface NormalizedLookup {
 
 function toStored(row: RecordRow): StoredRecord {
   return { id: row.id, model: row.model, data: row.data };
-}
-
-/** TypeORM answers UPDATE … RETURNING as `[rows, count]` and SELECT/INSERT as rows. */
-function rowsOf(result: unknown): RecordRow[] {
-  if (
-    Array.isArray(result) &&
-    result.length === 2 &&
-    Array.isArray(result[0]) &&
-    typeof result[1] === 'number'
-  ) {
-    return result[0] as RecordRow[];
-  }
-  return result as RecordRow[];
 }
 
 function normalizeLookup(
@@ -442,7 +430,7 @@ export async function upsertRecords(
   const candidates = new Map<string, RecordRow[]>();
   for (const group of groups.values()) {
     const contains = [...new Set(group.map((p) => JSON.stringify(p.containment)))];
-    const rows = rowsOf(
+    const rows = rowsOf<RecordRow>(
       await manager.query(
         selectRecords(
           {
