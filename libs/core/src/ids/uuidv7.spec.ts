@@ -41,6 +41,14 @@ describe('uuidv7', () => {
     expect(ids.size).toBe(1000);
   });
 
+  it('never hands out the same random bits twice, across refills of its random pool', () => {
+    // The pool holds 410 ids' worth; 2,000 ids refill it several times. The last 62 bits
+    // are random in every id, so a reused slice would show up as a repeated tail.
+    const start = Date.UTC(2032, 0, 1);
+    const tails = Array.from({ length: 2000 }, (_, i) => uuidv7(start + i * 2000).slice(19));
+    expect(new Set(tails).size).toBe(tails.length);
+  });
+
   it.each([-1, Number.NaN, 2 ** 48, Infinity])('refuses timestamp %p', (now) => {
     expect(() => uuidv7(now)).toThrow(RangeError);
   });
