@@ -7,7 +7,7 @@ export class OutboundDispatcherConfig extends BaseConfig {
 
   /** Concurrent deliveries per dispatcher process. */
   @IsPositiveInt(2000)
-  DISPATCHER_CONCURRENCY = 32;
+  DISPATCHER_CONCURRENCY = 64;
 
   /** How often lost jobs and expired leases are reconciled from Postgres. */
   @IsPositiveInt(3600)
