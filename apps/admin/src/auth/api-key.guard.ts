@@ -11,6 +11,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { rowsOf } from '@app/persistence';
 import { ApiErrors } from '../common/openapi';
 import type { Principal, RequestWithPrincipal, Role } from './principal';
 
@@ -36,15 +37,14 @@ export async function authenticateApiKey(
   dataSource: DataSource,
   key: string,
 ): Promise<Principal | null> {
-  const rows: Array<{ id: string; tenant_id: string; role: Role; name: string }> =
+  const [row] = rowsOf<{ id: string; tenant_id: string; role: Role; name: string }>(
     await dataSource.query(
       `UPDATE api_keys SET last_used_at = now()
         WHERE key_hash = $1 AND revoked_at IS NULL
         RETURNING id, tenant_id, role, name`,
       [hashApiKey(key)],
-    );
-  const rowsFlat = Array.isArray(rows[0]) ? (rows[0] as unknown as typeof rows) : rows;
-  const row = rowsFlat[0];
+    ),
+  );
   if (!row) return null;
   return { keyId: row.id, tenantId: row.tenant_id, role: row.role, name: row.name };
 }

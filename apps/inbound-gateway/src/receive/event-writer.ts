@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { HeaderBag, QueryBag } from '@app/core';
 import { MicroBatcher, type MicroBatcherOptions } from '@app/platform';
+import { rowsOf } from '@app/persistence';
 
 /**
  * Persists received events. Identity uniqueness is enforced by Postgres (partial unique
@@ -140,15 +141,13 @@ export class EventWriter {
         parameters(event),
       );
       if (inserted.length > 0) return { id: inserted[0].id, duplicate: false };
-      const original: Array<{ id: string }> = await this.dataSource.query(DUPLICATE_SQL, [
-        event.endpointId,
-        event.deliveryIdentity,
-        event.replayIdentity,
-      ]);
-      // typeorm returns [rows, affected] for UPDATE … RETURNING
-      const rows = Array.isArray(original[0])
-        ? (original[0] as unknown as Array<{ id: string }>)
-        : original;
+      const rows = rowsOf<{ id: string }>(
+        await this.dataSource.query(DUPLICATE_SQL, [
+          event.endpointId,
+          event.deliveryIdentity,
+          event.replayIdentity,
+        ]),
+      );
       if (rows.length > 0) return { id: rows[0].id, duplicate: true };
     }
     throw new Error('could not settle an identity conflict after 3 rounds');

@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { outboundEndpointsDisabled, readDisabledEndpointsWith } from '@app/platform';
+import { rowsOf } from '@app/persistence';
 import type { EndpointHealthRecorder } from './send-delivery.use-case';
 import type { OutboundEndpointRuntime } from './outbound-endpoint-cache';
 
@@ -33,22 +34,15 @@ export class EndpointHealth implements EndpointHealthRecorder {
       return;
     }
     this.failing.add(endpoint.id);
-    const rows: Array<{ consecutive_failures: number; failing_for: number }> = await this.dataSource
-      .query(
+    const [state] = rowsOf<{ consecutive_failures: number; failing_for: number }>(
+      await this.dataSource.query(
         `UPDATE outbound_endpoints
           SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, now())
         WHERE id = $1
         RETURNING consecutive_failures, EXTRACT(EPOCH FROM now() - failing_since)::float AS failing_for`,
         [endpoint.id],
-      )
-      .then(
-        (r: unknown) =>
-          (Array.isArray(r) && Array.isArray(r[0]) ? r[0] : r) as Array<{
-            consecutive_failures: number;
-            failing_for: number;
-          }>,
-      );
-    const state = rows[0];
+      ),
+    );
     if (!state) return;
     let reason: string | null = null;
     let kind: 'gone' | 'failures' | 'duration' = 'gone';
@@ -64,14 +58,13 @@ export class EndpointHealth implements EndpointHealthRecorder {
       kind = 'duration';
     }
     if (!reason) return;
-    const disabled: unknown = await this.dataSource.query(
-      `UPDATE outbound_endpoints SET disabled_at = now(), disabled_reason = $2, updated_at = now()
-        WHERE id = $1 AND disabled_at IS NULL RETURNING id`,
-      [endpoint.id, reason],
+    const changed = rowsOf<{ id: string }>(
+      await this.dataSource.query(
+        `UPDATE outbound_endpoints SET disabled_at = now(), disabled_reason = $2, updated_at = now()
+          WHERE id = $1 AND disabled_at IS NULL RETURNING id`,
+        [endpoint.id, reason],
+      ),
     );
-    const changed = (
-      Array.isArray(disabled) && Array.isArray(disabled[0]) ? disabled[0] : disabled
-    ) as unknown[];
     if (changed.length > 0) {
       outboundEndpointsDisabled.inc({ reason: kind });
       this.onDisabled(endpoint.id, reason);
