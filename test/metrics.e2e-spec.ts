@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { QueueName } from '@app/messaging';
 import { query } from './support/database';
@@ -10,9 +11,13 @@ import { waitFor } from './support/wait';
  * real traffic: HTTP counts and latencies by route template and status, webhooks per
  * endpoint, inbound events and deliveries by outcome, attempt durations, a reconciler
  * action, an endpoint disabled by health, and queue depth and lag read from BullMQ at
- * scrape time.
+ * scrape time. Every app also runs with an async-context probe preloaded: the gateway and
+ * the dispatcher must serve all of that without ever switching on promise hooks.
  */
 jest.setTimeout(120_000);
+
+const PROBE_MARK = 'ASYNC_CONTEXT_PROBE';
+const PROBE = `--require ${join(__dirname, 'support', 'async-context-probe.cjs')}`;
 
 const KEY = 'metrics-test-admin-key-0123456789';
 
@@ -59,6 +64,7 @@ describe('metrics on all three apps after real traffic', () => {
     ADMIN_API_KEY: KEY,
     OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
     RECONCILE_INTERVAL_SECONDS: '1',
+    NODE_OPTIONS: PROBE,
   };
   let running: RunningApp[] = [];
   let ports: { inbound: number; admin: number; dispatcher: number };
@@ -299,6 +305,20 @@ describe('metrics on all three apps after real traffic', () => {
     ).toBeGreaterThanOrEqual(1);
     expect(has(gateway, 'hookgate_outbound_endpoints_disabled')).toBe(false);
     expect(sink.requests.map((r) => r.url).sort()).toEqual(['/gone', '/held', '/hook']);
+  });
+
+  it('never switches on promise hooks in the gateway or the dispatcher', async () => {
+    // Besides the traffic above (webhooks, processing, deliveries, health checks, scrapes),
+    // the Express side of both: an unknown route and the OpenAPI document.
+    for (const port of [ports.inbound, ports.dispatcher]) {
+      expect((await fetch(`http://127.0.0.1:${port}/no-such-route`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${port}/api/docs-json`)).status).toBe(200);
+    }
+    const [gateway, adminApp, dispatcher] = running;
+    expect(gateway.output()).not.toContain(PROBE_MARK);
+    expect(dispatcher.output()).not.toContain(PROBE_MARK);
+    // The probe can see it: the admin app keeps a request context for its API principal.
+    expect(adminApp.output()).toContain(`${PROBE_MARK} AsyncLocalStorage.run`);
   });
 
   it('answers a scrape within seconds while Redis is unreachable, leaving the queue series out', async () => {

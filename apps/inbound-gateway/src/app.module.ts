@@ -38,7 +38,14 @@ export class InboundGatewayModule {
     return {
       module: InboundGatewayModule,
       imports: [
-        PlatformModule.forApp({ app: 'inbound-gateway', config, dataSource: options.dataSource }),
+        PlatformModule.forApp({
+          app: 'inbound-gateway',
+          config,
+          dataSource: options.dataSource,
+          // Express serves only /health, /metrics and /api/docs-json here; webhooks never
+          // pass through it. No request context keeps promise hooks off (loggerOptions).
+          requestContext: false,
+        }),
         BullModule.forRoot({ connection: { url: config.REDIS_URL }, prefix: config.QUEUE_PREFIX }),
         BullModule.registerQueue(
           { name: QueueName.InboundEvents, defaultJobOptions: DEFAULT_JOB_OPTIONS },

@@ -94,6 +94,9 @@ export class OutboundDispatcherModule {
           app: 'outbound-dispatcher',
           config,
           dataSource: options.dataSource,
+          // Express serves only /health, /metrics and /api/docs-json here: no request
+          // context, so promise hooks stay off for the delivery workers (loggerOptions).
+          requestContext: false,
         }),
         BullModule.forRoot({ connection: { url: config.REDIS_URL }, prefix: config.QUEUE_PREFIX }),
         BullModule.registerQueue(

@@ -29,6 +29,11 @@ export interface PlatformOptions {
   app: string;
   config: BaseConfig;
   dataSource: DataSource;
+  /**
+   * Whether Express requests get nestjs-pino's request logging and AsyncLocalStorage
+   * context (default true). The gateway and the dispatcher turn it off: see loggerOptions.
+   */
+  requestContext?: boolean;
 }
 
 @Global()
@@ -43,7 +48,11 @@ export class PlatformModule implements NestModule, OnApplicationShutdown {
     startDefaultMetrics(options.app);
     return {
       module: PlatformModule,
-      imports: [LoggerModule.forRoot(loggerOptions(options.app, options.config.LOG_LEVEL))],
+      imports: [
+        LoggerModule.forRoot(
+          loggerOptions(options.app, options.config.LOG_LEVEL, options.requestContext ?? true),
+        ),
+      ],
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_CONFIG, useValue: options.config },
