@@ -298,6 +298,30 @@ describe('inbound receiving: verification, freshness, identity, limits', () => {
       expect(Buffer.from(event.body.rawBody.base64, 'base64').toString('utf8')).toBe(text);
     });
 
+    it('stores JSON numbers as sent, except those a double cannot hold', async () => {
+      // The body text goes to jsonb verbatim: exact digits, same value when read back.
+      const exact = await post(harness, url, '{"big": 12345678901234567890, "price": 12.50}', {
+        'content-type': 'application/json',
+      });
+      expect(exact.status).toBe(202);
+      // An exponent takes the serialised path: 1e400 is Infinity to JSON.parse, so null,
+      // not a 401-digit number.
+      const huge = await post(harness, url, '{"n": 1e400, "m": 2.5e3}', {
+        'content-type': 'application/json',
+      });
+      expect(huge.status).toBe(202);
+      const rows = await query<{ id: string; payload: string }>(
+        process.env.DATABASE_URL!,
+        `SELECT id, payload::text AS payload FROM inbound_events WHERE id = ANY($1::uuid[])`,
+        [[exact.body.id, huge.body.id]],
+      );
+      const stored = Object.fromEntries(rows.map((row) => [row.id, row.payload]));
+      expect(stored[exact.body.id]).toBe('{"big": 12345678901234567890, "price": 12.50}');
+      expect(stored[huge.body.id]).toBe('{"m": 2500, "n": null}');
+      const event = await harness.admin(`/inbound-events/${exact.body.id}`);
+      expect(event.body.payload).toEqual({ big: 12345678901234567890, price: 12.5 });
+    });
+
     it('accepts an empty body', async () => {
       const empty = await post(harness, url, '', { 'content-type': 'text/plain' });
       expect(empty.status).toBe(202);

@@ -21,6 +21,8 @@ export interface NewInboundEvent {
   rawBody: Buffer;
   contentType: string | null;
   payload: unknown;
+  /** `payload` as JSON text to store verbatim (ReadPayload.jsonText); else it is serialised. */
+  payloadJson?: string | null;
   semantic: Record<string, unknown>;
   deliveryIdentity: string | null;
   replayIdentity: string | null;
@@ -68,8 +70,9 @@ function placeholders(rows: number): string {
   ).join(', ');
 }
 
-function parameters(event: NewInboundEvent): unknown[] {
-  return [
+/** The event's 16 column values, appended to `into` (one flat array for a whole batch). */
+function parameters(event: NewInboundEvent, into: unknown[] = []): unknown[] {
+  into.push(
     event.id,
     event.tenantId,
     event.endpointId,
@@ -81,12 +84,16 @@ function parameters(event: NewInboundEvent): unknown[] {
     event.query,
     event.rawBody,
     event.contentType,
-    event.payload === null || event.payload === undefined ? null : JSON.stringify(event.payload),
+    event.payloadJson ??
+      (event.payload === null || event.payload === undefined
+        ? null
+        : JSON.stringify(event.payload)),
     event.semantic,
     event.deliveryIdentity,
     event.replayIdentity,
     event.rejectReason ?? null,
-  ];
+  );
+  return into;
 }
 
 const DUPLICATE_SQL = `
@@ -133,7 +140,7 @@ export class EventWriter {
     try {
       const rows: Array<{ id: string }> = await this.dataSource.query(
         batchInsertSql(events.length),
-        events.flatMap(parameters),
+        events.reduce<unknown[]>((values, event) => parameters(event, values), []),
       );
       inserted = new Set(rows.map((row) => row.id));
     } catch {

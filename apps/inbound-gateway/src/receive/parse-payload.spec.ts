@@ -1,5 +1,5 @@
 import { PayloadValidationError } from '@app/core';
-import { parsePayload } from './parse-payload';
+import { parsePayload, readPayload } from './parse-payload';
 
 describe('parsePayload', () => {
   const json = (text: string) => parsePayload('application/json', Buffer.from(text, 'utf8'));
@@ -69,5 +69,45 @@ describe('parsePayload', () => {
     expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
     expect(Object.prototype.hasOwnProperty.call(parsed, '__proto__')).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  describe('readPayload: the JSON text the writer may store verbatim', () => {
+    const read = (text: string, type = 'application/json') =>
+      readPayload(type, Buffer.from(text, 'utf8'));
+
+    it('offers the body text for plain JSON, with the same value as parsePayload', () => {
+      const text =
+        '{ "action": "opened", "issue": {"number": 7, "price": 12.50, "big": 12345678901234567890} }';
+      expect(read(text)).toEqual({ value: JSON.parse(text), jsonText: text });
+      expect(read('[1,"two",true]', 'application/cloudevents+json').jsonText).toBe(
+        '[1,"two",true]',
+      );
+      expect(read('"just a string"').jsonText).toBe('"just a string"');
+    });
+
+    it('offers nothing where jsonb would read the text differently from the parsed value', () => {
+      // Exponents: jsonb keeps 1e9999 as 10,000 digits and overflows on 1e131072, where
+      // JSON.parse gives Infinity (stored as null). Any digit before an e counts.
+      for (const text of ['{"n":1e400}', '{"n":2E-5}', '[1e1]', '{"id":"a2e4"}']) {
+        const result = read(text);
+        expect(result.jsonText).toBeNull();
+        expect(result.value).toEqual(JSON.parse(text));
+      }
+      expect(read(`[${'9'.repeat(309)}]`).jsonText).toBeNull();
+      expect(read(`[${'9'.repeat(308)}]`).jsonText).toBe(`[${'9'.repeat(308)}]`);
+      // JSON null is stored as SQL NULL, never as a jsonb null.
+      expect(read('null')).toEqual({ value: null, jsonText: null });
+      // Characters jsonb cannot hold: the sanitised value is serialised instead.
+      expect(read('{"a":"x\\u0000y"}')).toEqual({ value: { a: 'x\ufffdy' }, jsonText: null });
+    });
+
+    it('offers nothing for forms, other types and empty bodies', () => {
+      expect(read('a=1', 'application/x-www-form-urlencoded')).toEqual({
+        value: { a: '1' },
+        jsonText: null,
+      });
+      expect(read('{"a":1}', 'text/plain')).toEqual({ value: null, jsonText: null });
+      expect(read('')).toEqual({ value: null, jsonText: null });
+    });
   });
 });

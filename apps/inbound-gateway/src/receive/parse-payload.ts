@@ -10,9 +10,32 @@ import { jsonNestingExceeds, MAX_JSON_DEPTH, PayloadValidationError } from '@app
  * The check is a cheap scan of the text; only bodies that need it are walked.
  */
 export function parsePayload(contentType: string | undefined, body: Buffer): unknown {
+  return readPayload(contentType, body).value;
+}
+
+export interface ReadPayload {
+  /** `payload`: what the rules and the admin API see. */
+  value: unknown;
+  /**
+   * The body's own JSON text, when `jsonb` reads it as the same JSON value, so the writer
+   * stores it verbatim instead of serialising `value` again (a JSON.stringify per webhook).
+   * Null when the serialised form is needed: not JSON, JSON `null` (stored as SQL NULL),
+   * characters `jsonb` cannot hold, or number text `jsonb` would take differently from
+   * JSON.parse — any exponent (`jsonb` keeps numbers exact, so `1e131072` would overflow
+   * it and `1e9999` bloat it to 10,000 digits, where JSON.parse made both `Infinity`,
+   * stored as null) and any run of 309 digits. Other numbers may keep digits a double drops; they read back as
+   * the same double.
+   */
+  jsonText: string | null;
+}
+
+/** Number text `jsonb` could take differently from a double (checked on the whole text). */
+const NUMBER_TEXT_RISK = /\d[eE]|\d{309}/;
+
+export function readPayload(contentType: string | undefined, body: Buffer): ReadPayload {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/json' || type.endsWith('+json')) {
-    if (body.length === 0) return null;
+    if (body.length === 0) return { value: null, jsonText: null };
     const text = body.toString('utf8');
     let parsed: unknown;
     try {
@@ -30,10 +53,14 @@ export function parsePayload(contentType: string | undefined, body: Buffer): unk
         `body nests deeper than ${MAX_JSON_DEPTH} levels, which cannot be stored`,
       );
     }
-    return JSON_UNSTORABLE_ESCAPE.test(text) ? sanitize(parsed) : parsed;
+    if (JSON_UNSTORABLE_ESCAPE.test(text)) return { value: sanitize(parsed), jsonText: null };
+    const verbatim = parsed !== null && !NUMBER_TEXT_RISK.test(text);
+    return { value: parsed, jsonText: verbatim ? text : null };
   }
-  if (type === 'application/x-www-form-urlencoded') return parseUrlEncoded(body.toString('utf8'));
-  return null;
+  if (type === 'application/x-www-form-urlencoded') {
+    return { value: parseUrlEncoded(body.toString('utf8')), jsonText: null };
+  }
+  return { value: null, jsonText: null };
 }
 
 /**

@@ -14,7 +14,7 @@ import {
 } from '@app/core';
 import { inboundRejectedUnstored } from '@app/platform';
 import { BodyReadError, BodyTooLargeError, readBody } from './read-body';
-import { parsePayload } from './parse-payload';
+import { readPayload } from './parse-payload';
 import type { EndpointCache, EndpointRuntime } from './endpoint-cache';
 import type { EventWriter, NewInboundEvent } from './event-writer';
 import { answerBodyHandshake, answerMetaHandshake } from './handshakes';
@@ -118,7 +118,8 @@ export class ReceiveService {
         });
       }
       if (endpoint.timestamp) checkFreshness(endpoint.timestamp, request.headers, new Date());
-      payload = parsePayload(base.contentType ?? undefined, rawBody);
+      const read = readPayload(base.contentType ?? undefined, rawBody);
+      payload = read.value;
       const handshake = answerBodyHandshake(payload, endpoint.handshakes);
       if (handshake) return { ...handshake, endpoint: endpoint.path };
       const identities = computeIdentities(endpoint.identity, {
@@ -132,6 +133,7 @@ export class ReceiveService {
         semantic,
         state: 'received',
         payload,
+        payloadJson: read.jsonText,
         ...identities,
       });
       if (outcome.duplicate) {
