@@ -23,8 +23,8 @@ export interface ReadPayload {
    * characters `jsonb` cannot hold, or number text `jsonb` would take differently from
    * JSON.parse — any exponent (`jsonb` keeps numbers exact, so `1e131072` would overflow
    * it and `1e9999` bloat it to 10,000 digits, where JSON.parse made both `Infinity`,
-   * stored as null) and any run of 309 digits. Other numbers may keep digits a double drops; they read back as
-   * the same double.
+   * stored as null) and any run of 309 digits. Other numbers may keep digits a double
+   * drops; they read back as the same double.
    */
   jsonText: string | null;
 }
