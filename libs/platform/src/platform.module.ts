@@ -50,7 +50,7 @@ export class PlatformModule implements NestModule, OnApplicationShutdown {
       module: PlatformModule,
       imports: [
         LoggerModule.forRoot(
-          loggerOptions(options.app, options.config.LOG_LEVEL, options.requestContext ?? true),
+          loggerOptions(options.app, options.config.LOG_LEVEL, options.requestContext),
         ),
       ],
       controllers: [HealthController, MetricsController],

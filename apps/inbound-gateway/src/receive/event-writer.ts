@@ -38,26 +38,20 @@ const COLUMNS = `(id, tenant_id, endpoint_id, endpoint_path, state, method, url,
      content_type, payload, semantic, delivery_identity, replay_identity, reject_reason)`;
 const COLUMN_COUNT = 16;
 
-const INSERT_SQL = `
-  INSERT INTO inbound_events ${COLUMNS}
-  VALUES ${placeholders(1)}
-  ON CONFLICT DO NOTHING
-  RETURNING id`;
-
 /**
- * The statement for an n-row batch. Batches under load hold a few dozen rows, so those
- * texts are built once and reused (about 200 KB for sizes up to 64); rarer, larger batches
- * build theirs each time.
+ * The insert of n rows: a batch, or one row settling alone. Batches under load hold a few
+ * dozen rows, so texts for up to 64 rows are built once and reused (about 200 KB in all);
+ * rarer, larger batches build theirs each time.
  */
 const CACHED_BATCH_SIZES = 64;
-const batchSqlCache = new Map<number, string>();
+const insertSqlCache = new Map<number, string>();
 
-function batchInsertSql(rows: number): string {
-  let text = batchSqlCache.get(rows);
+function insertSql(rows: number): string {
+  let text = insertSqlCache.get(rows);
   if (text === undefined) {
     text = `INSERT INTO inbound_events ${COLUMNS} VALUES ${placeholders(rows)}
          ON CONFLICT DO NOTHING RETURNING id`;
-    if (rows <= CACHED_BATCH_SIZES) batchSqlCache.set(rows, text);
+    if (rows <= CACHED_BATCH_SIZES) insertSqlCache.set(rows, text);
   }
   return text;
 }
@@ -139,7 +133,7 @@ export class EventWriter {
     let inserted: Set<string>;
     try {
       const rows: Array<{ id: string }> = await this.dataSource.query(
-        batchInsertSql(events.length),
+        insertSql(events.length),
         events.reduce<unknown[]>((values, event) => parameters(event, values), []),
       );
       inserted = new Set(rows.map((row) => row.id));
@@ -161,7 +155,7 @@ export class EventWriter {
     // rounds settle it (each round either inserts or finds the live original).
     for (let round = 0; round < 3; round++) {
       const inserted: Array<{ id: string }> = await this.dataSource.query(
-        INSERT_SQL,
+        insertSql(1),
         parameters(event),
       );
       if (inserted.length > 0) return { id: inserted[0].id, duplicate: false };

@@ -1,7 +1,10 @@
 import { PayloadValidationError } from '@app/core';
-import { parsePayload, readPayload } from './parse-payload';
+import { readPayload } from './parse-payload';
 
-describe('parsePayload', () => {
+const parsePayload = (contentType: string | undefined, body: Buffer) =>
+  readPayload(contentType, body).value;
+
+describe('readPayload', () => {
   const json = (text: string) => parsePayload('application/json', Buffer.from(text, 'utf8'));
 
   it('parses JSON (including +json types) and urlencoded forms; other types give null', () => {

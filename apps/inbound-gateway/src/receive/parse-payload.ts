@@ -1,18 +1,5 @@
 import { jsonNestingExceeds, MAX_JSON_DEPTH, PayloadValidationError } from '@app/core';
 
-/**
- * Turns a raw body into `payload` by its declared type: JSON and urlencoded forms are
- * parsed; anything else keeps `payload` null (the raw body is always stored).
- *
- * Postgres `jsonb` cannot hold U+0000 or unpaired UTF-16 surrogates, both of which valid
- * JSON can spell (`"\u0000"`, `"\ud800"`). Such a webhook is still genuine, so it is
- * accepted: the raw body stays byte-exact and those characters become U+FFFD in `payload`.
- * The check is a cheap scan of the text; only bodies that need it are walked.
- */
-export function parsePayload(contentType: string | undefined, body: Buffer): unknown {
-  return readPayload(contentType, body).value;
-}
-
 export interface ReadPayload {
   /** `payload`: what the rules and the admin API see. */
   value: unknown;
@@ -32,6 +19,15 @@ export interface ReadPayload {
 /** Number text `jsonb` could take differently from a double (checked on the whole text). */
 const NUMBER_TEXT_RISK = /\d[eE]|\d{309}/;
 
+/**
+ * Turns a raw body into `payload` by its declared type: JSON and urlencoded forms are
+ * parsed; anything else keeps `payload` null (the raw body is always stored).
+ *
+ * Postgres `jsonb` cannot hold U+0000 or unpaired UTF-16 surrogates, both of which valid
+ * JSON can spell (`"\u0000"`, `"\ud800"`). Such a webhook is still genuine, so it is
+ * accepted: the raw body stays byte-exact and those characters become U+FFFD in `payload`.
+ * The check is a cheap scan of the text; only bodies that need it are walked.
+ */
 export function readPayload(contentType: string | undefined, body: Buffer): ReadPayload {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (type === 'application/json' || type.endsWith('+json')) {
