@@ -324,6 +324,7 @@ async function startApps(sinkPort) {
   for (const name of [
     'DB_POOL_SIZE',
     'INBOUND_WORKER_CONCURRENCY',
+    'INBOUND_WRITER_THREAD',
     'DISPATCHER_CONCURRENCY',
     'OUTBOUND_MAX_SOCKETS',
     'RECONCILE_INTERVAL_SECONDS',

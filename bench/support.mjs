@@ -189,6 +189,17 @@ function machineTicks() {
   return { busy: user + nice + system + irq + softirq + steal, iowait, idle };
 }
 
+/** utime + stime of one thread of a process (its main thread: tid = pid), or null. */
+function threadTicks(pid, tid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { cpu: Number(fields[11]) + Number(fields[12]), started: fields[19] };
+  } catch {
+    return null;
+  }
+}
+
 /** utime + stime of every process, with the few names the report groups by. */
 function processTicks() {
   const ticks = new Map();
@@ -244,7 +255,12 @@ export class RssSampler {
   }
 
   cpuSnapshot() {
-    return { at: Date.now(), machine: machineTicks(), processes: processTicks() };
+    const mainThreads = new Map();
+    for (const [name, entry] of this.procs ?? []) {
+      const ticks = threadTicks(entry.pid, entry.pid);
+      if (ticks) mainThreads.set(name, ticks);
+    }
+    return { at: Date.now(), machine: machineTicks(), processes: processTicks(), mainThreads };
   }
 
   group(pid, info) {
@@ -271,6 +287,15 @@ export class RssSampler {
       if (delta <= 0) continue;
       const group = this.group(pid, info);
       byGroup[group] = (byGroup[group] ?? 0) + delta;
+    }
+    // Each app's main thread (its event loop) apart from its other threads (GC, libuv, a
+    // writer thread): already part of the app's figure above, not more CPU.
+    for (const [name, info] of now.mainThreads) {
+      const before = mark.mainThreads.get(name);
+      const delta = before && before.started === info.started ? info.cpu - before.cpu : info.cpu;
+      if (delta > 0) {
+        byGroup[`${name} (main thread)`] = delta;
+      }
     }
     return {
       seconds: Math.round(seconds * 10) / 10,

@@ -6,6 +6,7 @@ import { createInboundGateway } from '../../apps/inbound-gateway/src/main';
 import { InboundGatewayConfig } from '../../apps/inbound-gateway/src/config';
 import { createDispatcher } from '../../apps/outbound-dispatcher/src/main';
 import { OutboundDispatcherConfig } from '../../apps/outbound-dispatcher/src/config';
+import { distWriterThread } from './processes';
 
 /**
  * Boots apps in the test process against the run's database and queue prefix (set by
@@ -55,7 +56,9 @@ export interface HarnessOptions {
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const extraEnv = opts.env ?? {};
-  const inbound = await createInboundGateway(loadConfig(InboundGatewayConfig, env(extraEnv)));
+  const inbound = await createInboundGateway(loadConfig(InboundGatewayConfig, env(extraEnv)), {
+    writerThreadScript: distWriterThread(),
+  });
   const admin = await createAdmin(loadConfig(AdminConfig, env(extraEnv)));
   const dispatcher = opts.dispatcher
     ? await createDispatcher(loadConfig(OutboundDispatcherConfig, env(extraEnv)))

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -12,6 +13,26 @@ const ROOT = join(__dirname, '..', '..');
 
 export function distMain(app: AppName): string {
   return join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
+}
+
+/**
+ * The built gateway's event-writer thread. Tests that run the gateway from its TypeScript
+ * sources (the harness) start this compiled copy, which `npm run build` must have made.
+ */
+export function distWriterThread(): string {
+  const script = join(
+    ROOT,
+    'dist',
+    'apps',
+    'inbound-gateway',
+    'src',
+    'receive',
+    'writer-thread.js',
+  );
+  if (!existsSync(script)) {
+    throw new Error(`${script} is missing: run \`npm run build\` before the e2e tests`);
+  }
+  return script;
 }
 
 export interface RunningApp {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import type { Queue } from 'bullmq';
@@ -23,8 +24,12 @@ import { InboundReconciler } from './reconcile/inbound-reconciler';
 import { ConfigChangeListener } from './receive/config-change.listener';
 import { BullEventEnqueuer } from './receive/bull-event-enqueuer';
 import { EndpointCache } from './receive/endpoint-cache';
-import { EventWriter } from './receive/event-writer';
+import { EVENT_WRITER_BATCH, EventWriter, runSqlOn, type EventStore } from './receive/event-writer';
 import { ReceiveService } from './receive/receive.service';
+import { ThreadedEventWriter } from './receive/threaded-event-writer';
+
+/** The receive pipeline's EventStore: ThreadedEventWriter, or EventWriter in-process. */
+export const EVENT_STORE = Symbol('EVENT_STORE');
 
 /** Composition root of the inbound gateway: the receiver, the inbound worker, the reconciler. */
 @Module({})
@@ -33,6 +38,11 @@ export class InboundGatewayModule {
     config: InboundGatewayConfig;
     dataSource: DataSource;
     registry?: HandlerRegistry;
+    /**
+     * The compiled event-writer thread. Default: `writer-thread.js` next to this module,
+     * which exists in a build; tests running the TypeScript sources point at `dist/`.
+     */
+    writerThreadScript?: string;
   }): DynamicModule {
     const { config } = options;
     return {
@@ -73,22 +83,39 @@ export class InboundGatewayModule {
             new EndpointCache(ds, box, config.ENDPOINT_CACHE_TTL_MS),
         },
         {
-          provide: EventWriter,
-          inject: [DataSource],
-          useFactory: (ds: DataSource) => new EventWriter(ds),
-        },
-        {
-          provide: ReceiveService,
-          inject: [EndpointCache, EventWriter, getQueueToken(QueueName.InboundEvents)],
-          useFactory: (endpoints: EndpointCache, writer: EventWriter, queue: Queue) => {
-            const logger = new Logger('ReceiveService');
+          provide: EVENT_STORE,
+          inject: [DataSource, getQueueToken(QueueName.InboundEvents)],
+          useFactory: (ds: DataSource, queue: Queue): EventStore => {
+            const logger = new Logger('EventWriter');
+            if (config.INBOUND_WRITER_THREAD) {
+              return new ThreadedEventWriter(
+                options.writerThreadScript ?? join(__dirname, 'receive', 'writer-thread.js'),
+                {
+                  databaseUrl: config.DATABASE_URL,
+                  poolSize: EVENT_WRITER_BATCH.maxInFlight + 1,
+                  redisUrl: config.REDIS_URL,
+                  queuePrefix: config.QUEUE_PREFIX,
+                  applicationName: 'hookgate-inbound-writer',
+                },
+                {
+                  warn: (message) => logger.warn(message),
+                  error: (message, error) => logger.error(message, error),
+                },
+              );
+            }
             const enqueuer = new BullEventEnqueuer(queue, (error) =>
               logger.warn(
                 `enqueue failed, the reconciler will pick the events up: ${String(error)}`,
               ),
             );
-            return new ReceiveService(endpoints, writer, enqueuer);
+            return new EventWriter(runSqlOn(ds), { enqueuer });
           },
+        },
+        {
+          provide: ReceiveService,
+          inject: [EndpointCache, EVENT_STORE],
+          useFactory: (endpoints: EndpointCache, store: EventStore) =>
+            new ReceiveService(endpoints, store),
         },
         {
           provide: HandlerCache,

@@ -1,4 +1,6 @@
-import { BaseConfig, IsPort, IsPositiveInt } from '@app/platform';
+import { Transform } from 'class-transformer';
+import { IsBoolean } from 'class-validator';
+import { BaseConfig, IsPort, IsPositiveInt, toBool } from '@app/platform';
 
 /** The inbound gateway's configuration: SPEC §2 plus receiver and worker tuning. */
 export class InboundGatewayConfig extends BaseConfig {
@@ -35,4 +37,13 @@ export class InboundGatewayConfig extends BaseConfig {
   /** Default per-endpoint budget of rejected events stored per minute. */
   @IsPositiveInt(1_000_000)
   REJECTED_EVENTS_PER_MINUTE = 60;
+
+  /**
+   * Run the group commit (inserts of received events and their enqueue) on a thread of
+   * its own, with its own pool of 5 Postgres connections, so the main thread only answers
+   * HTTP. Off: the inserts share the main thread and DB_POOL_SIZE's pool.
+   */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  INBOUND_WRITER_THREAD = true;
 }

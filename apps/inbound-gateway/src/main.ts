@@ -15,13 +15,18 @@ import { describeWebhookRoute } from './receive/webhook-route.openapi';
 /** Boots the inbound gateway: config, database (created, migrated under a lock), HTTP. */
 export async function createInboundGateway(
   config: InboundGatewayConfig,
+  options: { writerThreadScript?: string } = {},
 ): Promise<NestExpressApplication> {
   const dataSource = await prepareDatabase(config.DATABASE_URL, {
     applicationName: 'hookgate-inbound-gateway',
     poolSize: config.DB_POOL_SIZE,
   });
   const app = await NestFactory.create<NestExpressApplication>(
-    InboundGatewayModule.register({ config, dataSource }),
+    InboundGatewayModule.register({
+      config,
+      dataSource,
+      writerThreadScript: options.writerThreadScript,
+    }),
     { bodyParser: false, bufferLogs: true },
   );
   const logger = app.get(Logger);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { uuidv7 } from '@app/core';
-import { EventWriter, type NewInboundEvent } from '../src/receive/event-writer';
+import { EventWriter, runSqlOn, type NewInboundEvent } from '../src/receive/event-writer';
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { createHandler, createInboundEndpoint } from '../../../test/support/fixtures';
 import { query } from '../../../test/support/database';
@@ -58,7 +58,7 @@ describe('EventWriter group commit', () => {
   }
 
   it('writes concurrent events in shared statements, each committed before it resolves', async () => {
-    const writer = new EventWriter(dataSource);
+    const writer = new EventWriter(runSqlOn(dataSource));
     const spy = jest.spyOn(dataSource, 'query');
     try {
       const events = Array.from({ length: 40 }, () => event());
@@ -79,7 +79,7 @@ describe('EventWriter group commit', () => {
   });
 
   it('turns copies of one delivery inside a batch into one event and duplicates', async () => {
-    const writer = new EventWriter(dataSource);
+    const writer = new EventWriter(runSqlOn(dataSource));
     const identity = randomUUID();
     const outcomes = await Promise.all(
       Array.from({ length: 25 }, () => writer.insert(event({ deliveryIdentity: identity }))),
@@ -98,7 +98,7 @@ describe('EventWriter group commit', () => {
   });
 
   it('fails only the row that cannot be stored when it shares a batch with good ones', async () => {
-    const writer = new EventWriter(dataSource);
+    const writer = new EventWriter(runSqlOn(dataSource));
     const good = Array.from({ length: 9 }, () => event());
     const bad = event({ endpointId: randomUUID() }); // violates the endpoint foreign key
     const settled = await Promise.allSettled([...good, bad].map((e) => writer.insert(e)));

@@ -1,6 +1,7 @@
 import { Client, type ClientConfig } from 'pg';
 import type { DataSource } from 'typeorm';
-import { createDataSource, type DataSourceSettings } from './data-source';
+import { createDataSource } from './data-source';
+import type { DataSourceSettings } from './pg-pool';
 
 /**
  * Getting a database ready at boot: create it when missing, then apply pending migrations

@@ -7,6 +7,7 @@
 export * from './entities';
 export * from './migrations';
 export * from './data-source';
+export * from './pg-pool';
 export * from './query-rows';
 export * from './database-bootstrap';
 export * from './handlers/handler-cache';

@@ -82,4 +82,17 @@ describe('BullEventEnqueuer', () => {
     await Promise.resolve();
     expect(errors).toEqual([failure]);
   });
+
+  it('drain sends what waits for the interval at once and waits for Redis', async () => {
+    const { queue, calls } = fakeQueue();
+    const enqueuer = new BullEventEnqueuer(queue, () => undefined, 20);
+    enqueuer.enqueue('a');
+    jest.advanceTimersByTime(0);
+    enqueuer.enqueue('b');
+    enqueuer.enqueue('c');
+    await enqueuer.drain();
+    expect(calls.map(eventIdsOf)).toEqual([['a'], ['b', 'c']]);
+    jest.advanceTimersByTime(100);
+    expect(calls).toHaveLength(2);
+  });
 });

@@ -8,7 +8,7 @@ import {
   type ProcessInboundEventGroupJob,
   type ProcessInboundEventJob,
 } from '@app/messaging';
-import type { EventEnqueuer } from './receive.service';
+import type { EventEnqueuer } from './event-writer';
 
 /**
  * The shortest gap between two `addBulk`s. Each one costs the gateway's event loop a
@@ -30,8 +30,9 @@ export const ENQUEUE_MIN_INTERVAL_MS = 20;
  */
 export class BullEventEnqueuer implements EventEnqueuer {
   private pending: string[] = [];
-  private scheduled = false;
+  private scheduled: { cancel(): void } | null = null;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
+  private lastSend: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly queue: Queue<ProcessInboundEventJob | ProcessInboundEventGroupJob>,
@@ -42,20 +43,36 @@ export class BullEventEnqueuer implements EventEnqueuer {
   enqueue(eventId: string): void {
     this.pending.push(eventId);
     if (this.scheduled) return;
-    this.scheduled = true;
     const wait = this.lastFlushAt + this.minIntervalMs - performance.now();
-    if (wait > 0) setTimeout(() => this.flush(), wait);
-    else setImmediate(() => this.flush());
+    if (wait > 0) {
+      const timer = setTimeout(() => this.flush(), wait);
+      this.scheduled = { cancel: () => clearTimeout(timer) };
+    } else {
+      const immediate = setImmediate(() => this.flush());
+      this.scheduled = { cancel: () => clearImmediate(immediate) };
+    }
+  }
+
+  /**
+   * Sends what is pending now, without waiting out the interval, and waits for the last
+   * send to finish (Redis answers in order, so the earlier ones are done too). For shutdown.
+   */
+  async drain(): Promise<void> {
+    if (this.scheduled) {
+      this.scheduled.cancel();
+      this.flush();
+    }
+    await this.lastSend;
   }
 
   private flush(): void {
-    this.scheduled = false;
+    this.scheduled = null;
     this.lastFlushAt = performance.now();
     const ids = this.pending;
     this.pending = [];
     if (ids.length === 0) return;
     const { groups, single } = groupItems(ids, EVENT_GROUP_MAX);
-    this.queue
+    this.lastSend = this.queue
       .addBulk([
         ...groups.map((eventIds) => ({
           name: InboundEventsJob.ProcessGroup,

@@ -1,7 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { HeaderBag, QueryBag } from '@app/core';
-import { MicroBatcher, type MicroBatcherOptions } from '@app/platform';
-import { rowsOf } from '@app/persistence';
+// Direct module paths: this file also runs in the writer thread, which must not load
+// NestJS or TypeORM through the libraries' index files.
+import { MicroBatcher, type MicroBatcherOptions } from '@app/platform/micro-batcher';
+import { rowsOf } from '@app/persistence/query-rows';
 
 /**
  * Persists received events. Identity uniqueness is enforced by Postgres (partial unique
@@ -32,6 +34,30 @@ export interface NewInboundEvent {
 export interface InsertOutcome {
   id: string;
   duplicate: boolean;
+}
+
+/**
+ * Where the receive pipeline stores events. `insert` resolves once the event's row is
+ * committed (or found to be a duplicate of a committed one); a newly stored `received`
+ * event is then also handed to processing, best effort (the reconciler covers a loss).
+ */
+export interface EventStore {
+  insert(event: NewInboundEvent): Promise<InsertOutcome>;
+}
+
+/** Hands newly stored `received` events to processing (best effort). */
+export interface EventEnqueuer {
+  enqueue(eventId: string): void;
+  /** Sends what is still held back; for shutdown. */
+  drain?(): Promise<void>;
+}
+
+/** Runs one statement and answers its rows (RETURNING rows for INSERT and UPDATE). */
+export type RunSql = (sql: string, parameters: unknown[]) => Promise<Array<{ id: string }>>;
+
+/** `RunSql` over a TypeORM DataSource's pool. */
+export function runSqlOn(dataSource: DataSource): RunSql {
+  return async (sql, parameters) => rowsOf<{ id: string }>(await dataSource.query(sql, parameters));
 }
 
 const COLUMNS = `(id, tenant_id, endpoint_id, endpoint_path, state, method, url, headers, query, raw_body,
@@ -101,7 +127,13 @@ const DUPLICATE_SQL = `
       LIMIT 1)
   RETURNING id`;
 
-export type EventWriterOptions = MicroBatcherOptions;
+export interface EventWriterOptions {
+  /** Gets each newly stored `received` event's id; none in tests that only store. */
+  enqueuer?: EventEnqueuer;
+  batch?: MicroBatcherOptions;
+}
+
+export const EVENT_WRITER_BATCH: MicroBatcherOptions = { maxBatch: 256, maxInFlight: 4 };
 
 /**
  * Group commit: inserts that arrive while others are being written are gathered (by a
@@ -112,19 +144,32 @@ export type EventWriterOptions = MicroBatcherOptions;
  * duplicates; if the statement fails, every row is retried alone so one bad row cannot fail
  * the others.
  */
-export class EventWriter {
+export class EventWriter implements EventStore {
   private readonly batcher: MicroBatcher<NewInboundEvent, PromiseSettledResult<InsertOutcome>>;
+  private readonly enqueuer?: EventEnqueuer;
 
   constructor(
-    private readonly dataSource: DataSource,
-    options: EventWriterOptions = { maxBatch: 256, maxInFlight: 4 },
+    private readonly runSql: RunSql,
+    options: EventWriterOptions = {},
   ) {
-    this.batcher = new MicroBatcher((events) => this.flush(events), options);
+    this.enqueuer = options.enqueuer;
+    this.batcher = new MicroBatcher(
+      (events) => this.flush(events),
+      options.batch ?? EVENT_WRITER_BATCH,
+    );
+  }
+
+  /** Nest calls this after the HTTP server has stopped taking requests. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.enqueuer?.drain?.();
   }
 
   async insert(event: NewInboundEvent): Promise<InsertOutcome> {
     const settled = await this.batcher.submit(event);
     if (settled.status === 'rejected') throw settled.reason;
+    if (!settled.value.duplicate && event.state === 'received') {
+      this.enqueuer?.enqueue(settled.value.id);
+    }
     return settled.value;
   }
 
@@ -132,7 +177,7 @@ export class EventWriter {
   private async flush(events: NewInboundEvent[]): Promise<PromiseSettledResult<InsertOutcome>[]> {
     let inserted: Set<string>;
     try {
-      const rows: Array<{ id: string }> = await this.dataSource.query(
+      const rows = await this.runSql(
         insertSql(events.length),
         events.reduce<unknown[]>((values, event) => parameters(event, values), []),
       );
@@ -154,18 +199,13 @@ export class EventWriter {
     // A conflicting row can be rejected or reset between our insert and our update; a few
     // rounds settle it (each round either inserts or finds the live original).
     for (let round = 0; round < 3; round++) {
-      const inserted: Array<{ id: string }> = await this.dataSource.query(
-        insertSql(1),
-        parameters(event),
-      );
+      const inserted = await this.runSql(insertSql(1), parameters(event));
       if (inserted.length > 0) return { id: inserted[0].id, duplicate: false };
-      const rows = rowsOf<{ id: string }>(
-        await this.dataSource.query(DUPLICATE_SQL, [
-          event.endpointId,
-          event.deliveryIdentity,
-          event.replayIdentity,
-        ]),
-      );
+      const rows = await this.runSql(DUPLICATE_SQL, [
+        event.endpointId,
+        event.deliveryIdentity,
+        event.replayIdentity,
+      ]);
       if (rows.length > 0) return { id: rows[0].id, duplicate: true };
     }
     throw new Error('could not settle an identity conflict after 3 rounds');

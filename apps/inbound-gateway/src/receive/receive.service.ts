@@ -16,7 +16,7 @@ import { inboundRejectedUnstored } from '@app/platform';
 import { BodyReadError, BodyTooLargeError, readBody } from './read-body';
 import { readPayload } from './parse-payload';
 import type { EndpointCache, EndpointRuntime } from './endpoint-cache';
-import type { EventWriter, NewInboundEvent } from './event-writer';
+import type { EventStore, NewInboundEvent } from './event-writer';
 import { answerBodyHandshake, answerMetaHandshake } from './handshakes';
 import { RejectedBudget } from './rejected-budget';
 
@@ -46,18 +46,12 @@ export interface ReceivedRequest {
   raw: IncomingMessage;
 }
 
-export interface EventEnqueuer {
-  /** Best effort: a failure leaves the row `received` for the reconciler. */
-  enqueue(eventId: string): void;
-}
-
 export class ReceiveService {
   private readonly rejectedBudget = new RejectedBudget();
 
   constructor(
     private readonly endpoints: EndpointCache,
-    private readonly writer: EventWriter,
-    private readonly enqueuer: EventEnqueuer,
+    private readonly store: EventStore,
   ) {}
 
   async receive(request: ReceivedRequest): Promise<ReceiveAnswer> {
@@ -128,7 +122,7 @@ export class ReceiveService {
         payload,
       });
       const semantic = this.resolveSemantic(endpoint, payload, request);
-      const outcome = await this.writer.insert({
+      const outcome = await this.store.insert({
         ...base,
         semantic,
         state: 'received',
@@ -139,7 +133,6 @@ export class ReceiveService {
       if (outcome.duplicate) {
         return { status: 200, body: { id: outcome.id, duplicate: true }, endpoint: endpoint.path };
       }
-      this.enqueuer.enqueue(outcome.id);
       return { status: 202, body: { id: outcome.id, state: 'received' }, endpoint: endpoint.path };
     } catch (error) {
       if (!isHookgateError(error)) throw error;
@@ -184,6 +177,6 @@ export class ReceiveService {
       inboundRejectedUnstored.inc({ endpoint: endpoint.path });
       return;
     }
-    await this.writer.insert({ ...event, state: 'rejected', rejectReason: reason });
+    await this.store.insert({ ...event, state: 'rejected', rejectReason: reason });
   }
 }
