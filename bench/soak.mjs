@@ -20,12 +20,22 @@ const median = (values) => {
 };
 const mb = (kb) => Math.round(kb / 102.4) / 10;
 
-/** `nodejs_heap_size_used_bytes` from an app's /metrics, in MB (undefined if unreadable). */
+/**
+ * V8 heap used by an app, in MB, from its /metrics (undefined if unreadable): the main
+ * thread's `nodejs_heap_size_used_bytes`, plus the gateway's event-writer thread (its own
+ * V8 heap, reported as `hookgate_inbound_writer_thread_heap_used_bytes`).
+ */
 async function heapUsedMb(port) {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const match = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.e+]+)$/m.exec(text);
-    return match ? Math.round(Number(match[1]) / 1e5) / 10 : undefined;
+    const read = (name) => {
+      const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)$`, 'm').exec(text);
+      return match ? Number(match[1]) : undefined;
+    };
+    const main = read('nodejs_heap_size_used_bytes');
+    if (main === undefined) return undefined;
+    const writer = read('hookgate_inbound_writer_thread_heap_used_bytes') ?? 0;
+    return Math.round((main + writer) / 1e5) / 10;
   } catch {
     return undefined;
   }

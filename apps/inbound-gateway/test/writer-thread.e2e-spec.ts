@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { Client } from 'pg';
+import { inboundWriterRestarts } from '@app/platform';
 import { EVENT_STORE } from '../src/app.module';
 import { EventWriter } from '../src/receive/event-writer';
 import { ThreadedEventWriter } from '../src/receive/threaded-event-writer';
@@ -43,6 +44,17 @@ describe('event-writer thread', () => {
 
   it('is the store the gateway runs with, and stored events are processed', async () => {
     expect(writer).toBeInstanceOf(ThreadedEventWriter);
+    // The thread reports its own V8 heap, which the process's default metrics do not see.
+    await waitFor(
+      async () => {
+        const metrics = await (await fetch(`${harness.inboundUrl}/metrics`)).text();
+        const heap = /^hookgate_inbound_writer_thread_heap_used_bytes(?:\{[^}]*\})? (\S+)$/m.exec(
+          metrics,
+        );
+        return Number(heap?.[1]) > 1e6 ? true : undefined;
+      },
+      { what: "the writer thread's heap in /metrics" },
+    );
     const answer = await send(unique('d'));
     expect(answer.status).toBe(202);
     await waitFor(async () => {
@@ -61,6 +73,7 @@ describe('event-writer thread', () => {
     await locker.connect();
     const deliveries = Array.from({ length: 40 }, () => unique('kill'));
     const dead = threadOf(writer);
+    const restartsBefore = (await inboundWriterRestarts.get()).values[0]?.value ?? 0;
     let settled: Array<{ status: number; body: any }>;
     try {
       await locker.query('BEGIN');
@@ -80,6 +93,7 @@ describe('event-writer thread', () => {
     // A new thread takes over (within the one-second restart delay) and serves again.
     await waitFor(async () => ((await send(unique('after'))).status === 202 ? true : undefined));
     expect(threadOf(writer)).not.toBe(dead);
+    expect((await inboundWriterRestarts.get()).values[0]?.value).toBe(restartsBefore + 1);
     // Each failed delivery, sent again, is stored exactly once: a statement the server had
     // already taken may have committed after the thread died, and then the retry is
     // answered as its duplicate.

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { inboundWriterHeapUsed, inboundWriterRestarts, readWriterPendingWith } from '@app/platform';
 import type { EventStore, InsertOutcome, NewInboundEvent } from './event-writer';
 import {
   WRITER_THREAD_KEY,
@@ -49,6 +50,7 @@ export class ThreadedEventWriter implements EventStore {
     private readonly settings: WriterThreadSettings,
     private readonly log: ThreadedEventWriterLog,
   ) {
+    readWriterPendingWith(() => this.waiting.size);
     this.start();
   }
 
@@ -82,6 +84,7 @@ export class ThreadedEventWriter implements EventStore {
    */
   async close(): Promise<void> {
     this.closing = true;
+    readWriterPendingWith(null);
     if (this.waiting.size > 0 && this.alive) {
       await Promise.race([
         new Promise<void>((resolve) => (this.idle = resolve)),
@@ -140,6 +143,8 @@ export class ThreadedEventWriter implements EventStore {
         else waiting.resolve({ id, duplicate });
       }
       if (this.waiting.size === 0 && this.idle) this.idle();
+    } else if (message.type === 'heap') {
+      inboundWriterHeapUsed.set(message.usedBytes);
     } else if (message.type === 'warn') {
       this.log.warn(message.message);
     } else if (message.type === 'closed') {
@@ -158,6 +163,7 @@ export class ThreadedEventWriter implements EventStore {
       this.fail(seq, new Error(`the event writer thread stopped (exit code ${code})`));
     }
     if (this.closing) return;
+    inboundWriterRestarts.inc();
     this.log.error(
       `event writer thread stopped (exit code ${code}); ${lost.length} inserts failed, starting a new one`,
     );

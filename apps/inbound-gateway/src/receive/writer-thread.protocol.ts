@@ -33,6 +33,7 @@ export type SettledInsert = [seq: number, id: string | null, duplicate: boolean,
 export type FromWriterThread =
   | { type: 'settled'; results: SettledInsert[] }
   | { type: 'warn'; message: string }
+  | { type: 'heap'; usedBytes: number }
   | { type: 'closed' };
 
 /** The `workerData` key that makes `writer-thread.ts` start (importing it does nothing). */

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Queue } from 'bullmq';
 import { DEFAULT_JOB_OPTIONS, QueueName } from '@app/messaging/queues';
@@ -20,6 +21,8 @@ import {
  * parsing Postgres's answers and building BullMQ pipelines happen here, on another core.
  * Results go back in one message per event-loop turn.
  */
+const HEAP_REPORT_MS = 5000;
+
 function run(port: NonNullable<typeof parentPort>, settings: WriterThreadSettings): void {
   const send = (message: FromWriterThread) => port.postMessage(message);
   const pool = createPgPool(
@@ -45,6 +48,13 @@ function run(port: NonNullable<typeof parentPort>, settings: WriterThreadSetting
   const runSql: RunSql = async (sql, parameters) => (await pool.query(sql, parameters)).rows;
   const writer = new EventWriter(runSql, { enqueuer, batch: EVENT_WRITER_BATCH });
 
+  // The main thread's /metrics shows this thread's heap (its own isolate, not in the
+  // process's default metrics).
+  const reportHeap = () => send({ type: 'heap', usedBytes: getHeapStatistics().used_heap_size });
+  reportHeap();
+  const heap = setInterval(reportHeap, HEAP_REPORT_MS);
+  heap.unref();
+
   let settled: SettledInsert[] = [];
   const flushSettled = () => {
     send({ type: 'settled', results: settled });
@@ -67,6 +77,7 @@ function run(port: NonNullable<typeof parentPort>, settings: WriterThreadSetting
     } else if (message.type === 'close') {
       // The main thread sends this once no insert is pending: what is left is the last
       // enqueue, held back by the interval.
+      clearInterval(heap);
       void enqueuer
         .drain()
         .then(() => Promise.allSettled([queue.close(), pool.end()]))

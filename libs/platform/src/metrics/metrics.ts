@@ -112,3 +112,32 @@ export const outboundEndpointsDisabledNow = new Gauge({
     }
   },
 });
+
+/** The gateway's event-writer thread (INBOUND_WRITER_THREAD); other apps leave these at 0. */
+export const inboundWriterRestarts = new Counter({
+  name: 'hookgate_inbound_writer_thread_restarts_total',
+  help: "Times the gateway's event-writer thread stopped unexpectedly and was replaced",
+  registers: [registry],
+});
+
+export const inboundWriterHeapUsed = new Gauge({
+  name: 'hookgate_inbound_writer_thread_heap_used_bytes',
+  help: "V8 heap used by the gateway's event-writer thread (the thread reports it every 5 s)",
+  registers: [registry],
+});
+
+let readWriterPending: (() => number) | null = null;
+
+/** Sets (or clears) how the gateway counts inserts handed to its writer thread. */
+export function readWriterPendingWith(reader: (() => number) | null): void {
+  readWriterPending = reader;
+}
+
+export const inboundWriterPending = new Gauge({
+  name: 'hookgate_inbound_writer_pending_inserts',
+  help: "Inserts handed to the gateway's event-writer thread and not yet answered",
+  registers: [registry],
+  collect() {
+    this.set(readWriterPending?.() ?? 0);
+  },
+});
