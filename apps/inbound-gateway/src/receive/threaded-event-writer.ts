@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { inboundWriterHeapUsed, inboundWriterRestarts, readWriterPendingWith } from '@app/platform';
 import type { EventStore, InsertOutcome, NewInboundEvent } from './event-writer';
@@ -49,7 +50,14 @@ export class ThreadedEventWriter implements EventStore {
     private readonly script: string,
     private readonly settings: WriterThreadSettings,
     private readonly log: ThreadedEventWriterLog,
+    private readonly closeTimeoutMs = CLOSE_TIMEOUT_MS,
   ) {
+    if (!existsSync(script)) {
+      // Running from TypeScript sources (ts-node) leaves no compiled thread to start.
+      throw new Error(
+        `event-writer thread script ${script} not found: build first, or set INBOUND_WRITER_THREAD=false`,
+      );
+    }
     readWriterPendingWith(() => this.waiting.size);
     this.start();
   }
@@ -79,7 +87,7 @@ export class ThreadedEventWriter implements EventStore {
   }
 
   /**
-   * Waits for inserts in flight (up to 10 s; any still unanswered then fail), lets the
+   * Waits for inserts in flight (up to 10 s by default; any still unanswered then fail), lets the
    * thread send its last enqueues and close its connections, and stops it.
    */
   async close(): Promise<void> {
@@ -88,7 +96,7 @@ export class ThreadedEventWriter implements EventStore {
     if (this.waiting.size > 0 && this.alive) {
       await Promise.race([
         new Promise<void>((resolve) => (this.idle = resolve)),
-        new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref()),
+        new Promise((resolve) => setTimeout(resolve, this.closeTimeoutMs).unref()),
       ]);
     }
     for (const seq of [...this.waiting.keys()]) {
@@ -98,7 +106,7 @@ export class ThreadedEventWriter implements EventStore {
     const worker = this.worker;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     worker.postMessage({ type: 'close' } satisfies ToWriterThread);
-    const timer = setTimeout(() => void worker.terminate(), CLOSE_TIMEOUT_MS).unref();
+    const timer = setTimeout(() => void worker.terminate(), this.closeTimeoutMs).unref();
     await exited;
     clearTimeout(timer);
   }
