@@ -5,6 +5,7 @@ import { InboundGatewayConfig } from '../apps/inbound-gateway/src/config';
 import { createDispatcher } from '../apps/outbound-dispatcher/src/main';
 import { OutboundDispatcherConfig } from '../apps/outbound-dispatcher/src/config';
 import { validateOpenApi } from './support/openapi';
+import { distWriterThread } from './support/processes';
 
 /**
  * The gateway and the dispatcher describe their HTTP surface too (the admin API has its own
@@ -53,7 +54,11 @@ describe('OpenAPI documents of the gateway and the dispatcher', () => {
   }
 
   it('the gateway documents ANY /webhooks/<path> with its answers, and serves no UI', async () => {
-    const url = await serve(await createInboundGateway(loadConfig(InboundGatewayConfig, env)));
+    const url = await serve(
+      await createInboundGateway(loadConfig(InboundGatewayConfig, env), {
+        writerThreadScript: distWriterThread(),
+      }),
+    );
     const doc = await documentAt(url);
     const webhook = doc.paths['/webhooks/{path}'];
     expect(Object.keys(webhook).sort()).toEqual(['get', 'post', 'put']);

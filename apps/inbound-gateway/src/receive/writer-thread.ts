@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { DEFAULT_JOB_OPTIONS, QueueName } from '@app/messaging/queues';
 import { createPgPool } from '@app/persistence/pg-pool';
 import { BullEventEnqueuer } from './bull-event-enqueuer';
-import { EventWriter, EVENT_WRITER_BATCH, type NewInboundEvent, type RunSql } from './event-writer';
+import { EventWriter, type NewInboundEvent, type RunSql } from './event-writer';
 import {
   WRITER_THREAD_KEY,
   type FromWriterThread,
@@ -14,15 +14,15 @@ import {
   type WriterThreadSettings,
 } from './writer-thread.protocol';
 
+const HEAP_REPORT_MS = 5000;
+
 /**
  * The gateway's event-writer thread: the group commit (EventWriter over its own `pg` pool)
  * and the enqueue of stored events (BullEventEnqueuer over its own queue connection). The
- * main thread keeps HTTP, verification and parsing; serialising ~16 rows per statement,
+ * main thread keeps HTTP, verification and parsing; serialising each statement's rows,
  * parsing Postgres's answers and building BullMQ pipelines happen here, on another core.
  * Results go back in one message per event-loop turn.
  */
-const HEAP_REPORT_MS = 5000;
-
 function run(port: NonNullable<typeof parentPort>, settings: WriterThreadSettings): void {
   const send = (message: FromWriterThread) => port.postMessage(message);
   const pool = createPgPool(
@@ -46,7 +46,7 @@ function run(port: NonNullable<typeof parentPort>, settings: WriterThreadSetting
     }),
   );
   const runSql: RunSql = async (sql, parameters) => (await pool.query(sql, parameters)).rows;
-  const writer = new EventWriter(runSql, { enqueuer, batch: EVENT_WRITER_BATCH });
+  const writer = new EventWriter(runSql, { enqueuer });
 
   // The main thread's /metrics shows this thread's heap (its own isolate, not in the
   // process's default metrics).
