@@ -16,6 +16,21 @@ import { waitFor } from '../../../test/support/wait';
  */
 const db = () => process.env.DATABASE_URL!;
 
+/** Waits until the event has been processed to `done` (so it was enqueued too). */
+async function processed(eventId: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const [row] = await query<{ state: string }>(
+        db(),
+        `SELECT state FROM inbound_events WHERE id = $1`,
+        [eventId],
+      );
+      return row?.state === 'done' ? true : undefined;
+    },
+    { what: `event ${eventId} done` },
+  );
+}
+
 function threadOf(writer: ThreadedEventWriter): Worker {
   return (writer as unknown as { worker: Worker }).worker;
 }
@@ -57,14 +72,7 @@ describe('event-writer thread', () => {
     );
     const answer = await send(unique('d'));
     expect(answer.status).toBe(202);
-    await waitFor(async () => {
-      const [row] = await query<{ state: string }>(
-        db(),
-        `SELECT state FROM inbound_events WHERE id = $1`,
-        [answer.body.id],
-      );
-      return row?.state === 'done' ? true : undefined;
-    });
+    await processed(answer.body.id);
   });
 
   it('fails the inserts in flight with 503 when the thread dies, then a new thread serves', async () => {
@@ -150,13 +158,6 @@ describe('event writer in-process (INBOUND_WRITER_THREAD=false)', () => {
     const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
     const answer = await post(harness, endpoint.url, JSON.stringify({ n: 1 }));
     expect(answer.status).toBe(202);
-    await waitFor(async () => {
-      const [row] = await query<{ state: string }>(
-        db(),
-        `SELECT state FROM inbound_events WHERE id = $1`,
-        [answer.body.id],
-      );
-      return row?.state === 'done' ? true : undefined;
-    });
+    await processed(answer.body.id);
   });
 });
