@@ -189,10 +189,10 @@ function machineTicks() {
   return { busy: user + nice + system + irq + softirq + steal, iowait, idle };
 }
 
-/** utime + stime of one thread of a process (its main thread: tid = pid), or null. */
-function threadTicks(pid, tid) {
+/** utime + stime of a process's main thread (the task whose tid is the pid), or null. */
+function mainThreadTicks(pid) {
   try {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return { cpu: Number(fields[11]) + Number(fields[12]), started: fields[19] };
   } catch {
@@ -257,7 +257,7 @@ export class RssSampler {
   cpuSnapshot() {
     const mainThreads = new Map();
     for (const [name, entry] of this.procs ?? []) {
-      const ticks = threadTicks(entry.pid, entry.pid);
+      const ticks = mainThreadTicks(entry.pid);
       if (ticks) mainThreads.set(name, ticks);
     }
     return { at: Date.now(), machine: machineTicks(), processes: processTicks(), mainThreads };

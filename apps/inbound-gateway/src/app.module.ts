@@ -22,7 +22,7 @@ import { InboundEventsProcessor } from './process/inbound-events.processor';
 import { ProcessInboundEvent } from './process/process-inbound-event.use-case';
 import { InboundReconciler } from './reconcile/inbound-reconciler';
 import { ConfigChangeListener } from './receive/config-change.listener';
-import { BullEventEnqueuer } from './receive/bull-event-enqueuer';
+import { BullEventEnqueuer, describeEnqueueFailure } from './receive/bull-event-enqueuer';
 import { EndpointCache } from './receive/endpoint-cache';
 import { EVENT_WRITER_BATCH, EventWriter, runSqlOn, type EventStore } from './receive/event-writer';
 import { ReceiveService } from './receive/receive.service';
@@ -104,9 +104,7 @@ export class InboundGatewayModule {
               );
             }
             const enqueuer = new BullEventEnqueuer(queue, (error) =>
-              logger.warn(
-                `enqueue failed, the reconciler will pick the events up: ${String(error)}`,
-              ),
+              logger.warn(describeEnqueueFailure(error)),
             );
             return new EventWriter(runSqlOn(ds), { enqueuer });
           },

@@ -21,6 +21,11 @@ import type { EventEnqueuer } from './event-writer';
  */
 export const ENQUEUE_MIN_INTERVAL_MS = 20;
 
+/** The warning for a failed `addBulk`, wherever the enqueuer runs (main or writer thread). */
+export function describeEnqueueFailure(error: unknown): string {
+  return `enqueue failed, the reconciler will pick the events up: ${String(error)}`;
+}
+
 /**
  * Enqueues newly stored events in batches, as `process-group` jobs of up to 16 events (a
  * lone event keeps its own `process` job): ids collected during one event-loop turn — or,

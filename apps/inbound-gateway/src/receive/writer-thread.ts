@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Queue } from 'bullmq';
 import { DEFAULT_JOB_OPTIONS, QueueName } from '@app/messaging/queues';
 import { createPgPool } from '@app/persistence/pg-pool';
-import { BullEventEnqueuer } from './bull-event-enqueuer';
+import { BullEventEnqueuer, describeEnqueueFailure } from './bull-event-enqueuer';
 import { EventWriter, type NewInboundEvent, type RunSql } from './event-writer';
 import {
   WRITER_THREAD_KEY,
@@ -40,10 +40,7 @@ function run(port: NonNullable<typeof parentPort>, settings: WriterThreadSetting
   });
   queue.on('error', () => undefined); // a failed addBulk is reported through onError below
   const enqueuer = new BullEventEnqueuer(queue, (error) =>
-    send({
-      type: 'warn',
-      message: `enqueue failed, the reconciler will pick the events up: ${String(error)}`,
-    }),
+    send({ type: 'warn', message: describeEnqueueFailure(error) }),
   );
   const runSql: RunSql = async (sql, parameters) => (await pool.query(sql, parameters)).rows;
   const writer = new EventWriter(runSql, { enqueuer });
