@@ -323,6 +323,7 @@ async function startApps(sinkPort) {
   };
   for (const name of [
     'DB_POOL_SIZE',
+    'DB_PREPARED_STATEMENTS',
     'INBOUND_WORKER_CONCURRENCY',
     'INBOUND_WRITER_THREAD',
     'DISPATCHER_CONCURRENCY',

@@ -96,6 +96,7 @@ export class InboundGatewayModule {
                   redisUrl: config.REDIS_URL,
                   queuePrefix: config.QUEUE_PREFIX,
                   applicationName: 'hookgate-inbound-writer',
+                  preparedStatements: config.DB_PREPARED_STATEMENTS,
                 },
                 {
                   warn: (message) => logger.warn(message),

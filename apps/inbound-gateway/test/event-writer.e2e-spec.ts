@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { uuidv7 } from '@app/core';
-import { EventWriter, runSqlOn, type NewInboundEvent } from '../src/receive/event-writer';
+import {
+  EventWriter,
+  runSqlOn,
+  runSqlOnPg,
+  type NewInboundEvent,
+} from '../src/receive/event-writer';
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { createHandler, createInboundEndpoint } from '../../../test/support/fixtures';
 import { query } from '../../../test/support/database';
@@ -110,5 +116,73 @@ describe('EventWriter group commit', () => {
       [[...good, bad].map((e) => e.id)],
     );
     expect(Number(stored.n)).toBe(9);
+  });
+
+  describe('over a pg connection (the writer thread)', () => {
+    let client: Client;
+
+    beforeEach(async () => {
+      client = new Client({ connectionString: db() });
+      await client.connect();
+    });
+
+    afterEach(async () => {
+      await client.end();
+    });
+
+    const preparedOnConnection = async () =>
+      (
+        await client.query<{ name: string }>(
+          `SELECT name FROM pg_prepared_statements ORDER BY name`,
+        )
+      ).rows.map((row) => row.name);
+
+    it('prepares its inserts by name, and stays correct once Postgres switches to a generic plan', async () => {
+      const writer = new EventWriter(runSqlOnPg(client, true), {
+        batch: { maxBatch: 8, maxInFlight: 1 },
+      });
+      // Ten rounds of the same shapes: Postgres plans a named statement afresh for its
+      // first five runs and may reuse a generic plan after that.
+      const ids: string[] = [];
+      for (let round = 0; round < 10; round++) {
+        const identity = randomUUID();
+        const events = [
+          ...Array.from({ length: 8 }, () => event()),
+          ...Array.from({ length: 3 }, () => event({ deliveryIdentity: identity })),
+        ];
+        const outcomes = await Promise.all(events.map((e) => writer.insert(e)));
+        expect(outcomes.slice(0, 8).every((o) => !o.duplicate)).toBe(true);
+        expect(outcomes.slice(8).filter((o) => !o.duplicate)).toHaveLength(1);
+        ids.push(...events.map((e) => e.id));
+      }
+      const [stored] = await query<{ n: string }>(
+        db(),
+        `SELECT count(*) AS n FROM inbound_events WHERE id = ANY($1)`,
+        [ids],
+      );
+      expect(Number(stored.n)).toBe(10 * 9);
+
+      // A bad row in a prepared batch fails alone, and the statement stays usable.
+      const good = Array.from({ length: 5 }, () => event());
+      const settled = await Promise.allSettled(
+        [...good, event({ endpointId: randomUUID() })].map((e) => writer.insert(e)),
+      );
+      expect(settled.map((s) => s.status)).toEqual([...good.map(() => 'fulfilled'), 'rejected']);
+
+      const names = await preparedOnConnection();
+      expect(names).toContain('hookgate_insert_inbound_events_1');
+      expect(
+        names.filter((name) => name.startsWith('hookgate_insert_inbound_events_')).length,
+      ).toBeGreaterThan(1);
+      expect(names.every((name) => /^hookgate_insert_inbound_events_\d+$/.test(name))).toBe(true);
+    });
+
+    it('sends every statement unnamed when prepared statements are off', async () => {
+      const writer = new EventWriter(runSqlOnPg(client, false));
+      const events = Array.from({ length: 12 }, () => event());
+      const outcomes = await Promise.all(events.map((e) => writer.insert(e)));
+      expect(outcomes.map((o) => o.id)).toEqual(events.map((e) => e.id));
+      expect(await preparedOnConnection()).toEqual([]);
+    });
   });
 });

@@ -14,6 +14,7 @@ const SETTINGS = {
   redisUrl: 'redis://unused',
   queuePrefix: 'unused',
   applicationName: 'unused',
+  preparedStatements: true,
 };
 
 let n = 0;

@@ -11,6 +11,8 @@ export interface WriterThreadSettings {
   redisUrl: string;
   queuePrefix: string;
   applicationName: string;
+  /** Prepare the writer's fixed statements by name on each connection (DB_PREPARED_STATEMENTS). */
+  preparedStatements: boolean;
 }
 
 /**

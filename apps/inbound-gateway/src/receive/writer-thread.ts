@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { DEFAULT_JOB_OPTIONS, QueueName } from '@app/messaging/queues';
 import { createPgPool } from '@app/persistence/pg-pool';
 import { BullEventEnqueuer, describeEnqueueFailure } from './bull-event-enqueuer';
-import { EventWriter, type NewInboundEvent, type RunSql } from './event-writer';
+import { EventWriter, runSqlOnPg, type NewInboundEvent } from './event-writer';
 import {
   WRITER_THREAD_KEY,
   type FromWriterThread,
@@ -42,8 +42,9 @@ function run(port: NonNullable<typeof parentPort>, settings: WriterThreadSetting
   const enqueuer = new BullEventEnqueuer(queue, (error) =>
     send({ type: 'warn', message: describeEnqueueFailure(error) }),
   );
-  const runSql: RunSql = async (sql, parameters) => (await pool.query(sql, parameters)).rows;
-  const writer = new EventWriter(runSql, { enqueuer });
+  const writer = new EventWriter(runSqlOnPg(pool, settings.preparedStatements), {
+    enqueuer,
+  });
 
   // The main thread's /metrics shows this thread's heap (its own isolate, not in the
   // process's default metrics).

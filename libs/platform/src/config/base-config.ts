@@ -71,6 +71,15 @@ export class BaseConfig {
   @Max(200)
   DB_POOL_SIZE = 10;
 
+  /**
+   * Hot statements are prepared by name on each connection (protocol-level prepared
+   * statements). Turn off behind a pooler that does not track them, such as PgBouncer
+   * before 1.21 or with `max_prepared_statements = 0` in transaction mode.
+   */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  DB_PREPARED_STATEMENTS = true;
+
   @IsString()
   HOST = '0.0.0.0';
 }
