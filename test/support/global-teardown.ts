@@ -1,7 +1,7 @@
 import { Client } from 'pg';
-import Redis from 'ioredis';
+import { deleteRunKeys } from './redis';
 
-/** Drops the run's database and deletes the run's queue keys. */
+/** Drops the run's database and deletes the run's queue keys (derived prefixes too). */
 export default async function globalTeardown(): Promise<void> {
   const database = process.env.HOOKGATE_TEST_DATABASE;
   const adminUrl = process.env.HOOKGATE_TEST_PG_ADMIN_URL;
@@ -15,17 +15,5 @@ export default async function globalTeardown(): Promise<void> {
     }
   }
   const prefix = process.env.QUEUE_PREFIX;
-  if (prefix && process.env.REDIS_URL) {
-    const redis = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1 });
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
-  }
+  if (prefix && process.env.REDIS_URL) await deleteRunKeys(prefix);
 }
