@@ -10,6 +10,8 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 # V8 heap settings the apps run with everywhere (npm start, bench): see docs/performance.md.
 ENV NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=8"
+# The gateway's own V8 flags (NODE_OPTIONS does not accept this one); empty to turn off.
+ENV INBOUND_NODE_FLAGS="--single-threaded-gc"
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -17,4 +19,4 @@ COPY package.json ./
 ARG APP=inbound-gateway
 ENV APP=${APP}
 USER node
-CMD ["sh", "-c", "exec node dist/apps/${APP}/src/main.js"]
+CMD ["sh", "-c", "if [ \"$APP\" = inbound-gateway ]; then exec node $INBOUND_NODE_FLAGS dist/apps/$APP/src/main.js; else exec node dist/apps/$APP/src/main.js; fi"]

@@ -63,10 +63,21 @@ function track(name, child) {
  */
 export const APP_NODE_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=8'];
 
-/** Starts a built app (`node <APP_NODE_FLAGS> dist/apps/<app>/src/main.js`), as production does. */
+/**
+ * The gateway's own flag, as in production (`npm start`, the Dockerfile's
+ * INBOUND_NODE_FLAGS): single-threaded GC (docs/performance.md). Set INBOUND_NODE_FLAGS
+ * to compare, e.g. `INBOUND_NODE_FLAGS= node bench/run.mjs --only accept`.
+ */
+const INBOUND_NODE_FLAGS = (process.env.INBOUND_NODE_FLAGS ?? '--single-threaded-gc')
+  .split(' ')
+  .filter(Boolean);
+
+/** Starts a built app (`node <flags> dist/apps/<app>/src/main.js`), as production does. */
 export function spawnApp(app, env, nodeArgs = []) {
   const main = `${ROOT}dist/apps/${app}/src/main.js`;
-  const child = spawn(process.execPath, [...APP_NODE_FLAGS, ...nodeArgs, main], {
+  const flags =
+    app === 'inbound-gateway' ? [...APP_NODE_FLAGS, ...INBOUND_NODE_FLAGS] : APP_NODE_FLAGS;
+  const child = spawn(process.execPath, [...flags, ...nodeArgs, main], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
