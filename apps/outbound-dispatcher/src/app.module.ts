@@ -25,7 +25,7 @@ import {
   QueueName,
   subscribeConfigChanges,
 } from '@app/messaging';
-import { DeliveryIntake, DeliveryQueue } from '@app/outbound';
+import { DeliveryIntake, DeliveryQueue, RequestRefusals } from '@app/outbound';
 import { HandlerCache, type SecretBox } from '@app/persistence';
 import {
   APP_CONFIG,
@@ -162,6 +162,11 @@ export class OutboundDispatcherModule {
           provide: DeliveryIntake,
           inject: [DataSource],
           useFactory: (ds: DataSource) => new DeliveryIntake(ds),
+        },
+        {
+          provide: RequestRefusals,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => new RequestRefusals(ds),
         },
         {
           provide: DeliveryQueue,
