@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { QueueName } from '@app/messaging';
+import { HookgatePublisher, QueueName } from '@app/messaging';
 import { freePort, spawnApp, stopApp, type RunningApp } from '../../../test/support/processes';
 import { query } from '../../../test/support/database';
 import { sinkEndpointBody, unique } from '../../../test/support/fixtures';
@@ -16,6 +16,7 @@ import { PgProxy } from '../../../test/chaos/support/pg-proxy';
  *   is away must not end in the failed set, and each is delivered once when it returns.
  * - What can never become a delivery (malformed data, an unknown job name, an unknown
  *   tenant) is refused where an operator can list it, and counted.
+ * - A renamed tenant: its new name reaches it, its old name does not.
  */
 jest.setTimeout(180_000);
 const db = () => process.env.DATABASE_URL!;
@@ -240,5 +241,63 @@ describe('outbound intake (outbound-requests) against the real dispatcher', () =
     expect(
       await metric('hookgate_outbound_requests_refused_total', 'reason="unknown_tenant"'),
     ).toBe(before.unknownTenant + 1);
+  });
+
+  it('sends requests to a renamed tenant by its new name, and its old name no longer reaches it', async () => {
+    const oldName = unique('acme').toLowerCase();
+    const newName = unique('acme-renamed').toLowerCase();
+    const created = await adminCall('/tenants', { body: { name: oldName } });
+    expect(created.status).toBe(201);
+    const renamedKey: string = created.body.adminKey.key;
+    const code = unique('intake-tenant');
+    await sinkEndpoint(code, renamedKey);
+    const publisher = new HookgatePublisher({ redisUrl: process.env.REDIS_URL, prefix });
+    try {
+      const deliveriesIn = async (tenantId: string) =>
+        query<{ payload: { key: string } }>(
+          db(),
+          `SELECT payload FROM deliveries WHERE endpoint_code = $1 AND tenant_id = $2`,
+          [code, tenantId],
+        );
+      // The intake has looked the old name up (and would have cached it).
+      await publisher.deliver({ endpoint: code, tenant: oldName, payload: { key: 'before' } });
+      await waitFor(
+        async () => ((await deliveriesIn(created.body.tenant.id)).length === 1 ? true : undefined),
+        { timeoutMs: 30_000, what: 'the first request in the tenant' },
+      );
+
+      const renamed = await adminCall('/tenant', {
+        method: 'PUT',
+        key: renamedKey,
+        body: { name: newName },
+      });
+      expect(renamed.status).toBe(200);
+      // Another tenant takes the old name, with an endpoint of the same code.
+      const successor = await adminCall('/tenants', { body: { name: oldName } });
+      expect(successor.status).toBe(201);
+      await sinkEndpoint(code, successor.body.adminKey.key);
+
+      await publisher.deliver({ endpoint: code, tenant: newName, payload: { key: 'new-name' } });
+      await publisher.deliver({ endpoint: code, tenant: oldName, payload: { key: 'old-name' } });
+      await waitFor(
+        async () =>
+          (await deliveriesIn(created.body.tenant.id)).length +
+            (await deliveriesIn(successor.body.tenant.id)).length ===
+          3
+            ? true
+            : undefined,
+        { timeoutMs: 30_000, what: 'both requests taken' },
+      );
+      const renamedTenant = (await deliveriesIn(created.body.tenant.id))
+        .map((d) => d.payload.key)
+        .sort();
+      const successorTenant = (await deliveriesIn(successor.body.tenant.id)).map(
+        (d) => d.payload.key,
+      );
+      expect(renamedTenant).toEqual(['before', 'new-name']);
+      expect(successorTenant).toEqual(['old-name']);
+    } finally {
+      await publisher.close();
+    }
   });
 });
