@@ -113,8 +113,7 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
     this.worker.on('failed', (job: Job | undefined, error: Error) => {
       outboundRequestsFailed.inc();
       this.logger.error(
-        `request job ${job?.name}/${job?.id} failed despite the intake: ${error.message}; ` +
-          `data: ${JSON.stringify(job?.data ?? null).slice(0, 2048)}`,
+        `request job ${job?.name}/${job?.id} failed despite the intake: ${error.message}`,
       );
     });
     void this.worker.run();
