@@ -25,7 +25,7 @@ import {
   QueueName,
   subscribeConfigChanges,
 } from '@app/messaging';
-import { DeliveryIntake, DeliveryQueue } from '@app/outbound';
+import { DeliveryIntake, DeliveryQueue, RequestRefusals } from '@app/outbound';
 import { HandlerCache, type SecretBox } from '@app/persistence';
 import {
   APP_CONFIG,
@@ -46,7 +46,10 @@ import { OutboundRequestsProcessor } from './intake/outbound-requests.processor'
 import { DeliveryReconciler } from './reconcile/delivery-reconciler';
 import { HttpSender } from './send/http-sender';
 
-/** Drops cached endpoint and handler configuration when the admin API announces a change. */
+/**
+ * Drops cached endpoint, handler and tenant configuration when the admin API announces a
+ * change (a renamed tenant must not keep receiving requests sent to its old name).
+ */
 @Injectable()
 class DispatcherConfigListener implements OnApplicationBootstrap, OnApplicationShutdown {
   private unsubscribe: (() => Promise<void>) | undefined;
@@ -55,6 +58,7 @@ class DispatcherConfigListener implements OnApplicationBootstrap, OnApplicationS
     private readonly endpoints: OutboundEndpointCache,
     private readonly handlers: HandlerCache,
     private readonly connectors: ConnectorCache,
+    private readonly intake: DeliveryIntake,
     @Inject(APP_CONFIG) private readonly config: OutboundDispatcherConfig,
   ) {}
 
@@ -65,6 +69,7 @@ class DispatcherConfigListener implements OnApplicationBootstrap, OnApplicationS
       (change) => {
         if (change.entity === 'handler') this.handlers.invalidate(change.id);
         else if (change.entity === 'connector') this.connectors.invalidate(change.id);
+        else if (change.entity === 'tenant') this.intake.forgetTenants();
         else this.endpoints.invalidate();
       },
     );
@@ -161,7 +166,12 @@ export class OutboundDispatcherModule {
         {
           provide: DeliveryIntake,
           inject: [DataSource],
-          useFactory: (ds: DataSource) => new DeliveryIntake(ds),
+          useFactory: (ds: DataSource) => new DeliveryIntake(ds, config.ENDPOINT_CACHE_TTL_MS),
+        },
+        {
+          provide: RequestRefusals,
+          inject: [DataSource],
+          useFactory: (ds: DataSource) => new RequestRefusals(ds),
         },
         {
           provide: DeliveryQueue,

@@ -55,10 +55,27 @@ export class UnknownTenantError extends Error {}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export class DeliveryIntake {
-  private readonly tenantIds = new Map<string, string>();
+/** How long a tenant name → id lookup is trusted when no change announcement arrives. */
+export const TENANT_CACHE_TTL_MS = 5_000;
 
-  constructor(private readonly dataSource: DataSource) {}
+export class DeliveryIntake {
+  /**
+   * Tenant name → id, for a bounded time: a tenant can be renamed (and its old name taken
+   * by another tenant), so a lookup is never trusted forever. The admin API announces the
+   * rename and the dispatcher calls {@link forgetTenants}; the TTL bounds staleness when
+   * that announcement is missed.
+   */
+  private readonly tenantIds = new Map<string, { id: string; until: number }>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tenantCacheTtlMs = TENANT_CACHE_TTL_MS,
+  ) {}
+
+  /** Drops every cached tenant lookup (a tenant was renamed, created or removed). */
+  forgetTenants(): void {
+    this.tenantIds.clear();
+  }
 
   /** Resolves a tenant name (job contract) to its id; undefined names the default tenant. */
   async tenantId(
@@ -67,13 +84,16 @@ export class DeliveryIntake {
   ): Promise<string> {
     const key = name ?? 'default';
     const cached = this.tenantIds.get(key);
-    if (cached) return cached;
+    if (cached && cached.until > Date.now()) return cached.id;
     const rows: Array<{ id: string }> = await manager.query(
       `SELECT id FROM tenants WHERE name = $1`,
       [key],
     );
-    if (!rows[0]) throw new UnknownTenantError(`unknown tenant "${key}"`);
-    this.tenantIds.set(key, rows[0].id);
+    if (!rows[0]) {
+      this.tenantIds.delete(key);
+      throw new UnknownTenantError(`unknown tenant "${key}"`);
+    }
+    this.tenantIds.set(key, { id: rows[0].id, until: Date.now() + this.tenantCacheTtlMs });
     return rows[0].id;
   }
 

@@ -1,2 +1,3 @@
 export * from './delivery-intake';
 export * from './delivery-queue';
+export * from './request-refusals';

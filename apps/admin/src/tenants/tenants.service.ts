@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { DEFAULT_TENANT_NAME } from '@app/persistence';
 import { ApiKeysService, type CreatedApiKey } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
+import { ConfigChangePublisher } from '../common/config-change.publisher';
 import type { Principal } from '../auth/principal';
 import { conflictOnDuplicate, rowsOf } from '../common/pg-errors';
 import { validationFailure } from '../common/validation';
@@ -29,6 +30,7 @@ export class TenantsService {
     private readonly dataSource: DataSource,
     private readonly keys: ApiKeysService,
     private readonly audit: AuditService,
+    private readonly changes: ConfigChangePublisher,
   ) {}
 
   async get(tenantId: string): Promise<TenantView> {
@@ -40,7 +42,7 @@ export class TenantsService {
   }
 
   async update(tenantId: string, dto: UpdateTenantDto): Promise<TenantView> {
-    return conflictOnDuplicate(
+    const updated = await conflictOnDuplicate(
       () =>
         this.dataSource.transaction(async (manager) => {
           const [current]: Row[] = await manager.query(
@@ -74,6 +76,10 @@ export class TenantsService {
         }),
       `a tenant named "${dto.name}" already exists`,
     );
+    // Publishers name tenants: the dispatchers' intake must stop resolving the old name
+    // before this answer reaches the caller.
+    await this.changes.announce({ entity: 'tenant', id: tenantId });
+    return updated;
   }
 
   async list(principal: Principal): Promise<TenantView[]> {

@@ -1,6 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import {
   assertHandlesAllJobs,
@@ -9,30 +10,64 @@ import {
   type DeliverJob,
   type PublishJob,
 } from '@app/messaging';
-import { DeliveryIntake, DeliveryQueue, UnknownTenantError } from '@app/outbound';
+import {
+  DeliveryIntake,
+  DeliveryQueue,
+  isDataRefusedByPostgres,
+  RequestRefusals,
+  UnknownTenantError,
+  type RefusalReason,
+} from '@app/outbound';
+import {
+  outboundRequestsDeferred,
+  outboundRequestsFailed,
+  outboundRequestsRefused,
+} from '@app/platform';
 import { JobValidationError, validateDeliverJob, validatePublishJob } from './job-validation';
 
 /**
  * Consumes the public `outbound-requests` queue (SPEC §5 contract): `deliver` creates one
  * delivery, `publish` fans out to subscribed endpoints. Rows are committed first, then
- * their send jobs are enqueued. A malformed job is logged and dropped — it cannot become
- * a delivery, and retrying it cannot help.
+ * their send jobs are enqueued.
+ *
+ * A job the queue accepted is an acknowledged request, whatever options its producer gave
+ * it (BullMQ's defaults: one attempt, failed jobs kept or not). So this processor never
+ * lets a job fail:
+ * - a request that can never become a delivery (malformed, unknown job name, unknown
+ *   tenant, data Postgres refuses) is refused: a row of `outbound_request_refusals` and
+ *   `hookgate_outbound_requests_refused_total`, then the job completes;
+ * - anything else that goes wrong (Postgres unreachable, above all) puts the job back to
+ *   wait with backoff (`moveToDelayed`, which uses no attempt), counted in
+ *   `hookgate_outbound_requests_deferred_total`; if Redis cannot take it back either, the
+ *   processor waits in place and tries again.
  */
 const HANDLED_JOBS = [OutboundRequestsJob.Deliver, OutboundRequestsJob.Publish];
 
 /**
  * Intake jobs have no Postgres row until they are processed, so only BullMQ's stall
  * detection can recover one held by a dead dispatcher. Intake is a few milliseconds of
- * work, so a short lock frees such a job within ~15 s instead of up to a minute, and a
- * job may stall several times before BullMQ gives up on it.
+ * work, so a short lock frees such a job within ~15 s instead of up to a minute. BullMQ
+ * fails a job that stalled more than `maxStalledCount` times, which would drop an
+ * acknowledged request (a dispatcher restarting in a loop, Redis restarts): the limit is
+ * out of reach, and each stall is counted (`deferred{reason="stalled"}`) instead.
  */
 const INTAKE_WORKER_OPTIONS = {
   autorun: false,
   concurrency: 32,
   lockDuration: 10_000,
   stalledInterval: 5_000,
-  maxStalledCount: 10,
+  maxStalledCount: Number.MAX_SAFE_INTEGER,
 };
+
+/** Backoff of a deferred request: 0.5 s doubling to 10 s, so recovery is seen within 10 s. */
+const DEFER_BASE_MS = 500;
+const DEFER_MAX_MS = 10_000;
+
+export function deferDelayMs(round: number): number {
+  const exponential = Math.min(DEFER_MAX_MS, DEFER_BASE_MS * 2 ** Math.min(round, 10));
+  // Jitter, so requests deferred together do not all come back at the same instant.
+  return Math.round(exponential * (0.75 + Math.random() * 0.25));
+}
 
 /**
  * A request without an idempotency key gets one from its job, so a job re-run after a
@@ -43,6 +78,19 @@ export function implicitIdempotencyKey(job: Pick<Job, 'id' | 'timestamp'>): stri
   return `job:${String(job.id)}:${job.timestamp}`;
 }
 
+class UnknownJobError extends Error {}
+
+/** Why a request can never become a delivery; null when waiting may cure the error. */
+function refusalReason(error: unknown): RefusalReason | null {
+  if (error instanceof JobValidationError) return 'malformed';
+  if (error instanceof UnknownJobError) return 'unknown_job';
+  if (error instanceof UnknownTenantError) return 'unknown_tenant';
+  if (isDataRefusedByPostgres(error)) return 'unstorable';
+  return null;
+}
+
+type IntakeOutcome = { deliveries: string[] } | { refused: string };
+
 @Processor(QueueName.OutboundRequests, INTAKE_WORKER_OPTIONS)
 export class OutboundRequestsProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(OutboundRequestsProcessor.name);
@@ -51,58 +99,128 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
     private readonly dataSource: DataSource,
     private readonly intake: DeliveryIntake,
     private readonly deliveries: DeliveryQueue,
+    private readonly refusals: RequestRefusals,
   ) {
     super();
     assertHandlesAllJobs(QueueName.OutboundRequests, HANDLED_JOBS);
   }
 
   onApplicationBootstrap(): void {
+    this.worker.on('stalled', (jobId: string) => {
+      outboundRequestsDeferred.inc({ reason: 'stalled' });
+      this.logger.warn(`request job ${jobId} stalled (its dispatcher died or lost Redis): re-run`);
+    });
+    this.worker.on('failed', (job: Job | undefined, error: Error) => {
+      outboundRequestsFailed.inc();
+      this.logger.error(
+        `request job ${job?.name}/${job?.id} failed despite the intake: ${error.message}`,
+      );
+    });
     void this.worker.run();
   }
 
-  async process(
-    job: Job<DeliverJob | PublishJob>,
-  ): Promise<{ deliveries: string[] } | { rejected: string }> {
+  async process(job: Job<DeliverJob | PublishJob>, token?: string): Promise<IntakeOutcome> {
+    for (let round = 0; ; round += 1) {
+      try {
+        return await this.takeOrRefuse(job);
+      } catch (error) {
+        const unavailable = !this.dataSource.isInitialized || (await this.postgresDown());
+        outboundRequestsDeferred.inc({ reason: unavailable ? 'unavailable' : 'error' });
+        const delayMs = deferDelayMs(Math.max(job.attemptsStarted - 1, 0) + round);
+        this.logger.warn(
+          `request job ${job.name}/${job.id} deferred ${delayMs} ms: ${String(error)}`,
+        );
+        if (token) {
+          try {
+            await job.moveToDelayed(Date.now() + delayMs, token);
+          } catch (moveError) {
+            // Redis cannot take it back (down, or the lock was lost): wait here instead.
+            this.logger.warn(`request job ${job.id} kept in place: ${String(moveError)}`);
+            await sleep(delayMs);
+            continue;
+          }
+          throw new DelayedError(`deferred: ${String(error)}`);
+        }
+        await sleep(delayMs);
+      }
+    }
+  }
+
+  private async postgresDown(): Promise<boolean> {
     try {
-      switch (job.name as OutboundRequestsJob) {
-        case OutboundRequestsJob.Deliver: {
-          const data = validateDeliverJob(job.data);
-          const tenantId = await this.intake.tenantId(data.tenant);
-          const result = await this.intake.deliver(tenantId, {
-            payload: data.payload,
-            context: data.context,
-            idempotencyKey: data.idempotencyKey ?? implicitIdempotencyKey(job),
-            ...('connector' in data
-              ? { endpoint: '', connector: { connector: data.connector, suffix: data.suffix } }
-              : { endpoint: data.endpoint }),
-          });
-          // Duplicates too: a re-run after a crash between commit and enqueue must still
-          // produce the job (an existing one absorbs the re-add by id).
-          if (result.state === 'queued') await this.deliveries.enqueue([{ id: result.id }]);
-          return { deliveries: [result.id] };
-        }
-        case OutboundRequestsJob.Publish: {
-          const data = validatePublishJob(job.data);
-          const tenantId = await this.intake.tenantId(data.tenant);
-          const results = await this.dataSource.transaction((manager) =>
-            this.intake.publish(
-              tenantId,
-              { ...data, idempotencyKey: data.idempotencyKey ?? implicitIdempotencyKey(job) },
-              manager,
-            ),
-          );
-          await this.deliveries.enqueue(
-            results.filter((r) => r.state === 'queued').map((r) => ({ id: r.id })),
-          );
-          return { deliveries: results.map((r) => r.id) };
-        }
-      }
+      await this.dataSource.query('SELECT 1');
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  /** One try: deliveries created, or the refusal recorded. Throws what waiting may cure. */
+  private async takeOrRefuse(job: Job<DeliverJob | PublishJob>): Promise<IntakeOutcome> {
+    let reason: RefusalReason | null;
+    let message: string;
+    try {
+      return await this.take(job);
     } catch (error) {
-      if (error instanceof JobValidationError || error instanceof UnknownTenantError) {
-        this.logger.warn(`dropped ${job.name} job ${job.id}: ${error.message}`);
-        return { rejected: error.message };
+      reason = refusalReason(error);
+      if (!reason) throw error;
+      message = error instanceof Error ? error.message : String(error);
+    }
+    const data: unknown = job.data;
+    const tenant =
+      data && typeof data === 'object' && typeof (data as { tenant?: unknown }).tenant === 'string'
+        ? (data as { tenant: string }).tenant
+        : null;
+    await this.refusals.record({
+      jobKey: implicitIdempotencyKey(job),
+      jobName: job.name,
+      tenant,
+      reason,
+      message,
+      data,
+    });
+    outboundRequestsRefused.inc({ reason });
+    this.logger.warn(`refused ${job.name} job ${job.id} (${reason}): ${message}`);
+    return { refused: `${reason}: ${message}` };
+  }
+
+  private async take(job: Job<DeliverJob | PublishJob>): Promise<{ deliveries: string[] }> {
+    switch (job.name as OutboundRequestsJob) {
+      case OutboundRequestsJob.Deliver: {
+        const data = validateDeliverJob(job.data);
+        const tenantId = await this.intake.tenantId(data.tenant);
+        const result = await this.intake.deliver(tenantId, {
+          payload: data.payload,
+          context: data.context,
+          idempotencyKey: data.idempotencyKey ?? implicitIdempotencyKey(job),
+          ...('connector' in data
+            ? { endpoint: '', connector: { connector: data.connector, suffix: data.suffix } }
+            : { endpoint: data.endpoint }),
+        });
+        // Duplicates too: a re-run after a crash between commit and enqueue must still
+        // produce the job (an existing one absorbs the re-add by id).
+        if (result.state === 'queued') await this.deliveries.enqueue([{ id: result.id }]);
+        return { deliveries: [result.id] };
       }
-      throw error;
+      case OutboundRequestsJob.Publish: {
+        const data = validatePublishJob(job.data);
+        const tenantId = await this.intake.tenantId(data.tenant);
+        const results = await this.dataSource.transaction((manager) =>
+          this.intake.publish(
+            tenantId,
+            { ...data, idempotencyKey: data.idempotencyKey ?? implicitIdempotencyKey(job) },
+            manager,
+          ),
+        );
+        await this.deliveries.enqueue(
+          results.filter((r) => r.state === 'queued').map((r) => ({ id: r.id })),
+        );
+        return { deliveries: results.map((r) => r.id) };
+      }
+      default:
+        throw new UnknownJobError(
+          `unknown job name "${job.name}" (expected ${HANDLED_JOBS.join(' or ')})`,
+        );
     }
   }
 }

@@ -69,6 +69,34 @@ export const outboundAttemptDuration = new Histogram({
   registers: [registry],
 });
 
+/**
+ * The publish intake (`outbound-requests`). A request the intake cannot take now —
+ * Postgres unreachable, an unexpected error — is put back to wait, never failed:
+ * `deferred` counts each time (reason `unavailable` or `error`), `stalled` each time one
+ * held by a dead or cut-off dispatcher was handed out again. `refused` counts requests
+ * that can never become deliveries, each kept as a row of `outbound_request_refusals`.
+ */
+export const outboundRequestsDeferred = new Counter({
+  name: 'hookgate_outbound_requests_deferred_total',
+  help: 'Publish requests put back to wait by the intake (unavailable: Postgres unreachable; error; stalled)',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+export const outboundRequestsRefused = new Counter({
+  name: 'hookgate_outbound_requests_refused_total',
+  help: 'Publish requests refused by the intake and kept in outbound_request_refusals (malformed, unknown_job, unknown_tenant, unstorable)',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+/** Should stay 0: a job of `outbound-requests` that BullMQ failed despite the intake. */
+export const outboundRequestsFailed = new Counter({
+  name: 'hookgate_outbound_requests_failed_total',
+  help: 'Publish requests BullMQ moved to failed despite the intake (should stay 0; see the dispatcher log)',
+  registers: [registry],
+});
+
 export const reconcilerActions = new Counter({
   name: 'hookgate_reconciler_actions_total',
   help: 'Reconciler actions: enqueued (row without a job), rescued (job lost), lease_released',

@@ -1,0 +1,82 @@
+import type { DataSource } from 'typeorm';
+
+/**
+ * Publish requests the intake refuses (SPEC §5): kept as rows of
+ * `outbound_request_refusals` and counted, never dropped with a log line, so an operator
+ * can list what a producer sent that could not become a delivery, and why.
+ *
+ * - `malformed`: the job data breaks the `outbound-requests` contract;
+ * - `unknown_job`: a job name the intake does not handle;
+ * - `unknown_tenant`: `tenant` names no tenant (renamed, deleted, mistyped);
+ * - `unstorable`: Postgres refused the data itself (a data exception, SQLSTATE class 22,
+ *   or a program limit, class 54): retrying cannot help.
+ */
+export type RefusalReason = 'malformed' | 'unknown_job' | 'unknown_tenant' | 'unstorable';
+
+export interface Refusal {
+  /** Unique per job, stable across re-runs of the same job. */
+  jobKey: string;
+  jobName: string;
+  tenant: string | null;
+  reason: RefusalReason;
+  message: string;
+  data: unknown;
+}
+
+/** How much of a refused job's data is kept: enough to see what was sent. */
+export const REFUSAL_DATA_PREFIX_CHARS = 4096;
+const TEXT_PREFIX_CHARS = 1024;
+
+/**
+ * Outside text made storable in a `text` column: Postgres refuses NUL, and an unpaired
+ * surrogate cannot be encoded as UTF-8. Both become U+FFFD.
+ */
+function storable(text: string, max: number): string {
+  // A UTF-8 round trip replaces unpaired surrogates with U+FFFD.
+  return Buffer.from(text.slice(0, max), 'utf8').toString('utf8').replaceAll('\0', '\uFFFD');
+}
+
+function jsonText(data: unknown): string {
+  try {
+    // JSON text escapes NUL and lone surrogates itself (`\u0000`, `\udc00`).
+    return JSON.stringify(data) ?? 'undefined';
+  } catch (error) {
+    return `<not serialisable: ${String(error)}>`;
+  }
+}
+
+export class RequestRefusals {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Records the refusal once per job; a re-run of the same job adds nothing. */
+  async record(refusal: Refusal): Promise<void> {
+    const data = jsonText(refusal.data);
+    await this.dataSource.query(
+      `INSERT INTO outbound_request_refusals (job_key, job_name, tenant, reason, data, data_bytes)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (job_key) DO NOTHING`,
+      [
+        storable(refusal.jobKey, TEXT_PREFIX_CHARS),
+        storable(refusal.jobName, TEXT_PREFIX_CHARS),
+        refusal.tenant === null ? null : storable(refusal.tenant, TEXT_PREFIX_CHARS),
+        `${refusal.reason}: ${storable(refusal.message, TEXT_PREFIX_CHARS)}`,
+        storable(data, REFUSAL_DATA_PREFIX_CHARS),
+        Buffer.byteLength(data),
+      ],
+    );
+  }
+}
+
+/**
+ * Whether Postgres refused a statement because of the data it was given (SQLSTATE class
+ * 22, data exception: NUL in jsonb, an invalid value; class 54, program limit exceeded),
+ * which no retry can change. Anything else — connection lost, refused, timed out,
+ * server shutting down — is taken as transient.
+ */
+export function isDataRefusedByPostgres(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const code =
+    (error as { code?: unknown }).code ??
+    (error as { driverError?: { code?: unknown } }).driverError?.code;
+  return typeof code === 'string' && code.length === 5 && ['22', '54'].includes(code.slice(0, 2));
+}
