@@ -150,11 +150,11 @@ export class HttpSender {
   private headersFor(headers: Record<string, string>): Record<string, string> {
     const sent: Record<string, string> = {};
     let userAgent = false;
-    for (const name in headers) {
+    for (const [name, value] of Object.entries(headers)) {
       const lower = name.toLowerCase();
       if (CLIENT_OWNED_HEADERS.has(lower)) continue;
       if (lower === 'user-agent') userAgent = true;
-      sent[name] = headers[name]!;
+      defineOwn(sent, name, value);
     }
     if (!userAgent) sent['user-agent'] = this.options.userAgent ?? 'Hookgate';
     return sent;
