@@ -5,6 +5,7 @@
  * infrastructure binds. No framework, ORM, queue or HTTP-client imports (lint-enforced).
  */
 export * from './errors';
+export * from './untrusted-keys';
 export * from './extraction';
 export * from './signature';
 export * from './presets';

@@ -147,6 +147,22 @@ describe('PostgresRecordStore', () => {
     );
   });
 
+  it('refuses lookups that name a prototype key, and keeps such data keys as data (issue 21)', async () => {
+    for (const field of ['__proto__.polluted', 'a.constructor.prototype', 'a[__proto__]']) {
+      await expect(store.upsert('issue', [{ field, value: 1 }], { x: 1 })).rejects.toBeInstanceOf(
+        InvalidRecordLookupError,
+      );
+      await expect(store.find('issue', [{ field, value: 1 }])).rejects.toThrow(/may not name/);
+    }
+    expect(await count('issue')).toBe(0);
+    const data = JSON.parse('{"n":1,"__proto__":{"polluted":1}}') as Record<string, unknown>;
+    const created = await store.upsert('issue', [{ field: 'n', value: 1 }], data);
+    expect(Object.getOwnPropertyDescriptor(created.data, '__proto__')?.value).toEqual({
+      polluted: 1,
+    });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('upsert creates with the lookup values, then updates the same record', async () => {
     const lookup = [
       { field: 'repo.id', value: 7 },

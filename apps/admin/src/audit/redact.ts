@@ -1,3 +1,5 @@
+import { defineOwn } from '@app/core';
+
 /**
  * Redaction for audit snapshots: whatever a change carried, secrets never reach the audit
  * log. Field names that name a secret lose their value; `…Set` booleans (`secretSet`)
@@ -29,10 +31,11 @@ export function redact(value: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(source)) {
     if (item === undefined) continue;
-    if (/Set$/.test(key) && typeof item === 'boolean') out[key] = item;
+    // Keys are whatever the request body held: kept as data (core's untrusted-keys).
+    if (/Set$/.test(key) && typeof item === 'boolean') defineOwn(out, key, item);
     else if (isSecretField(key) || (credentialPair && key === 'value'))
-      out[key] = item === null ? null : REDACTED;
-    else out[key] = redact(item, depth + 1);
+      defineOwn(out, key, item === null ? null : REDACTED);
+    else defineOwn(out, key, redact(item, depth + 1));
   }
   return out;
 }

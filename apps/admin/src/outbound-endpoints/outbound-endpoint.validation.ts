@@ -4,7 +4,7 @@ import {
   EVENT_TYPE_PATTERN,
   isHookgateError,
   parseHttpUrl,
-  parsePath,
+  prototypeKeyIn,
   validateTemplate,
   valueSourceProblems,
   type EndpointAuth,
@@ -38,7 +38,6 @@ export interface OutboundEndpointConfig {
 
 /** Set by the HTTP client or the request builder; a header rule must not override them. */
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
-const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
 
 export function outboundEndpointProblems(config: OutboundEndpointConfig): FieldProblem[] {
   const found = new Map<string, string[]>();
@@ -70,7 +69,7 @@ export function outboundEndpointProblems(config: OutboundEndpointConfig): FieldP
   });
 
   config.payloadRules.forEach((rule, i) => {
-    const forbidden = parsePath(rule.path).find((segment) => FORBIDDEN_SEGMENTS.has(segment));
+    const forbidden = prototypeKeyIn(rule.path);
     if (forbidden) add(`payloadRules.${i}.path`, `path may not contain "${forbidden}"`);
     for (const problem of valueSourceProblems(rule.source, 'outbound')) {
       add(`payloadRules.${i}.source`, problem);

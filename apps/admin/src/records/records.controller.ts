@@ -8,6 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
+import { cloneData, prototypeKeyIn, writeAt } from '@app/core';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
 import { requireUuid } from '../common/ids';
@@ -67,7 +68,11 @@ function toView(row: Row): RecordView {
   };
 }
 
-/** `{ "a.b": "1" }` → `{ a: { b: "1" } }` for JSONB containment; numeric-looking values match numbers too. */
+/**
+ * `{ "a.b": "1" }` → `{ a: { b: "1" } }` for JSONB containment; numeric-looking values match
+ * numbers too. Filter names are the caller's text: the documents are built by core's
+ * untrusted-keys (`writeAt`), and names with a prototype key were refused before this.
+ */
 function containment(filters: Array<[string, string]>): Array<Record<string, unknown>> {
   const variants = (value: string): unknown[] => {
     const out: unknown[] = [value];
@@ -84,12 +89,8 @@ function containment(filters: Array<[string, string]>): Array<Record<string, unk
       (acc, { segments, values }) =>
         acc.flatMap((doc) =>
           values.map((v) => {
-            const copy = structuredClone(doc);
-            let cursor: Record<string, unknown> = copy;
-            segments.forEach((segment, i) => {
-              if (i === segments.length - 1) cursor[segment] = v;
-              else cursor = (cursor[segment] ??= {}) as Record<string, unknown>;
-            });
+            const copy = cloneData(doc);
+            writeAt(copy, segments, v, segments.join('.'), { arrays: false });
             return copy;
           }),
         ),
@@ -136,6 +137,16 @@ export class RecordsController {
       .map(([key, value]) => [key, Array.isArray(value) ? value[0] : value] as [string, string]);
     if (filters.length > 8)
       throw validationFailure([{ field: 'query', problems: ['at most 8 field filters'] }]);
+    // A filter name is a path the filter document is built along: one that names
+    // `__proto__`, `constructor` or `prototype` (dotted or bracketed) once wrote to
+    // Object.prototype of this process. It is refused as a bad request, before anything.
+    const unsafe = filters.flatMap(([key]) => {
+      const found = prototypeKeyIn(key);
+      return found === undefined
+        ? []
+        : [{ field: key, problems: [`a filter may not name "${found}"`] }];
+    });
+    if (unsafe.length > 0) throw validationFailure(unsafe);
     const params: unknown[] = [principal.tenantId, model];
     const where = ['tenant_id = $1', 'model = $2'];
     if (filters.length > 0) {

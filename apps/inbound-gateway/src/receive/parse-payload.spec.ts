@@ -1,5 +1,5 @@
 import { PayloadValidationError } from '@app/core';
-import { readPayload } from './parse-payload';
+import { parseUrlEncoded, readPayload } from './parse-payload';
 
 const parsePayload = (contentType: string | undefined, body: Buffer) =>
   readPayload(contentType, body).value;
@@ -71,6 +71,24 @@ describe('readPayload', () => {
     const parsed = json('{"__proto__":{"polluted":true},"z":"\\u0000"}') as Record<string, unknown>;
     expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
     expect(Object.prototype.hasOwnProperty.call(parsed, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('keeps prototype-named form fields as data, in bodies and query strings (issue 21)', () => {
+    const text =
+      '__proto__=a&__proto__=b&constructor=c&toString=d&' +
+      'constructor%5Bprototype%5D%5Bpolluted%5D=1&a%5B__proto__%5D%5Bpolluted%5D=1&__proto__.polluted=1';
+    const expected =
+      '{"__proto__":["a","b"],"constructor":"c","toString":"d",' +
+      '"constructor[prototype][polluted]":"1","a[__proto__][polluted]":"1","__proto__.polluted":"1"}';
+    for (const bag of [
+      parsePayload('application/x-www-form-urlencoded', Buffer.from(text)),
+      parseUrlEncoded(text),
+      parseUrlEncoded(`${text}&nul=%00`),
+    ]) {
+      expect(Object.getPrototypeOf(bag)).toBe(Object.prototype);
+      expect(JSON.stringify(bag).replace(',"nul":"\ufffd"', '')).toBe(expected);
+    }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 

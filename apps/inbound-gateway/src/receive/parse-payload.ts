@@ -1,4 +1,10 @@
-import { jsonNestingExceeds, MAX_JSON_DEPTH, PayloadValidationError } from '@app/core';
+import {
+  bagFromPairs,
+  defineOwn,
+  jsonNestingExceeds,
+  MAX_JSON_DEPTH,
+  PayloadValidationError,
+} from '@app/core';
 
 export interface ReadPayload {
   /** `payload`: what the rules and the admin API see. */
@@ -61,17 +67,13 @@ export function readPayload(contentType: string | undefined, body: Buffer): Read
 
 /**
  * A urlencoded form or query string as a bag: repeated keys become arrays. Used for form
- * bodies and for the query string of every webhook request.
+ * bodies and for the query string of every webhook request. Field names are the sender's
+ * data: `__proto__=x` or `constructor=y` are stored as fields of those names (built by
+ * core's untrusted-keys), never read from or written to a prototype.
  */
 export function parseUrlEncoded(text: string): Record<string, string | string[]> {
-  const bag: Record<string, string | string[]> = {};
-  if (!text) return bag;
-  for (const [key, value] of new URLSearchParams(text)) {
-    const existing = bag[key];
-    if (existing === undefined) bag[key] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else bag[key] = [existing, value];
-  }
+  if (!text) return {};
+  const bag = bagFromPairs(new URLSearchParams(text));
   return FORM_UNSTORABLE.test(text) ? (sanitize(bag) as Record<string, string | string[]>) : bag;
 }
 
@@ -92,12 +94,7 @@ function sanitize(value: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value)) {
-      Object.defineProperty(out, clean(key), {
-        value: sanitize(child),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      defineOwn(out, clean(key), sanitize(child));
     }
     return out;
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import {
   checkFreshness,
   computeIdentities,
+  defineOwn,
   FreshnessValidationError,
   isHookgateError,
   PayloadValidationError,
@@ -163,7 +164,7 @@ export class ReceiveService {
     const scope = { payload, headers: request.headers, query: request.query, semantic };
     for (const binding of endpoint.semanticBindings) {
       const value = resolveValue(binding.source, scope);
-      if (typeof value !== 'symbol') semantic[binding.name] = value;
+      if (typeof value !== 'symbol') defineOwn(semantic, binding.name, value);
     }
     return semantic;
   }

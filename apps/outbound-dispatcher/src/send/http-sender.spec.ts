@@ -205,6 +205,41 @@ describe('HttpSender (private networks allowed, as in tests and demos)', () => {
     }
   });
 
+  it('keeps prototype-named headers as headers, both ways (issue 21)', async () => {
+    let rawHeaders: string[] = [];
+    const server = await listen((req, res) => {
+      rawHeaders = req.rawHeaders;
+      res.writeHead(200, [
+        ['__proto__', 'from-sink'],
+        ['constructor', 'c'],
+      ]);
+      res.end('ok');
+    });
+    try {
+      const headers: Record<string, string> = {};
+      Object.defineProperty(headers, '__proto__', {
+        value: 'from-rule',
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      const result = await sender.send(
+        { ...post(`${server.url}/hooks`), headers },
+        { timeoutMs: 5000 },
+      );
+      expect(result.ok).toBe(true);
+      const answered = (result as { headers: Record<string, string> }).headers;
+      expect(Object.getOwnPropertyDescriptor(answered, '__proto__')?.value).toBe('from-sink');
+      expect(Object.getOwnPropertyDescriptor(answered, 'constructor')?.value).toBe('c');
+      expect(Object.getPrototypeOf(answered)).toBe(Object.prototype);
+      // Node's own parser drops a `__proto__` header from req.headers: read the raw list.
+      expect(rawHeaders).toEqual(expect.arrayContaining(['__proto__', 'from-rule']));
+      expect(({} as Record<string, unknown>)['from-sink']).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+
   it('does not send client-owned headers from header rules, and lets a rule set the User-Agent', async () => {
     const server = await listen((_req, res) => res.end('ok'));
     try {

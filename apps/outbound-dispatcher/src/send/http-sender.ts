@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, request as undiciRequest } from 'undici';
+import { defineOwn } from '@app/core';
 import {
   checkLiteralHost,
   createGuardedLookup,
@@ -149,11 +150,11 @@ export class HttpSender {
   private headersFor(headers: Record<string, string>): Record<string, string> {
     const sent: Record<string, string> = {};
     let userAgent = false;
-    for (const name in headers) {
+    for (const [name, value] of Object.entries(headers)) {
       const lower = name.toLowerCase();
       if (CLIENT_OWNED_HEADERS.has(lower)) continue;
       if (lower === 'user-agent') userAgent = true;
-      sent[name] = headers[name]!;
+      defineOwn(sent, name, value);
     }
     if (!userAgent) sent['user-agent'] = this.options.userAgent ?? 'Hookgate';
     return sent;
@@ -237,10 +238,10 @@ function flattenHeaders(
   headers: Record<string, string | string[] | undefined>,
 ): Record<string, string> {
   const flat: Record<string, string> = {};
-  for (const name in headers) {
-    const value = headers[name];
+  // A sink chooses these names: kept as data (core's untrusted-keys), own ones only.
+  for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || value === null) continue;
-    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    defineOwn(flat, name.toLowerCase(), Array.isArray(value) ? value.join(', ') : String(value));
   }
   return flat;
 }

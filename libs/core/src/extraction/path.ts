@@ -1,4 +1,7 @@
+import { writeAt } from '../untrusted-keys/untrusted-keys';
 import { ABSENT, type Absent } from './value-source.types';
+
+export { MAX_ARRAY_INDEX } from '../untrusted-keys/untrusted-keys';
 
 /**
  * Dot paths into JSON values: `data.object.status`, `items.0.sku`, `items[0].sku`.
@@ -45,52 +48,17 @@ export function isAbsent(value: unknown): value is Absent {
   return value === ABSENT;
 }
 
-/** Segments that would write to an object's prototype are refused. */
-const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
-/**
- * Array indexes a path may write. `items.4000000000` would make a sparse array whose JSON
- * is billions of `null`s — enough to exhaust a worker's memory when the body is serialised.
- */
-export const MAX_ARRAY_INDEX = 10_000;
-
 /**
  * Sets `value` at `path` inside `root` (mutating it), creating objects — or arrays where
  * the next segment is numeric — along the way. Returns the root (a new object when `root`
- * was not an object).
+ * was not an object). Paths are addresses in the sense of `untrusted-keys`: a prototype
+ * key anywhere in them (dotted or bracketed), a huge array index or a non-index key on an
+ * array throws an UnsafeKeyError (a TypeError).
  */
 export function setPath(
   root: unknown,
   path: string,
   value: unknown,
 ): Record<string, unknown> | unknown[] {
-  const segments = parsePath(path);
-  const base: Record<string, unknown> | unknown[] =
-    root !== null && typeof root === 'object' ? (root as Record<string, unknown>) : {};
-  if (segments.length === 0) return base;
-  let current: Record<string, unknown> | unknown[] = base;
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i];
-    if (FORBIDDEN_SEGMENTS.has(segment)) {
-      throw new TypeError(`Refusing to write path segment "${segment}" in "${path}"`);
-    }
-    const last = i === segments.length - 1;
-    const key: string | number =
-      Array.isArray(current) && /^\d+$/.test(segment) ? Number(segment) : segment;
-    if (typeof key === 'number' && key > MAX_ARRAY_INDEX) {
-      throw new TypeError(
-        `Refusing to write array index ${segment} in "${path}" (limit ${MAX_ARRAY_INDEX})`,
-      );
-    }
-    if (last) {
-      (current as Record<string | number, unknown>)[key] = value;
-      break;
-    }
-    let next = (current as Record<string | number, unknown>)[key];
-    if (next === null || typeof next !== 'object') {
-      next = /^\d+$/.test(segments[i + 1]) ? [] : {};
-      (current as Record<string | number, unknown>)[key] = next;
-    }
-    current = next as Record<string, unknown> | unknown[];
-  }
-  return base;
+  return writeAt(root, parsePath(path), value, path);
 }

@@ -1,5 +1,6 @@
 import { ProcessingConfigurationError } from '../errors/errors';
 import { parsePath, setPath } from '../extraction/path';
+import { cloneData } from '../untrusted-keys/untrusted-keys';
 
 /**
  * Copy-on-write helpers for building bodies from configuration: request payloads,
@@ -7,16 +8,8 @@ import { parsePath, setPath } from '../extraction/path';
  * built from stays exactly as stored.
  */
 
-/** Deep copy of arrays and plain objects; other values (dates, buffers, scalars) are shared. */
-export function cloneData<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((item: unknown) => cloneData(item)) as T;
-  if (value !== null && typeof value === 'object' && isPlainObject(value)) {
-    const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) copy[key] = cloneData(item);
-    return copy as T;
-  }
-  return value;
-}
+/** Deep copy of arrays and plain objects (keys kept as data); see untrusted-keys. */
+export { cloneData };
 
 /**
  * Writes `value` at `path` in `root` (mutating it) and returns the root. An empty path
@@ -32,9 +25,4 @@ export function writePath(root: unknown, path: string, value: unknown): unknown 
       path,
     });
   }
-}
-
-function isPlainObject(value: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }

@@ -1,4 +1,5 @@
 import { ProcessingConfigurationError } from '../errors/errors';
+import { defineOwn, getOwn } from '../untrusted-keys/untrusted-keys';
 
 /**
  * Header maps for outgoing requests. Names keep the case they were configured with (some
@@ -6,10 +7,13 @@ import { ProcessingConfigurationError } from '../errors/errors';
  * `authorization` from a connector overrides `Authorization` from a header rule.
  */
 
-/** Sets a header, first removing any header with the same name in another case. */
+/**
+ * Sets a header, first removing any header with the same name in another case. Names come
+ * from configuration and assignments (`headers.X-Name`): kept as data (untrusted-keys).
+ */
 export function setHeader(headers: Record<string, string>, name: string, value: string): void {
   removeHeader(headers, name);
-  headers[name] = value;
+  defineOwn(headers, name, value);
 }
 
 export function removeHeader(headers: Record<string, string>, name: string): void {
@@ -23,7 +27,7 @@ export function removeHeader(headers: Record<string, string>, name: string): voi
 export function findHeader(headers: Record<string, string>, name: string): string | undefined {
   const wanted = name.toLowerCase();
   const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === wanted);
-  return key === undefined ? undefined : headers[key];
+  return key === undefined ? undefined : (getOwn(headers, key) as string);
 }
 
 /** Merges layers left to right; a later layer wins over an earlier one, whatever the case. */

@@ -199,3 +199,79 @@ describe('template properties', () => {
     );
   });
 });
+
+describe('renderTemplate: a token is one path segment (issue 21 item 4)', () => {
+  const template = '/tenants/{t}/orders/{id}';
+
+  it.each([['..'], ['.'], ['%2e%2e'], ['%2E.'], ['.%2e'], ['%2e'], ['%252e%252e']])(
+    'refuses the dot segment %p with a reason naming the token',
+    (t) => {
+      const run = () => renderTemplate(template, { t, id: 7 });
+      expect(run).toThrow(ProcessingConfigurationError);
+      expect(run).toThrow(/Token \{t\}/);
+      expect(run).toThrow(/dot segment/);
+      try {
+        run();
+      } catch (error) {
+        expect((error as ProcessingConfigurationError).details).toMatchObject({ token: 't' });
+      }
+    },
+  );
+
+  it('refuses a dot segment a token makes together with literal text or another token', () => {
+    expect(() => renderTemplate('/a/.{x}/b', { x: '.' })).toThrow(/Token \{x\}/);
+    expect(() => renderTemplate('/a/{x}{y}/b', { x: '.', y: '.' })).toThrow(/dot segment/);
+    expect(() => renderTemplate('{x}', { x: '..' })).toThrow(/dot segment/);
+  });
+
+  it('encodes /, ?, # and % inside a token instead of interpreting them', () => {
+    expect(renderTemplate(template, { t: '../x', id: 7 })).toBe('/tenants/..%2Fx/orders/7');
+    expect(renderTemplate(template, { t: 'a?b=c', id: '1#frag' })).toBe(
+      '/tenants/a%3Fb%3Dc/orders/1%23frag',
+    );
+    expect(renderTemplate(template, { t: '/', id: '%2e%2e%2f' })).toBe(
+      '/tenants/%2F/orders/%252e%252e%252f',
+    );
+  });
+
+  it('allows dots that are not a whole segment, and dot segments after the path', () => {
+    expect(renderTemplate(template, { t: '...', id: 'v1.2' })).toBe('/tenants/.../orders/v1.2');
+    expect(renderTemplate(template, { t: '..a', id: 'a..' })).toBe('/tenants/..a/orders/a..');
+    expect(renderTemplate('/x?next={n}', { n: '..' })).toBe('/x?next=..');
+    expect(renderTemplate('/x#{n}', { n: '.' })).toBe('/x#.');
+  });
+
+  // Mostly built from the characters that move a path, so dot segments come up often.
+  const tokenValue = fc.oneof(
+    fc
+      .array(fc.constantFrom('.', '%2e', '%2E', '%25', '/', '?', '#', '\\', 'a', '%'), {
+        minLength: 1,
+        maxLength: 4,
+      })
+      .map((parts) => parts.join('')),
+    fc.string({ minLength: 1, maxLength: 12 }),
+  );
+
+  it('property: the rendered path resolves to the template with each token in its place', () => {
+    fc.assert(
+      fc.property(tokenValue, (t) => {
+        let path: string;
+        try {
+          path = renderTemplate(template, { t, id: 7 });
+        } catch (error) {
+          expect(error).toBeInstanceOf(ProcessingConfigurationError);
+          return;
+        }
+        const url = new URL(path, 'http://127.0.0.1');
+        const segments = url.pathname.split('/');
+        expect(segments).toHaveLength(5);
+        expect(segments[1]).toBe('tenants');
+        expect(segments[3]).toBe('orders');
+        expect(decodeURIComponent(segments[2])).toBe(t);
+        expect(url.search).toBe('');
+        expect(url.hash).toBe('');
+      }),
+      { seed: 21, numRuns: 2000 },
+    );
+  });
+});

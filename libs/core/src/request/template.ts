@@ -12,6 +12,12 @@ import { ABSENT } from '../extraction/value-source.types';
  *
  * Missing, null and empty-string values are all unresolved: `DELETE /orders/` with an
  * empty id would address a different resource.
+ *
+ * In a path, a token's value is one segment, never more: it is percent-encoded whole, so
+ * `/`, `?` and `#` in it are data (`%2F`, `%3F`, `%23`), and a segment a token helped make
+ * that is a dot segment (`.` or `..`, also spelled `%2e`, `%252e`, …) is refused. Clients
+ * and servers resolve dot segments (`/tenants/../orders/7` is `/orders/7`), so such a
+ * value would move the request — with the endpoint's credentials — to another resource.
  */
 
 type Piece = { literal: string } | { token: string };
@@ -22,18 +28,67 @@ const parsed = new Map<string, Piece[]>();
 
 /** Renders a URL path template; values are percent-encoded as one path segment each. */
 export function renderTemplate(template: string, context: Record<string, unknown>): string {
-  return render(template, context, (text, token) => {
-    try {
-      return encodeURIComponent(text);
-    } catch {
-      // Lone UTF-16 surrogates cannot be percent-encoded.
+  let out = '';
+  // The path segment being rendered: its text as a server would read it (literal text
+  // plus token values, before encoding) and the tokens that wrote into it. Checked at each
+  // literal `/`; past a literal `?` or `#` the rest is query or fragment, not path.
+  let segment = '';
+  let tokens: string[] = [];
+  let inPath = true;
+  const endSegment = (): void => {
+    if (inPath && tokens.length > 0 && isDotSegment(segment)) {
       throw new ProcessingConfigurationError(
-        `Token {${token}} in "${template}" holds text that cannot be URL-encoded`,
-        { token, template },
+        `Token {${tokens[0]}} in "${template}" makes the path segment ${JSON.stringify(segment)}, ` +
+          'a dot segment that would move the request to another path',
+        { token: tokens[0], template },
       );
     }
-  });
+    segment = '';
+    tokens = [];
+  };
+  for (const piece of parseTemplate(template)) {
+    if ('literal' in piece) {
+      out += piece.literal;
+      for (const char of piece.literal) {
+        if (char === '/' || char === '?' || char === '#') {
+          endSegment();
+          if (char !== '/') inPath = false;
+        } else {
+          segment += char;
+        }
+      }
+    } else {
+      const text = tokenText(piece.token, template, context);
+      out += encodeSegment(text, piece.token, template);
+      segment += text;
+      tokens.push(piece.token);
+    }
+  }
+  endSegment();
+  return out;
 }
+
+function encodeSegment(text: string, token: string, template: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    // Lone UTF-16 surrogates cannot be percent-encoded.
+    throw new ProcessingConfigurationError(
+      `Token {${token}} in "${template}" holds text that cannot be URL-encoded`,
+      { token, template },
+    );
+  }
+}
+
+/**
+ * `.` or `..`, with any dot percent-encoded any number of times (`%2e`, `%252e`): a server
+ * or proxy that decodes once more than it should must not find one either.
+ */
+function isDotSegment(text: string): boolean {
+  const dots = text.replace(ENCODED_DOT, '.');
+  return dots === '.' || dots === '..';
+}
+const ENCODED_DOT = /%(?:25)*2e/gi;
 
 /** Renders a header value template; values are inserted as they are. */
 export function renderHeaderTemplate(template: string, context: Record<string, unknown>): string {

@@ -1,6 +1,6 @@
 import { CONDITION_SOURCES } from '../conditions/evaluate-condition';
 import { validatePattern } from '../conditions/pattern';
-import { parsePath } from '../extraction/path';
+import { prototypeKeyIn } from '../untrusted-keys/untrusted-keys';
 import { VALUE_TRANSFORMS } from '../extraction/transforms';
 import type { ValueSource } from '../extraction/value-source.types';
 import {
@@ -24,7 +24,6 @@ import {
 
 const RECORD_ACTIONS = new Set(['create_record', 'update_record', 'upsert_record']);
 const LOOKUP_ACTIONS = new Set(['update_record', 'upsert_record']);
-const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
 
 /** What each direction's evaluation scope fills (see EvaluationScope). */
 const CONDITION_SOURCES_BY_DIRECTION: Record<Direction, ReadonlySet<ConditionSource>> = {
@@ -216,7 +215,7 @@ function fieldProblems(field: unknown, mutate: boolean): string[] {
       ? []
       : ['a header assignment needs a name after "headers."'];
   }
-  const forbidden = parsePath(field).find((segment) => FORBIDDEN_SEGMENTS.has(segment));
+  const forbidden = prototypeKeyIn(field);
   return forbidden ? [`field may not contain the segment "${forbidden}"`] : [];
 }
 

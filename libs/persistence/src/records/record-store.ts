@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { parsePath, setPath } from '@app/core/extraction/path';
+import { defineOwn, getOwn, hasOwn, prototypeKeyIn } from '@app/core/untrusted-keys/untrusted-keys';
 import type { RecordData, RecordLookup, RecordStore, StoredRecord } from '@app/core/ports/ports';
 import { rowsOf } from '../query-rows';
 import {
@@ -178,6 +179,12 @@ function normalizeLookup(
   }
   return lookup.map(({ field, value }) => {
     const segments = parsePath(field);
+    // A lookup is also written into the record an upsert creates: the same address rule
+    // as every path setter (core's untrusted-keys), refused before any statement runs.
+    const unsafe = prototypeKeyIn(field);
+    if (unsafe !== undefined) {
+      throw new InvalidRecordLookupError(`record lookup field "${field}" may not name "${unsafe}"`);
+    }
     if (segments.length === 0) {
       throw new InvalidRecordLookupError(`record lookup field "${field}" is not a data path`);
     }
@@ -278,14 +285,14 @@ function placeInto(root: Record<string, unknown>, segments: string[], value: unk
   let node = root;
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i];
-    const exists = Object.prototype.hasOwnProperty.call(node, segment);
+    const exists = hasOwn(node, segment);
     if (i === segments.length - 1) {
       if (exists) return false;
       defineOwn(node, segment, value);
       return true;
     }
     if (!exists) defineOwn(node, segment, {});
-    const next = node[segment];
+    const next = getOwn(node, segment);
     if (!isPlainObject(next)) return false;
     node = next;
   }
@@ -341,22 +348,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  // defineProperty, not assignment: a `__proto__` key in data stays data.
-  Object.defineProperty(target, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
-}
-
 /** Objects merge key by key, recursively; arrays and scalars in `changes` replace. */
 function deepMerge(base: unknown, changes: RecordData): RecordData {
   const result: RecordData = {};
   if (isPlainObject(base)) for (const [k, v] of Object.entries(base)) defineOwn(result, k, v);
   for (const [key, value] of Object.entries(changes)) {
-    const current = Object.prototype.hasOwnProperty.call(result, key) ? result[key] : undefined;
+    const current = getOwn(result, key);
     defineOwn(
       result,
       key,
