@@ -70,6 +70,22 @@ export default tseslint.config(
       'regexp/no-super-linear-move': 'error',
     },
   },
+  {
+    // A RegExp built at run time is where a user-supplied pattern would become a backtracking
+    // regex: those go through RE2 (`compilePattern` in libs/core/src/conditions/pattern.ts).
+    files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='RegExp'], CallExpression[callee.name='RegExp']",
+          message:
+            'Build no RegExp at run time: run user-supplied patterns through RE2 (compilePattern), write fixed ones as literals.',
+        },
+      ],
+    },
+  },
   boundary.coreBoundaryConfig,
   { ...tseslint.configs.disableTypeChecked, files: ['bench/**/*.mjs'] },
   {

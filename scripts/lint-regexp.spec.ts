@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 /**
  * `npm run lint` must fail on a super-linear regular expression added anywhere under apps/
  * or libs/ (issue 21): request data reaches many of them, and a backtracking one is a CPU
- * lever for anyone who can send a request. Lints probe files with the repository's own
+ * lever for anyone who can send a request. Nor may source build a RegExp at run time, where a
+ * user-supplied pattern would become one: those run only through RE2. Lints probe files with the repository's own
  * eslint.config.mjs. The probes are not on disk, so the TypeScript project service cannot
  * type them; the regexp rules need no types, so typed linting is switched off for the probes.
  * ESLint loads its config with a dynamic import, which Jest's module VM refuses, so the
@@ -18,6 +19,9 @@ const POLYNOMIAL_MOVE = "export const strip = (s: string): string => s.replace(/
 const TRAILING_RUN = "export const trim = (s: string): string => s.replace(/,+$/, '');\n";
 const LINEAR =
   "export const word = /^[a-z][a-z0-9_-]*$/;\nexport const lead = (s: string): string => s.replace(/^\\/+/, '');\n";
+
+const BUILT =
+  'export const built = (input: string): boolean => new RegExp(`^${input}$`).test(input) || RegExp(input).test(input);\n';
 
 const PROBE_PATHS = [
   'apps/inbound-gateway/src/receive/probe.ts',
@@ -75,7 +79,15 @@ describe('lint: super-linear regular expressions are errors under apps/ and libs
     { path, name: '/a*b*c/', code: POLYNOMIAL_MOVE, expected: ['regexp/no-super-linear-move'] },
     { path, name: '/,+$/', code: TRAILING_RUN, expected: ['regexp/no-super-linear-move'] },
     { path, name: 'linear regexes', code: LINEAR, expected: [] },
-  ]);
+  ]).concat(
+    // Source (not tests) may build no RegExp at run time: user patterns go through RE2.
+    ['apps/admin/src/probe.ts', 'libs/outbound/src/deep/probe.ts'].map((path) => ({
+      path,
+      name: 'new RegExp(input)',
+      code: BUILT,
+      expected: ['no-restricted-syntax'],
+    })),
+  );
   let linted: Awaited<ReturnType<typeof lintProbes>>;
 
   beforeAll(async () => {
