@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import boundary from './libs/core/eslint-boundary.cjs';
+import regexp from 'eslint-plugin-regexp';
 
 /** The Node globals the plain-JS benchmark (bench/*.mjs) uses. */
 const nodeGlobals = Object.fromEntries(
@@ -57,6 +58,32 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    // Request data reaches many regular expressions; a backtracking one is a CPU lever for
+    // anyone who can send a request (issue 21). User-supplied patterns run only through RE2.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    plugins: { regexp },
+    rules: {
+      'regexp/no-super-linear-backtracking': 'error',
+      'regexp/no-super-linear-move': 'error',
+    },
+  },
+  {
+    // A RegExp built at run time is where a user-supplied pattern would become a backtracking
+    // regex: those go through RE2 (`compilePattern` in libs/core/src/conditions/pattern.ts).
+    files: ['apps/*/src/**/*.ts', 'libs/*/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='RegExp'], CallExpression[callee.name='RegExp']",
+          message:
+            'Build no RegExp at run time: run user-supplied patterns through RE2 (compilePattern), write fixed ones as literals.',
+        },
+      ],
     },
   },
   boundary.coreBoundaryConfig,

@@ -12,7 +12,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { EVENT_TYPE_PATTERN } from '@app/core';
+import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from '@app/core';
 import { DELIVERY_STATES, type DeliveryState } from '@app/persistence';
 import { PageQuery } from '../common/pagination';
 import { IsStringRecord } from '../common/validation';
@@ -69,7 +69,7 @@ export class CreateDeliveryDto {
 export class PublishEventDto {
   @ApiProperty({ example: 'order.paid' })
   @IsString()
-  @MaxLength(200)
+  @MaxLength(MAX_EVENT_TYPE_LENGTH)
   @Matches(EVENT_TYPE_PATTERN, { message: 'eventType must be a dotted name like order.paid' })
   @Matches(/^[^*]*$/, { message: 'eventType cannot hold wildcards; endpoints subscribe with them' })
   eventType: string;

@@ -19,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
+  MAX_EVENT_TYPE_LENGTH,
   VALUE_TRANSFORMS,
   type BodyMode,
   type DigestAlgorithm,
@@ -300,7 +301,7 @@ export class CreateOutboundEndpointDto {
   @IsArray()
   @ArrayMaxSize(100)
   @IsString({ each: true })
-  @MaxLength(200, { each: true })
+  @MaxLength(MAX_EVENT_TYPE_LENGTH, { each: true })
   eventTypes?: string[];
 
   @ApiPropertyOptional({ type: SigningDto })

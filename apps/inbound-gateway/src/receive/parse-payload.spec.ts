@@ -130,5 +130,24 @@ describe('readPayload', () => {
       expect(read('{"a":1}', 'text/plain')).toEqual({ value: null, jsonText: null });
       expect(read('')).toEqual({ value: null, jsonText: null });
     });
+
+    it('checks digit runs in linear time: runs of 308 digits cost one pass (issue 21)', () => {
+      const run = '1'.repeat(308);
+      const crafted = `[${Array.from({ length: 53 }, () => run).join(',')}]`;
+      // About the same size: 16 KiB of ordinary numbers.
+      const ordinary = `[${Array.from({ length: 2_700 }, (_, i) => (i * 7919) % 100_000).join(',')}]`;
+      const median = (text: string): number => {
+        const runs = Array.from({ length: 7 }, () => {
+          const started = process.hrtime.bigint();
+          read(text);
+          return Number(process.hrtime.bigint() - started) / 1e6;
+        });
+        return runs.sort((a, b) => a - b)[3];
+      };
+      expect(read(crafted).jsonText).toBe(crafted);
+      median(ordinary);
+      // The old /\d{309}/ re-read each run from every digit: ~40 ms for these 16 KiB.
+      expect(median(crafted)).toBeLessThan(Math.max(10 * median(ordinary), 5));
+    });
   });
 });

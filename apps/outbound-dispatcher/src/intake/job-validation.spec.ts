@@ -1,4 +1,5 @@
-import { JobValidationError, validateDeliverJob } from './job-validation';
+import { MAX_EVENT_TYPE_LENGTH } from '@app/core';
+import { JobValidationError, validateDeliverJob, validatePublishJob } from './job-validation';
 
 describe('validateDeliverJob', () => {
   it('accepts an endpoint code, or a connector and a suffix', () => {
@@ -20,5 +21,23 @@ describe('validateDeliverJob', () => {
   ])('refuses %j', (data, message) => {
     expect(() => validateDeliverJob(data)).toThrow(JobValidationError);
     expect(() => validateDeliverJob(data)).toThrow(message);
+  });
+});
+
+describe('validatePublishJob', () => {
+  it('accepts a dotted event type up to the admin API limit', () => {
+    const eventType = `order.${'a'.repeat(MAX_EVENT_TYPE_LENGTH - 6)}`;
+    expect(validatePublishJob({ eventType, payload: {} })).toEqual({ eventType, payload: {} });
+  });
+
+  it.each([
+    [{ payload: {} }, /eventType must be a string/],
+    [{ eventType: 'order.*', payload: {} }, /dotted name/],
+    [{ eventType: 'order..paid', payload: {} }, /dotted name/],
+    // Matched against every subscription of the tenant: unbounded length was work for free.
+    [{ eventType: 'a'.repeat(MAX_EVENT_TYPE_LENGTH + 1), payload: {} }, /at most 200 characters/],
+  ])('refuses %#', (data, message) => {
+    expect(() => validatePublishJob(data)).toThrow(JobValidationError);
+    expect(() => validatePublishJob(data)).toThrow(message);
   });
 });

@@ -1,5 +1,5 @@
 import type { DeliverJob, PublishJob } from '@app/messaging';
-import { EVENT_TYPE_PATTERN } from '@app/core';
+import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from '@app/core';
 
 /** The `outbound-requests` job contract, checked at the door: queue producers are not trusted. */
 export class JobValidationError extends Error {}
@@ -45,11 +45,13 @@ export function validateDeliverJob(raw: unknown): DeliverJob {
 export function validatePublishJob(raw: unknown): PublishJob {
   if (!raw || typeof raw !== 'object') throw new JobValidationError('job data must be an object');
   const data = raw as Record<string, unknown>;
-  if (
-    typeof data.eventType !== 'string' ||
-    !EVENT_TYPE_PATTERN.test(data.eventType) ||
-    data.eventType.includes('*')
-  ) {
+  // The admin API's limit, so a queue producer cannot send what an admin could not.
+  if (typeof data.eventType !== 'string' || data.eventType.length > MAX_EVENT_TYPE_LENGTH) {
+    throw new JobValidationError(
+      `eventType must be a string of at most ${MAX_EVENT_TYPE_LENGTH} characters`,
+    );
+  }
+  if (!EVENT_TYPE_PATTERN.test(data.eventType) || data.eventType.includes('*')) {
     throw new JobValidationError('eventType must be a dotted name like order.paid');
   }
   checkCommon(data);

@@ -84,3 +84,13 @@ describe('compareValues', () => {
     expect(compareValues(new Date('x'), 'a')).toBeUndefined();
   });
 });
+
+describe('finiteNumber on hostile text', () => {
+  it('reads a long digit run with a bad ending in linear time (issue 21)', () => {
+    // `\d+\.?\d*` could split the run two ways: 16,000 digits and a letter took ~0.45 s.
+    const crafted = '1'.repeat(16_000) + 'x';
+    const started = process.hrtime.bigint();
+    expect(finiteNumber(crafted)).toBeUndefined();
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(50);
+  });
+});

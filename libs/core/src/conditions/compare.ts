@@ -5,7 +5,8 @@
  * read as finite decimal numbers, else strings (ISO-8601 dates order correctly as text).
  */
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+// `\d+(?:\.\d*)?`, not `\d+\.?\d*`: the latter splits a digit run two ways and backtracks.
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** The string form of a scalar (`42`, `true`, a date's ISO text); undefined otherwise. */
 export function scalarText(value: unknown): string | undefined {

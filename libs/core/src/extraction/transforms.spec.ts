@@ -130,3 +130,13 @@ describe('resolveWithTransform', () => {
     ).toBeNull();
   });
 });
+
+describe('number transform on hostile text', () => {
+  it('reads a long digit run with a bad ending in linear time (issue 21)', () => {
+    const crafted = '1'.repeat(16_000) + 'x';
+    const started = process.hrtime.bigint();
+    expect(() => applyTransform(crafted, 'number')).toThrow(ProcessingConfigurationError);
+    expect(() => applyTransform(crafted, 'iso_date')).toThrow(ProcessingConfigurationError);
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(50);
+  });
+});

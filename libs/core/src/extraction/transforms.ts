@@ -31,7 +31,8 @@ export const VALUE_TRANSFORMS: readonly ValueTransform[] = [
 
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'y', 'on']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'n', 'off', '']);
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+// `\d+(?:\.\d*)?`, not `\d+\.?\d*`: the latter splits a digit run two ways and backtracks.
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Below this magnitude a numeric timestamp is read as seconds, above it as milliseconds. */
 const SECONDS_CEILING = 1e11;

@@ -89,7 +89,7 @@ describe('encodeForm', () => {
     for (const [name, value] of new URLSearchParams(body)) {
       const keys = /^([^[]*)((?:\[[^\]]*\])*)$/.exec(name);
       if (!keys) throw new Error(`unparsable name ${name}`);
-      const path = [keys[1], ...[...keys[2].matchAll(/\[([^\]]*)\]/g)].map((m) => m[1])];
+      const path = [keys[1], ...[...keys[2].matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1])];
       let node = root;
       path.forEach((key, i) => {
         if (i === path.length - 1) node[key] = value;

@@ -1,4 +1,5 @@
 import { ProcessingConfigurationError } from '../errors/errors';
+import { trimTrailing } from '../text/trim-trailing';
 
 /**
  * URL assembly for outbound requests: base URL + rendered path, and the final check that
@@ -10,7 +11,7 @@ import { ProcessingConfigurationError } from '../errors/errors';
 export function joinUrl(host: string, path: string): string {
   if (!path) return host;
   if (!host) return path;
-  const base = host.replace(/\/+$/, '');
+  const base = trimTrailing(host, '/');
   // A path that is only a query or fragment attaches to the base as it is.
   if (path.startsWith('?') || path.startsWith('#')) return base + path;
   return `${base}/${path.replace(/^\/+/, '')}`;

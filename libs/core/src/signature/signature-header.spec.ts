@@ -80,5 +80,28 @@ describe('extractCandidateSignatures', () => {
       ]);
       expect(extractCandidateSignatures(cfg, { 'x-sig': ',AAA= v1 v1, junk' })).toEqual([]);
     });
+
+    it('reads a crafted run of commas in linear time (issue 21)', () => {
+      // `/,+$/` retried the run from every comma: 16,000 commas and a letter cost ~0.2 s
+      // before any secret was checked. Compared with an ordinary header of the same size.
+      const size = 16_000;
+      const crafted = ','.repeat(size - 1) + 'x';
+      const entry = `v1,${'A'.repeat(43)}=`;
+      const ordinary = Array.from({ length: Math.ceil(size / (entry.length + 1)) }, () => entry)
+        .join(' ')
+        .slice(0, size);
+      const median = (header: string): number => {
+        const runs = Array.from({ length: 7 }, () => {
+          const started = process.hrtime.bigint();
+          extractCandidateSignatures(cfg, { 'x-sig': header });
+          return Number(process.hrtime.bigint() - started) / 1e6;
+        });
+        return runs.sort((a, b) => a - b)[3];
+      };
+      expect(extractCandidateSignatures(cfg, { 'x-sig': crafted })).toEqual([]);
+      median(ordinary); // warm up
+      // A floor of 5 ms keeps sub-millisecond noise from deciding; the old code took ~200 ms.
+      expect(median(crafted)).toBeLessThan(Math.max(10 * median(ordinary), 5));
+    });
   });
 });

@@ -4,6 +4,7 @@
  */
 import { getHeaderValues, parseHeaderParams } from '../extraction/headers';
 import type { HeaderBag } from '../extraction/value-source.types';
+import { trimTrailing } from '../text/trim-trailing';
 import type { ResolvedSignatureConfig } from './signature.types';
 
 export type SignatureHeaderSettings = Pick<
@@ -52,8 +53,9 @@ function rawCandidates(cfg: SignatureHeaderSettings, value: string): string[] {
 function versionedEntries(value: string, version: string): string[] {
   const found: string[] = [];
   for (const token of value.split(/\s+/)) {
-    // A trailing comma appears when Node joins repeated headers with ", ".
-    const entry = token.replace(/,+$/, '');
+    // A trailing comma appears when Node joins repeated headers with ", ". Not /,+$/: that
+    // is quadratic in a run of commas, and this runs before any secret is checked.
+    const entry = trimTrailing(token, ',');
     const comma = entry.indexOf(',');
     if (comma <= 0) continue;
     if (entry.slice(0, comma) === version) found.push(entry.slice(comma + 1));

@@ -34,10 +34,9 @@ const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const BASE64 = '[A-Za-z0-9+/]*={0,2}';
-const ENVELOPE = new RegExp(
-  `^${VERSION}:([A-Za-z0-9_-]{1,64}):(${BASE64}):(${BASE64}):(${BASE64})$`,
-);
+/** `v1:<key id>:<iv>:<tag>:<ciphertext>`, base64 parts (`v1` is VERSION). */
+const ENVELOPE =
+  /^v1:([A-Za-z0-9_-]{1,64}):([A-Za-z0-9+/]*={0,2}):([A-Za-z0-9+/]*={0,2}):([A-Za-z0-9+/]*={0,2})$/;
 
 export class SecretBox {
   private readonly keys = new Map<string, Buffer>();
