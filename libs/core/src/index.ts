@@ -19,3 +19,4 @@ export * from './ids';
 export * from './ports';
 export * from './subscriptions';
 export * from './retry';
+export * from './storable';
