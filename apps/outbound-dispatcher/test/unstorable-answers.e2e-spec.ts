@@ -26,19 +26,23 @@ const ODD_HEADER = 'a\u00ff\u00c3(\u00ed\u00a0\u0080z';
 /**
  * Answers each delivery's first request with a 500 only once every first request has
  * arrived, all in the same moment, so their attempts are logged together; later requests
- * get a 200. `/nul` answers with a NUL in its body and odd bytes in a header.
+ * get a 200, as does every request to `/plain`. `/nul` answers with a NUL in its body and
+ * odd bytes in a header.
  */
 async function startHoldingSink(expectedFirsts: number) {
   const seen = new Map<string, number>();
+  const bodies: string[] = [];
   const held: Array<() => void> = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const key = `${req.url} ${Buffer.concat(chunks).toString('utf8')}`;
+      const body = Buffer.concat(chunks).toString('utf8');
+      bodies.push(body);
+      const key = `${req.url} ${body}`;
       const count = (seen.get(key) ?? 0) + 1;
       seen.set(key, count);
-      if (count > 1) {
+      if (count > 1 || req.url?.startsWith('/plain')) {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         return;
       }
@@ -61,6 +65,7 @@ async function startHoldingSink(expectedFirsts: number) {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
+    bodies,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -157,5 +162,32 @@ describe('a sink answer Postgres cannot store as sent', () => {
     );
     expect(cleanAttempts.map((a) => a.n)).toEqual(cleanAttempts.map(() => 2));
     expect(cleanAttempts).toHaveLength(CLEAN_DELIVERIES);
+  });
+
+  it('takes a published payload, context and key holding NUL and lone surrogates', async () => {
+    // Before: the intake's insert was refused (jsonb), so the publish request was lost.
+    const code = await endpoint('/plain');
+    await publisher.deliver({
+      endpoint: code,
+      payload: { note: 'a\0b', odd: '\ud800' },
+      context: { region: 'e\0u' },
+      idempotencyKey: unique('k\0'),
+    });
+    const [row] = await waitFor(
+      async () => {
+        const found = await query<{ state: string; context: Record<string, string> }>(
+          db(),
+          `SELECT state, context FROM deliveries WHERE endpoint_code = $1`,
+          [code],
+        );
+        return found[0]?.state === 'done' ? found : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the published delivery to be done' },
+    );
+    expect(row.context).toEqual({ region: 'e\ufffdu' });
+    expect(sink.bodies.map((b) => JSON.parse(b) as unknown)).toContainEqual({
+      note: 'a\ufffdb',
+      odd: '\ufffd',
+    });
   });
 });

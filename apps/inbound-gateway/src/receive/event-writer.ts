@@ -1,6 +1,7 @@
 import type { Client, Pool, QueryConfig } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { HeaderBag, QueryBag } from '@app/core';
+import { storableJson, storableText, storableTextOrNull } from '@app/core/storable';
 // Direct module paths: this file also runs in the writer thread, which must not load
 // NestJS or TypeORM through the libraries' index files.
 import { MicroBatcher, type MicroBatcherOptions } from '@app/platform/micro-batcher';
@@ -127,7 +128,13 @@ function placeholders(rows: number): string {
   ).join(', ');
 }
 
-/** The event's 16 column values, appended to `into` (one flat array for a whole batch). */
+/**
+ * The event's 16 column values, appended to `into` (one flat array for a whole batch).
+ * Every text and JSON column filled from the request goes through storableText/Json: one
+ * NUL Postgres refuses would fail the row (and first the batch statement). The payload is
+ * made storable where it is parsed (readPayload), which knows when a walk is needed; the
+ * raw body is bytea, byte-exact.
+ */
 function parameters(event: NewInboundEvent, into: unknown[] = []): unknown[] {
   into.push(
     event.id,
@@ -135,20 +142,20 @@ function parameters(event: NewInboundEvent, into: unknown[] = []): unknown[] {
     event.endpointId,
     event.endpointPath,
     event.state,
-    event.method,
-    event.url,
-    event.headers,
-    event.query,
+    storableText(event.method),
+    storableText(event.url),
+    storableJson(event.headers),
+    storableJson(event.query),
     event.rawBody,
-    event.contentType,
+    storableTextOrNull(event.contentType),
     event.payloadJson ??
       (event.payload === null || event.payload === undefined
         ? null
         : JSON.stringify(event.payload)),
-    event.semantic,
-    event.deliveryIdentity,
-    event.replayIdentity,
-    event.rejectReason ?? null,
+    storableJson(event.semantic),
+    storableTextOrNull(event.deliveryIdentity),
+    storableTextOrNull(event.replayIdentity),
+    storableTextOrNull(event.rejectReason),
   );
   return into;
 }

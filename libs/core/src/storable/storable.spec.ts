@@ -1,6 +1,7 @@
 import {
   REPLACEMENT_CHARACTER as R,
   storableJson,
+  storableJsonText,
   storableText,
   storableTextOrNull,
 } from './storable';
@@ -85,5 +86,19 @@ describe('storableJson', () => {
     expect(Object.keys(cleaned)).toEqual(['__proto__', 'a']);
     expect(JSON.stringify(cleaned)).toBe(`{"__proto__":{"polluted":"${R}"},"a":"${R}"}`);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('storableJsonText', () => {
+  it('is JSON.stringify when nothing needs replacing', () => {
+    const value = { a: 'é😀', b: [1, null], c: 'a\\u0000 spelled out' };
+    expect(storableJsonText(value)).toBe(JSON.stringify(value));
+    expect(storableJsonText(null)).toBe('null');
+  });
+
+  it('replaces NUL and lone surrogates that JSON.stringify would escape', () => {
+    expect(storableJsonText({ a: 'x\0', b: '\ud800', 'k\udc00': 1 })).toBe(
+      `{"a":"x${R}","b":"${R}","k${R}":1}`,
+    );
   });
 });

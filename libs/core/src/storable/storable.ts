@@ -88,3 +88,17 @@ function clean(value: unknown): unknown {
   }
   return out;
 }
+
+/** JSON escapes that may spell NUL or a lone surrogate (may also match an escaped `\\`). */
+const MAYBE_UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/i;
+
+/**
+ * `JSON.stringify(value)` for a `json`/`jsonb` column, storable. JSON.stringify spells NUL
+ * and lone surrogates as escapes, which `jsonb` refuses just the same; only a text that
+ * holds such an escape pays for a walk of the value.
+ */
+export function storableJsonText(value: unknown): string {
+  const text = JSON.stringify(value);
+  if (text === undefined || !MAYBE_UNSTORABLE_ESCAPE.test(text)) return text;
+  return JSON.stringify(storableJson(value));
+}
