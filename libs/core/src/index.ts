@@ -20,3 +20,4 @@ export * from './ports';
 export * from './subscriptions';
 export * from './retry';
 export * from './storable';
+export * from './redaction';

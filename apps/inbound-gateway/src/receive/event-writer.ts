@@ -1,6 +1,7 @@
 import type { Client, Pool, QueryConfig } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { HeaderBag, QueryBag } from '@app/core';
+import { redactHeaders, redactQuery, redactUrl } from '@app/core/redaction';
 import { storableJson, storableText, storableTextOrNull } from '@app/core/storable';
 // Direct module paths: this file also runs in the writer thread, which must not load
 // NestJS or TypeORM through the libraries' index files.
@@ -136,6 +137,11 @@ function placeholders(rows: number): string {
  * raw body is bytea, byte-exact.
  */
 function parameters(event: NewInboundEvent, into: unknown[] = []): unknown[] {
+  // A rejected request is kept only for an operator to see why: nothing processes it, so
+  // its credentials (Authorization, ?token=) are redacted when stored. A received event
+  // keeps them (rules, identities and re-processing read them); the admin API redacts
+  // them when shown. Signature headers stay either way, for debugging mismatches.
+  const rejected = event.state === 'rejected';
   into.push(
     event.id,
     event.tenantId,
@@ -143,9 +149,9 @@ function parameters(event: NewInboundEvent, into: unknown[] = []): unknown[] {
     event.endpointPath,
     event.state,
     storableText(event.method),
-    storableText(event.url),
-    storableJson(event.headers),
-    storableJson(event.query),
+    storableText(rejected ? redactUrl(event.url) : event.url),
+    storableJson(rejected ? redactHeaders(event.headers) : event.headers),
+    storableJson(rejected ? redactQuery(event.query) : event.query),
     event.rawBody,
     storableTextOrNull(event.contentType),
     event.payloadJson ??

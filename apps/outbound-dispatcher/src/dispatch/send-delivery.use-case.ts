@@ -11,6 +11,7 @@ import {
   normalizeOutcome,
   ProcessingConfigurationError,
   outboundRuleScope,
+  redactHeaders,
   storableJsonText,
   storableText,
   storableTextOrNull,
@@ -635,7 +636,8 @@ export class SendDelivery {
         (exchange?.started ?? new Date()).toISOString(),
         sent ? Math.round(sent.durationMs) : 0,
         exchange?.snapshot ? storableJsonText(exchange.snapshot) : null,
-        sent?.ok ? storableJsonText(sent.headers) : null,
+        // A sink's set-cookie and the like: redacted when stored, nothing reads them back.
+        sent?.ok ? storableJsonText(redactHeaders(sent.headers)) : null,
         sent?.ok ? storableText(sent.body) : null,
         storableTextOrNull(options.error),
         sent && !sent.ok ? sent.errorClass : (options.errorClass ?? null),
