@@ -8,7 +8,7 @@ import { loadConfigOrExit } from '@app/platform';
 import { AdminModule } from './app.module';
 import { ensureBootstrapKey } from './auth/bootstrap-key';
 import { setupOpenApi } from './common/openapi';
-import { createValidationPipe } from './common/validation';
+import { createValidationPipe, StorableInputPipe } from './common/validation';
 import { AdminConfig } from './config';
 
 /** Boots the admin API: config, database (migrated under a lock), bootstrap key, OpenAPI. */
@@ -26,7 +26,7 @@ export async function createAdmin(config: AdminConfig): Promise<NestExpressAppli
   );
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new StorableInputPipe(), createValidationPipe());
   app.useBodyParser('json', { limit: '2mb', verify: refuseDeepJson });
   setupOpenApi(app);
   return app;

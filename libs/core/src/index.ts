@@ -20,3 +20,5 @@ export * from './ids';
 export * from './ports';
 export * from './subscriptions';
 export * from './retry';
+export * from './storable';
+export * from './redaction';

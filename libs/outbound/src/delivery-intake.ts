@@ -1,5 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { isSubscribed, uuidv7 } from '@app/core';
+import {
+  isSubscribed,
+  storableJson,
+  storableJsonText,
+  storableText,
+  storableTextOrNull,
+  uuidv7,
+} from '@app/core';
 
 /**
  * Turns publish requests into delivery rows (SPEC §5 "Publishing"). One implementation
@@ -178,6 +185,9 @@ export class DeliveryIntake {
       state = 'queued';
     }
     const id = uuidv7();
+    // A publisher's payload and context are outside text: made storable (NUL, lone
+    // surrogates), so the row is not refused. The key is the stored one for the lookup too.
+    const idempotencyKey = storableTextOrNull(request.idempotencyKey);
     const inserted: Array<{ id: string; state: string }> = await manager.query(
       `INSERT INTO deliveries (id, tenant_id, endpoint_id, endpoint_code, event_type, state, payload, context,
                                idempotency_key, is_test, source_event_id, last_error, next_attempt_at, completed_at)
@@ -189,15 +199,15 @@ export class DeliveryIntake {
         id,
         tenantId,
         endpoint?.id ?? null,
-        endpoint?.code ?? request.endpoint,
-        request.eventType ?? null,
+        endpoint?.code ?? storableText(request.endpoint),
+        storableTextOrNull(request.eventType),
         state,
-        JSON.stringify(request.payload ?? null),
-        request.context ?? {},
-        request.idempotencyKey ?? null,
+        storableJsonText(request.payload ?? null),
+        storableJson(request.context ?? {}),
+        idempotencyKey,
         request.isTest ?? false,
         request.sourceEventId ?? null,
-        error,
+        storableTextOrNull(error),
       ],
     );
     if (inserted[0]) {
@@ -210,7 +220,7 @@ export class DeliveryIntake {
     }
     const existing: Array<{ id: string; state: string }> = await manager.query(
       `SELECT id, state FROM deliveries WHERE endpoint_id = $1 AND idempotency_key = $2`,
-      [endpoint?.id ?? null, request.idempotencyKey ?? null],
+      [endpoint?.id ?? null, idempotencyKey],
     );
     if (!existing[0])
       throw new Error('delivery insert conflicted but no existing delivery was found');

@@ -7,7 +7,10 @@ import { defineOwn } from '@app/core';
  * are redacted wherever they appear; a `{ name, value }` pair whose name is a credential
  * header (`Authorization`, `X-Api-Key`) loses its value.
  */
-export const REDACTED = '[redacted]';
+import { isSensitiveHeaderName, REDACTED } from '@app/core';
+
+/** The placeholder of the one redaction policy (libs/core/src/redaction). */
+export { REDACTED };
 
 const SECRET_FIELD =
   /secret|password|passphrase|token|credential|api[-_]?key|authorization|private[-_]?key|key[-_]?hash|cookie/i;
@@ -27,7 +30,9 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const source = value as Record<string, unknown>;
   const credentialPair =
-    typeof source.name === 'string' && isSecretField(source.name) && 'value' in source;
+    typeof source.name === 'string' &&
+    (isSecretField(source.name) || isSensitiveHeaderName(source.name)) &&
+    'value' in source;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(source)) {
     if (item === undefined) continue;

@@ -1,5 +1,12 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import {
+  BadRequestException,
+  ValidationPipe,
+  type ArgumentMetadata,
+  type PipeTransform,
+  type ValidationError,
+} from '@nestjs/common';
 import { buildMessage, ValidateBy, type ValidationOptions } from 'class-validator';
+import { storableJson } from '@app/core';
 
 /**
  * Request validation for every admin route: unknown fields are refused, and a 400 lists
@@ -33,6 +40,26 @@ export function createValidationPipe(): ValidationPipe {
       });
     },
   });
+}
+
+/**
+ * Refuses a body, query or path parameter holding text Postgres cannot store or compare
+ * (NUL; an unpaired UTF-16 surrogate, which `jsonb` refuses): a 400 naming the part,
+ * instead of the 500 the statement's failure became (issue 21). What an admin types is
+ * configuration, so it is refused rather than altered; payloads published from outside
+ * (the queue, webhooks) are made storable instead (storableJson).
+ */
+export class StorableInputPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'custom' || storableJson(value) === value) return value;
+    const field = metadata.data ?? metadata.type;
+    throw validationFailure([
+      {
+        field,
+        problems: [`${field} holds NUL or an unpaired UTF-16 surrogate, which cannot be stored`],
+      },
+    ]);
+  }
 }
 
 /** A 400 for problems found beyond DTO shape (e.g. rule semantics), in the same format. */

@@ -1,3 +1,4 @@
+import { redactHeaders, redactUrl } from '@app/core';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
@@ -383,11 +384,27 @@ function toAttemptView(row: Row): DeliveryAttemptView {
     startedAt: iso(row.started_at)!,
     finishedAt: iso(row.finished_at),
     durationMs: (row.duration_ms as number | null) ?? null,
-    request: row.request ?? null,
+    // Redacted when stored too (see request-snapshot.ts); again here for rows stored
+    // before that, so no key ever reads a credential back (issue 21).
+    request: redactSnapshot(row.request),
     responseStatus: (row.response_status as number | null) ?? null,
-    responseHeaders: (row.response_headers as Record<string, unknown> | null) ?? null,
+    responseHeaders: redactHeaders(
+      (row.response_headers as Record<string, unknown> | null) ?? null,
+    ),
     responseBody: (row.response_body as string | null) ?? null,
     error: (row.error as string | null) ?? null,
     errorClass: (row.error_class as string | null) ?? null,
+  };
+}
+
+/** A stored request snapshot with its credential headers and query values redacted. */
+function redactSnapshot(request: unknown): unknown {
+  if (request === null || request === undefined) return null;
+  if (typeof request !== 'object' || Array.isArray(request)) return request;
+  const snapshot = request as { headers?: unknown; url?: unknown };
+  return {
+    ...snapshot,
+    ...(snapshot.headers !== undefined ? { headers: redactHeaders(snapshot.headers) } : {}),
+    ...(typeof snapshot.url === 'string' ? { url: redactUrl(snapshot.url) } : {}),
   };
 }

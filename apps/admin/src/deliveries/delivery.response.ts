@@ -96,7 +96,12 @@ export class DeliveryAttemptResponse implements DeliveryAttemptView {
   @ApiProperty({ type: Number, nullable: true, example: 200 })
   responseStatus: number | null;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'credential headers (Set-Cookie, …) read `[redacted]`',
+  })
   responseHeaders: Record<string, unknown> | null;
 
   @ApiProperty({ type: String, nullable: true, description: 'truncated' })

@@ -19,13 +19,24 @@ export class InboundEventResponse implements InboundEventView {
   @ApiProperty({ example: 'POST' })
   method: string;
 
-  @ApiProperty({ example: '/webhooks/github/acme' })
+  @ApiProperty({
+    example: '/webhooks/github/acme',
+    description: 'credential query values (token, api_key, sig, …) read `[redacted]`',
+  })
   url: string;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'secrets redacted' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'credential headers (Authorization, Cookie, *-Token, …) read `[redacted]`',
+  })
   headers: Record<string, unknown>;
 
-  @ApiProperty({ type: 'object', additionalProperties: true })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'credential query values (token, api_key, sig, …) read `[redacted]`',
+  })
   query: Record<string, unknown>;
 
   @ApiProperty({ type: String, nullable: true, example: 'application/json' })

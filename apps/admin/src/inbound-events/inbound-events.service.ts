@@ -1,3 +1,4 @@
+import { redactHeaders, redactQuery, redactUrl } from '@app/core';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
@@ -234,7 +235,7 @@ function toSummary(row: Row): InboundEventSummary {
     endpointPath: String(row.endpoint_path),
     state: String(row.state),
     method: String(row.method),
-    url: String(row.url),
+    url: redactUrl(String(row.url)),
     contentType: (row.content_type as string | null) ?? null,
     deliveryIdentity: (row.delivery_identity as string | null) ?? null,
     replayIdentity: (row.replay_identity as string | null) ?? null,
@@ -257,8 +258,11 @@ export function toView(row: Row): InboundEventView {
   const raw = (row.raw_body as Buffer | null) ?? Buffer.alloc(0);
   return {
     ...toSummary(row),
-    headers: (row.headers as Record<string, unknown>) ?? {},
-    query: (row.query as Record<string, unknown>) ?? {},
+    // Credentials a sender sent (Authorization, ?token=) are kept as received — rules,
+    // identities and re-processing read them — and redacted here, for every key: secrets
+    // are write-only (issue 21). Signature headers stay visible for debugging.
+    headers: redactHeaders((row.headers as Record<string, unknown>) ?? {}),
+    query: redactQuery((row.query as Record<string, unknown>) ?? {}),
     payload: row.payload ?? null,
     rawBody: { base64: raw.toString('base64'), bytes: raw.length },
     semantic: (row.semantic as Record<string, unknown>) ?? {},

@@ -40,7 +40,11 @@ export class OutboundEndpointResponse implements OutboundEndpointView {
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
   handlerId: string | null;
 
-  @ApiProperty({ type: [HeaderRuleDto] })
+  @ApiProperty({
+    type: [HeaderRuleDto],
+    description:
+      "a credential header's value (Authorization, X-Api-Token, …) is write-only: it reads `[redacted]`, and writing `[redacted]` back keeps the stored value",
+  })
   headerRules: OutboundEndpointView['headerRules'];
 
   @ApiProperty({ type: [PayloadRuleDto] })

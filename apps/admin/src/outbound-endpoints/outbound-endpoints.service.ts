@@ -1,6 +1,9 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
+  redactHeaderRules,
+  REDACTED,
+  isSensitiveHeaderName,
   withRetryDefaults,
   type EndpointAuth,
   type HeaderRule,
@@ -205,7 +208,9 @@ export class OutboundEndpointsService {
       targetHost: dto.targetHost ?? String(current.target_host),
       targetPath: dto.targetPath ?? String(current.target_path),
       timeoutMs: dto.timeoutMs ?? Number(current.timeout_ms),
-      headerRules: dto.headerRules ?? (current.header_rules as HeaderRule[]),
+      headerRules: dto.headerRules
+        ? keepRedactedValues(dto.headerRules, current.header_rules as HeaderRule[] | null)
+        : (current.header_rules as HeaderRule[]),
       payloadRules: dto.payloadRules ?? (current.payload_rules as PayloadRule[]),
       replacePayload: dto.replacePayload ?? Boolean(current.replace_payload),
       eventTypes: dto.eventTypes ?? (current.event_types as string[]),
@@ -593,6 +598,21 @@ function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/**
+ * Header rules read back redacted (a credential header's value is `[redacted]`): a client
+ * that PUTs back what it read must not overwrite the secret with the placeholder, so a
+ * redacted value keeps the stored value of the rule of the same name.
+ */
+function keepRedactedValues(given: HeaderRule[], stored: HeaderRule[] | null): HeaderRule[] {
+  const storedValues = new Map((stored ?? []).map((rule) => [rule.name.toLowerCase(), rule.value]));
+  return given.map((rule) => {
+    const kept = storedValues.get(rule.name.toLowerCase());
+    return rule.value === REDACTED && isSensitiveHeaderName(rule.name) && kept !== undefined
+      ? { ...rule, value: kept }
+      : rule;
+  });
+}
+
 function toView(row: Row): OutboundEndpointView {
   const secrets = (row.secrets as Secrets | null) ?? {};
   const signing = (row.signing as StoredOutboundSigning | null) ?? { type: 'none' };
@@ -609,7 +629,8 @@ function toView(row: Row): OutboundEndpointView {
     targetPath: String(row.target_path ?? ''),
     timeoutMs: Number(row.timeout_ms),
     handlerId: (row.handler_id as string | null) ?? null,
-    headerRules: (row.header_rules as HeaderRule[] | null) ?? [],
+    // A credential header's value is write-only (issue 21); see keepRedactedValues.
+    headerRules: redactHeaderRules((row.header_rules as HeaderRule[] | null) ?? []),
     payloadRules: (row.payload_rules as PayloadRule[] | null) ?? [],
     replacePayload: Boolean(row.replace_payload),
     eventTypes: (row.event_types as string[] | null) ?? [],

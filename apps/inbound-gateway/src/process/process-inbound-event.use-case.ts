@@ -9,6 +9,8 @@ import {
   normalizeOutcome,
   ProcessingConfigurationError,
   retry,
+  storableJsonText,
+  storableTextOrNull,
   type ExecutionLog,
   type HandlerRegistry,
   type HeaderBag,
@@ -337,9 +339,11 @@ export class ProcessInboundEvent {
       await manager.query(sql, [
         settlements.map((s) => s.id),
         settlements.map((s) => s.state),
-        settlements.map((s) => JSON.stringify(s.log)),
-        settlements.map((s) => s.matchedRule),
-        settlements.map((s) => s.error),
+        // Logs and errors may quote what a callback met outside (an API's answer): made
+        // storable, so one NUL cannot fail the batch's settle (issue 21).
+        settlements.map((s) => storableJsonText(s.log)),
+        settlements.map((s) => storableTextOrNull(s.matchedRule)),
+        settlements.map((s) => storableTextOrNull(s.error)),
         settlements.map((s) => s.retrySeconds),
         settlements.map((s) => s.attempts),
       ]),
@@ -579,7 +583,13 @@ export class ProcessInboundEvent {
       `UPDATE inbound_events
           SET state = $2, error = $3, error_stack = $4, lease_until = NULL, processed_at = now(), updated_at = now()
         WHERE id = $1 AND (state = 'processing') IS TRUE AND attempts = $5`,
-      [event.id, result.state, result.error ?? null, result.stack ?? null, event.attempts],
+      [
+        event.id,
+        result.state,
+        storableTextOrNull(result.error),
+        storableTextOrNull(result.stack),
+        event.attempts,
+      ],
     );
   }
 }

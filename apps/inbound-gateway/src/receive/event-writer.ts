@@ -1,6 +1,8 @@
 import type { Client, Pool, QueryConfig } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { HeaderBag, QueryBag } from '@app/core';
+import { redactHeaders, redactQuery, redactUrl } from '@app/core/redaction';
+import { storableJson, storableText, storableTextOrNull } from '@app/core/storable';
 // Direct module paths: this file also runs in the writer thread, which must not load
 // NestJS or TypeORM through the libraries' index files.
 import { MicroBatcher, type MicroBatcherOptions } from '@app/platform/micro-batcher';
@@ -127,28 +129,39 @@ function placeholders(rows: number): string {
   ).join(', ');
 }
 
-/** The event's 16 column values, appended to `into` (one flat array for a whole batch). */
+/**
+ * The event's 16 column values, appended to `into` (one flat array for a whole batch).
+ * Every text and JSON column filled from the request goes through storableText/Json: one
+ * NUL Postgres refuses would fail the row (and first the batch statement). The payload is
+ * made storable where it is parsed (readPayload), which knows when a walk is needed; the
+ * raw body is bytea, byte-exact.
+ */
 function parameters(event: NewInboundEvent, into: unknown[] = []): unknown[] {
+  // A rejected request is kept only for an operator to see why: nothing processes it, so
+  // its credentials (Authorization, ?token=) are redacted when stored. A received event
+  // keeps them (rules, identities and re-processing read them); the admin API redacts
+  // them when shown. Signature headers stay either way, for debugging mismatches.
+  const rejected = event.state === 'rejected';
   into.push(
     event.id,
     event.tenantId,
     event.endpointId,
     event.endpointPath,
     event.state,
-    event.method,
-    event.url,
-    event.headers,
-    event.query,
+    storableText(event.method),
+    storableText(rejected ? redactUrl(event.url) : event.url),
+    storableJson(rejected ? redactHeaders(event.headers) : event.headers),
+    storableJson(rejected ? redactQuery(event.query) : event.query),
     event.rawBody,
-    event.contentType,
+    storableTextOrNull(event.contentType),
     event.payloadJson ??
       (event.payload === null || event.payload === undefined
         ? null
         : JSON.stringify(event.payload)),
-    event.semantic,
-    event.deliveryIdentity,
-    event.replayIdentity,
-    event.rejectReason ?? null,
+    storableJson(event.semantic),
+    storableTextOrNull(event.deliveryIdentity),
+    storableTextOrNull(event.replayIdentity),
+    storableTextOrNull(event.rejectReason),
   );
   return into;
 }

@@ -1,9 +1,10 @@
 import {
   bagFromPairs,
-  defineOwn,
   jsonNestingExceeds,
   MAX_JSON_DEPTH,
   PayloadValidationError,
+  storableJson,
+  storableText,
 } from '@app/core';
 
 export interface ReadPayload {
@@ -35,8 +36,9 @@ const NUMBER_TEXT_RISK = /\d[eE]|(?<!\d)\d{309}/;
  *
  * Postgres `jsonb` cannot hold U+0000 or unpaired UTF-16 surrogates, both of which valid
  * JSON can spell (`"\u0000"`, `"\ud800"`). Such a webhook is still genuine, so it is
- * accepted: the raw body stays byte-exact and those characters become U+FFFD in `payload`.
- * The check is a cheap scan of the text; only bodies that need it are walked.
+ * accepted: the raw body stays byte-exact and those characters become U+FFFD in `payload`
+ * (storableJson, the one place that decides what is storable). The check is a cheap scan
+ * of the text; only bodies that need it are walked.
  */
 export function readPayload(contentType: string | undefined, body: Buffer): ReadPayload {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
@@ -49,7 +51,7 @@ export function readPayload(contentType: string | undefined, body: Buffer): Read
     } catch (error) {
       // The parser quotes the body, which may hold NUL: the reason is stored in a text
       // column Postgres refuses NUL in (the chaos fuzzer saw a 503 instead of the 400).
-      const detail = clean(error instanceof Error ? error.message : String(error));
+      const detail = storableText(error instanceof Error ? error.message : String(error));
       throw new PayloadValidationError(`body is declared ${type} but is not valid JSON: ${detail}`);
     }
     // Found by the chaos fuzzer: JSON.parse takes thousands of levels, but the writer's
@@ -59,7 +61,7 @@ export function readPayload(contentType: string | undefined, body: Buffer): Read
         `body nests deeper than ${MAX_JSON_DEPTH} levels, which cannot be stored`,
       );
     }
-    if (JSON_UNSTORABLE_ESCAPE.test(text)) return { value: sanitize(parsed), jsonText: null };
+    if (JSON_UNSTORABLE_ESCAPE.test(text)) return { value: storableJson(parsed), jsonText: null };
     const verbatim = parsed !== null && !NUMBER_TEXT_RISK.test(text);
     return { value: parsed, jsonText: verbatim ? text : null };
   }
@@ -78,29 +80,10 @@ export function readPayload(contentType: string | undefined, body: Buffer): Read
 export function parseUrlEncoded(text: string): Record<string, string | string[]> {
   if (!text) return {};
   const bag = bagFromPairs(new URLSearchParams(text));
-  return FORM_UNSTORABLE.test(text) ? (sanitize(bag) as Record<string, string | string[]>) : bag;
+  return FORM_UNSTORABLE.test(text) ? storableJson(bag) : bag;
 }
 
 /** JSON escapes that can produce characters `jsonb` rejects. */
 const JSON_UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f])/i;
 /** Form encodings that decode to NUL (percent-decoding never yields lone surrogates). */
 const FORM_UNSTORABLE = /%00|\0/;
-const UNSTORABLE_CHARS =
-  /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-function clean(text: string): string {
-  return text.replace(UNSTORABLE_CHARS, '\ufffd');
-}
-
-function sanitize(value: unknown): unknown {
-  if (typeof value === 'string') return clean(value);
-  if (Array.isArray(value)) return value.map(sanitize);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(value)) {
-      defineOwn(out, clean(key), sanitize(child));
-    }
-    return out;
-  }
-  return value;
-}

@@ -11,6 +11,10 @@ import {
   normalizeOutcome,
   ProcessingConfigurationError,
   outboundRuleScope,
+  redactHeaders,
+  storableJsonText,
+  storableText,
+  storableTextOrNull,
   type HandlerRegistry,
   type OutboundRequest,
   type Outcome,
@@ -179,7 +183,7 @@ export interface DispatchBatchOptions {
 
 export class SendDelivery {
   private readonly claims: MicroBatcher<string, DeliveryRow | null>;
-  private readonly attempts: MicroBatcher<AttemptRecord, void>;
+  private readonly attempts: MicroBatcher<AttemptRecord, PromiseSettledResult<void>>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -234,11 +238,10 @@ export class SendDelivery {
   }
 
   /**
-   * One statement for the batch; if it fails, each record is written on its own, so one
-   * bad row cannot fail the others.
+   * One statement for the batch; if it fails, each record is written on its own, and each
+   * caller gets its own record's result: one bad row cannot fail (or unschedule) the others.
    */
-  private async recordAttempts(records: AttemptRecord[]): Promise<void[]> {
-    const done = records.map(() => undefined);
+  private async recordAttempts(records: AttemptRecord[]): Promise<PromiseSettledResult<void>[]> {
     if (records.length > 1) {
       try {
         const column = (i: number) =>
@@ -247,14 +250,14 @@ export class SendDelivery {
           RECORD_ATTEMPTS_SQL,
           Array.from({ length: 19 }, (_, i) => column(i)),
         );
-        return done;
+        return records.map(() => ({ status: 'fulfilled', value: undefined }));
       } catch {
         // fall through: one statement per record
       }
     }
-    await Promise.all(
-      records.map((r) =>
-        this.dataSource.query(
+    return Promise.allSettled(
+      records.map(async (r) => {
+        await this.dataSource.query(
           `WITH finished AS (${r.finish.sql} RETURNING id)
            INSERT INTO delivery_attempts (delivery_id, tenant_id, endpoint_id, attempt_number, started_at, finished_at,
                                           duration_ms, request, response_status, response_headers, response_body,
@@ -262,10 +265,9 @@ export class SendDelivery {
            SELECT id, $10, $11, $2, $12, now(), $13, $14, $8, $15, $16, $17, $18, $19 FROM finished
            ON CONFLICT (delivery_id, attempt_number) DO NOTHING`,
           [...r.finish.params, ...r.attempt],
-        ),
-      ),
+        );
+      }),
     );
-    return done;
   }
 
   private async run(delivery: DeliveryRow): Promise<Final> {
@@ -624,21 +626,25 @@ export class SendDelivery {
     });
     // The attempt row is written only when this worker still owned the delivery (the
     // guarded UPDATE returned it), in the same statement as the delivery's new state.
-    await this.attempts.submit({
+    // The sink's answer and the request (built from a publisher's payload) are outside
+    // text: made storable, so a NUL in a body cannot lose the attempt (issue 21).
+    const written = await this.attempts.submit({
       finish,
       attempt: [
         delivery.tenant_id,
         endpoint.id,
         (exchange?.started ?? new Date()).toISOString(),
         sent ? Math.round(sent.durationMs) : 0,
-        exchange?.snapshot ? JSON.stringify(exchange.snapshot) : null,
-        sent?.ok ? JSON.stringify(sent.headers) : null,
-        sent?.ok ? sent.body : null,
-        options.error ?? null,
+        exchange?.snapshot ? storableJsonText(exchange.snapshot) : null,
+        // A sink's set-cookie and the like: redacted when stored, nothing reads them back.
+        sent?.ok ? storableJsonText(redactHeaders(sent.headers)) : null,
+        sent?.ok ? storableText(sent.body) : null,
+        storableTextOrNull(options.error),
         sent && !sent.ok ? sent.errorClass : (options.errorClass ?? null),
         outcome,
       ],
     });
+    if (written.status === 'rejected') throw written.reason;
     outboundDeliveriesFinished.inc({ outcome: state });
   }
 
@@ -688,8 +694,9 @@ function finishStatement(
       delivery.attempts,
       state,
       options.unclaim ? 1 : 0,
-      options.error ?? null,
-      options.stack ?? null,
+      // Errors quote what failed: a sink's answer, an exception's message.
+      storableTextOrNull(options.error),
+      storableTextOrNull(options.stack),
       options.delaySeconds ?? 0,
       options.responseStatus ?? null,
       terminal,
