@@ -16,10 +16,13 @@ export function startDefaultMetrics(app: string): void {
   collectDefaultMetrics({ register: registry });
 }
 
-/** `endpoint` is a configured endpoint's path (bounded by configuration) or `unmatched`. */
+/**
+ * `endpoint` is the matched endpoint's id (bounded by configuration; never its path, which
+ * would list every tenant's paths) or `unmatched`.
+ */
 export const inboundRequests = new Counter({
   name: 'hookgate_inbound_requests_total',
-  help: 'Webhook requests received, by endpoint path and HTTP status answered',
+  help: 'Webhook requests received, by endpoint id and HTTP status answered',
   labelNames: ['endpoint', 'status'] as const,
   registers: [registry],
 });
@@ -40,6 +43,7 @@ export const httpRequestDuration = new Histogram({
 /** The route label of the gateway's raw webhook route. */
 export const WEBHOOK_ROUTE = '/webhooks/*path';
 
+/** `endpoint` is the endpoint's id, as in hookgate_inbound_requests_total. */
 export const inboundRejectedUnstored = new Counter({
   name: 'hookgate_inbound_rejected_unstored_total',
   help: 'Rejected requests not stored because the endpoint exceeded its rejected-events budget',
