@@ -118,7 +118,18 @@ export class ReceiveService {
       if (endpoint.timestamp) checkFreshness(endpoint.timestamp, request.headers, new Date());
       const read = readPayload(base.contentType ?? undefined, rawBody);
       payload = read.value;
-      const handshake = answerBodyHandshake(payload, endpoint.handshakes);
+      const handshake = answerBodyHandshake(
+        payload,
+        endpoint.handshakes,
+        {
+          method: request.method,
+          url: request.url,
+          path: request.path,
+          headers: request.headers,
+          rawBody,
+        },
+        new Date(),
+      );
       if (handshake) return { ...handshake, endpoint: endpoint.id };
       const identities = computeIdentities(endpoint.identity, {
         headers: request.headers,
