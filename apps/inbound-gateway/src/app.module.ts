@@ -83,7 +83,12 @@ export class InboundGatewayModule {
           provide: EndpointCache,
           inject: [DataSource, SECRET_BOX],
           useFactory: (ds: DataSource, box: SecretBox) =>
-            new EndpointCache(ds, box, config.ENDPOINT_CACHE_TTL_MS),
+            new EndpointCache(
+              ds,
+              box,
+              config.ENDPOINT_CACHE_TTL_MS,
+              config.ENDPOINT_CACHE_MAX_ENTRIES,
+            ),
         },
         {
           provide: EVENT_STORE,

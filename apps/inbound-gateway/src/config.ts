@@ -38,6 +38,13 @@ export class InboundGatewayConfig extends BaseConfig {
   ENDPOINT_CACHE_TTL_MS = 5000;
 
   /**
+   * At most this many endpoint configurations cached, and apart from them at most this many
+   * unknown paths remembered as unknown (least recently used evicted first).
+   */
+  @IsPositiveInt(10_000_000)
+  ENDPOINT_CACHE_MAX_ENTRIES = 10_000;
+
+  /**
    * A client must send its request headers within this, and the whole request (body
    * included) within `INBOUND_REQUEST_TIMEOUT_MS`, or the connection is answered 408 and
    * closed: slow senders (slow loris) cannot hold connections for Node's default 5 min.

@@ -43,6 +43,17 @@ export const httpRequestDuration = new Histogram({
 /** The route label of the gateway's raw webhook route. */
 export const WEBHOOK_ROUTE = '/webhooks/*path';
 
+/**
+ * Endpoint configurations read from Postgres by the gateway (cache misses), by whether an
+ * active endpoint was found. A rise in `missing` is traffic to paths that do not exist.
+ */
+export const inboundEndpointLookups = new Counter({
+  name: 'hookgate_inbound_endpoint_lookups_total',
+  help: 'Endpoint configurations the gateway read from Postgres (cache misses), by result',
+  labelNames: ['result'] as const,
+  registers: [registry],
+});
+
 /** `endpoint` is the endpoint's id, as in hookgate_inbound_requests_total. */
 export const inboundRejectedUnstored = new Counter({
   name: 'hookgate_inbound_rejected_unstored_total',
