@@ -306,6 +306,8 @@ async function startApps(sinkPort) {
     'inbound-gateway': await freePort(),
     'outbound-dispatcher': await freePort(),
   };
+  // Where each app serves /metrics: the gateway on its own listener, not its webhook port.
+  const metricsPorts = { ...ports, 'inbound-gateway': await freePort() };
   const env = {
     PATH: process.env.PATH ?? '',
     NODE_ENV: 'production',
@@ -319,6 +321,7 @@ async function startApps(sinkPort) {
     OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
     ADMIN_PORT: String(ports.admin),
     INBOUND_PORT: String(ports['inbound-gateway']),
+    INBOUND_METRICS_PORT: String(metricsPorts['inbound-gateway']),
     DISPATCHER_PORT: String(ports['outbound-dispatcher']),
   };
   for (const name of [
@@ -360,7 +363,7 @@ async function startApps(sinkPort) {
     ),
   );
   log(`apps ready (sink on 127.0.0.1:${sinkPort})`);
-  return { apps, ports };
+  return { apps, ports, metricsPorts };
 }
 
 function adminApi(port) {
@@ -939,10 +942,10 @@ async function scenarioOutbound(ctx) {
   return { intake, hookgate, baseline };
 }
 
-async function reconcilerActivity(ports) {
+async function reconcilerActivity(metricsPorts) {
   const lines = [];
   for (const app of ['inbound-gateway', 'outbound-dispatcher']) {
-    const text = await (await fetch(`http://127.0.0.1:${ports[app]}/metrics`)).text();
+    const text = await (await fetch(`http://127.0.0.1:${metricsPorts[app]}/metrics`)).text();
     for (const line of text.split('\n')) {
       if (line.startsWith('hookgate_reconciler_actions_total{')) lines.push(`${app}: ${line}`);
     }
@@ -1043,7 +1046,7 @@ function report(results) {
 const SOAK_INBOUND_RATE = 100;
 
 async function soak(ctx) {
-  const { ports, endpoints, config } = ctx;
+  const { ports, metricsPorts, endpoints, config } = ctx;
   const require = createRequire(import.meta.url);
   const { HookgatePublisher } = require(`${ROOT}dist/libs/messaging/src/index.js`);
   const publisher = new HookgatePublisher({ redisUrl: REDIS_URL, prefix: QUEUE_PREFIX });
@@ -1058,6 +1061,7 @@ async function soak(ctx) {
       seconds: opts.soakSeconds,
       pids,
       ports,
+      metricsPorts,
       log,
       inboundLoad: (seconds) =>
         cannon({
@@ -1137,7 +1141,7 @@ async function main() {
   const sink = await forkChild('sink', `${ROOT}bench/sink.mjs`, { PATH: process.env.PATH ?? '' });
   children.push(sink);
   sampler.add('sink', sink.pid);
-  const { ports } = await startApps(sink.ready.port);
+  const { ports, metricsPorts } = await startApps(sink.ready.port);
   db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
   vacuum = await startVacuumStandIn();
@@ -1147,6 +1151,7 @@ async function main() {
   const inboundQueue = queue('inbound-events');
   const ctx = {
     ports,
+    metricsPorts,
     endpoints: { accept: config.accept, issues: config.issues },
     inboundQueue,
     tenantId: config.tenantId,
@@ -1192,7 +1197,7 @@ async function main() {
   const accept = await scenarioAccept(ctx);
   const processing = await scenarioProcessing(ctx);
   const outbound = await scenarioOutbound(ctx);
-  const reconciler = await reconcilerActivity(ports);
+  const reconciler = await reconcilerActivity(metricsPorts);
   for (const name of ['inbound-gateway', 'admin', 'outbound-dispatcher', 'sink']) {
     sampler.seal(name);
   }

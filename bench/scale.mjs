@@ -244,6 +244,8 @@ export async function runScale(argv) {
       ADMIN_API_KEY,
       ADMIN_PORT: String(stack.ports.admin),
       INBOUND_PORT: String(stack.ports['inbound-gateway']),
+      // Not the default 9464: another gateway on this host may hold it.
+      INBOUND_METRICS_PORT: String(await freePort()),
       // Rebuild the statistics rollup soon after each seeding.
       STATS_ROLLUP_INTERVAL_SECONDS: '2',
     };

@@ -45,6 +45,7 @@ async function heapUsedMb(port) {
  * @param ctx.seconds       soak length
  * @param ctx.pids          app name -> pid
  * @param ctx.ports         app name -> port
+ * @param ctx.metricsPorts  app name -> port serving its /metrics (the gateway's metrics listener)
  * @param ctx.inboundLoad   (seconds) => Promise<{accepted, statuses}>: rate-limited webhook load
  * @param ctx.publish       (i) => Promise: publishes one outbound delivery
  * @param ctx.adminGet      (path) => Promise<{status}>
@@ -65,7 +66,7 @@ export async function runSoak(ctx) {
       for (const app of APPS) {
         sample[app] = {
           rssMb: mb(procStatus(ctx.pids[app])?.rssKb ?? NaN),
-          heapUsedMb: await heapUsedMb(ctx.ports[app]),
+          heapUsedMb: await heapUsedMb(ctx.metricsPorts?.[app] ?? ctx.ports[app]),
         };
       }
       const counts = await ctx.counts();

@@ -22,6 +22,7 @@ describe('foundation: boot, migrations, configuration, readiness', () => {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const prefix = `${process.env.QUEUE_PREFIX ?? 'hgtest'}_boot`;
   let running: RunningApp[] = [];
+  let inboundMetrics = 0;
 
   afterEach(async () => {
     await Promise.all(running.map((app) => stopApp(app)));
@@ -34,9 +35,14 @@ describe('foundation: boot, migrations, configuration, readiness', () => {
 
   async function startAll(): Promise<number[]> {
     const [inbound, admin, dispatcher] = await Promise.all([freePort(), freePort(), freePort()]);
+    inboundMetrics = await freePort();
     const env = { DATABASE_URL: url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, HOST: '127.0.0.1' };
     running = [
-      spawnApp('inbound-gateway', { ...env, INBOUND_PORT: String(inbound) }),
+      spawnApp('inbound-gateway', {
+        ...env,
+        INBOUND_PORT: String(inbound),
+        INBOUND_METRICS_PORT: String(inboundMetrics),
+      }),
       spawnApp('admin', {
         ...env,
         ADMIN_PORT: String(admin),
@@ -111,9 +117,13 @@ describe('foundation: boot, migrations, configuration, readiness', () => {
   });
 
   it('serves Prometheus metrics', async () => {
-    const [inbound] = await startAll();
-    const text = await (await fetch(`http://127.0.0.1:${inbound}/metrics`)).text();
-    expect(text).toContain('process_cpu_user_seconds_total');
-    expect(text).toContain('hookgate_inbound_requests_total');
+    const [, admin, dispatcher] = await startAll();
+    // The gateway's are on a listener of its own (webhook-port.e2e-spec.ts).
+    for (const port of [inboundMetrics, admin, dispatcher]) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(text).toContain('process_cpu_user_seconds_total');
+    }
+    const gateway = await (await fetch(`http://127.0.0.1:${inboundMetrics}/metrics`)).text();
+    expect(gateway).toContain('hookgate_inbound_requests_total');
   });
 });

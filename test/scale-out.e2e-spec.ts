@@ -24,6 +24,8 @@ const PREFIX = `{${process.env.QUEUE_PREFIX}_scaleout}`;
 
 describe('scale-out: two gateways and two dispatchers on one database and queue prefix', () => {
   const apps: RunningApp[] = [];
+  /** An app's port → the port its /metrics is on (the gateway's metrics listener). */
+  const metricsPorts = new Map<number, number>();
   let sink: Sink | undefined;
 
   afterAll(async () => {
@@ -52,7 +54,13 @@ describe('scale-out: two gateways and two dispatchers on one database and queue 
       'inbound-gateway': 'INBOUND_PORT',
       'outbound-dispatcher': 'DISPATCHER_PORT',
     }[app];
-    const running = spawnApp(app, { ...env, [portVariable]: String(port) });
+    const metricsPort = app === 'inbound-gateway' ? await freePort() : port;
+    metricsPorts.set(port, metricsPort);
+    const running = spawnApp(app, {
+      ...env,
+      [portVariable]: String(port),
+      ...(app === 'inbound-gateway' ? { INBOUND_METRICS_PORT: String(metricsPort) } : {}),
+    });
     apps.push(running);
     await waitFor(
       async () =>
@@ -75,7 +83,9 @@ describe('scale-out: two gateways and two dispatchers on one database and queue 
 
   /** The sum of one metric's samples with the given label, from an app's /metrics. */
   async function metric(port: number, name: string, label: string): Promise<number> {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const text = await (
+      await fetch(`http://127.0.0.1:${metricsPorts.get(port) ?? port}/metrics`)
+    ).text();
     return text
       .split('\n')
       .filter((line) => line.startsWith(`${name}{`) && line.includes(label))

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { loadConfig } from '@app/platform';
+import { loadConfig, MetricsListener } from '@app/platform';
 import { createAdmin } from '../../apps/admin/src/main';
 import { AdminConfig } from '../../apps/admin/src/config';
 import { createInboundGateway } from '../../apps/inbound-gateway/src/main';
@@ -17,6 +17,8 @@ export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
 export interface Harness {
   inboundUrl: string;
+  /** The gateway's metrics listener (`/metrics` is not on its webhook port). */
+  inboundMetricsUrl: string;
   adminUrl: string;
   apps: INestApplication[];
   inboundApp: INestApplication;
@@ -38,6 +40,8 @@ function env(extra: Record<string, string> = {}): Record<string, string | undefi
     LOG_LEVEL: 'warn',
     ADMIN_API_KEY: TEST_ADMIN_KEY,
     HOST: '127.0.0.1',
+    // Any free port: parallel runs must not fight over the default 9464.
+    INBOUND_METRICS_PORT: '0',
     ...extra,
   };
 }
@@ -66,8 +70,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   if (dispatcher) await dispatcher.init();
   const inboundUrl = await listen(inbound);
   const adminUrl = await listen(admin);
+  const metrics = inbound.get(MetricsListener).address();
   return {
     inboundUrl,
+    inboundMetricsUrl: `http://${metrics.host}:${metrics.port}`,
     adminUrl,
     apps: dispatcher ? [inbound, admin, dispatcher] : [inbound, admin],
     inboundApp: inbound,

@@ -43,7 +43,15 @@ export interface RunningApp {
 
 export function spawnApp(app: AppName, env: Record<string, string>): RunningApp {
   const child = spawn(process.execPath, [distMain(app)], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      // The gateway's metrics listener on any free port unless the test names one: parallel
+      // runs (and several gateways in one test) must not fight over the default 9464.
+      ...(app === 'inbound-gateway' ? { INBOUND_METRICS_PORT: '0' } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -17,14 +17,23 @@ export async function createAdmin(config: AdminConfig): Promise<NestExpressAppli
     applicationName: 'hookgate-admin',
     poolSize: config.DB_POOL_SIZE,
   });
-  await ensureBootstrapKey(dataSource, config.ADMIN_API_KEY);
+  const bootstrap = await ensureBootstrapKey(dataSource, config.ADMIN_API_KEY);
   const app = await NestFactory.create<NestExpressApplication>(
     AdminModule.register({ config, dataSource }),
     {
       bufferLogs: true,
     },
   );
-  app.useLogger(app.get(Logger));
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  if (bootstrap.revoked > 0) {
+    logger.warn(
+      `ADMIN_API_KEY changed: revoked ${bootstrap.revoked} earlier bootstrap key(s) (see GET /api/v1/audit)`,
+    );
+  }
+  if (bootstrap.configuredRevoked) {
+    logger.warn('ADMIN_API_KEY was revoked by an operator and does not work: set a new one');
+  }
   app.enableShutdownHooks();
   app.useGlobalPipes(new StorableInputPipe(), createValidationPipe());
   app.useBodyParser('json', { limit: '2mb', verify: refuseDeepJson });

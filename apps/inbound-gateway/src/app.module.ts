@@ -52,9 +52,12 @@ export class InboundGatewayModule {
           app: 'inbound-gateway',
           config,
           dataSource: options.dataSource,
-          // Express serves only /health, /metrics and /api/docs-json here; webhooks never
-          // pass through it. No request context keeps promise hooks off (loggerOptions).
+          // Express serves only /health and /api/docs-json here; webhooks never pass
+          // through it. No request context keeps promise hooks off (loggerOptions).
           requestContext: false,
+          // The webhook port is public: /metrics (every endpoint, how each answers) is on
+          // a listener of its own, loopback by default.
+          metricsListener: { host: config.INBOUND_METRICS_HOST, port: config.INBOUND_METRICS_PORT },
         }),
         BullModule.forRoot({ connection: { url: config.REDIS_URL }, prefix: config.QUEUE_PREFIX }),
         BullModule.registerQueue(
@@ -80,7 +83,12 @@ export class InboundGatewayModule {
           provide: EndpointCache,
           inject: [DataSource, SECRET_BOX],
           useFactory: (ds: DataSource, box: SecretBox) =>
-            new EndpointCache(ds, box, config.ENDPOINT_CACHE_TTL_MS),
+            new EndpointCache(
+              ds,
+              box,
+              config.ENDPOINT_CACHE_TTL_MS,
+              config.ENDPOINT_CACHE_MAX_ENTRIES,
+            ),
         },
         {
           provide: EVENT_STORE,

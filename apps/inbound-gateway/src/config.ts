@@ -1,11 +1,25 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean } from 'class-validator';
-import { BaseConfig, IsPort, IsPositiveInt, toBool } from '@app/platform';
+import { IsBoolean, IsInt, IsString, Max, Min } from 'class-validator';
+import { BaseConfig, IsPort, IsPositiveInt, toBool, toInt } from '@app/platform';
 
 /** The inbound gateway's configuration: SPEC §2 plus receiver and worker tuning. */
 export class InboundGatewayConfig extends BaseConfig {
   @IsPort()
   INBOUND_PORT = 3000;
+
+  /**
+   * `/metrics` is served here, never on the public webhook port: it names every endpoint
+   * and how each answers. 0 takes any free port (tests).
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'must be a port number (0: any free port)' })
+  @Min(0)
+  @Max(65535)
+  INBOUND_METRICS_PORT = 9464;
+
+  /** Interface of the metrics listener: loopback unless the scraper is on another host. */
+  @IsString()
+  INBOUND_METRICS_HOST = '127.0.0.1';
 
   /** Concurrent jobs per inbound worker process. */
   @IsPositiveInt(1000)
@@ -22,6 +36,13 @@ export class InboundGatewayConfig extends BaseConfig {
   /** How long a looked-up endpoint configuration is reused before it is read again. */
   @IsPositiveInt(600_000)
   ENDPOINT_CACHE_TTL_MS = 5000;
+
+  /**
+   * At most this many endpoint configurations cached, and apart from them at most this many
+   * unknown paths remembered as unknown (least recently used evicted first).
+   */
+  @IsPositiveInt(10_000_000)
+  ENDPOINT_CACHE_MAX_ENTRIES = 10_000;
 
   /**
    * A client must send its request headers within this, and the whole request (body

@@ -62,7 +62,7 @@ describe('event-writer thread', () => {
     // The thread reports its own V8 heap, which the process's default metrics do not see.
     await waitFor(
       async () => {
-        const metrics = await (await fetch(`${harness.inboundUrl}/metrics`)).text();
+        const metrics = await (await fetch(`${harness.inboundMetricsUrl}/metrics`)).text();
         const heap = /^hookgate_inbound_writer_thread_heap_used_bytes(?:\{[^}]*\})? (\S+)$/m.exec(
           metrics,
         );

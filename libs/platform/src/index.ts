@@ -10,3 +10,4 @@ export * from './micro-batcher';
 export * from './semaphore';
 export * from './run-group';
 export * from './openapi/serve-openapi-json';
+export * from './lookup-cache';

@@ -17,13 +17,15 @@ import { HealthController } from './health/health.controller';
 import { loggerOptions } from './logging/logger-options';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsController } from './metrics/metrics.controller';
+import { MetricsListener } from './metrics/metrics-listener';
 import { startDefaultMetrics } from './metrics/metrics';
 import { APP_CONFIG, REDIS_CLIENT } from './tokens';
 
 /**
  * What every app has: its validated config, the Postgres DataSource (prepared and
  * migrated in main.ts before Nest starts), a Redis client for health checks, JSON logs,
- * `/health`, `/health/ready` and `/metrics`, and HTTP request metrics for every Nest route.
+ * `/health`, `/health/ready` and `/metrics` (or a separate metrics listener), and HTTP
+ * request metrics for every Nest route.
  */
 export interface PlatformOptions {
   app: string;
@@ -34,6 +36,11 @@ export interface PlatformOptions {
    * context (default true). The gateway and the dispatcher turn it off: see loggerOptions.
    */
   requestContext?: boolean;
+  /**
+   * Where `/metrics` is served: on the app's own HTTP server (default), or on a listener
+   * of its own (an app whose main port is public: the gateway).
+   */
+  metricsListener?: { host: string; port: number };
 }
 
 @Global()
@@ -53,8 +60,19 @@ export class PlatformModule implements NestModule, OnApplicationShutdown {
           loggerOptions(options.app, options.config.LOG_LEVEL, options.requestContext),
         ),
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: options.metricsListener
+        ? [HealthController]
+        : [HealthController, MetricsController],
       providers: [
+        ...(options.metricsListener
+          ? [
+              {
+                provide: MetricsListener,
+                useFactory: () =>
+                  new MetricsListener(options.metricsListener!.host, options.metricsListener!.port),
+              },
+            ]
+          : []),
         { provide: APP_CONFIG, useValue: options.config },
         { provide: DataSource, useValue: options.dataSource },
         {

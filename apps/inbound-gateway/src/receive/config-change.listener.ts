@@ -6,7 +6,7 @@ import { HandlerCache } from '@app/persistence';
 import { ConnectorCache } from '@app/connectors';
 import { EndpointCache } from './endpoint-cache';
 
-/** Drops cached endpoint and handler configuration when the admin API announces a change. */
+/** Drops cached endpoint and handler configuration when a change is announced. */
 @Injectable()
 export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicationShutdown {
   private unsubscribe: (() => Promise<void>) | undefined;
@@ -23,9 +23,14 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
       this.config.REDIS_URL,
       this.config.QUEUE_PREFIX,
       (change) => {
-        // Paths can change with an update, so endpoint changes clear the whole (small) cache.
+        // An inbound endpoint change drops that endpoint and every remembered unknown path
+        // (it may have created one), not the hot endpoints. Outbound endpoints are not in
+        // this cache; a tenant change (or anything unknown) drops it all.
         if (change.entity === 'handler') this.handlers.invalidate(change.id);
         else if (change.entity === 'connector') this.connectors.invalidate(change.id);
+        else if (change.entity === 'outbound-endpoint') return;
+        else if (change.entity === 'inbound-endpoint' && typeof change.id === 'string')
+          this.endpoints.invalidate(change.id);
         else this.endpoints.invalidate();
       },
     );

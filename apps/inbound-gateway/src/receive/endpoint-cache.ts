@@ -7,13 +7,15 @@ import type {
 } from '@app/core';
 import { resolveInboundSecurity } from '@app/core';
 import type { SecretBox } from '@app/persistence';
+import { inboundEndpointLookups, LookupCache } from '@app/platform';
 import type { DataSource } from 'typeorm';
 
 /**
  * The receiver's view of an inbound endpoint: configuration resolved (preset merged,
  * secrets decrypted) once and reused for `ttlMs`, so the hot path does no per-request
- * lookups or decryption. An endpoint that does not exist is cached too (briefly), so a
- * flood to an unknown path costs no queries.
+ * lookups or decryption. Paths come from anyone on the internet, so the cache is a
+ * LookupCache: unknown paths are remembered apart from known ones (a flood of made-up paths
+ * never evicts a hot endpoint, and a repeated one costs one query per TTL), both bounded.
  */
 export interface EndpointRuntime {
   id: string;
@@ -52,30 +54,33 @@ interface EndpointRow {
 }
 
 export class EndpointCache {
-  private readonly entries = new Map<string, { value: EndpointRuntime | null; expires: number }>();
-  private readonly inflight = new Map<string, Promise<EndpointRuntime | null>>();
+  private readonly cache: LookupCache<EndpointRuntime>;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly secrets: SecretBox,
-    private readonly ttlMs: number,
-    private readonly maxEntries = 10_000,
-  ) {}
-
-  async get(path: string): Promise<EndpointRuntime | null> {
-    const hit = this.entries.get(path);
-    if (hit && hit.expires > Date.now()) return hit.value;
-    // Concurrent requests for a cold path share one query.
-    const pending = this.inflight.get(path);
-    if (pending) return pending;
-    const load = this.load(path).finally(() => this.inflight.delete(path));
-    this.inflight.set(path, load);
-    return load;
+    ttlMs: number,
+    maxEntries = 10_000,
+  ) {
+    this.cache = new LookupCache(
+      (path) => this.load(path),
+      { ttlMs, maxEntries },
+      (result) => inboundEndpointLookups.inc({ result }),
+    );
   }
 
-  invalidate(path?: string): void {
-    if (path === undefined) this.entries.clear();
-    else this.entries.delete(path);
+  get(path: string): Promise<EndpointRuntime | null> {
+    return this.cache.get(path);
+  }
+
+  /**
+   * After a change to endpoint `id` (created, updated, path renamed, deactivated, deleted):
+   * its cached configuration goes, and so does every remembered unknown path, since the
+   * change may have created one. Without an id, everything goes.
+   */
+  invalidate(id?: string): void {
+    if (id === undefined) this.cache.clear();
+    else this.cache.invalidateWhere((endpoint) => endpoint.id === id);
   }
 
   private async load(path: string): Promise<EndpointRuntime | null> {
@@ -87,10 +92,7 @@ export class EndpointCache {
         WHERE e.path = $1 AND e.active = true`,
       [path],
     );
-    const value = rows.length > 0 ? this.resolve(rows[0]) : null;
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
-    this.entries.set(path, { value, expires: Date.now() + this.ttlMs });
-    return value;
+    return rows.length > 0 ? this.resolve(rows[0]) : null;
   }
 
   private resolve(row: EndpointRow): EndpointRuntime {

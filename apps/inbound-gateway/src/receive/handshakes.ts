@@ -1,17 +1,60 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { getQueryValue, type QueryBag } from '@app/core';
+import {
+  checkFreshness,
+  getQueryValue,
+  verifySignature,
+  type QueryBag,
+  type ResolvedSignatureConfig,
+  type SignableRequest,
+  type TimestampConfig,
+} from '@app/core';
 import type { EndpointHandshakes } from './endpoint-cache';
 
 /**
  * Providers' URL-verification challenges (SPEC §11), answered only where the endpoint
- * enables them. Slack and Zoom challenges arrive as signed POSTs and are answered after
- * signature and freshness checks; Meta's is an unsigned GET proven by its verify token.
+ * enables them, and never for a request the provider would have signed but did not:
+ * - Slack `url_verification` echoes a challenge (no secret involved) and is answered only
+ *   after the endpoint's own signature and freshness checks.
+ * - Zoom `endpoint.url_validation` answers an HMAC of the sent token under the app's secret
+ *   token. Answering it for anyone would be a signing oracle for that secret (Zoom signs
+ *   its events with the same secret: a forged `plainToken` of `v0:<ts>:<body>` would come
+ *   back as a valid `x-zm-signature`), so the request's own `x-zm-signature` must verify
+ *   under the secret token, whatever the endpoint's signature settings.
+ * - Meta's `GET ?hub.mode=subscribe` is not signed by Meta; it is proven by the verify
+ *   token and only echoes `hub.challenge`.
  * A handshake is answered directly and never stored as an event.
  */
 export interface HandshakeAnswer {
   status: number;
   body: Record<string, unknown> | string;
 }
+
+/** Zoom: `x-zm-signature: v0=<hex>` over `v0:<x-zm-request-timestamp>:<body>`. */
+const ZOOM_SIGNATURE: Omit<ResolvedSignatureConfig, 'secrets'> = {
+  mode: 'hmac',
+  digest: 'sha256',
+  encoding: 'hex',
+  secretEncoding: 'utf8',
+  header: 'x-zm-signature',
+  prefix: 'v0=',
+  headerFormat: 'plain',
+  headerKey: '',
+  version: 'v1',
+  parts: [
+    { kind: 'literal', value: 'v0:' },
+    { kind: 'header', name: 'x-zm-request-timestamp' },
+    { kind: 'literal', value: ':' },
+    { kind: 'body' },
+  ],
+};
+
+const ZOOM_TIMESTAMP: TimestampConfig = {
+  enabled: true,
+  header: 'x-zm-request-timestamp',
+  format: 'unix_seconds',
+  maxAgeSeconds: 300,
+  maxFutureSkewSeconds: 300,
+};
 
 /** Meta (Facebook/Instagram/WhatsApp) subscription check: `GET ?hub.mode=subscribe&…`. */
 export function answerMetaHandshake(
@@ -29,10 +72,16 @@ export function answerMetaHandshake(
   return { status: 200, body: getQueryValue(query, 'hub.challenge') ?? '' };
 }
 
-/** Slack `url_verification` and Zoom `endpoint.url_validation`, on an already verified body. */
+/**
+ * Slack `url_verification` and Zoom `endpoint.url_validation`, on a body that passed the
+ * endpoint's checks. Throws SignatureValidationError (401) or FreshnessValidationError
+ * (400) for a Zoom validation that Zoom did not sign, or signed too long ago.
+ */
 export function answerBodyHandshake(
   payload: unknown,
   handshakes: EndpointHandshakes,
+  request: SignableRequest,
+  now: Date,
 ): HandshakeAnswer | null {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return null;
   const body = payload as Record<string, unknown>;
@@ -40,9 +89,12 @@ export function answerBodyHandshake(
     return { status: 200, body: { challenge: body.challenge } };
   }
   if (handshakes.zoom && body.event === 'endpoint.url_validation') {
-    const plainToken = (body.payload as Record<string, unknown> | undefined)?.plainToken;
     const secret = handshakes.zoom.secretToken;
-    if (typeof plainToken !== 'string' || !secret)
+    if (!secret) return { status: 400, body: { error: 'handshake_invalid' } };
+    verifySignature({ ...ZOOM_SIGNATURE, secrets: [secret] }, request);
+    checkFreshness(ZOOM_TIMESTAMP, request.headers, now);
+    const plainToken = (body.payload as Record<string, unknown> | undefined)?.plainToken;
+    if (typeof plainToken !== 'string')
       return { status: 400, body: { error: 'handshake_invalid' } };
     const encryptedToken = createHmac('sha256', secret).update(plainToken).digest('hex');
     return { status: 200, body: { plainToken, encryptedToken } };

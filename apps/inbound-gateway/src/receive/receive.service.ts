@@ -31,7 +31,11 @@ export interface ReceiveAnswer {
   status: number;
   body: Record<string, unknown> | string | null;
   headers?: Record<string, string>;
-  /** For metrics labels: the endpoint path when one matched. */
+  /**
+   * For metrics labels: the id of the endpoint that matched. Never its path: paths are
+   * chosen by tenants, and a list of them (with which ones answer unsigned traffic) is a
+   * map for an attacker.
+   */
   endpoint?: string;
 }
 
@@ -60,7 +64,7 @@ export class ReceiveService {
     if (!endpoint) return { status: 404, body: { error: 'not_found' } };
 
     const metaAnswer = answerMetaHandshake(request.method, request.query, endpoint.handshakes);
-    if (metaAnswer) return { ...metaAnswer, endpoint: endpoint.path };
+    if (metaAnswer) return { ...metaAnswer, endpoint: endpoint.id };
 
     let rawBody: Buffer;
     try {
@@ -72,11 +76,11 @@ export class ReceiveService {
           status: 413,
           body: { error: 'payload_too_large', limit: error.limit },
           headers: { connection: 'close' },
-          endpoint: endpoint.path,
+          endpoint: endpoint.id,
         };
       }
       if (error instanceof BodyReadError)
-        return { status: 400, body: { error: 'body_unreadable' }, endpoint: endpoint.path };
+        return { status: 400, body: { error: 'body_unreadable' }, endpoint: endpoint.id };
       throw error;
     }
 
@@ -115,8 +119,19 @@ export class ReceiveService {
       if (endpoint.timestamp) checkFreshness(endpoint.timestamp, request.headers, new Date());
       const read = readPayload(base.contentType ?? undefined, rawBody);
       payload = read.value;
-      const handshake = answerBodyHandshake(payload, endpoint.handshakes);
-      if (handshake) return { ...handshake, endpoint: endpoint.path };
+      const handshake = answerBodyHandshake(
+        payload,
+        endpoint.handshakes,
+        {
+          method: request.method,
+          url: request.url,
+          path: request.path,
+          headers: request.headers,
+          rawBody,
+        },
+        new Date(),
+      );
+      if (handshake) return { ...handshake, endpoint: endpoint.id };
       const identities = computeIdentities(endpoint.identity, {
         headers: request.headers,
         rawBody,
@@ -132,9 +147,9 @@ export class ReceiveService {
         ...identities,
       });
       if (outcome.duplicate) {
-        return { status: 200, body: { id: outcome.id, duplicate: true }, endpoint: endpoint.path };
+        return { status: 200, body: { id: outcome.id, duplicate: true }, endpoint: endpoint.id };
       }
-      return { status: 202, body: { id: outcome.id, state: 'received' }, endpoint: endpoint.path };
+      return { status: 202, body: { id: outcome.id, state: 'received' }, endpoint: endpoint.id };
     } catch (error) {
       if (!isHookgateError(error)) throw error;
       const status = this.statusFor(error);
@@ -143,7 +158,7 @@ export class ReceiveService {
         { ...base, payload: null, deliveryIdentity: null, replayIdentity: null },
         error.reason,
       );
-      return { status, body: { error: error.code, reason: error.reason }, endpoint: endpoint.path };
+      return { status, body: { error: error.code, reason: error.reason }, endpoint: endpoint.id };
     }
   }
 
@@ -175,7 +190,7 @@ export class ReceiveService {
     reason: string,
   ): Promise<void> {
     if (!this.rejectedBudget.take(endpoint.id, endpoint.rejectedPerMinute)) {
-      inboundRejectedUnstored.inc({ endpoint: endpoint.path });
+      inboundRejectedUnstored.inc({ endpoint: endpoint.id });
       return;
     }
     await this.store.insert({ ...event, state: 'rejected', rejectReason: reason });

@@ -22,7 +22,8 @@ const operation = (method: string): OperationObject => ({
     'Any method is accepted. The endpoint configured for `<path>` (it may contain `/`) ' +
     'verifies the signature and freshness, drops repeats, stores the event and answers ' +
     'once it is committed in Postgres. Handshakes (Slack `url_verification`, Meta ' +
-    '`hub.challenge`, Zoom `endpoint.url_validation`) are answered when enabled.',
+    "`hub.challenge`, Zoom `endpoint.url_validation`) are answered when enabled; Zoom's " +
+    'only when its `x-zm-signature` verifies under the secret token (else 401).',
   parameters: [
     {
       name: 'path',

@@ -34,4 +34,12 @@ export class ApiKeyEntity {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
+
+  /** Made from ADMIN_API_KEY: revoked when the admin app starts with a different one. */
+  @Column({ type: 'boolean', default: false })
+  bootstrap: boolean;
+
+  /** Why a revoked key was revoked when not by an operator (`ADMIN_API_KEY changed`). */
+  @Column({ name: 'revoked_reason', type: 'text', nullable: true })
+  revokedReason: string | null;
 }

@@ -4,3 +4,4 @@ export * from './http-metrics.middleware';
 export * from './queue-metrics';
 export * from './queue-metrics.provider';
 export * from './scrape-reading';
+export * from './metrics-listener';

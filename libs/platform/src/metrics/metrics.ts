@@ -16,10 +16,13 @@ export function startDefaultMetrics(app: string): void {
   collectDefaultMetrics({ register: registry });
 }
 
-/** `endpoint` is a configured endpoint's path (bounded by configuration) or `unmatched`. */
+/**
+ * `endpoint` is the matched endpoint's id (bounded by configuration; never its path, which
+ * would list every tenant's paths) or `unmatched`.
+ */
 export const inboundRequests = new Counter({
   name: 'hookgate_inbound_requests_total',
-  help: 'Webhook requests received, by endpoint path and HTTP status answered',
+  help: 'Webhook requests received, by endpoint id and HTTP status answered',
   labelNames: ['endpoint', 'status'] as const,
   registers: [registry],
 });
@@ -40,6 +43,18 @@ export const httpRequestDuration = new Histogram({
 /** The route label of the gateway's raw webhook route. */
 export const WEBHOOK_ROUTE = '/webhooks/*path';
 
+/**
+ * Endpoint configurations read from Postgres by the gateway (cache misses), by whether an
+ * active endpoint was found. A rise in `missing` is traffic to paths that do not exist.
+ */
+export const inboundEndpointLookups = new Counter({
+  name: 'hookgate_inbound_endpoint_lookups_total',
+  help: 'Endpoint configurations the gateway read from Postgres (cache misses), by result',
+  labelNames: ['result'] as const,
+  registers: [registry],
+});
+
+/** `endpoint` is the endpoint's id, as in hookgate_inbound_requests_total. */
 export const inboundRejectedUnstored = new Counter({
   name: 'hookgate_inbound_rejected_unstored_total',
   help: 'Rejected requests not stored because the endpoint exceeded its rejected-events budget',
