@@ -3,6 +3,7 @@ import { AuditEntityIdIndex1764500000000 } from './1764500000000-audit-entity-id
 import { StatsRollup1764510000000 } from './1764510000000-stats-rollup';
 import { StatsFinishedByTenant1764510000001 } from './1764510000001-stats-finished-by-tenant';
 import { OutboundRequestRefusals1764530000000 } from './1764530000000-outbound-request-refusals';
+import { OutboundRequestRefusalsTenant1764540000000 } from './1764540000000-outbound-request-refusals-tenant';
 
 /** Every migration, in order. Apps list them explicitly (no globs), so builds cannot miss one. */
 export const MIGRATIONS = [
@@ -11,6 +12,7 @@ export const MIGRATIONS = [
   StatsRollup1764510000000,
   StatsFinishedByTenant1764510000001,
   OutboundRequestRefusals1764530000000,
+  OutboundRequestRefusalsTenant1764540000000,
 ];
 
 export {
@@ -19,4 +21,5 @@ export {
   StatsRollup1764510000000,
   StatsFinishedByTenant1764510000001,
   OutboundRequestRefusals1764530000000,
+  OutboundRequestRefusalsTenant1764540000000,
 };
