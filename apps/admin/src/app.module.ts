@@ -33,6 +33,8 @@ import { InboundEventsController } from './inbound-events/inbound-events.control
 import { InboundEventsService } from './inbound-events/inbound-events.service';
 import { OutboundEndpointsController } from './outbound-endpoints/outbound-endpoints.controller';
 import { OutboundEndpointsService } from './outbound-endpoints/outbound-endpoints.service';
+import { OutboundRequestRefusalsController } from './outbound-request-refusals/outbound-request-refusals.controller';
+import { OutboundRequestRefusalsService } from './outbound-request-refusals/outbound-request-refusals.service';
 import { QueueBoardModule } from './queues/queue-board.module';
 import { RecordsController } from './records/records.controller';
 import { TenantController, TenantsController } from './tenants/tenants.controller';
@@ -71,6 +73,7 @@ export class AdminModule {
         InboundEventsController,
         OutboundEndpointsController,
         DeliveriesController,
+        OutboundRequestRefusalsController,
         EventsController,
         RecordsController,
         AuditController,
@@ -117,6 +120,7 @@ export class AdminModule {
         InboundEventsService,
         OutboundEndpointsService,
         DeliveriesService,
+        OutboundRequestRefusalsService,
         ConnectorsService,
         ProvisionConnector,
         StatsService,

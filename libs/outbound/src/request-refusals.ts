@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { DEFAULT_TENANT_NAME } from '@app/persistence';
 
 /**
  * Publish requests the intake refuses (SPEC §5): kept as rows of
@@ -11,7 +12,13 @@ import type { DataSource } from 'typeorm';
  * - `unstorable`: Postgres refused the data itself (a data exception, SQLSTATE class 22,
  *   or a program limit, class 54): retrying cannot help.
  */
-export type RefusalReason = 'malformed' | 'unknown_job' | 'unknown_tenant' | 'unstorable';
+export const REFUSAL_REASONS = [
+  'malformed',
+  'unknown_job',
+  'unknown_tenant',
+  'unstorable',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export interface Refusal {
   /** Unique per job, stable across re-runs of the same job. */
@@ -48,12 +55,20 @@ function jsonText(data: unknown): string {
 export class RequestRefusals {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Records the refusal once per job; a re-run of the same job adds nothing. */
+  /**
+   * Records the refusal once per job; a re-run of the same job adds nothing. The row
+   * belongs to the tenant the job named (none named: `default`, as for a delivery) if that
+   * tenant exists now, looked up in the same statement rather than through the intake's
+   * cache; otherwise `tenant_id` stays null and only the `default` tenant sees the row
+   * (admin API, `GET /api/v1/outbound-request-refusals`).
+   */
   async record(refusal: Refusal): Promise<void> {
     const data = jsonText(refusal.data);
     await this.dataSource.query(
-      `INSERT INTO outbound_request_refusals (job_key, job_name, tenant, reason, data, data_bytes)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO outbound_request_refusals
+              (job_key, job_name, tenant, reason, data, data_bytes, tenant_id)
+       VALUES ($1, $2, $3, $4, $5, $6,
+               (SELECT id FROM tenants WHERE name = COALESCE($3, '${DEFAULT_TENANT_NAME}')))
        ON CONFLICT (job_key) DO NOTHING`,
       [
         storable(refusal.jobKey, TEXT_PREFIX_CHARS),

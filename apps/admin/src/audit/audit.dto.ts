@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQuery } from '../common/pagination';
+import { IsTimestamp } from '../common/validation';
 
 /** Filters for `GET /api/v1/audit`, newest first. */
 export class ListAuditQuery extends PageQuery {
@@ -37,11 +38,11 @@ export class ListAuditQuery extends PageQuery {
 
   @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z' })
   @IsOptional()
-  @IsISO8601()
+  @IsTimestamp()
   from?: string;
 
   @ApiPropertyOptional({ example: '2026-12-31T00:00:00Z' })
   @IsOptional()
-  @IsISO8601()
+  @IsTimestamp()
   to?: string;
 }

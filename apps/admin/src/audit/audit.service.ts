@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { currentPrincipal } from '../auth/request-context';
 import { afterCursor, toPage, type Page } from '../common/pagination';
+import { toTimestamp } from '../common/validation';
 import type { ListAuditQuery } from './audit.dto';
 import { redact } from './redact';
 
@@ -88,8 +89,8 @@ export class AuditService {
     if (query.entity) add((n) => `a.entity_type = $${n}`, query.entity);
     if (query.entityId) add((n) => `a.entity_id = $${n}`, query.entityId);
     if (query.action) add((n) => `a.action = $${n}`, query.action);
-    if (query.from) add((n) => `a.created_at >= $${n}`, query.from);
-    if (query.to) add((n) => `a.created_at < $${n}`, query.to);
+    if (query.from) add((n) => `a.created_at >= $${n}`, toTimestamp(query.from));
+    if (query.to) add((n) => `a.created_at < $${n}`, toTimestamp(query.to));
     const after = afterCursor(query.cursor, params, { time: 'a.created_at', id: 'a.id' });
     if (after) where.push(after);
     params.push(limit + 1);

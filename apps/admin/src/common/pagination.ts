@@ -2,6 +2,8 @@ import { BadRequestException } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { isUuid } from './ids';
+import { toTimestamp } from './validation';
 
 /**
  * Keyset pagination for every list: newest first, `cursor` is the opaque position after
@@ -33,6 +35,29 @@ export interface Position {
   id: string;
 }
 
+/**
+ * The times cursors carry: UTC, `toISOString` (milliseconds) or {@link positionAtSql}
+ * (microseconds), on a real calendar date. Anything else would reach Postgres as a
+ * `timestamptz` it refuses (2026-02-30, year 0, an offset of +23:00): a 500 for a 400.
+ */
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$/;
+
+function isCursorTime(at: string): boolean {
+  // A canonical date-time survives the round trip up to the second (no Feb 30, no 24:00).
+  return CURSOR_TIME.test(at) && toTimestamp(at)?.slice(0, 19) === at.slice(0, 19);
+}
+
+/**
+ * A row's position time with Postgres' full (microsecond) precision, as ISO text: select
+ * it and use it for {@link Position.at}. A JS Date keeps milliseconds only, so a cursor
+ * made from one skips the rows of the same millisecond that sort after it.
+ *
+ *   SELECT r.*, ${positionAtSql('r.created_at')} FROM …   →   { at: row.position_at, id }
+ */
+export function positionAtSql(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at`;
+}
+
 export function encodeCursor(position: Position): string {
   return Buffer.from(JSON.stringify([position.at, position.id])).toString('base64url');
 }
@@ -44,7 +69,7 @@ export function decodeCursor(cursor: string | undefined): Position | null {
       string,
       string,
     ];
-    if (typeof at !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(at)))
+    if (typeof at !== 'string' || typeof id !== 'string' || !isCursorTime(at) || !isUuid(id))
       throw new Error();
     return { at, id };
   } catch {

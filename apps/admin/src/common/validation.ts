@@ -5,7 +5,7 @@ import {
   type PipeTransform,
   type ValidationError,
 } from '@nestjs/common';
-import { buildMessage, ValidateBy, type ValidationOptions } from 'class-validator';
+import { buildMessage, isISO8601, ValidateBy, type ValidationOptions } from 'class-validator';
 import { storableJson } from '@app/core';
 
 /**
@@ -89,4 +89,38 @@ export function IsStringRecord(options?: ValidationOptions): PropertyDecorator {
     },
     options,
   );
+}
+
+/**
+ * A point in time for a filter (`from`, `to`): strict ISO 8601 (a real calendar date) that
+ * falls in years 1–9999 once in UTC, so Postgres takes whatever passes as `timestamptz`
+ * (a 2026-02-30 or a year 0 would otherwise reach it and fail there). Services send
+ * Postgres {@link toTimestamp}'s canonical form, never the caller's text.
+ */
+export function IsTimestamp(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isTimestamp',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          value.length <= 64 &&
+          isISO8601(value, { strict: true, strictSeparator: true }) &&
+          toTimestamp(value) !== null,
+        defaultMessage: buildMessage(
+          (prefix) => `${prefix}$property must be an ISO 8601 date-time like 2026-01-31T00:00:00Z`,
+          options,
+        ),
+      },
+    },
+    options,
+  );
+}
+
+/** `value` as a canonical UTC timestamp (`toISOString`), or null outside years 1–9999. */
+export function toTimestamp(value: string): string | null {
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) return null;
+  const year = at.getUTCFullYear();
+  return year >= 1 && year <= 9999 ? at.toISOString() : null;
 }

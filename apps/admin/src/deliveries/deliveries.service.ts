@@ -12,7 +12,7 @@ import { AuditService } from '../audit/audit.service';
 import { isUuid, requireUuid } from '../common/ids';
 import { afterCursor, toPage, type Page } from '../common/pagination';
 import { rowsOf } from '../common/pg-errors';
-import { validationFailure } from '../common/validation';
+import { toTimestamp, validationFailure } from '../common/validation';
 import type {
   CreateDeliveryDto,
   DeliveryFilter,
@@ -346,8 +346,8 @@ export class DeliveriesService {
     }
     if (filter.eventType) add((n) => `d.event_type = $${n}`, filter.eventType);
     if (filter.isTest !== undefined) add((n) => `d.is_test = $${n}`, filter.isTest);
-    if (filter.from) add((n) => `d.created_at >= $${n}`, filter.from);
-    if (filter.to) add((n) => `d.created_at < $${n}`, filter.to);
+    if (filter.from) add((n) => `d.created_at >= $${n}`, toTimestamp(filter.from));
+    if (filter.to) add((n) => `d.created_at < $${n}`, toTimestamp(filter.to));
     return { where, params };
   }
 }

@@ -4,7 +4,6 @@ import {
   IsBoolean,
   IsDefined,
   IsIn,
-  IsISO8601,
   IsOptional,
   IsString,
   Matches,
@@ -15,7 +14,7 @@ import {
 import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from '@app/core';
 import { DELIVERY_STATES, type DeliveryState } from '@app/persistence';
 import { PageQuery } from '../common/pagination';
-import { IsStringRecord } from '../common/validation';
+import { IsStringRecord, IsTimestamp } from '../common/validation';
 
 /**
  * Request bodies and filters for `/api/v1/deliveries` and `/api/v1/events` (SPEC §5, §8).
@@ -119,12 +118,12 @@ export class DeliveryFilter {
 
   @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z', description: 'created at or after' })
   @IsOptional()
-  @IsISO8601()
+  @IsTimestamp()
   from?: string;
 
   @ApiPropertyOptional({ example: '2026-12-31T00:00:00Z', description: 'created before' })
   @IsOptional()
-  @IsISO8601()
+  @IsTimestamp()
   to?: string;
 }
 

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQuery } from '../common/pagination';
+import { IsTimestamp } from '../common/validation';
 
 /** Filters for listing and bulk-reprocessing inbound events. */
 export const INBOUND_EVENT_STATES = [
@@ -27,12 +28,12 @@ export class InboundEventFilter {
 
   @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z' })
   @IsOptional()
-  @IsISO8601()
+  @IsTimestamp()
   from?: string;
 
   @ApiPropertyOptional({ example: '2026-12-31T00:00:00Z' })
   @IsOptional()
-  @IsISO8601()
+  @IsTimestamp()
   to?: string;
 
   @ApiPropertyOptional({

@@ -11,6 +11,7 @@ import {
 } from '@app/messaging';
 import { AuditService } from '../audit/audit.service';
 import { afterCursor, toPage, type Page } from '../common/pagination';
+import { toTimestamp } from '../common/validation';
 import { isUuid, requireUuid } from '../common/ids';
 import { rowsOf } from '../common/pg-errors';
 import type { InboundEventFilter, ListInboundEventsQuery } from './inbound-events.dto';
@@ -204,8 +205,8 @@ export class InboundEventsService {
         filter.endpoint,
       );
     }
-    if (filter.from) add((n) => `e.received_at >= $${n}`, filter.from);
-    if (filter.to) add((n) => `e.received_at < $${n}`, filter.to);
+    if (filter.from) add((n) => `e.received_at >= $${n}`, toTimestamp(filter.from));
+    if (filter.to) add((n) => `e.received_at < $${n}`, toTimestamp(filter.to));
     if (filter.q) {
       add(
         (n) =>

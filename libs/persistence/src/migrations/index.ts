@@ -4,6 +4,7 @@ import { StatsRollup1764510000000 } from './1764510000000-stats-rollup';
 import { StatsFinishedByTenant1764510000001 } from './1764510000001-stats-finished-by-tenant';
 import { OutboundRequestRefusals1764530000000 } from './1764530000000-outbound-request-refusals';
 import { ApiKeyBootstrap1764530000001 } from './1764530000001-api-key-bootstrap';
+import { OutboundRequestRefusalsTenant1764540000000 } from './1764540000000-outbound-request-refusals-tenant';
 
 /** Every migration, in order. Apps list them explicitly (no globs), so builds cannot miss one. */
 export const MIGRATIONS = [
@@ -13,6 +14,7 @@ export const MIGRATIONS = [
   StatsFinishedByTenant1764510000001,
   OutboundRequestRefusals1764530000000,
   ApiKeyBootstrap1764530000001,
+  OutboundRequestRefusalsTenant1764540000000,
 ];
 
 export {
@@ -22,4 +24,5 @@ export {
   StatsFinishedByTenant1764510000001,
   OutboundRequestRefusals1764530000000,
   ApiKeyBootstrap1764530000001,
+  OutboundRequestRefusalsTenant1764540000000,
 };
