@@ -30,6 +30,9 @@ export interface NewInboundEvent {
   deliveryIdentity: string | null;
   replayIdentity: string | null;
   rejectReason?: string;
+  /** Rejected events: the whole body's size and SHA-256 (hex); `rawBody` is then a prefix. */
+  bodySize?: number | null;
+  bodySha256?: string | null;
 }
 
 export interface InsertOutcome {
@@ -95,8 +98,9 @@ export function runSqlOn(dataSource: DataSource): RunSql {
 }
 
 const COLUMNS = `(id, tenant_id, endpoint_id, endpoint_path, state, method, url, headers, query, raw_body,
-     content_type, payload, semantic, delivery_identity, replay_identity, reject_reason)`;
-const COLUMN_COUNT = 16;
+     content_type, payload, semantic, delivery_identity, replay_identity, reject_reason, body_size,
+     body_sha256)`;
+const COLUMN_COUNT = 18;
 
 /**
  * The insert of n rows: a batch, or one row settling alone. Batches under load hold a few
@@ -127,7 +131,7 @@ function placeholders(rows: number): string {
   ).join(', ');
 }
 
-/** The event's 16 column values, appended to `into` (one flat array for a whole batch). */
+/** The event's 18 column values, appended to `into` (one flat array for a whole batch). */
 function parameters(event: NewInboundEvent, into: unknown[] = []): unknown[] {
   into.push(
     event.id,
@@ -149,6 +153,8 @@ function parameters(event: NewInboundEvent, into: unknown[] = []): unknown[] {
     event.deliveryIdentity,
     event.replayIdentity,
     event.rejectReason ?? null,
+    event.bodySize ?? null,
+    event.bodySha256 ?? null,
   );
   return into;
 }

@@ -2,6 +2,7 @@ import { InitialSchema1732400000000 } from './1732400000000-initial-schema';
 import { AuditEntityIdIndex1764500000000 } from './1764500000000-audit-entity-id-index';
 import { StatsRollup1764510000000 } from './1764510000000-stats-rollup';
 import { StatsFinishedByTenant1764510000001 } from './1764510000001-stats-finished-by-tenant';
+import { RejectedBodyDigest1764521000000 } from './1764521000000-rejected-body-digest';
 
 /** Every migration, in order. Apps list them explicitly (no globs), so builds cannot miss one. */
 export const MIGRATIONS = [
@@ -9,6 +10,7 @@ export const MIGRATIONS = [
   AuditEntityIdIndex1764500000000,
   StatsRollup1764510000000,
   StatsFinishedByTenant1764510000001,
+  RejectedBodyDigest1764521000000,
 ];
 
 export {
@@ -16,4 +18,5 @@ export {
   AuditEntityIdIndex1764500000000,
   StatsRollup1764510000000,
   StatsFinishedByTenant1764510000001,
+  RejectedBodyDigest1764521000000,
 };
