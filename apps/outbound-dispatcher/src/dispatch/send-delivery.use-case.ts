@@ -284,9 +284,10 @@ export class SendDelivery {
       });
     }
     if (endpoint.state === 'draft' || endpoint.disabled) return this.hold(delivery, endpoint.id);
-    // Over the endpoint's in-flight cap: back to the queue at once, so a slow sink holds at
-    // most its cap of this process's slots and other endpoints keep flowing.
-    if (!this.slots.tryTake(endpoint.id)) {
+    // Over the endpoint's in-flight cap (and the endpoint slow to answer): back to the
+    // queue, so a slow sink holds at most its cap of slots and other endpoints keep flowing.
+    const slot = await this.slots.acquire(endpoint.id);
+    if (!slot) {
       outboundDeliveriesPostponed.inc({ reason: 'endpoint_concurrency' });
       await this.release(delivery, this.slots.postponeMs(endpoint.id));
       return 'queued';
@@ -302,7 +303,7 @@ export class SendDelivery {
       }
       return await this.send(delivery, endpoint);
     } finally {
-      this.slots.give(endpoint.id);
+      slot.release();
     }
   }
 
