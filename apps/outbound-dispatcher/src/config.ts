@@ -12,8 +12,9 @@ export class OutboundDispatcherConfig extends BaseConfig {
 
   /**
    * Most deliveries of one outbound endpoint in flight per dispatcher process. Over it a
-   * delivery is put back to the queue (not an attempt) instead of taking a slot, so one
-   * slow sink cannot hold all DISPATCHER_CONCURRENCY slots. Unset: a quarter of
+   * delivery waits briefly for the endpoint's slot while the endpoint answers promptly, and
+   * is otherwise put back to the queue (not an attempt), so one slow sink cannot hold all
+   * DISPATCHER_CONCURRENCY slots (see EndpointSlots). Unset: a quarter of
    * DISPATCHER_CONCURRENCY (at least 1).
    */
   @IsOptional()
