@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import type { Queue } from 'bullmq';
+import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { HandlerRegistry } from '@app/core';
 import { buildHandlerRegistry } from '@app/callbacks';
@@ -12,6 +13,7 @@ import { SecretBox } from '@app/persistence';
 import {
   HANDLER_REGISTRY,
   PlatformModule,
+  REDIS_CLIENT,
   SECRET_BOX,
   createSecretBox,
   queueMetricsProvider,
@@ -26,6 +28,7 @@ import { BullEventEnqueuer, describeEnqueueFailure } from './receive/bull-event-
 import { EndpointCache } from './receive/endpoint-cache';
 import { EVENT_WRITER_BATCH, EventWriter, runSqlOn, type EventStore } from './receive/event-writer';
 import { ReceiveService } from './receive/receive.service';
+import { RejectedBudget } from './receive/rejected-budget';
 import { ThreadedEventWriter } from './receive/threaded-event-writer';
 
 /** The receive pipeline's EventStore: ThreadedEventWriter, or EventWriter in-process. */
@@ -120,9 +123,19 @@ export class InboundGatewayModule {
         },
         {
           provide: ReceiveService,
-          inject: [EndpointCache, EVENT_STORE],
-          useFactory: (endpoints: EndpointCache, store: EventStore) =>
-            new ReceiveService(endpoints, store),
+          inject: [EndpointCache, EVENT_STORE, REDIS_CLIENT],
+          useFactory: (endpoints: EndpointCache, store: EventStore, redis: Redis) =>
+            new ReceiveService(
+              endpoints,
+              store,
+              new RejectedBudget(redis, {
+                maxBytes: config.REJECTED_BYTES_PER_MINUTE,
+                localMaxBytes: config.REJECTED_LOCAL_BYTES_PER_MINUTE,
+                maxEventsCeiling: config.REJECTED_EVENTS_PER_MINUTE,
+                prefix: config.QUEUE_PREFIX,
+              }),
+              config.REJECTED_BODY_PREFIX_BYTES,
+            ),
         },
         {
           provide: HandlerCache,

@@ -55,9 +55,25 @@ export class InboundGatewayConfig extends BaseConfig {
   @IsPositiveInt(3_600_000)
   INBOUND_REQUEST_TIMEOUT_MS = 30_000;
 
-  /** Default per-endpoint budget of rejected events stored per minute. */
+  /**
+   * Rejected requests (bad signature, stale, unreadable) stored per endpoint and minute,
+   * across all gateway replicas: at most this many rows (a ceiling on each endpoint's own
+   * `rejectedPerMinute`) and at most REJECTED_BYTES_PER_MINUTE bytes (stored body prefix,
+   * headers, URL and query). The budget lives in Redis; while Redis is unavailable each
+   * process stores at most REJECTED_LOCAL_BYTES_PER_MINUTE per endpoint.
+   */
   @IsPositiveInt(1_000_000)
   REJECTED_EVENTS_PER_MINUTE = 60;
+
+  @IsPositiveInt(1_073_741_824)
+  REJECTED_BYTES_PER_MINUTE = 262_144;
+
+  @IsPositiveInt(1_073_741_824)
+  REJECTED_LOCAL_BYTES_PER_MINUTE = 32_768;
+
+  /** A rejected request's body is stored up to this many bytes, with its size and SHA-256. */
+  @IsPositiveInt(1_048_576)
+  REJECTED_BODY_PREFIX_BYTES = 4096;
 
   /**
    * Run the group commit (inserts of received events and their enqueue) on a thread of

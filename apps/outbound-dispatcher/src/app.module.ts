@@ -36,11 +36,12 @@ import {
   createSecretBox,
   queueMetricsProvider,
 } from '@app/platform';
-import type { OutboundDispatcherConfig } from './config';
+import { endpointConcurrency, type OutboundDispatcherConfig } from './config';
 import { DisabledEndpointsMetric, EndpointHealth } from './dispatch/endpoint-health';
 import { OutboundDeliveriesProcessor } from './dispatch/outbound-deliveries.processor';
 import { OutboundEndpointCache } from './dispatch/outbound-endpoint-cache';
 import { RateLimiter } from './dispatch/rate-limiter';
+import { EndpointSlots } from './dispatch/endpoint-slots';
 import { SendDelivery } from './dispatch/send-delivery.use-case';
 import { OutboundRequestsProcessor } from './intake/outbound-requests.processor';
 import { DeliveryReconciler } from './reconcile/delivery-reconciler';
@@ -230,6 +231,7 @@ export class OutboundDispatcherModule {
                 },
               },
               config.PROCESSING_LEASE_SECONDS,
+              new EndpointSlots(endpointConcurrency(config)),
             ),
         },
         OutboundDeliveriesProcessor,

@@ -1,3 +1,4 @@
+import { IsOptional } from 'class-validator';
 import { BaseConfig, IsPort, IsPositiveInt } from '@app/platform';
 
 /** The outbound dispatcher's configuration: SPEC §2 plus worker tuning. */
@@ -8,6 +9,17 @@ export class OutboundDispatcherConfig extends BaseConfig {
   /** Concurrent deliveries per dispatcher process. */
   @IsPositiveInt(2000)
   DISPATCHER_CONCURRENCY = 64;
+
+  /**
+   * Most deliveries of one outbound endpoint in flight per dispatcher process. Over it a
+   * delivery waits briefly for the endpoint's slot while the endpoint answers promptly, and
+   * is otherwise put back to the queue (not an attempt), so one slow sink cannot hold all
+   * DISPATCHER_CONCURRENCY slots (see EndpointSlots). Unset: a quarter of
+   * DISPATCHER_CONCURRENCY (at least 1).
+   */
+  @IsOptional()
+  @IsPositiveInt(2000)
+  DISPATCHER_ENDPOINT_CONCURRENCY?: number;
 
   /** How often lost jobs and expired leases are reconciled from Postgres. */
   @IsPositiveInt(3600)
@@ -27,4 +39,12 @@ export class OutboundDispatcherConfig extends BaseConfig {
   /** Open connections per target host (keep-alive pool). */
   @IsPositiveInt(10_000)
   OUTBOUND_MAX_SOCKETS = 256;
+}
+
+/** DISPATCHER_ENDPOINT_CONCURRENCY, or its default: a quarter of DISPATCHER_CONCURRENCY. */
+export function endpointConcurrency(config: OutboundDispatcherConfig): number {
+  return (
+    config.DISPATCHER_ENDPOINT_CONCURRENCY ??
+    Math.max(1, Math.floor(config.DISPATCHER_CONCURRENCY / 4))
+  );
 }

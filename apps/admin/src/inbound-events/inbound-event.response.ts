@@ -48,9 +48,28 @@ export class InboundEventResponse implements InboundEventView {
   @ApiProperty({
     type: 'object',
     properties: { base64: { type: 'string' }, bytes: { type: 'integer' } },
-    description: 'the body exactly as received',
+    description:
+      'the body exactly as received; of a `rejected` event only its first ' +
+      'REJECTED_BODY_PREFIX_BYTES (see `bodySize` and `bodySha256`)',
   })
   rawBody: { base64: string; bytes: number };
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: null,
+    description:
+      '`rejected` events: the size in bytes of the whole body (`rawBody` holds a prefix)',
+  })
+  bodySize: number | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description: '`rejected` events: SHA-256 of the whole body, lowercase hex',
+  })
+  bodySha256: string | null;
 
   @ApiProperty({ type: 'object', additionalProperties: true, example: { eventType: 'issues' } })
   semantic: Record<string, unknown>;

@@ -34,6 +34,8 @@ export interface InboundEventView {
   contentType: string | null;
   payload: unknown;
   rawBody: { base64: string; bytes: number };
+  bodySize: number | null;
+  bodySha256: string | null;
   semantic: Record<string, unknown>;
   deliveryIdentity: string | null;
   replayIdentity: string | null;
@@ -87,7 +89,7 @@ export class InboundEventsService {
     const rows: Row[] = await this.dataSource.query(
       `SELECT e.id, e.endpoint_id, e.endpoint_path, e.state, e.method, e.url, e.content_type, e.delivery_identity,
               e.replay_identity, e.duplicate_count, e.last_duplicate_at, e.reject_reason, e.matched_rule, e.error,
-              e.error_stack, e.attempts, e.due_at, e.received_at, e.processed_at, e.updated_at
+              e.error_stack, e.body_size, e.body_sha256, e.attempts, e.due_at, e.received_at, e.processed_at, e.updated_at
          FROM inbound_events e
         WHERE ${where.join(' AND ')}
         ORDER BY e.received_at DESC, e.id DESC
@@ -243,6 +245,8 @@ function toSummary(row: Row): InboundEventSummary {
     duplicateCount: Number(row.duplicate_count ?? 0),
     lastDuplicateAt: iso(row.last_duplicate_at),
     rejectReason: (row.reject_reason as string | null) ?? null,
+    bodySize: row.body_size === null || row.body_size === undefined ? null : Number(row.body_size),
+    bodySha256: (row.body_sha256 as string | null) ?? null,
     matchedRule: (row.matched_rule as string | null) ?? null,
     error: row.error
       ? { message: String(row.error), stack: (row.error_stack as string | null) ?? null }

@@ -32,6 +32,9 @@ export interface NewInboundEvent {
   deliveryIdentity: string | null;
   replayIdentity: string | null;
   rejectReason?: string;
+  /** Rejected events: the whole body's size and SHA-256 (hex); `rawBody` is then a prefix. */
+  bodySize?: number | null;
+  bodySha256?: string | null;
 }
 
 export interface InsertOutcome {
@@ -97,8 +100,9 @@ export function runSqlOn(dataSource: DataSource): RunSql {
 }
 
 const COLUMNS = `(id, tenant_id, endpoint_id, endpoint_path, state, method, url, headers, query, raw_body,
-     content_type, payload, semantic, delivery_identity, replay_identity, reject_reason)`;
-const COLUMN_COUNT = 16;
+     content_type, payload, semantic, delivery_identity, replay_identity, reject_reason, body_size,
+     body_sha256)`;
+const COLUMN_COUNT = 18;
 
 /**
  * The insert of n rows: a batch, or one row settling alone. Batches under load hold a few
@@ -130,7 +134,7 @@ function placeholders(rows: number): string {
 }
 
 /**
- * The event's 16 column values, appended to `into` (one flat array for a whole batch).
+ * The event's 18 column values, appended to `into` (one flat array for a whole batch).
  * Every text and JSON column filled from the request goes through storableText/Json: one
  * NUL Postgres refuses would fail the row (and first the batch statement). The payload is
  * made storable where it is parsed (readPayload), which knows when a walk is needed; the
@@ -162,6 +166,8 @@ function parameters(event: NewInboundEvent, into: unknown[] = []): unknown[] {
     storableTextOrNull(event.deliveryIdentity),
     storableTextOrNull(event.replayIdentity),
     storableTextOrNull(event.rejectReason),
+    event.bodySize ?? null,
+    event.bodySha256 ?? null,
   );
   return into;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
   checkFreshness,
@@ -52,11 +53,12 @@ export interface ReceivedRequest {
 }
 
 export class ReceiveService {
-  private readonly rejectedBudget = new RejectedBudget();
-
   constructor(
     private readonly endpoints: EndpointCache,
     private readonly store: EventStore,
+    private readonly rejectedBudget: RejectedBudget,
+    /** REJECTED_BODY_PREFIX_BYTES: how much of a rejected request's body is stored. */
+    private readonly rejectedBodyPrefixBytes: number,
   ) {}
 
   async receive(request: ReceivedRequest): Promise<ReceiveAnswer> {
@@ -189,10 +191,28 @@ export class ReceiveService {
     event: Omit<NewInboundEvent, 'state' | 'rejectReason'>,
     reason: string,
   ): Promise<void> {
-    if (!this.rejectedBudget.take(endpoint.id, endpoint.rejectedPerMinute)) {
+    // Only a bounded prefix of the body is kept, with the whole body's size and digest (a
+    // copy, so the rest of a large body is not carried to the writer thread).
+    const whole = event.rawBody;
+    const prefix = Buffer.alloc(Math.min(whole.length, this.rejectedBodyPrefixBytes));
+    whole.copy(prefix, 0, 0, prefix.length);
+    const cost =
+      prefix.length +
+      Buffer.byteLength(JSON.stringify(event.headers)) +
+      Buffer.byteLength(JSON.stringify(event.query)) +
+      Buffer.byteLength(event.url) +
+      Buffer.byteLength(reason);
+    if (!(await this.rejectedBudget.take(endpoint.id, endpoint.rejectedPerMinute, cost))) {
       inboundRejectedUnstored.inc({ endpoint: endpoint.id });
       return;
     }
-    await this.store.insert({ ...event, state: 'rejected', rejectReason: reason });
+    await this.store.insert({
+      ...event,
+      rawBody: prefix,
+      bodySize: whole.length,
+      bodySha256: createHash('sha256').update(whole).digest('hex'),
+      state: 'rejected',
+      rejectReason: reason,
+    });
   }
 }

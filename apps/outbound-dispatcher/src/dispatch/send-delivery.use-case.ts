@@ -22,17 +22,23 @@ import {
   type Rule,
 } from '@app/core';
 import type { ConnectorDelivery, ConnectorKind, ConnectorRuntime } from '@app/connectors';
-import { MicroBatcher, outboundAttemptDuration, outboundDeliveriesFinished } from '@app/platform';
+import {
+  MicroBatcher,
+  outboundAttemptDuration,
+  outboundDeliveriesFinished,
+  outboundDeliveriesPostponed,
+} from '@app/platform';
 import { rowsOf } from '@app/persistence';
 import type { OutboundEndpointCache, OutboundEndpointRuntime } from './outbound-endpoint-cache';
 import type { RateLimiter } from './rate-limiter';
+import type { EndpointSlots } from './endpoint-slots';
 import { snapshotRequest, type RequestSnapshot } from './request-snapshot';
 import type { SendResult } from '../send/http-sender';
 import { classifyHttpOutcome, parseRetryAfter } from '../send/http-sender';
 
 /**
- * Sends one delivery (SPEC §5 pipeline): claim with a lease → endpoint state and rate
- * gates → connector gate → handler (rules, callback, or the connector kind's delivery
+ * Sends one delivery (SPEC §5 pipeline): claim with a lease → endpoint state, in-flight
+ * cap and rate gates → connector gate → handler (rules, callback, or the connector kind's delivery
  * hook) → build the request (connector base URL and extra headers on top) → send → one
  * transaction that writes the attempt row and the delivery's next state → endpoint health.
  *
@@ -196,6 +202,7 @@ export class SendDelivery {
     private readonly health: EndpointHealthRecorder,
     private readonly connectors: ConnectorLookup,
     private readonly leaseSeconds: number,
+    private readonly slots: EndpointSlots,
     private readonly random: () => number = Math.random,
     batchOptions: DispatchBatchOptions = { maxBatch: 64, maxInFlight: 2 },
   ) {
@@ -279,14 +286,31 @@ export class SendDelivery {
       });
     }
     if (endpoint.state === 'draft' || endpoint.disabled) return this.hold(delivery, endpoint.id);
-    if (endpoint.rateLimitPerSecond) {
-      const waitMs = await this.rateLimiter.acquire(endpoint.id, endpoint.rateLimitPerSecond);
-      if (waitMs > 0) {
-        await this.release(delivery, waitMs);
-        return 'queued';
-      }
+    // Over the endpoint's in-flight cap (and the endpoint slow to answer): back to the
+    // queue, so a slow sink holds at most its cap of slots and other endpoints keep flowing.
+    const slot = await this.slots.acquire(endpoint.id);
+    if (!slot) {
+      outboundDeliveriesPostponed.inc({ reason: 'endpoint_concurrency' });
+      await this.release(delivery, this.slots.postponeMs(endpoint.id));
+      return 'queued';
     }
+    try {
+      if (endpoint.rateLimitPerSecond) {
+        const waitMs = await this.rateLimiter.acquire(endpoint.id, endpoint.rateLimitPerSecond);
+        if (waitMs > 0) {
+          outboundDeliveriesPostponed.inc({ reason: 'rate_limit' });
+          await this.release(delivery, waitMs);
+          return 'queued';
+        }
+      }
+      return await this.send(delivery, endpoint);
+    } finally {
+      slot.release();
+    }
+  }
 
+  /** Handler, request building, the HTTP exchange and its recording, in one endpoint slot. */
+  private async send(delivery: DeliveryRow, endpoint: OutboundEndpointRuntime): Promise<Final> {
     let payload = delivery.payload;
     let outcome: Outcome = { type: 'send' };
     let request: OutboundRequest;

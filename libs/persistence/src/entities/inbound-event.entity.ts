@@ -50,9 +50,17 @@ export class InboundEventEntity {
   @Column({ type: 'jsonb', default: () => `'{}'` })
   query: QueryBag;
 
-  /** Byte-exact body. */
+  /** Byte-exact body; of a rejected event, its first REJECTED_BODY_PREFIX_BYTES only. */
   @Column({ name: 'raw_body', type: 'bytea' })
   rawBody: Buffer;
+
+  /** Rejected events: the whole body's size in bytes (`rawBody` may be a prefix of it). */
+  @Column({ name: 'body_size', type: 'integer', nullable: true })
+  bodySize: number | null;
+
+  /** Rejected events: SHA-256 of the whole body, lowercase hex. */
+  @Column({ name: 'body_sha256', type: 'text', nullable: true })
+  bodySha256: string | null;
 
   @Column({ name: 'content_type', type: 'text', nullable: true })
   contentType: string | null;

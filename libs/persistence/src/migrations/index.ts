@@ -2,6 +2,7 @@ import { InitialSchema1732400000000 } from './1732400000000-initial-schema';
 import { AuditEntityIdIndex1764500000000 } from './1764500000000-audit-entity-id-index';
 import { StatsRollup1764510000000 } from './1764510000000-stats-rollup';
 import { StatsFinishedByTenant1764510000001 } from './1764510000001-stats-finished-by-tenant';
+import { RejectedBodyDigest1764521000000 } from './1764521000000-rejected-body-digest';
 import { OutboundRequestRefusals1764530000000 } from './1764530000000-outbound-request-refusals';
 import { ApiKeyBootstrap1764530000001 } from './1764530000001-api-key-bootstrap';
 import { OutboundRequestRefusalsTenant1764540000000 } from './1764540000000-outbound-request-refusals-tenant';
@@ -12,6 +13,7 @@ export const MIGRATIONS = [
   AuditEntityIdIndex1764500000000,
   StatsRollup1764510000000,
   StatsFinishedByTenant1764510000001,
+  RejectedBodyDigest1764521000000,
   OutboundRequestRefusals1764530000000,
   ApiKeyBootstrap1764530000001,
   OutboundRequestRefusalsTenant1764540000000,
@@ -22,6 +24,7 @@ export {
   AuditEntityIdIndex1764500000000,
   StatsRollup1764510000000,
   StatsFinishedByTenant1764510000001,
+  RejectedBodyDigest1764521000000,
   OutboundRequestRefusals1764530000000,
   ApiKeyBootstrap1764530000001,
   OutboundRequestRefusalsTenant1764540000000,

@@ -76,6 +76,13 @@ export const outboundDeliveriesFinished = new Counter({
   registers: [registry],
 });
 
+export const outboundDeliveriesPostponed = new Counter({
+  name: 'hookgate_outbound_deliveries_postponed_total',
+  help: 'Deliveries put back to the queue without an attempt: rate_limit, endpoint_concurrency (the endpoint had DISPATCHER_ENDPOINT_CONCURRENCY in flight)',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
 export const outboundAttemptDuration = new Histogram({
   name: 'hookgate_outbound_attempt_duration_seconds',
   help: 'Duration of outbound HTTP attempts, by verdict (success, retry, error)',
