@@ -238,10 +238,13 @@ describe('admin API: outbound request refusals', () => {
       const res = await harness.admin(`/outbound-request-refusals?${q}`, { key: operatorKey });
       expect({ q, status: res.status }).toEqual({ q, status: 200 });
     }
-    for (const id of ['x', '%00', validUuid, `${validUuid}'--`]) {
+    for (const id of ['x', validUuid, `${validUuid}'--`]) {
       const res = await harness.admin(`/outbound-request-refusals/${id}`, { key: operatorKey });
       expect({ id, status: res.status }).toEqual({ id, status: 404 });
     }
+    // A NUL in any part of an admin request is refused before routing reaches the service.
+    const nul = await harness.admin('/outbound-request-refusals/%00', { key: operatorKey });
+    expect(nul.status).toBe(400);
     expect((await harness.admin('/outbound-request-refusals', { key: operatorKey })).status).toBe(
       200,
     );

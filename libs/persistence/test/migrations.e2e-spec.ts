@@ -66,6 +66,7 @@ describe('database preparation', () => {
         'inbound_events',
         'migrations',
         'outbound_endpoints',
+        'outbound_request_refusals',
         'records',
         'stats_hourly',
         'stats_rollup_watermarks',
