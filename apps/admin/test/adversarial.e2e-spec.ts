@@ -35,7 +35,8 @@ describe('admin API: adversarial requests from the OpenAPI document', () => {
         REDIS_URL: process.env.REDIS_URL,
         QUEUE_PREFIX: process.env.QUEUE_PREFIX,
         NODE_ENV: 'test',
-        LOG_LEVEL: 'fatal',
+        // FUZZ_LOG_LEVEL=error shows the stack of a 500.
+        LOG_LEVEL: process.env.FUZZ_LOG_LEVEL ?? 'fatal',
         ADMIN_API_KEY: TEST_ADMIN_KEY,
         HOST: '127.0.0.1',
       }),
@@ -60,6 +61,7 @@ describe('admin API: adversarial requests from the OpenAPI document', () => {
         runs: RUNS,
         noKeyRuns: 3,
         only: process.env.FUZZ_ONLY,
+        skip: process.env.FUZZ_SKIP,
         shrink: process.env.FUZZ_SHRINK === '1',
         log: (line) => process.stdout.write(`${line}\n`),
       },
