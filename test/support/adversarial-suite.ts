@@ -341,6 +341,14 @@ export async function runAdversarialSuite(
 
   async function afterBatch(batch: string): Promise<string[]> {
     const problems: string[] = [];
+    // A dead process fails every check below: say the one thing that happened.
+    const crashes = target.crashes?.() ?? [];
+    if (crashes.length > 0) {
+      problems.push(`crashed: ${crashes.join('\n').slice(0, 1500)}`);
+      for (const p of problems)
+        findings.push({ batch, seed: 0, problem: `after the batch: ${p}`, request: '-' });
+      return problems;
+    }
     for (const path of ['/health', '/health/ready', '/metrics']) {
       const res = await call(url, undefined, 'GET', path);
       if (res.status !== 200)
@@ -355,8 +363,6 @@ export async function runAdversarialSuite(
     }
     const polluted = watch?.checkAndRestore() ?? [];
     if (polluted.length > 0) problems.push(`prototype polluted: ${polluted.join('; ')}`);
-    const crashes = target.crashes?.() ?? [];
-    if (crashes.length > 0) problems.push(`crashed: ${crashes.join('\n').slice(0, 1500)}`);
     // The canaries may have written (a planted `name` makes POST /tenants succeed): re-read.
     state = await probe.read();
     for (const p of problems)
