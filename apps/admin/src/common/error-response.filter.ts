@@ -26,12 +26,19 @@ const REASON: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/**
+ * body-parser and raw-body refuse a request with an http-errors 4xx that carries a `type`:
+ * `entity.*` (bad JSON, too large, too deep), `charset.unsupported` and
+ * `encoding.unsupported` (415), `request.aborted`, `request.size.invalid`,
+ * `parameters.too.many`. All are the client's doing, and they happen before any guard, so
+ * a request without a key must get them as the 4xx they are, never a 500. Their own 5xx
+ * (`stream.*`: a server bug) stay 500.
+ */
 function isBodyParserError(error: unknown): error is Error & { status: number; type: string } {
   const e = error as { status?: unknown; type?: unknown } | null;
   return (
     error instanceof Error &&
     typeof e?.type === 'string' &&
-    e.type.startsWith('entity.') &&
     typeof e.status === 'number' &&
     e.status >= 400 &&
     e.status < 500

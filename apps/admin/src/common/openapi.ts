@@ -36,7 +36,7 @@ export class ErrorResponse {
 
   @ApiPropertyOptional({
     description:
-      'on a validation 400: one entry per bad field, each with all of its problems; ' +
+      'on a validation 400: one entry per bad field (the first 50), each with all of its problems; ' +
       'on a 409 for an illegal transition: `{ currentState }`',
     oneOf: [
       { type: 'array', items: { $ref: getSchemaPath(FieldProblemDoc) } },

@@ -59,6 +59,33 @@ describe('createValidationPipe', () => {
     ]);
   });
 
+  // Found by the adversarial admin suite (issue 21): 50,000 empty payload rules in a
+  // 300 KB body got a 12.8 MB answer listing 100,000 problems, after seconds of validation.
+  it('refuses an array past its @ArrayMaxSize by name, before validating its items', async () => {
+    const answer = await problems(CreateOutboundEndpointDto, {
+      code: 'crm',
+      name: 'CRM',
+      targetHost: 'https://crm.example.com',
+      payloadRules: Array.from({ length: 50_000 }, () => ({})),
+    });
+    expect(answer.details).toEqual([
+      { field: 'payloadRules', problems: ['payloadRules must contain no more than 100 elements'] },
+    ]);
+  });
+
+  it('names at most 50 bad fields in one answer, and says how many more there are', async () => {
+    const answer = await problems(CreateHandlerDto, {
+      code: 'gh',
+      name: 'GitHub',
+      direction: 'inbound',
+      executionMode: 'rules',
+      rules: Array.from({ length: 5_000 }, () => ({})),
+    });
+    expect(answer.details).toHaveLength(50);
+    expect(answer.message).toMatch(/^validation failed: rules\.0\.\w+, .* and \d+ more$/);
+    expect(JSON.stringify(answer).length).toBeLessThan(20_000);
+  });
+
   it('accepts a valid body and turns it into the DTO class', async () => {
     const dto = await createValidationPipe().transform(
       { code: 'gh', name: 'GitHub', direction: 'inbound', executionMode: 'rules' },
