@@ -1,0 +1,86 @@
+import { startSink, type Sink } from '../../../test/support/sink';
+import { ADMIN_KEY, expect, ok, signIn, test, unique } from './support/fixtures';
+
+/**
+ * Outbound from the browser: an endpoint to a loopback sink is created and a test send shows
+ * its attempt; a delivery to a failing sink dead-letters, and once the sink recovers the
+ * operator replays it from its detail page until it is done.
+ */
+let sink: Sink;
+test.beforeAll(async () => {
+  sink = await startSink();
+});
+test.afterAll(async () => {
+  await sink?.close();
+});
+
+test('an endpoint to a loopback sink is created and a test send shows its attempt', async ({
+  page,
+}) => {
+  const code = unique('crm');
+  await signIn(page, ADMIN_KEY, 'admin');
+  await page.getByRole('link', { name: 'Outbound endpoints' }).click();
+  await page.getByRole('button', { name: 'New outbound endpoint' }).click();
+  const form = page.getByRole('dialog', { name: 'New outbound endpoint' });
+  await form.getByLabel('Code').fill(code);
+  await form.getByLabel('Name').fill(`CRM ${code}`);
+  await form.getByLabel('Target host').fill(sink.url);
+  await form.getByLabel('Target path').fill('/hooks/test');
+  await form.getByRole('button', { name: 'Create endpoint' }).click();
+  await expect(form).toBeHidden();
+  const row = page.getByRole('row').filter({ hasText: code });
+  await expect(row.getByText('active')).toBeVisible();
+
+  await row.getByRole('button', { name: 'Test send' }).click();
+  const drawer = page.getByRole('dialog', { name: `Test send to ${code}` });
+  await drawer.getByRole('button', { name: 'Send test' }).click();
+  await drawer.getByRole('link', { name: /Open delivery/ }).click();
+  await expect(async () => {
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(page.getByTestId('attempts')).toContainText('HTTP 200', { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+  expect(sink.requests.some((request) => request.url === '/hooks/test')).toBe(true);
+});
+
+test('a dead-lettered delivery is replayed from the UI after the sink recovers', async ({
+  page,
+  adminApi,
+}) => {
+  const code = unique('flaky');
+  await ok(
+    adminApi.POST('/api/v1/outbound-endpoints', {
+      body: {
+        code,
+        name: code,
+        state: 'active',
+        targetHost: sink.url,
+        targetPath: '/hooks/flaky',
+        retryPolicy: { maxAttempts: 1 },
+      },
+    }),
+  );
+  sink.script = [{ status: 500, body: 'down' }];
+  const delivery = await ok(
+    adminApi.POST('/api/v1/deliveries', { body: { endpoint: code, payload: { n: 1 } as never } }),
+  );
+  await signIn(page, ADMIN_KEY, 'admin');
+  await page.goto(`/console/deliveries?endpoint=${code}&state=dead_letter`);
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole('link', { name: delivery.id.slice(0, 8) })).toBeVisible({
+      timeout: 1000,
+    });
+  }).toPass({ timeout: 30_000 });
+  await page.getByRole('link', { name: delivery.id.slice(0, 8) }).click();
+  await expect(page.getByTestId('attempts')).toContainText('HTTP 500');
+
+  // The sink answers 200 again (its script is used up); replay: reset, then queue.
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await expect(page.getByText('draft').first()).toBeVisible();
+  await page.getByRole('button', { name: 'Queue now' }).click();
+  await expect(async () => {
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(page.getByTestId('attempts')).toContainText('HTTP 200', { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(page.getByText('done').first()).toBeVisible();
+});
