@@ -22,6 +22,7 @@ import { HandlerDetailView, HandlersView } from './views/handlers';
 import { InboundEndpointsView } from './views/inbound-endpoints';
 import { OutboundEndpointsView } from './views/outbound-endpoints';
 import { OverviewView } from './views/overview';
+import { RecordsView } from './views/records';
 import { SignInView } from './views/sign-in';
 
 /** The console's routes (under /console) and its frame: navigation, the key's role, sign-out. */
@@ -32,6 +33,7 @@ const NAV: Array<{ to: string; label: string; adminOnly?: boolean }> = [
   { to: '/inbound-endpoints', label: 'Inbound endpoints' },
   { to: '/outbound-endpoints', label: 'Outbound endpoints' },
   { to: '/handlers', label: 'Handlers & rules' },
+  { to: '/records', label: 'Records' },
   { to: '/api-keys', label: 'API keys', adminOnly: true },
   { to: '/audit', label: 'Audit log' },
 ];
@@ -118,6 +120,7 @@ export function App() {
         <Route path="/outbound-endpoints" element={<OutboundEndpointsView />} />
         <Route path="/handlers" element={<HandlersView />} />
         <Route path="/handlers/:id" element={<HandlerDetailView />} />
+        <Route path="/records" element={<RecordsView />} />
         <Route path="/api-keys" element={<ApiKeysView />} />
         <Route path="/audit" element={<AuditView />} />
         <Route path="/sign-in" element={<Navigate to="/" replace />} />

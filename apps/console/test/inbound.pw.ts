@@ -118,6 +118,10 @@ test('an admin sets up GitHub in the UI; the signed webhook is found, explained 
     adminApi.GET('/api/v1/records/{model}', { params: { path: { model } } }),
   );
   expect(records.items).toHaveLength(1);
+  await page.goto(`/console/records?model=${model}`);
+  await expect(page.getByRole('table', { name: `Records of ${model}` })).toContainText(
+    '"title": "Hello"',
+  );
 
   // The dead-lettered one, found with a state filter from the URL, is reset.
   await page.goto(`/console/events?state=dead_letter&q=`);

@@ -84,3 +84,52 @@ test('a dead-lettered delivery is replayed from the UI after the sink recovers',
   }).toPass({ timeout: 30_000 });
   await expect(page.getByText('done').first()).toBeVisible();
 });
+
+test('dead-lettered deliveries are replayed by filter after a confirmation', async ({
+  page,
+  adminApi,
+}) => {
+  const code = unique('bulk');
+  await ok(
+    adminApi.POST('/api/v1/outbound-endpoints', {
+      body: {
+        code,
+        name: code,
+        state: 'active',
+        targetHost: sink.url,
+        targetPath: '/hooks/bulk',
+        retryPolicy: { maxAttempts: 1 },
+      },
+    }),
+  );
+  sink.script = [
+    { status: 503, body: 'down' },
+    { status: 503, body: 'down' },
+  ];
+  for (const n of [1, 2]) {
+    await ok(
+      adminApi.POST('/api/v1/deliveries', { body: { endpoint: code, payload: { n } as never } }),
+    );
+  }
+  await signIn(page, ADMIN_KEY, 'admin');
+  await page.goto(`/console/deliveries?endpoint=${code}&state=dead_letter`);
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole('table', { name: 'Deliveries' }).getByRole('link')).toHaveCount(2, {
+      timeout: 1000,
+    });
+  }).toPass({ timeout: 30_000 });
+
+  await page.getByRole('button', { name: 'Replay matching deliveries' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Replay deliveries' });
+  await dialog.getByRole('button', { name: 'Replay', exact: true }).click();
+  await expect(dialog.getByRole('status')).toHaveText('2 delivery(ies) queued again.');
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
+  await page.goto(`/console/deliveries?endpoint=${code}&state=done`);
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole('table', { name: 'Deliveries' }).getByRole('link')).toHaveCount(2, {
+      timeout: 1000,
+    });
+  }).toPass({ timeout: 30_000 });
+});

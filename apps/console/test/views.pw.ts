@@ -17,6 +17,7 @@ const VIEWS: Array<{ name: string; path: string; heading: string }> = [
     heading: 'Outbound endpoints',
   },
   { name: 'handlers', path: '/console/handlers', heading: 'Handlers & rules' },
+  { name: 'records', path: '/console/records', heading: 'Records' },
   { name: 'api-keys', path: '/console/api-keys', heading: 'API keys' },
   { name: 'audit', path: '/console/audit', heading: 'Audit log' },
 ];

@@ -5,6 +5,7 @@ import {
   Button,
   Card,
   Group,
+  Modal,
   SimpleGrid,
   Stack,
   Table,
@@ -12,6 +13,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { Schemas } from '@app/client';
 import { api, call } from '../api';
@@ -69,7 +71,10 @@ export function DeliveriesView() {
   ];
   return (
     <Stack>
-      <Title order={2}>Deliveries</Title>
+      <Group justify="space-between">
+        <Title order={2}>Deliveries</Title>
+        <ReplayByFilter query={query} />
+      </Group>
       <Filters fields={fields} params={params} onChange={update} />
       {deliveries.isPending ? (
         <Loading />
@@ -296,5 +301,80 @@ export function DeliveryDetailView() {
       </Title>
       <Json value={d.payload} label="Payload" />
     </Stack>
+  );
+}
+
+/** Replay by the current filter (error, dead-lettered or canceled), after a confirmation. */
+function ReplayByFilter({
+  query,
+}: {
+  query: {
+    state?: DeliveryState;
+    endpoint?: string;
+    eventType?: string;
+    from?: string;
+    to?: string;
+  };
+}) {
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const state =
+    query.state === 'error' || query.state === 'dead_letter' || query.state === 'canceled'
+      ? query.state
+      : undefined;
+  const replay = useMutation({
+    mutationFn: () =>
+      call(
+        api.POST('/api/v1/deliveries/replay', {
+          body: {
+            state,
+            endpoint: query.endpoint,
+            eventType: query.eventType,
+            from: query.from,
+            to: query.to,
+          },
+        }),
+      ),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['deliveries'] }),
+  });
+  if (!state) return null;
+  return (
+    <>
+      <Button
+        variant="light"
+        onClick={() => {
+          replay.reset();
+          setOpen(true);
+        }}
+      >
+        Replay matching deliveries
+      </Button>
+      <Modal opened={open} onClose={() => setOpen(false)} title="Replay deliveries">
+        <Stack>
+          <Text>
+            Every {state.replace('_', ' ')} delivery matching the current filter is reset and queued
+            again. The answer says how many.
+          </Text>
+          {replay.data ? (
+            <Alert color="green" role="status">
+              {replay.data.replayed} delivery(ies) queued again.
+            </Alert>
+          ) : null}
+          {replay.isError ? <Failure error={replay.error} /> : null}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setOpen(false)}>
+              Close
+            </Button>
+            <Button
+              onClick={() => replay.mutate()}
+              loading={replay.isPending}
+              disabled={replay.isSuccess}
+            >
+              Replay
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
   );
 }
