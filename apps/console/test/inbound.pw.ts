@@ -26,7 +26,7 @@ function rulesJson(model: string): string {
   ]);
 }
 
-async function sendGithub(path: string, body: object): Promise<number> {
+async function sendGithub(path: string, body: object, secret = SECRET): Promise<number> {
   // ESM-only (import condition alone): loaded with import() from this CommonJS test.
   const { sign } = await import('@octokit/webhooks-methods');
   const text = JSON.stringify(body);
@@ -36,7 +36,7 @@ async function sendGithub(path: string, body: object): Promise<number> {
       'content-type': 'application/json',
       'x-github-event': 'issues',
       'x-github-delivery': crypto.randomUUID(),
-      'x-hub-signature-256': await sign(SECRET, text),
+      'x-hub-signature-256': await sign(secret, text),
     },
     body: text,
   });
@@ -176,4 +176,43 @@ test('the simulator explains a match on a pasted payload and writes nothing', as
     adminApi.GET('/api/v1/records/{model}', { params: { path: { model } } }),
   );
   expect(records.items).toHaveLength(0);
+});
+
+test('an admin rotates an endpoint secret in the UI: the secondary secret verifies at once', async ({
+  page,
+  adminApi,
+}) => {
+  const code = unique('rot');
+  await ok(
+    adminApi.POST('/api/v1/handlers', {
+      body: { code, name: code, direction: 'inbound', executionMode: 'rules', rules: [] },
+    }),
+  );
+  const path = `github/${code}`;
+  await ok(
+    adminApi.POST('/api/v1/inbound-endpoints', {
+      body: {
+        name: `Rotating ${code}`,
+        path,
+        handler: code,
+        signature: { mode: 'hmac', preset: 'github', secret: SECRET },
+      },
+    }),
+  );
+  const next = 'the-next-github-secret';
+  await expect.poll(() => sendGithub(path, { zen: 'before' })).toBe(202);
+  expect(await sendGithub(path, { zen: 'not yet' }, next)).toBe(401);
+
+  await signIn(page, ADMIN_KEY, 'admin');
+  await page.goto('/console/inbound-endpoints');
+  await page.getByRole('button', { name: `Edit Rotating ${code}` }).click();
+  const form = page.getByRole('dialog', { name: `Edit Rotating ${code}` });
+  await expect(form.getByText('A secret is set. Leave empty to keep it.')).toBeVisible();
+  await form.getByLabel('Secondary secret (rotation)').fill(next);
+  await form.getByRole('button', { name: 'Save' }).click();
+  await expect(form).toBeHidden();
+
+  await expect.poll(() => sendGithub(path, { zen: 'after' }, next)).toBe(202);
+  expect(await sendGithub(path, { zen: 'old still works' })).toBe(202);
+  expect(await sendGithub(path, { zen: 'wrong' }, 'some-other-secret')).toBe(401);
 });

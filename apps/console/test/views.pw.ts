@@ -72,4 +72,40 @@ test('detail views, the simulator and the create forms pass axe', async ({ page 
   await expect(page.getByRole('dialog', { name: 'New inbound endpoint' })).toBeVisible();
   await expectAccessible(page, 'new inbound endpoint');
   await shoot(page, 'new-inbound-endpoint');
+  await page.goto('/console/inbound-endpoints');
+  await page
+    .getByRole('button', { name: /^Edit / })
+    .first()
+    .click();
+  await expect(page.getByRole('dialog', { name: /^Edit / })).toBeVisible();
+  await expectAccessible(page, 'edit inbound endpoint');
+});
+
+test('keyboard only: sign in, reach a view from the navigation, open an item', async ({ page }) => {
+  await page.goto('/console/');
+  // The key field has focus on arrival; Enter submits.
+  await page.keyboard.type(ADMIN_KEY);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('principal-role')).toHaveText('admin');
+
+  async function tabTo(name: string): Promise<void> {
+    for (let i = 0; i < 40; i += 1) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => document.activeElement?.textContent?.trim());
+      if (focused === name) return;
+    }
+    throw new Error(`Tab never reached “${name}”`);
+  }
+  await tabTo('Handlers & rules');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 2, name: 'Handlers & rules' })).toBeVisible();
+  await expect(page).toHaveURL(/\/console\/handlers$/);
+  const first = await page
+    .getByRole('table', { name: 'Handlers' })
+    .getByRole('link')
+    .first()
+    .textContent();
+  await tabTo(first!.trim());
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('button', { name: 'Simulate' })).toBeVisible();
 });

@@ -44,6 +44,7 @@ export function InboundEndpointsView() {
     queryKey: ['handlers'],
     queryFn: () => call(api.GET('/api/v1/handlers')),
   });
+  const editing = endpoints.data?.find((endpoint) => endpoint.id === params.get('edit'));
   const handlerCode = (id: string) =>
     handlers.data?.find((h) => h.id === id)?.code ?? id.slice(0, 8);
   return (
@@ -75,6 +76,7 @@ export function InboundEndpointsView() {
               <Table.Th>Signature</Table.Th>
               <Table.Th>Handler</Table.Th>
               <Table.Th>Active</Table.Th>
+              {canConfigure ? <Table.Th>Actions</Table.Th> : null}
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -105,6 +107,18 @@ export function InboundEndpointsView() {
                     {endpoint.active ? 'active' : 'inactive'}
                   </Badge>
                 </Table.Td>
+                {canConfigure ? (
+                  <Table.Td>
+                    <Button
+                      size="compact-xs"
+                      variant="light"
+                      onClick={() => update({ edit: endpoint.id })}
+                      aria-label={`Edit ${endpoint.name}`}
+                    >
+                      Edit
+                    </Button>
+                  </Table.Td>
+                ) : null}
               </Table.Tr>
             ))}
           </Table.Tbody>
@@ -122,6 +136,17 @@ export function InboundEndpointsView() {
             handlers={(handlers.data ?? []).filter((h) => h.direction === 'inbound')}
             onDone={() => update({ create: null })}
           />
+        </Drawer>
+      ) : null}
+      {canConfigure && editing ? (
+        <Drawer
+          opened
+          onClose={() => update({ edit: null })}
+          title={`Edit ${editing.name}`}
+          position="right"
+          size="md"
+        >
+          <EditInboundEndpoint endpoint={editing} onDone={() => update({ edit: null })} />
         </Drawer>
       ) : null}
     </Stack>
@@ -281,6 +306,108 @@ function CreateInboundEndpoint({
           </Button>
           <Button type="submit" loading={create.isPending}>
             Create endpoint
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+/**
+ * Name, active, and the secrets: write-only, so the fields start empty and an empty field
+ * keeps the stored secret. A secondary secret verifies beside the primary (rotation).
+ */
+function EditInboundEndpoint({
+  endpoint,
+  onDone,
+}: {
+  endpoint: Schemas['InboundEndpointResponse'];
+  onDone: () => void;
+}) {
+  const queryClient = useQueryClient();
+  const [name, setName] = useState(endpoint.name);
+  const [active, setActive] = useState(endpoint.active);
+  const [secret, setSecret] = useState('');
+  const [secondarySecret, setSecondarySecret] = useState('');
+  const hmac = endpoint.signature.mode === 'hmac';
+  const save = useMutation({
+    mutationFn: () => {
+      // The stored scheme as read, minus the read-only `…Set` flags, plus any new secret.
+      const stored = Object.fromEntries(
+        Object.entries(endpoint.signature).filter(([key]) => !key.endsWith('Set')),
+      ) as Schemas['SignatureDto'];
+      const signature: Schemas['SignatureDto'] | undefined =
+        hmac && (secret || secondarySecret)
+          ? {
+              ...stored,
+              ...(secret ? { secret } : {}),
+              ...(secondarySecret ? { secondarySecret } : {}),
+            }
+          : undefined;
+      return call(
+        api.PUT('/api/v1/inbound-endpoints/{id}', {
+          params: { path: { id: endpoint.id } },
+          body: { name, active, ...(signature ? { signature } : {}) },
+        }),
+      );
+    },
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ['inbound-endpoints'] });
+      onDone();
+    },
+  });
+  const problem = problemsOf(save.error);
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    save.mutate();
+  }
+  return (
+    <form onSubmit={submit}>
+      <Stack>
+        <TextInput
+          label="Name"
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          error={problem('name')}
+          required
+        />
+        <Switch
+          label="Active"
+          checked={active}
+          onChange={(e) => setActive(e.currentTarget.checked)}
+        />
+        {hmac ? (
+          <>
+            <PasswordInput
+              label="New signing secret"
+              description={
+                endpoint.signature.secretSet
+                  ? 'A secret is set. Leave empty to keep it.'
+                  : 'No secret is set.'
+              }
+              value={secret}
+              onChange={(e) => setSecret(e.currentTarget.value)}
+              error={problem('signature.secret')}
+            />
+            <PasswordInput
+              label="Secondary secret (rotation)"
+              description="Both secrets verify until you move the new one to the signing secret."
+              value={secondarySecret}
+              onChange={(e) => setSecondarySecret(e.currentTarget.value)}
+              error={problem('signature.secondarySecret')}
+            />
+          </>
+        ) : null}
+        <OtherProblems
+          error={save.error}
+          shown={['name', 'signature.secret', 'signature.secondarySecret']}
+        />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onDone}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={save.isPending}>
+            Save
           </Button>
         </Group>
       </Stack>
