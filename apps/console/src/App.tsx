@@ -16,6 +16,7 @@ import { useAuth } from './auth';
 import { Loading } from './components/common';
 import { ApiKeysView } from './views/api-keys';
 import { AuditView } from './views/audit';
+import { ConnectorDetailView, ConnectorsView } from './views/connectors';
 import { DeliveriesView, DeliveryDetailView } from './views/deliveries';
 import { EventDetailView, EventsView } from './views/events';
 import { HandlerDetailView, HandlersView } from './views/handlers';
@@ -33,6 +34,7 @@ const NAV: Array<{ to: string; label: string; adminOnly?: boolean }> = [
   { to: '/inbound-endpoints', label: 'Inbound endpoints' },
   { to: '/outbound-endpoints', label: 'Outbound endpoints' },
   { to: '/handlers', label: 'Handlers & rules' },
+  { to: '/connectors', label: 'Connectors' },
   { to: '/records', label: 'Records' },
   { to: '/api-keys', label: 'API keys', adminOnly: true },
   { to: '/audit', label: 'Audit log' },
@@ -120,6 +122,8 @@ export function App() {
         <Route path="/outbound-endpoints" element={<OutboundEndpointsView />} />
         <Route path="/handlers" element={<HandlersView />} />
         <Route path="/handlers/:id" element={<HandlerDetailView />} />
+        <Route path="/connectors" element={<ConnectorsView />} />
+        <Route path="/connectors/:id" element={<ConnectorDetailView />} />
         <Route path="/records" element={<RecordsView />} />
         <Route path="/api-keys" element={<ApiKeysView />} />
         <Route path="/audit" element={<AuditView />} />

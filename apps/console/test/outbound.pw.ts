@@ -133,3 +133,34 @@ test('dead-lettered deliveries are replayed by filter after a confirmation', asy
     });
   }).toPass({ timeout: 30_000 });
 });
+
+test('a connector is provisioned from the UI and its report says what changed', async ({
+  page,
+  adminApi,
+}) => {
+  const connector = await ok(
+    adminApi.POST('/api/v1/connectors', {
+      body: {
+        kind: 'generic-http',
+        code: unique('partner'),
+        name: 'Partner API',
+        baseUrl: `${sink.url}/inbox`,
+        credentials: { token: 'partner-token-123' },
+      } as never,
+    }),
+  );
+  await signIn(page, ADMIN_KEY, 'admin');
+  await page.getByRole('link', { name: 'Connectors' }).click();
+  await page.getByRole('link', { name: connector.code }).click();
+  await expect(page.getByText('None yet: provision creates them.')).toBeVisible();
+  await page.getByRole('button', { name: 'Provision' }).click();
+  const report = page.getByRole('table', { name: 'Provision report' });
+  await expect(report).toContainText(`generic-http-${connector.id}-default`);
+  await expect(report).toContainText('created');
+  await expect(
+    page.getByRole('table', { name: 'Outbound endpoints of the connector' }),
+  ).toContainText(`generic-http-${connector.id}-default`);
+  // A second run changes nothing, and says so.
+  await page.getByRole('button', { name: 'Provision' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Nothing to change' })).toBeVisible();
+});

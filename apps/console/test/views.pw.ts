@@ -17,6 +17,7 @@ const VIEWS: Array<{ name: string; path: string; heading: string }> = [
     heading: 'Outbound endpoints',
   },
   { name: 'handlers', path: '/console/handlers', heading: 'Handlers & rules' },
+  { name: 'connectors', path: '/console/connectors', heading: 'Connectors' },
   { name: 'records', path: '/console/records', heading: 'Records' },
   { name: 'api-keys', path: '/console/api-keys', heading: 'API keys' },
   { name: 'audit', path: '/console/audit', heading: 'Audit log' },
@@ -53,6 +54,7 @@ test('detail views, the simulator and the create forms pass axe', async ({ page 
     { list: '/console/events', name: 'event-detail' },
     { list: '/console/deliveries', name: 'delivery-detail' },
     { list: '/console/handlers', name: 'handler-detail' },
+    { list: '/console/connectors', name: 'connector-detail' },
   ];
   for (const detail of details) {
     await page.goto(detail.list);
@@ -84,6 +86,7 @@ test('detail views, the simulator and the create forms pass axe', async ({ page 
 test('keyboard only: sign in, reach a view from the navigation, open an item', async ({ page }) => {
   await page.goto('/console/');
   // The key field has focus on arrival; Enter submits.
+  await expect(page.getByLabel('API key')).toBeFocused();
   await page.keyboard.type(ADMIN_KEY);
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('principal-role')).toHaveText('admin');
