@@ -45,7 +45,11 @@ const theme = createTheme({
   primaryShade: { light: 8, dark: 8 },
   defaultRadius: 'sm',
   components: {
-    Badge: Badge.extend({ defaultProps: { variant: 'dot' } }),
+    // Never truncated to an ellipsis in a narrow table column.
+    Badge: Badge.extend({
+      defaultProps: { variant: 'dot' },
+      styles: { root: { minWidth: 'max-content' } },
+    }),
     // Links are told apart from text by more than colour.
     Anchor: Anchor.extend({ defaultProps: { underline: 'always' } }),
     // Alert titles in the body text colour: the colour and the border carry the tone.

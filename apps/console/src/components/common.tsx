@@ -147,3 +147,9 @@ export function Pager({
 }
 
 export const PAGE_SIZE = 25;
+
+/**
+ * Ids are UUIDv7: their first characters are the creation time, the same for everything
+ * made in the same minutes. The random tail tells items apart.
+ */
+export const shortId = (id: string): string => id.slice(-12);

@@ -27,6 +27,7 @@ import {
   StateBadge,
   useUrlState,
   When,
+  shortId,
 } from '../components/common';
 import { Filters, type FilterField } from '../components/filters';
 
@@ -126,7 +127,7 @@ export function DeliveriesView() {
                       ff="monospace"
                       size="sm"
                     >
-                      {delivery.id.slice(0, 8)}
+                      {shortId(delivery.id)}
                     </Anchor>
                   </Table.Td>
                 </Table.Tr>
@@ -180,7 +181,7 @@ export function DeliveryDetailView() {
         <Title order={2}>
           Delivery{' '}
           <Text span ff="monospace" inherit>
-            {d.id.slice(0, 8)}
+            {shortId(d.id)}
           </Text>
         </Title>
         <Group gap="xs">
@@ -240,7 +241,7 @@ export function DeliveryDetailView() {
           </Text>
           {d.sourceEventId ? (
             <Anchor component={Link} to={`/events/${d.sourceEventId}`} ff="monospace" size="sm">
-              {d.sourceEventId.slice(0, 8)}
+              {shortId(d.sourceEventId)}
             </Anchor>
           ) : (
             <Text>—</Text>

@@ -27,6 +27,7 @@ import {
   StateBadge,
   useUrlState,
   When,
+  shortId,
 } from '../components/common';
 import { ExecutionLogView } from '../components/execution-log';
 import { Filters, type FilterField } from '../components/filters';
@@ -117,7 +118,7 @@ export function EventsView() {
                   </Table.Td>
                   <Table.Td>
                     <Anchor component={Link} to={`/events/${event.id}`} ff="monospace" size="sm">
-                      {event.id.slice(0, 8)}
+                      {shortId(event.id)}
                     </Anchor>
                   </Table.Td>
                 </Table.Tr>
@@ -222,7 +223,7 @@ export function EventDetailView() {
         <Title order={2}>
           Event{' '}
           <Text span ff="monospace" inherit>
-            {e.id.slice(0, 8)}
+            {shortId(e.id)}
           </Text>
         </Title>
         <Group gap="xs">

@@ -26,6 +26,7 @@ import {
   Pager,
   StateBadge,
   useUrlState,
+  shortId,
 } from '../components/common';
 import { OtherProblems, problemsOf } from '../components/forms';
 
@@ -361,7 +362,7 @@ function TestSend({ endpoint }: { endpoint: Schemas['OutboundEndpointResponse'] 
       {send.data ? (
         <Alert color="blue" title="Test delivery queued" role="status">
           <Anchor component={Link} to={`/deliveries/${send.data.id}`}>
-            Open delivery {send.data.id.slice(0, 8)}
+            Open delivery {shortId(send.data.id)}
           </Anchor>{' '}
           to see its attempt.
         </Alert>

@@ -12,6 +12,7 @@ import {
   Pager,
   useUrlState,
   When,
+  shortId,
 } from '../components/common';
 
 /** Records a model holds (what rules and callbacks wrote), newest first, a page at a time. */
@@ -87,7 +88,7 @@ export function RecordsView() {
                     <Table.Td>
                       {event ? (
                         <Anchor component={Link} to={`/events/${event}`} ff="monospace" size="sm">
-                          {event.slice(0, 8)}
+                          {shortId(event)}
                         </Anchor>
                       ) : (
                         <Text size="sm">—</Text>
