@@ -165,3 +165,31 @@ test('a connector is provisioned from the UI and its report says what changed', 
   await page.getByRole('button', { name: 'Provision' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Nothing to change' })).toBeVisible();
 });
+
+test('lists page by cursor, and the page is in the URL', async ({ page, adminApi }) => {
+  const code = unique('paged');
+  await ok(
+    adminApi.POST('/api/v1/outbound-endpoints', {
+      body: { code, name: code, state: 'active', targetHost: sink.url, targetPath: '/hooks/paged' },
+    }),
+  );
+  for (let n = 0; n < 27; n += 1) {
+    await ok(
+      adminApi.POST('/api/v1/deliveries', { body: { endpoint: code, payload: { n } as never } }),
+    );
+  }
+  await signIn(page, ADMIN_KEY, 'admin');
+  await page.goto(`/console/deliveries?endpoint=${code}`);
+  const rows = page.getByRole('table', { name: 'Deliveries' }).getByRole('link');
+  await expect(rows).toHaveCount(25);
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await expect(page).toHaveURL(/cursor=/);
+  await expect(rows).toHaveCount(2);
+  await expect(page.getByRole('button', { name: 'Next page' })).toBeDisabled();
+  const secondPage = page.url();
+  await page.goBack();
+  await expect(rows).toHaveCount(25);
+  // The second page's URL opens the second page.
+  await page.goto(secondPage);
+  await expect(rows).toHaveCount(2);
+});
