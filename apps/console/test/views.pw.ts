@@ -81,6 +81,16 @@ test('detail views, the simulator and the create forms pass axe', async ({ page 
     .click();
   await expect(page.getByRole('dialog', { name: /^Edit / })).toBeVisible();
   await expectAccessible(page, 'edit inbound endpoint');
+
+  // The audit log's before/after diff of a change made by the scenarios above.
+  await page.goto('/console/audit?entity=handler&action=handler.create');
+  await page
+    .getByRole('button', { name: /handler\.create/ })
+    .first()
+    .click();
+  await expect(page.getByRole('table', { name: 'Changed fields' }).first()).toContainText('rules');
+  await expectAccessible(page, 'audit entry');
+  await shoot(page, 'audit-entry');
 });
 
 test('keyboard only: sign in, reach a view from the navigation, open an item', async ({ page }) => {

@@ -1,6 +1,6 @@
-import { Accordion, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Accordion, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import type { Schemas } from '@app/client';
+import type { paths } from '@app/client';
 import { api, call } from '../api';
 import {
   Empty,
@@ -15,7 +15,8 @@ import {
 import { Filters, type FilterField } from '../components/filters';
 
 /** The audit log: who changed what, with the entity before and after (secrets redacted). */
-type Entity = NonNullable<NonNullable<Parameters<typeof listAudit>[0]>['entity']>;
+type AuditQuery = NonNullable<paths['/api/v1/audit']['get']['parameters']['query']>;
+type Entity = NonNullable<AuditQuery['entity']>;
 const ENTITIES: Entity[] = [
   'handler',
   'inbound-endpoint',
@@ -27,23 +28,7 @@ const ENTITIES: Entity[] = [
   'connector',
 ];
 
-function listAudit(query: {
-  limit?: number;
-  cursor?: string;
-  entity?: Schemas['AuditEntryResponse']['entityType'] extends string
-    ? | 'handler'
-      | 'inbound-endpoint'
-      | 'outbound-endpoint'
-      | 'inbound-event'
-      | 'delivery'
-      | 'api-key'
-      | 'tenant'
-      | 'connector'
-    : never;
-  action?: string;
-  from?: string;
-  to?: string;
-}) {
+function listAudit(query: AuditQuery) {
   return call(api.GET('/api/v1/audit', { params: { query } }));
 }
 
@@ -96,7 +81,8 @@ export function AuditView() {
                   </Group>
                 </Accordion.Control>
                 <Accordion.Panel>
-                  <SimpleGrid cols={{ base: 1, md: 2 }}>
+                  <Changes before={entry.before} after={entry.after} />
+                  <SimpleGrid cols={{ base: 1, md: 2 }} mt="sm">
                     <Stack gap={4}>
                       <Text size="xs" c="dimmed">
                         Before
@@ -122,5 +108,42 @@ export function AuditView() {
         </>
       )}
     </Stack>
+  );
+}
+
+/** The top-level fields whose value differs between before and after, side by side. */
+function Changes({ before, after }: { before: unknown; after: unknown }) {
+  const asObject = (value: unknown): Record<string, unknown> =>
+    value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  const b = asObject(before);
+  const a = asObject(after);
+  const fields = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter(
+    (field) => JSON.stringify(b[field]) !== JSON.stringify(a[field]),
+  );
+  if (fields.length === 0) return <Text size="sm">No field changed.</Text>;
+  const show = (value: unknown) => (value === undefined ? '—' : JSON.stringify(value));
+  return (
+    <Table withTableBorder aria-label="Changed fields">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>Field</Table.Th>
+          <Table.Th>Before</Table.Th>
+          <Table.Th>After</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {fields.map((field) => (
+          <Table.Tr key={field}>
+            <Table.Td ff="monospace">{field}</Table.Td>
+            <Table.Td ff="monospace" style={{ wordBreak: 'break-all' }}>
+              {show(b[field])}
+            </Table.Td>
+            <Table.Td ff="monospace" style={{ wordBreak: 'break-all' }}>
+              {show(a[field])}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
   );
 }
