@@ -25,6 +25,7 @@ import { OutboundEndpointsView } from './views/outbound-endpoints';
 import { OverviewView } from './views/overview';
 import { RecordsView } from './views/records';
 import { SignInView } from './views/sign-in';
+import { TenantsView } from './views/tenants';
 
 /** The console's routes (under /console) and its frame: navigation, the key's role, sign-out. */
 const NAV: Array<{ to: string; label: string; adminOnly?: boolean }> = [
@@ -37,6 +38,7 @@ const NAV: Array<{ to: string; label: string; adminOnly?: boolean }> = [
   { to: '/connectors', label: 'Connectors' },
   { to: '/records', label: 'Records' },
   { to: '/api-keys', label: 'API keys', adminOnly: true },
+  { to: '/tenants', label: 'Tenants', adminOnly: true },
   { to: '/audit', label: 'Audit log' },
 ];
 
@@ -126,6 +128,7 @@ export function App() {
         <Route path="/connectors/:id" element={<ConnectorDetailView />} />
         <Route path="/records" element={<RecordsView />} />
         <Route path="/api-keys" element={<ApiKeysView />} />
+        <Route path="/tenants" element={<TenantsView />} />
         <Route path="/audit" element={<AuditView />} />
         <Route path="/sign-in" element={<Navigate to="/" replace />} />
         <Route path="*" element={<Text>No such page.</Text>} />

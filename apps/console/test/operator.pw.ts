@@ -1,4 +1,5 @@
-import { expect, ok, signIn, test, unique } from './support/fixtures';
+import { createHookgateClient } from '@app/client';
+import { ADMIN_KEY, adminUrl, expect, ok, signIn, test, unique } from './support/fixtures';
 
 /**
  * An operator key sees the configuration but no control that changes it; a write forged
@@ -25,6 +26,7 @@ test('an operator sees no configuration controls, and a forged write is refused'
   await signIn(page, operator.key, 'operator');
 
   await expect(page.getByRole('link', { name: 'API keys' })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'Tenants' })).toHaveCount(0);
   await page.getByRole('link', { name: 'Inbound endpoints' }).click();
   await expect(page.getByRole('heading', { name: 'Inbound endpoints' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'New inbound endpoint' })).toHaveCount(0);
@@ -81,4 +83,44 @@ test('a revoked key is signed out; an unknown key is refused at sign-in', async 
   await page.getByRole('link', { name: 'Deliveries' }).click();
   await expect(page).toHaveURL(/\/console\/sign-in/);
   expect(await page.evaluate(() => sessionStorage.getItem('hookgate.apiKey'))).toBeNull();
+});
+
+test('an admin creates a key and a tenant; each new key is shown once and works', async ({
+  page,
+  adminApi,
+}) => {
+  await signIn(page, ADMIN_KEY, 'admin');
+  await page.getByRole('link', { name: 'API keys' }).click();
+  const keyName = unique('ui-operator');
+  await page.getByRole('textbox', { name: 'Name' }).fill(keyName);
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const key = (await page.getByTestId('new-api-key').textContent())!;
+  const me = await ok(createHookgateClient({ baseUrl: adminUrl(), apiKey: key }).GET('/api/v1/me'));
+  expect(me).toMatchObject({ name: keyName, role: 'operator' });
+  await page.reload();
+  await expect(page.getByTestId('new-api-key')).toHaveCount(0);
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page
+    .getByRole('row')
+    .filter({ hasText: keyName })
+    .getByRole('button', { name: 'Revoke' })
+    .click();
+  await expect(page.getByRole('row').filter({ hasText: keyName })).toContainText('revoked');
+  const revoked = await createHookgateClient({ baseUrl: adminUrl(), apiKey: key }).GET(
+    '/api/v1/me',
+  );
+  expect(revoked.response.status).toBe(401);
+
+  await page.getByRole('link', { name: 'Tenants' }).click();
+  const tenant = unique('acme').toLowerCase();
+  await page.getByRole('textbox', { name: 'Name' }).fill(tenant);
+  await page.getByRole('button', { name: 'Create tenant' }).click();
+  const tenantKey = (await page.getByTestId('new-tenant-key').textContent())!;
+  await expect(page.getByRole('cell', { name: tenant })).toBeVisible();
+  const other = await ok(
+    createHookgateClient({ baseUrl: adminUrl(), apiKey: tenantKey }).GET('/api/v1/me'),
+  );
+  expect(other.role).toBe('admin');
+  const own = await ok(adminApi.GET('/api/v1/me'));
+  expect(other.tenantId).not.toBe(own.tenantId);
 });

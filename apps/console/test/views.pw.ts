@@ -20,6 +20,7 @@ const VIEWS: Array<{ name: string; path: string; heading: string }> = [
   { name: 'connectors', path: '/console/connectors', heading: 'Connectors' },
   { name: 'records', path: '/console/records', heading: 'Records' },
   { name: 'api-keys', path: '/console/api-keys', heading: 'API keys' },
+  { name: 'tenants', path: '/console/tenants', heading: 'Tenants' },
   { name: 'audit', path: '/console/audit', heading: 'Audit log' },
 ];
 const SCREENSHOTS = join(__dirname, '..', '..', '..', 'docs', 'console');
