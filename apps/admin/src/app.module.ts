@@ -13,6 +13,7 @@ import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { MeController } from './auth/me.controller';
 import { RequestContextInterceptor } from './auth/request-context';
 import { ConfigChangePublisher } from './common/config-change.publisher';
 import { ErrorResponseFilter } from './common/error-response.filter';
@@ -67,6 +68,7 @@ export class AdminModule {
         QueueBoardModule,
       ],
       controllers: [
+        MeController,
         HandlersController,
         HandlerSimulatorController,
         InboundEndpointsController,

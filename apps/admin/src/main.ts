@@ -9,9 +9,13 @@ import { AdminModule } from './app.module';
 import { ensureBootstrapKey } from './auth/bootstrap-key';
 import { setupOpenApi } from './common/openapi';
 import { createValidationPipe, StorableInputPipe } from './common/validation';
+import { serveConsole } from './console/serve-console';
 import { AdminConfig } from './config';
 
-/** Boots the admin API: config, database (migrated under a lock), bootstrap key, OpenAPI. */
+/**
+ * Boots the admin API: config, database (migrated under a lock), bootstrap key, OpenAPI,
+ * and the operator console at /console.
+ */
 export async function createAdmin(config: AdminConfig): Promise<NestExpressApplication> {
   const dataSource = await prepareDatabase(config.DATABASE_URL, {
     applicationName: 'hookgate-admin',
@@ -38,6 +42,7 @@ export async function createAdmin(config: AdminConfig): Promise<NestExpressAppli
   app.useGlobalPipes(new StorableInputPipe(), createValidationPipe());
   app.useBodyParser('json', { limit: '2mb', verify: refuseDeepJson });
   setupOpenApi(app);
+  serveConsole(app);
   return app;
 }
 

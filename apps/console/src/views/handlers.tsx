@@ -1,0 +1,368 @@
+import {
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Drawer,
+  Grid,
+  Group,
+  JsonInput,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import type { Schemas } from '@app/client';
+import { api, call } from '../api';
+import { useCanConfigure } from '../auth';
+import { Empty, Failure, Json, Loading, useUrlState } from '../components/common';
+import { ExecutionLogView } from '../components/execution-log';
+import { OtherProblems, problemsOf } from '../components/forms';
+
+/**
+ * Handlers and their ordered rules: a JSON rule editor whose API validation messages
+ * appear beside it, and the simulator (the API's dry run) on the same page.
+ */
+const EXAMPLE_RULES = [
+  {
+    sequence: 10,
+    name: 'opened issues',
+    action: 'upsert_record',
+    targetModel: 'issues',
+    conditions: [{ source: 'payload', path: 'action', operator: '=', value: 'opened' }],
+    lookups: [{ field: 'number', source: { kind: 'payload', path: 'issue.number' } }],
+    assignments: [
+      { field: 'number', source: { kind: 'payload', path: 'issue.number' } },
+      { field: 'title', source: { kind: 'payload', path: 'issue.title' } },
+    ],
+  },
+];
+
+export function HandlersView() {
+  const canConfigure = useCanConfigure();
+  const [params, update] = useUrlState();
+  const handlers = useQuery({
+    queryKey: ['handlers'],
+    queryFn: () => call(api.GET('/api/v1/handlers')),
+  });
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>Handlers &amp; rules</Title>
+        {canConfigure ? <Button onClick={() => update({ create: '1' })}>New handler</Button> : null}
+      </Group>
+      {handlers.isPending ? (
+        <Loading />
+      ) : handlers.isError ? (
+        <Failure error={handlers.error} onRetry={() => void handlers.refetch()} />
+      ) : handlers.data.length === 0 ? (
+        <Empty title="No handler yet">
+          A handler decides what happens to an event: its rules are tried in order and the first
+          that matches acts (write a record, forward, dead-letter…).
+        </Empty>
+      ) : (
+        <Table striped aria-label="Handlers">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Code</Table.Th>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Direction</Table.Th>
+              <Table.Th>Mode</Table.Th>
+              <Table.Th>Rules</Table.Th>
+              <Table.Th>Active</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {handlers.data.map((handler) => (
+              <Table.Tr key={handler.id}>
+                <Table.Td>
+                  <Anchor component={Link} to={`/handlers/${handler.id}`}>
+                    {handler.code}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>{handler.name}</Table.Td>
+                <Table.Td>{handler.direction}</Table.Td>
+                <Table.Td>{handler.executionMode}</Table.Td>
+                <Table.Td>{handler.rules.length}</Table.Td>
+                <Table.Td>
+                  <Badge color={handler.active ? 'green' : 'gray'}>
+                    {handler.active ? 'active' : 'inactive'}
+                  </Badge>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {canConfigure ? (
+        <Drawer
+          opened={params.get('create') === '1'}
+          onClose={() => update({ create: null })}
+          title="New handler"
+          position="right"
+          size="lg"
+        >
+          <CreateHandler />
+        </Drawer>
+      ) : null}
+    </Stack>
+  );
+}
+
+function parseJson(text: string): { value?: unknown; error?: string } {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function CreateHandler() {
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [code, setCode] = useState('');
+  const [name, setName] = useState('');
+  const [direction, setDirection] = useState<'inbound' | 'outbound'>('inbound');
+  const [rules, setRules] = useState(JSON.stringify(EXAMPLE_RULES, null, 2));
+  const parsed = parseJson(rules);
+  const create = useMutation({
+    mutationFn: () =>
+      call(
+        api.POST('/api/v1/handlers', {
+          body: {
+            code,
+            name,
+            direction,
+            executionMode: 'rules',
+            rules: parsed.value as Schemas['RuleDto'][],
+          },
+        }),
+      ),
+    onSuccess: (handler) => {
+      void queryClient.invalidateQueries({ queryKey: ['handlers'] });
+      void navigate(`/handlers/${handler.id}`);
+    },
+  });
+  const problem = problemsOf(create.error);
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!parsed.error) create.mutate();
+  }
+  return (
+    <form onSubmit={submit}>
+      <Stack>
+        <TextInput
+          label="Code"
+          value={code}
+          onChange={(e) => setCode(e.currentTarget.value)}
+          error={problem('code')}
+          required
+        />
+        <TextInput
+          label="Name"
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          error={problem('name')}
+          required
+        />
+        <Select
+          label="Direction"
+          data={['inbound', 'outbound']}
+          value={direction}
+          onChange={(value) => setDirection(value === 'outbound' ? 'outbound' : 'inbound')}
+          allowDeselect={false}
+        />
+        <JsonInput
+          label="Rules (tried in sequence order)"
+          value={rules}
+          onChange={setRules}
+          autosize
+          minRows={12}
+          error={parsed.error ?? problem('rules')}
+        />
+        <OtherProblems error={create.error} shown={['code', 'name', 'rules']} />
+        <Group justify="flex-end">
+          <Button type="submit" loading={create.isPending} disabled={Boolean(parsed.error)}>
+            Create handler
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+export function HandlerDetailView() {
+  const { id = '' } = useParams();
+  const handler = useQuery({
+    queryKey: ['handler', id],
+    queryFn: () => call(api.GET('/api/v1/handlers/{id}', { params: { path: { id } } })),
+  });
+  if (handler.isPending) return <Loading />;
+  if (handler.isError)
+    return <Failure error={handler.error} onRetry={() => void handler.refetch()} />;
+  return (
+    <Stack>
+      <Anchor component={Link} to="/handlers" size="sm">
+        ← Handlers &amp; rules
+      </Anchor>
+      <Title order={2}>
+        {handler.data.name}{' '}
+        <Text span c="dimmed" inherit>
+          ({handler.data.code})
+        </Text>
+      </Title>
+      <Grid>
+        <Grid.Col span={{ base: 12, lg: 6 }}>
+          <RuleEditor handler={handler.data} />
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, lg: 6 }}>
+          <Simulator handler={handler.data} />
+        </Grid.Col>
+      </Grid>
+    </Stack>
+  );
+}
+
+function RuleEditor({ handler }: { handler: Schemas['HandlerResponse'] }) {
+  const canConfigure = useCanConfigure();
+  const queryClient = useQueryClient();
+  const [rules, setRules] = useState(() => JSON.stringify(handler.rules, null, 2));
+  const parsed = parseJson(rules);
+  const save = useMutation({
+    mutationFn: () =>
+      call(
+        api.PUT('/api/v1/handlers/{id}', {
+          params: { path: { id: handler.id } },
+          body: {
+            name: handler.name,
+            executionMode: handler.executionMode,
+            callback: handler.callback ?? undefined,
+            active: handler.active,
+            maxRetries: handler.maxRetries,
+            rules: parsed.value as Schemas['RuleDto'][],
+          },
+        }),
+      ),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(['handler', handler.id], updated);
+      void queryClient.invalidateQueries({ queryKey: ['handlers'] });
+    },
+  });
+  return (
+    <Card withBorder>
+      <Stack>
+        <Text fw={600}>Rules</Text>
+        <JsonInput
+          aria-label="Rules"
+          value={rules}
+          onChange={setRules}
+          autosize
+          minRows={16}
+          maxRows={40}
+          readOnly={!canConfigure}
+          error={parsed.error ?? problemsOf(save.error)('rules')}
+        />
+        <OtherProblems error={save.error} shown={['rules']} />
+        {save.isSuccess ? (
+          <Text c="green" size="sm" role="status">
+            Saved.
+          </Text>
+        ) : null}
+        {canConfigure ? (
+          <Group justify="flex-end">
+            <Button
+              onClick={() => save.mutate()}
+              loading={save.isPending}
+              disabled={Boolean(parsed.error)}
+            >
+              Save rules
+            </Button>
+          </Group>
+        ) : (
+          <Text size="sm" c="dimmed">
+            Read only: changing rules needs an admin key.
+          </Text>
+        )}
+      </Stack>
+    </Card>
+  );
+}
+
+function Simulator({ handler }: { handler: Schemas['HandlerResponse'] }) {
+  const [payload, setPayload] = useState(
+    '{\n  "action": "opened",\n  "issue": { "number": 1, "title": "Hello" }\n}',
+  );
+  const [headers, setHeaders] = useState('{}');
+  const parsedPayload = parseJson(payload);
+  const parsedHeaders = parseJson(headers);
+  const simulate = useMutation({
+    mutationFn: () =>
+      call(
+        api.POST('/api/v1/handlers/{id}/simulate', {
+          params: { path: { id: handler.id } },
+          body: {
+            payload: parsedPayload.value as Record<string, never>,
+            headers: parsedHeaders.value as Record<string, never>,
+          },
+        }),
+      ),
+  });
+  return (
+    <Card withBorder>
+      <Stack>
+        <Text fw={600}>Simulator</Text>
+        <Text size="sm" c="dimmed">
+          Runs the stored rules on a payload and says what they would do. Nothing is written.
+        </Text>
+        <JsonInput
+          label="Payload"
+          value={payload}
+          onChange={setPayload}
+          autosize
+          minRows={6}
+          error={parsedPayload.error}
+        />
+        <JsonInput
+          label="Headers"
+          value={headers}
+          onChange={setHeaders}
+          autosize
+          minRows={2}
+          error={parsedHeaders.error}
+        />
+        <Group justify="flex-end">
+          <Button
+            onClick={() => simulate.mutate()}
+            loading={simulate.isPending}
+            disabled={Boolean(parsedPayload.error || parsedHeaders.error)}
+          >
+            Simulate
+          </Button>
+        </Group>
+        {simulate.isError ? <OtherProblems error={simulate.error} shown={[]} /> : null}
+        {simulate.data ? (
+          <Stack data-testid="simulation">
+            <Group gap="xs">
+              <Text size="sm">Would match:</Text>
+              <Badge color={simulate.data.matchedRule ? 'green' : 'gray'}>
+                {simulate.data.matchedRule ?? 'no rule'}
+              </Badge>
+              <Text size="sm">Action:</Text>
+              <Badge>{simulate.data.action}</Badge>
+            </Group>
+            <Text size="xs" c="dimmed">
+              What it would do
+            </Text>
+            <Json value={simulate.data.effects} label="Effects" />
+            <ExecutionLogView log={simulate.data.executionLog} />
+          </Stack>
+        ) : null}
+      </Stack>
+    </Card>
+  );
+}

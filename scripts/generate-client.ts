@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { createAdminOpenApiDocument } from '../apps/admin/src/common/openapi-document';
+
+/**
+ * `npm run client:generate`: writes the admin API's OpenAPI document and the TypeScript
+ * types openapi-typescript derives from it into libs/client/src, where the typed client
+ * (openapi-fetch) and the console read them. `libs/client/test/client-freshness.spec.ts`
+ * fails `npm test` when the committed files differ from what this would write.
+ */
+const REPO_ROOT = __dirname.includes(join('dist', 'scripts'))
+  ? join(__dirname, '..', '..')
+  : join(__dirname, '..');
+export const CLIENT_SOURCE_DIR = join(REPO_ROOT, 'libs', 'client', 'src');
+
+export interface ClientFiles {
+  'openapi.json': string;
+  'schema.d.ts': string;
+}
+
+/** What the generated files should hold for `document` (see render-client-files.mjs). */
+export function renderClientFiles(document: OpenAPIObject): Promise<ClientFiles> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [join(REPO_ROOT, 'scripts', 'render-client-files.mjs')],
+      { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`rendering the client failed: ${stderr || error.message}`));
+        else resolve(JSON.parse(stdout) as ClientFiles);
+      },
+    );
+    child.stdin?.end(JSON.stringify(document));
+  });
+}
+
+async function main(): Promise<void> {
+  const files = await renderClientFiles(await createAdminOpenApiDocument());
+  for (const [name, content] of Object.entries(files)) {
+    await writeFile(join(CLIENT_SOURCE_DIR, name), content);
+    process.stdout.write(`wrote ${join(CLIENT_SOURCE_DIR, name)}\n`);
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(
+      `client:generate failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
+    process.exit(1);
+  });
+}
