@@ -412,6 +412,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/outbound-request-refusals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List refused publish requests
+     * @description `outbound-requests` jobs that can never become a delivery (malformed data, an unknown job name or tenant, data Postgres refuses), each counted in `hookgate_outbound_requests_refused_total{reason}`. A refusal belongs to the tenant its job named when that tenant exists; one naming no existing tenant is shown to the `default` tenant only. Newest first, keyset-paginated.
+     */
+    get: operations['OutboundRequestRefusalsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/outbound-request-refusals/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a refused publish request
+     * @description A refusal belongs to the tenant its job named when that tenant exists; one naming no existing tenant is shown to the `default` tenant only.
+     */
+    get: operations['OutboundRequestRefusalsController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/events': {
     parameters: {
       query?: never;
@@ -740,7 +780,7 @@ export interface components {
       error: string;
       /** @example validation failed: name, signature.digest */
       message: string;
-      /** @description on a validation 400: one entry per bad field, each with all of its problems; on a 409 for an illegal transition: `{ currentState }` */
+      /** @description on a validation 400: one entry per bad field (the first 50), each with all of its problems; on a 409 for an illegal transition: `{ currentState }` */
       details?:
         | components['schemas']['FieldProblemDoc'][]
         | {
@@ -1260,10 +1300,23 @@ export interface components {
       state: 'received' | 'processing' | 'done' | 'error' | 'dead_letter' | 'rejected';
       /** @example POST */
       method: string;
-      /** @example /webhooks/github/acme */
+      /**
+       * @description credential query values (token, api_key, sig, …) read `[redacted]`
+       * @example /webhooks/github/acme
+       */
       url: string;
       /** @example application/json */
       contentType: string | null;
+      /**
+       * @description `rejected` events: the size in bytes of the whole body (`rawBody` holds a prefix)
+       * @example null
+       */
+      bodySize: number | null;
+      /**
+       * @description `rejected` events: SHA-256 of the whole body, lowercase hex
+       * @example null
+       */
+      bodySha256: string | null;
       deliveryIdentity: string | null;
       replayIdentity: string | null;
       /** @example 0 */
@@ -1312,12 +1365,16 @@ export interface components {
       state: 'received' | 'processing' | 'done' | 'error' | 'dead_letter' | 'rejected';
       /** @example POST */
       method: string;
-      /** @example /webhooks/github/acme */
+      /**
+       * @description credential query values (token, api_key, sig, …) read `[redacted]`
+       * @example /webhooks/github/acme
+       */
       url: string;
-      /** @description secrets redacted */
+      /** @description credential headers (Authorization, Cookie, *-Token, …) read `[redacted]` */
       headers: {
         [key: string]: unknown;
       };
+      /** @description credential query values (token, api_key, sig, …) read `[redacted]` */
       query: {
         [key: string]: unknown;
       };
@@ -1328,11 +1385,21 @@ export interface components {
        * @example {}
        */
       payload: Record<string, never>;
-      /** @description the body exactly as received */
+      /** @description the body exactly as received; of a `rejected` event only its first REJECTED_BODY_PREFIX_BYTES (see `bodySize` and `bodySha256`) */
       rawBody: {
         base64?: string;
         bytes?: number;
       };
+      /**
+       * @description `rejected` events: the size in bytes of the whole body (`rawBody` holds a prefix)
+       * @example null
+       */
+      bodySize: number | null;
+      /**
+       * @description `rejected` events: SHA-256 of the whole body, lowercase hex
+       * @example null
+       */
+      bodySha256: string | null;
       /**
        * @example {
        *       "eventType": "issues"
@@ -1446,6 +1513,7 @@ export interface components {
       timeoutMs: number;
       /** Format: uuid */
       handlerId: string | null;
+      /** @description a credential header's value (Authorization, X-Api-Token, …) is write-only: it reads `[redacted]`, and writing `[redacted]` back keeps the stored value */
       headerRules: components['schemas']['HeaderRuleDto'][];
       payloadRules: components['schemas']['PayloadRuleDto'][];
       /** @example false */
@@ -1858,6 +1926,7 @@ export interface components {
       };
       /** @example 200 */
       responseStatus: number | null;
+      /** @description credential headers (Set-Cookie, …) read `[redacted]` */
       responseHeaders: {
         [key: string]: unknown;
       } | null;
@@ -1921,6 +1990,41 @@ export interface components {
       errorStack: string | null;
       /** @description the attempt log, oldest first */
       attempts: components['schemas']['DeliveryAttemptResponse'][];
+    };
+    OutboundRequestRefusalResponse: {
+      /** Format: uuid */
+      id: string;
+      /**
+       * @description the BullMQ job name the producer used
+       * @example deliver
+       */
+      jobName: string;
+      /**
+       * @description the `tenant` the job named, as given (null: none, or not a string)
+       * @example acme
+       */
+      tenant: string | null;
+      /**
+       * @example malformed
+       * @enum {string}
+       */
+      reason: 'malformed' | 'unknown_job' | 'unknown_tenant' | 'unstorable';
+      /** @example endpoint (or connector and suffix) is required */
+      message: string;
+      /**
+       * @description the job's data as JSON text, its first 4096 characters
+       * @example {"payload":{"orderId":"A-42"},"context":{"n":1}}
+       */
+      data: string;
+      /**
+       * @description the size of the job's whole data as JSON, in bytes
+       * @example 48
+       */
+      dataBytes: number;
+      /** @description `data` is a prefix: the job held more */
+      dataTruncated: boolean;
+      /** Format: date-time */
+      createdAt: string;
     };
     PublishEventDto: {
       /** @example order.paid */
@@ -4770,6 +4874,142 @@ export interface operations {
            *       "statusCode": 409,
            *       "error": "Conflict",
            *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  OutboundRequestRefusalsController_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description nextCursor of the previous page */
+        cursor?: string;
+        reason?: 'malformed' | 'unknown_job' | 'unknown_tenant' | 'unstorable';
+        /** @description refused at or after */
+        from?: string;
+        /** @description refused before */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description refusals, newest first, with nextCursor */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['OutboundRequestRefusalResponse'][];
+            /**
+             * @description pass as `cursor` for the next page; null on the last page
+             * @example WyIyMDI2LTExLTMwVDEyOjAwOjAwLjAwMFoiLCIwMTkzLi4uIl0
+             */
+            nextCursor: string | null;
+          };
+        };
+      };
+      /** @description invalid input: `details` lists every bad field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "message": "validation failed: name, signature.digest",
+           *       "details": [
+           *         {
+           *           "field": "name",
+           *           "problems": [
+           *             "name must be a string"
+           *           ]
+           *         },
+           *         {
+           *           "field": "signature.digest",
+           *           "problems": [
+           *             "digest must be one of: sha1, sha256, sha512"
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  OutboundRequestRefusalsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the refusal */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OutboundRequestRefusalResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "message": "not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
