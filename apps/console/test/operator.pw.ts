@@ -80,9 +80,16 @@ test('a revoked key is signed out; an unknown key is refused at sign-in', async 
   );
   await signIn(page, key.key, 'operator');
   await ok(adminApi.DELETE('/api/v1/api-keys/{id}', { params: { path: { id: key.id } } }));
-  await page.getByRole('link', { name: 'Deliveries' }).click();
+  // The page may notice the revocation by itself (a background refetch) before a click
+  // lands, so go to a view directly: either way its next request gets 401 and signs out.
+  await page.goto('/console/deliveries');
   await expect(page).toHaveURL(/\/console\/sign-in/);
-  expect(await page.evaluate(() => sessionStorage.getItem('hookgate.apiKey'))).toBeNull();
+  // Signing out may still be reloading the page: read the storage once it has settled.
+  await expect
+    .poll(() =>
+      page.evaluate(() => sessionStorage.getItem('hookgate.apiKey')).catch(() => 'navigating'),
+    )
+    .toBeNull();
 });
 
 test('an admin creates a key and a tenant; each new key is shown once and works', async ({
