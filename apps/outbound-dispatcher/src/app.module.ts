@@ -36,7 +36,11 @@ import {
   createSecretBox,
   queueMetricsProvider,
 } from '@app/platform';
-import { endpointConcurrency, type OutboundDispatcherConfig } from './config';
+import {
+  endpointBurstConcurrency,
+  endpointConcurrency,
+  type OutboundDispatcherConfig,
+} from './config';
 import { DisabledEndpointsMetric, EndpointHealth } from './dispatch/endpoint-health';
 import { OutboundDeliveriesProcessor } from './dispatch/outbound-deliveries.processor';
 import { OutboundEndpointCache } from './dispatch/outbound-endpoint-cache';
@@ -231,7 +235,9 @@ export class OutboundDispatcherModule {
                 },
               },
               config.PROCESSING_LEASE_SECONDS,
-              new EndpointSlots(endpointConcurrency(config)),
+              new EndpointSlots(endpointConcurrency(config), {
+                burstCap: endpointBurstConcurrency(config),
+              }),
             ),
         },
         OutboundDeliveriesProcessor,

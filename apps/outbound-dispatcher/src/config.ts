@@ -48,3 +48,12 @@ export function endpointConcurrency(config: OutboundDispatcherConfig): number {
     Math.max(1, Math.floor(config.DISPATCHER_CONCURRENCY / 4))
   );
 }
+
+/**
+ * Most slots one endpoint that has proven prompt may hold: all but one endpoint cap's worth,
+ * which always stays for the other endpoints (at least the cap itself).
+ */
+export function endpointBurstConcurrency(config: OutboundDispatcherConfig): number {
+  const cap = endpointConcurrency(config);
+  return Math.max(cap, config.DISPATCHER_CONCURRENCY - cap);
+}

@@ -50,3 +50,66 @@ describe('EndpointSlots', () => {
     expect(slots.postponeMs('a')).toBe(1000);
   });
 });
+
+describe('EndpointSlots burst for an endpoint proven prompt', () => {
+  let clock = 0;
+  const now = () => clock;
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    clock = 0;
+  });
+  afterEach(() => jest.useRealTimers());
+
+  async function holdAll(slots: EndpointSlots, id: string, count: number) {
+    const held = [];
+    for (let i = 0; i < count; i++) {
+      const slot = await Promise.race([
+        slots.acquire(id),
+        new Promise<'over'>((resolve) => {
+          setTimeout(() => resolve('over'), 0);
+          jest.advanceTimersByTime(0);
+        }),
+      ]);
+      if (slot === 'over' || slot === null) break;
+      held.push(slot);
+    }
+    return held;
+  }
+
+  it('gives an unseen endpoint only its cap, even on its first burst', async () => {
+    const slots = new EndpointSlots(2, { now, burstCap: 6, slowAfterMs: 5000 });
+    expect(await holdAll(slots, 'new', 10)).toHaveLength(2);
+  });
+
+  it('lets an endpoint whose last cap answers were prompt use the burst cap', async () => {
+    const slots = new EndpointSlots(2, { now, burstCap: 6, promptAnswerMs: 100 });
+    for (const slot of await holdAll(slots, 'fast', 2)) slot.release();
+    expect(await holdAll(slots, 'fast', 10)).toHaveLength(6);
+  });
+
+  it('takes the burst back after a slow answer, and while a request is slow', async () => {
+    const slots = new EndpointSlots(2, {
+      now,
+      burstCap: 6,
+      promptAnswerMs: 100,
+      slowAfterMs: 5000,
+    });
+    for (const slot of await holdAll(slots, 'e', 2)) slot.release();
+    // A slow answer ends the streak: back to the cap.
+    const [slow] = await holdAll(slots, 'e', 1);
+    clock += 1000;
+    slow.release();
+    expect(await holdAll(slots, 'e', 10)).toHaveLength(2);
+  });
+
+  it('refuses the burst while one of its requests is in flight past slowAfterMs', async () => {
+    const slots = new EndpointSlots(2, { now, burstCap: 6, promptAnswerMs: 100, slowAfterMs: 500 });
+    for (const slot of await holdAll(slots, 'e', 2)) slot.release();
+    const first = await holdAll(slots, 'e', 1);
+    expect(first).toHaveLength(1);
+    clock += 600;
+    // Prompt so far, but the request in flight is now slow: only the cap.
+    expect(await holdAll(slots, 'e', 10)).toHaveLength(1);
+  });
+});

@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * Per-endpoint in-flight cap of one dispatcher process (issue 21, item 14): a slow sink
  * must not hold every one of DISPATCHER_CONCURRENCY's slots while other endpoints wait.
@@ -9,6 +11,14 @@
  * the delivery back to `queued` (not an attempt) for `postponeMs`: a slow endpoint's
  * overflow then holds no slot at all.
  *
+ * An endpoint that has **proven prompt** — its last `cap` answers each came within
+ * `promptAnswerMs`, and none of its requests is in flight for longer than `slowAfterMs` —
+ * may use up to `burstCap` slots (by default all but `cap` of the process's): one busy, fast
+ * receiver gets the throughput batching needs, while `cap` slots always stay for the other
+ * endpoints. An endpoint not seen yet, or whose last answer was slow, gets `cap`: a slow
+ * sink never holds more than `cap` slots, even on its first burst. A prompt endpoint that
+ * turns slow holds at most `burstCap` slots, and only until those requests end.
+ *
  * The postponement grows with the number of this endpoint's deliveries already postponed
  * and not yet due, one "round" per `cap` of them, so a slow endpoint's backlog comes back
  * a cap at a time instead of all of it being claimed and put back every second.
@@ -18,6 +28,10 @@ export interface EndpointSlot {
 }
 
 export interface EndpointSlotsOptions {
+  /** Most slots an endpoint that has proven prompt may hold (default: `cap`, no burst). */
+  burstCap?: number;
+  /** An answer within this counts toward proving the endpoint prompt. */
+  promptAnswerMs?: number;
   maxWaitMs?: number;
   slowAfterMs?: number;
   baseDelayMs?: number;
@@ -35,8 +49,14 @@ interface EndpointState {
   waiters: Array<(slot: EndpointSlot | null) => void>;
 }
 
+/** Consecutive prompt answers per endpoint; bounded, so endpoint ids cannot grow it. */
+const PROMPT_STREAKS_MAX = 10_000;
+
 export class EndpointSlots {
   private readonly endpoints = new Map<string, EndpointState>();
+  private readonly promptStreaks = new LRUCache<string, number>({ max: PROMPT_STREAKS_MAX });
+  private readonly burstCap: number;
+  private readonly promptAnswerMs: number;
   private readonly postponed = new Map<string, number>();
   private readonly maxWaitMs: number;
   private readonly slowAfterMs: number;
@@ -49,6 +69,8 @@ export class EndpointSlots {
     private readonly cap: number,
     options: EndpointSlotsOptions = {},
   ) {
+    this.burstCap = Math.max(cap, options.burstCap ?? cap);
+    this.promptAnswerMs = options.promptAnswerMs ?? 1000;
     this.maxWaitMs = options.maxWaitMs ?? 2000;
     this.slowAfterMs = options.slowAfterMs ?? 2000;
     this.baseDelayMs = options.baseDelayMs ?? 1000;
@@ -64,7 +86,9 @@ export class EndpointSlots {
       state = { held: new Set(), waiters: [] };
       this.endpoints.set(endpointId, state);
     }
-    if (state.held.size < this.cap) return Promise.resolve(this.hold(endpointId, state));
+    if (state.held.size < this.capOf(endpointId, state)) {
+      return Promise.resolve(this.hold(endpointId, state));
+    }
     if (this.isSlow(state)) return Promise.resolve(null);
     const waiters = state.waiters;
     return new Promise((resolve) => {
@@ -111,11 +135,21 @@ export class EndpointSlots {
         if (released) return;
         released = true;
         state.held.delete(held);
+        const prompt = this.now() - held.startedAt <= this.promptAnswerMs;
+        const streak = this.promptStreaks.get(endpointId) ?? 0;
+        this.promptStreaks.set(endpointId, prompt ? Math.min(streak + 1, this.cap) : 0);
         const next = state.waiters.shift();
         if (next) next(this.hold(endpointId, state));
         else if (state.held.size === 0) this.endpoints.delete(endpointId);
       },
     };
+  }
+
+  /** `burstCap` for an endpoint proven prompt and not slow now, else `cap`. */
+  private capOf(endpointId: string, state: EndpointState): number {
+    if (this.burstCap === this.cap) return this.cap;
+    const proven = (this.promptStreaks.get(endpointId) ?? 0) >= this.cap;
+    return proven && !this.isSlow(state) ? this.burstCap : this.cap;
   }
 
   /** Some request of the endpoint has been in flight for longer than `slowAfterMs`. */
