@@ -10,7 +10,8 @@
 //    sign-in form, then for each list view measures the time from navigation to the first
 //    data shown: cold (a fresh browser context, so no HTTP cache and no query cache; the key
 //    is put in sessionStorage before the page's scripts run, as signing in leaves it) and
-//    warm (a reload of that page: the bundle from the HTTP cache, the data fetched again).
+//    warm (a reload of that page: the bundle from the HTTP cache, the data fetched again);
+//    median of 3 (or of --runs, if fewer).
 // 2. With plain fetch it times the heaviest admin API list calls the console makes
 //    (first page, filtered pages, the 3rd page by cursor, /stats): median of --runs.
 import { chromium } from '@playwright/test';
