@@ -123,6 +123,7 @@ test('dead-lettered deliveries are replayed by filter after a confirmation', asy
 
   await page.getByRole('button', { name: 'Replay matching deliveries' }).click();
   const dialog = page.getByRole('dialog', { name: 'Replay deliveries' });
+  await expect(dialog.getByTestId('replay-count')).toHaveText('This will replay 2 deliveries.');
   await dialog.getByRole('button', { name: 'Replay', exact: true }).click();
   await expect(dialog.getByRole('status')).toHaveText('2 delivery(ies) queued again.');
   await dialog.getByRole('button', { name: 'Close' }).first().click();

@@ -170,7 +170,7 @@ export interface paths {
     put?: never;
     /**
      * Reprocess events in bulk
-     * @description Resets every error/dead_letter event matching the filter and queues it again (a `state` other than those two is a 409).
+     * @description Resets every error/dead_letter event matching the filter and queues it again (a `state` other than those two is a 409). With `dryRun: true` it only answers how many it would queue now, changing and auditing nothing.
      */
     post: operations['InboundEventsController_reprocess'];
     delete?: never;
@@ -337,7 +337,7 @@ export interface paths {
     };
     /**
      * List deliveries
-     * @description Newest first, keyset-paginated.
+     * @description Newest first, keyset-paginated; filters combine. `sourceEventId` lists what one inbound event forwarded; `idempotencyKey` finds a delivery by the key its publisher gave.
      */
     get: operations['DeliveriesController_list'];
     put?: never;
@@ -363,7 +363,7 @@ export interface paths {
     put?: never;
     /**
      * Replay deliveries in bulk
-     * @description Queues again every error/dead_letter delivery matching the filter whose endpoint is not archived (held as draft while the endpoint is not active).
+     * @description Queues again every error/dead_letter delivery matching the filter whose endpoint is not archived (held as draft while the endpoint is not active). With `dryRun: true` it only answers how many it would replay now, changing and auditing nothing.
      */
     post: operations['DeliveriesController_replay'];
     delete?: never;
@@ -1342,6 +1342,20 @@ export interface components {
       /** Format: date-time */
       updatedAt: string;
     };
+    ReprocessedResponse: {
+      /**
+       * @description events reset and queued again
+       * @example 12
+       */
+      reprocessed: number;
+    };
+    MatchedResponse: {
+      /**
+       * @description how many the action would act on now
+       * @example 12
+       */
+      matched: number;
+    };
     ReprocessInboundEventsDto: {
       /** @enum {string} */
       state?: 'received' | 'processing' | 'done' | 'error' | 'dead_letter' | 'rejected';
@@ -1353,6 +1367,11 @@ export interface components {
       to?: string;
       /** @description matches an event id, a delivery/replay identity or the matched rule */
       q?: string;
+      /**
+       * @description true: only count what a reprocess would queue now (`{ matched }`); nothing changes
+       * @default false
+       */
+      dryRun?: boolean;
     };
     InboundEventResponse: {
       /** Format: uuid */
@@ -1879,11 +1898,28 @@ export interface components {
       /** Format: date-time */
       completedAt: string | null;
     };
+    ReplayedResponse: {
+      /**
+       * @description deliveries reset and queued
+       * @example 12
+       */
+      replayed: number;
+    };
     ReplayDeliveriesDto: {
       /** @description endpoint id or code */
       endpoint?: string;
       /** @example order.paid */
       eventType?: string;
+      /**
+       * @description exact idempotency key (unique per endpoint: one delivery per endpoint at most)
+       * @example order-A-42-paid
+       */
+      idempotencyKey?: string;
+      /**
+       * Format: uuid
+       * @description the inbound event whose rule forwarded (or published) the deliveries
+       */
+      sourceEventId?: string;
       /** @description only test deliveries (true) or only real ones (false) */
       isTest?: boolean;
       /**
@@ -1901,13 +1937,11 @@ export interface components {
        * @enum {string}
        */
       state?: 'error' | 'dead_letter' | 'canceled';
-    };
-    ReplayedResponse: {
       /**
-       * @description deliveries reset and queued
-       * @example 12
+       * @description true: only count what a replay would send now (`{ matched }`); nothing changes
+       * @default false
        */
-      replayed: number;
+      dryRun?: boolean;
     };
     DeliveryAttemptResponse: {
       /** @example 1 */
@@ -3536,16 +3570,14 @@ export interface operations {
       };
     };
     responses: {
-      /** @description how many events were queued again */
+      /** @description how many events were queued again (`{ matched }` for a dry run) */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            /** @example 12 */
-            reprocessed?: number;
-          };
+          'application/json':
+            components['schemas']['ReprocessedResponse'] | components['schemas']['MatchedResponse'];
         };
       };
       /** @description invalid input: `details` lists every bad field */
@@ -4493,6 +4525,10 @@ export interface operations {
         /** @description endpoint id or code */
         endpoint?: string;
         eventType?: string;
+        /** @description exact idempotency key (unique per endpoint: one delivery per endpoint at most) */
+        idempotencyKey?: string;
+        /** @description the inbound event whose rule forwarded (or published) the deliveries */
+        sourceEventId?: string;
         /** @description only test deliveries (true) or only real ones (false) */
         isTest?: boolean;
         /** @description created at or after */
@@ -4669,13 +4705,14 @@ export interface operations {
       };
     };
     responses: {
-      /** @description how many deliveries were replayed */
+      /** @description how many deliveries were replayed (`{ matched }` for a dry run) */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ReplayedResponse'];
+          'application/json':
+            components['schemas']['ReplayedResponse'] | components['schemas']['MatchedResponse'];
         };
       };
       /** @description invalid input: `details` lists every bad field */

@@ -86,6 +86,15 @@ export function ApiErrors(...statuses: ErrorStatus[]): MethodDecorator & ClassDe
   );
 }
 
+/**
+ * What a bulk action (reprocess, replay) answers with `dryRun: true`: how many rows it
+ * would act on now, so a confirmation can say so. Nothing changed, nothing audited.
+ */
+export class MatchedResponse {
+  @ApiProperty({ example: 12, description: 'how many the action would act on now' })
+  matched: number;
+}
+
 /** Documents a keyset page `{ items: T[], nextCursor }` of `item`. */
 export function ApiPageResponse(item: Type<unknown>, description: string): MethodDecorator {
   return applyDecorators(

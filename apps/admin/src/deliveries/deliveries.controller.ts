@@ -12,14 +12,16 @@ import {
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
+  ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentPrincipal, RequireRole } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
-import { ApiErrors, ApiPageResponse } from '../common/openapi';
+import { ApiErrors, ApiPageResponse, MatchedResponse } from '../common/openapi';
 import type { Page } from '../common/pagination';
 import { CreateDeliveryDto, ListDeliveriesQuery, ReplayDeliveriesDto } from './delivery.dto';
 import {
@@ -73,7 +75,12 @@ export class DeliveriesController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List deliveries', description: 'Newest first, keyset-paginated.' })
+  @ApiOperation({
+    summary: 'List deliveries',
+    description:
+      'Newest first, keyset-paginated; filters combine. `sourceEventId` lists what one inbound ' +
+      'event forwarded; `idempotencyKey` finds a delivery by the key its publisher gave.',
+  })
   @ApiPageResponse(DeliverySummaryResponse, 'a page of deliveries (without payloads)')
   @ApiErrors(400)
   list(
@@ -89,14 +96,21 @@ export class DeliveriesController {
     summary: 'Replay deliveries in bulk',
     description:
       'Queues again every error/dead_letter delivery matching the filter whose endpoint is ' +
-      'not archived (held as draft while the endpoint is not active).',
+      'not archived (held as draft while the endpoint is not active). With `dryRun: true` it ' +
+      'only answers how many it would replay now, changing and auditing nothing.',
   })
-  @ApiOkResponse({ type: ReplayedResponse, description: 'how many deliveries were replayed' })
+  @ApiExtraModels(ReplayedResponse, MatchedResponse)
+  @ApiOkResponse({
+    description: 'how many deliveries were replayed (`{ matched }` for a dry run)',
+    schema: {
+      oneOf: [{ $ref: getSchemaPath(ReplayedResponse) }, { $ref: getSchemaPath(MatchedResponse) }],
+    },
+  })
   @ApiErrors(400)
   replay(
     @CurrentPrincipal() principal: Principal,
     @Body() filter: ReplayDeliveriesDto,
-  ): Promise<{ replayed: number }> {
+  ): Promise<{ replayed: number } | { matched: number }> {
     return this.deliveries.replay(principal.tenantId, filter);
   }
 

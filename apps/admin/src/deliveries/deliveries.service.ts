@@ -232,15 +232,25 @@ export class DeliveriesService {
   /**
    * Sends matching error/dead_letter (or canceled) deliveries again: `queued` when their
    * endpoint is active, `draft` (held) when it is a draft. Deliveries whose endpoint is
-   * archived or gone are left alone — they would only dead-letter again.
+   * archived or gone are left alone — they would only dead-letter again. A dry run only
+   * counts them (changing nothing, auditing nothing), so an operator can be told how many
+   * before confirming.
    */
-  async replay(tenantId: string, filter: ReplayDeliveriesDto): Promise<{ replayed: number }> {
-    const { where, params } = this.filter(tenantId, { ...filter, state: undefined });
-    params.push(filter.state ? [filter.state] : ['error', 'dead_letter']);
-    where.push(`d.state = ANY($${params.length})`);
-    where.push(
-      `EXISTS (SELECT 1 FROM outbound_endpoints e WHERE e.id = d.endpoint_id AND e.state <> 'archived')`,
-    );
+  async replay(
+    tenantId: string,
+    dto: ReplayDeliveriesDto,
+  ): Promise<{ replayed: number } | { matched: number }> {
+    const { dryRun, ...filter } = dto;
+    const { where, params } = this.replayable(tenantId, filter);
+    if (dryRun) {
+      const [row] = rowsOf<{ matched: number }>(
+        await this.dataSource.query(
+          `SELECT count(*)::int AS matched FROM deliveries d WHERE ${where.join(' AND ')}`,
+          params,
+        ),
+      );
+      return { matched: row?.matched ?? 0 };
+    }
     let total = 0;
     // In batches, so a large replay never holds one long lock over rows the dispatcher needs.
     for (;;) {
@@ -269,6 +279,20 @@ export class DeliveriesService {
       after: { filter, replayed: total },
     });
     return { replayed: total };
+  }
+
+  /** The deliveries a replay by `filter` sends again: one definition for the count and the act. */
+  private replayable(
+    tenantId: string,
+    filter: Omit<ReplayDeliveriesDto, 'dryRun'>,
+  ): { where: string[]; params: unknown[] } {
+    const { where, params } = this.filter(tenantId, { ...filter, state: undefined });
+    params.push(filter.state ? [filter.state] : ['error', 'dead_letter']);
+    where.push(`d.state = ANY($${params.length})`);
+    where.push(
+      `EXISTS (SELECT 1 FROM outbound_endpoints e WHERE e.id = d.endpoint_id AND e.state <> 'archived')`,
+    );
+    return { where, params };
   }
 
   /** Enqueues committed `queued` deliveries; the dispatcher's reconciler covers a failure. */
@@ -345,6 +369,10 @@ export class DeliveriesService {
       );
     }
     if (filter.eventType) add((n) => `d.event_type = $${n}`, filter.eventType);
+    if (filter.idempotencyKey !== undefined) {
+      add((n) => `d.idempotency_key = $${n}`, filter.idempotencyKey);
+    }
+    if (filter.sourceEventId) add((n) => `d.source_event_id = $${n}`, filter.sourceEventId);
     if (filter.isTest !== undefined) add((n) => `d.is_test = $${n}`, filter.isTest);
     if (filter.from) add((n) => `d.created_at >= $${n}`, toTimestamp(filter.from));
     if (filter.to) add((n) => `d.created_at < $${n}`, toTimestamp(filter.to));

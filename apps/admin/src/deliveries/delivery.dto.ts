@@ -13,6 +13,7 @@ import {
 } from 'class-validator';
 import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from '@app/core';
 import { DELIVERY_STATES, type DeliveryState } from '@app/persistence';
+import { UUID_PATTERN } from '../common/ids';
 import { PageQuery } from '../common/pagination';
 import { IsStringRecord, IsTimestamp } from '../common/validation';
 
@@ -110,6 +111,23 @@ export class DeliveryFilter {
   @MaxLength(200)
   eventType?: string;
 
+  @ApiPropertyOptional({
+    example: 'order-A-42-paid',
+    description: 'exact idempotency key (unique per endpoint: one delivery per endpoint at most)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  idempotencyKey?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'the inbound event whose rule forwarded (or published) the deliveries',
+  })
+  @IsOptional()
+  @Matches(UUID_PATTERN, { message: 'sourceEventId must be a UUID' })
+  sourceEventId?: string;
+
   @ApiPropertyOptional({ description: 'only test deliveries (true) or only real ones (false)' })
   @IsOptional()
   @Transform(toBoolean)
@@ -140,4 +158,12 @@ export class ReplayDeliveriesDto extends OmitType(DeliveryFilter, ['state'] as c
   @IsOptional()
   @IsIn(REPLAYABLE_STATES, { message: `state must be one of ${REPLAYABLE_STATES.join(', ')}` })
   state?: (typeof REPLAYABLE_STATES)[number];
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'true: only count what a replay would send now (`{ matched }`); nothing changes',
+  })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
 }

@@ -137,3 +137,8 @@ export class InboundEventSummaryResponse
     'semantic',
   ] as const)
   implements InboundEventSummary {}
+
+export class ReprocessedResponse {
+  @ApiProperty({ example: 12, description: 'events reset and queued again' })
+  reprocessed: number;
+}

@@ -9,13 +9,25 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
-import { ApiErrors, ApiPageResponse } from '../common/openapi';
+import { ApiErrors, ApiPageResponse, MatchedResponse } from '../common/openapi';
 import type { Page } from '../common/pagination';
 import { ListInboundEventsQuery, ReprocessInboundEventsDto } from './inbound-events.dto';
-import { InboundEventResponse, InboundEventSummaryResponse } from './inbound-event.response';
+import {
+  InboundEventResponse,
+  InboundEventSummaryResponse,
+  ReprocessedResponse,
+} from './inbound-event.response';
 import {
   InboundEventsService,
   type InboundEventAction,
@@ -57,17 +69,24 @@ export class InboundEventsController {
     summary: 'Reprocess events in bulk',
     description:
       'Resets every error/dead_letter event matching the filter and queues it again (a `state` ' +
-      'other than those two is a 409).',
+      'other than those two is a 409). With `dryRun: true` it only answers how many it would ' +
+      'queue now, changing and auditing nothing.',
   })
+  @ApiExtraModels(ReprocessedResponse, MatchedResponse)
   @ApiOkResponse({
-    description: 'how many events were queued again',
-    schema: { type: 'object', properties: { reprocessed: { type: 'integer', example: 12 } } },
+    description: 'how many events were queued again (`{ matched }` for a dry run)',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(ReprocessedResponse) },
+        { $ref: getSchemaPath(MatchedResponse) },
+      ],
+    },
   })
   @ApiErrors(400, 409)
   reprocess(
     @CurrentPrincipal() principal: Principal,
     @Body() filter: ReprocessInboundEventsDto,
-  ): Promise<{ reprocessed: number }> {
+  ): Promise<{ reprocessed: number } | { matched: number }> {
     return this.events.reprocess(principal.tenantId, filter);
   }
 

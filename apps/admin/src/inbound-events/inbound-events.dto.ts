@@ -1,5 +1,5 @@
 import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQuery } from '../common/pagination';
 import { IsTimestamp } from '../common/validation';
 
@@ -47,4 +47,13 @@ export class InboundEventFilter {
 
 export class ListInboundEventsQuery extends IntersectionType(PageQuery, InboundEventFilter) {}
 
-export class ReprocessInboundEventsDto extends InboundEventFilter {}
+export class ReprocessInboundEventsDto extends InboundEventFilter {
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'true: only count what a reprocess would queue now (`{ matched }`); nothing changes',
+  })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}

@@ -14,7 +14,11 @@ import { afterCursor, toPage, type Page } from '../common/pagination';
 import { toTimestamp } from '../common/validation';
 import { isUuid, requireUuid } from '../common/ids';
 import { rowsOf } from '../common/pg-errors';
-import type { InboundEventFilter, ListInboundEventsQuery } from './inbound-events.dto';
+import type {
+  InboundEventFilter,
+  ListInboundEventsQuery,
+  ReprocessInboundEventsDto,
+} from './inbound-events.dto';
 
 /**
  * Inbound events as operators see and act on them (SPEC §4 states). Every transition is
@@ -142,8 +146,16 @@ export class InboundEventsService {
     return toView(row);
   }
 
-  /** Bulk reset of `error`/`dead_letter` events matching a filter (default: both states). */
-  async reprocess(tenantId: string, filter: InboundEventFilter): Promise<{ reprocessed: number }> {
+  /**
+   * Bulk reset of `error`/`dead_letter` events matching a filter (default: both states). A
+   * dry run only counts them (changing nothing, auditing nothing), so an operator can be
+   * told how many before confirming.
+   */
+  async reprocess(
+    tenantId: string,
+    dto: ReprocessInboundEventsDto,
+  ): Promise<{ reprocessed: number } | { matched: number }> {
+    const { dryRun, ...filter } = dto;
     if (filter.state && !['error', 'dead_letter'].includes(filter.state)) {
       throw new ConflictException({
         message: `only error and dead_letter events can be reprocessed, not "${filter.state}"`,
@@ -152,6 +164,15 @@ export class InboundEventsService {
     const { where, params } = this.filter(tenantId, { ...filter, state: undefined });
     params.push(filter.state ? [filter.state] : ['error', 'dead_letter']);
     where.push(`e.state = ANY($${params.length})`);
+    if (dryRun) {
+      const [row] = rowsOf<{ matched: number }>(
+        await this.dataSource.query(
+          `SELECT count(*)::int AS matched FROM inbound_events e WHERE ${where.join(' AND ')}`,
+          params,
+        ),
+      );
+      return { matched: row?.matched ?? 0 };
+    }
     let total = 0;
     // In batches, so a large reprocess never holds one long lock over hot rows.
     for (;;) {

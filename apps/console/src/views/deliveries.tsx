@@ -51,6 +51,8 @@ export function DeliveriesView() {
     state: (params.get('state') as DeliveryState | null) ?? undefined,
     endpoint: params.get('endpoint') ?? undefined,
     eventType: params.get('eventType') ?? undefined,
+    idempotencyKey: params.get('idempotencyKey') ?? undefined,
+    sourceEventId: params.get('sourceEventId') ?? undefined,
     from: params.get('from') ?? undefined,
     to: params.get('to') ?? undefined,
   };
@@ -67,6 +69,13 @@ export function DeliveriesView() {
     },
     { name: 'endpoint', label: 'Endpoint', kind: 'text', placeholder: 'code or id' },
     { name: 'eventType', label: 'Event type', kind: 'text', placeholder: 'order.paid' },
+    {
+      name: 'idempotencyKey',
+      label: 'Idempotency key',
+      kind: 'text',
+      placeholder: 'exact key',
+    },
+    { name: 'sourceEventId', label: 'Source event', kind: 'text', placeholder: 'inbound event id' },
     { name: 'from', label: 'Created from', kind: 'datetime' },
     { name: 'to', label: 'Created before', kind: 'datetime' },
   ];
@@ -305,7 +314,10 @@ export function DeliveryDetailView() {
   );
 }
 
-/** Replay by the current filter (error, dead-lettered or canceled), after a confirmation. */
+/**
+ * Replay by the current filter (error, dead-lettered or canceled), after a confirmation that
+ * says how many: the API's dry run counts them when the dialog opens.
+ */
 function ReplayByFilter({
   query,
 }: {
@@ -313,6 +325,8 @@ function ReplayByFilter({
     state?: DeliveryState;
     endpoint?: string;
     eventType?: string;
+    idempotencyKey?: string;
+    sourceEventId?: string;
     from?: string;
     to?: string;
   };
@@ -323,22 +337,29 @@ function ReplayByFilter({
     query.state === 'error' || query.state === 'dead_letter' || query.state === 'canceled'
       ? query.state
       : undefined;
+  const filter = {
+    state,
+    endpoint: query.endpoint,
+    eventType: query.eventType,
+    idempotencyKey: query.idempotencyKey,
+    sourceEventId: query.sourceEventId,
+    from: query.from,
+    to: query.to,
+  };
+  const count = useQuery({
+    queryKey: ['replay-count', filter],
+    queryFn: () =>
+      call(api.POST('/api/v1/deliveries/replay', { body: { ...filter, dryRun: true } })),
+    enabled: open && state !== undefined,
+    gcTime: 0,
+  });
   const replay = useMutation({
-    mutationFn: () =>
-      call(
-        api.POST('/api/v1/deliveries/replay', {
-          body: {
-            state,
-            endpoint: query.endpoint,
-            eventType: query.eventType,
-            from: query.from,
-            to: query.to,
-          },
-        }),
-      ),
+    mutationFn: () => call(api.POST('/api/v1/deliveries/replay', { body: filter })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['deliveries'] }),
   });
   if (!state) return null;
+  const matched = count.data && 'matched' in count.data ? count.data.matched : undefined;
+  const replayed = replay.data && 'replayed' in replay.data ? replay.data.replayed : undefined;
   return (
     <>
       <Button
@@ -354,13 +375,21 @@ function ReplayByFilter({
         <Stack>
           <Text>
             Every {state.replace('_', ' ')} delivery matching the current filter is reset and queued
-            again. The answer says how many.
+            again (deliveries of archived endpoints stay as they are).
           </Text>
-          {replay.data ? (
+          {replayed !== undefined ? (
             <Alert color="green" role="status">
-              {replay.data.replayed} delivery(ies) queued again.
+              {replayed} delivery(ies) queued again.
             </Alert>
-          ) : null}
+          ) : count.isFetching || count.isPending ? (
+            <Loading label="Counting matching deliveries…" />
+          ) : count.isError ? (
+            <Failure error={count.error} onRetry={() => void count.refetch()} />
+          ) : (
+            <Text fw={600} data-testid="replay-count">
+              This will replay {matched} {matched === 1 ? 'delivery' : 'deliveries'}.
+            </Text>
+          )}
           {replay.isError ? <Failure error={replay.error} /> : null}
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setOpen(false)}>
@@ -369,7 +398,7 @@ function ReplayByFilter({
             <Button
               onClick={() => replay.mutate()}
               loading={replay.isPending}
-              disabled={replay.isSuccess}
+              disabled={replay.isSuccess || matched === undefined || matched === 0}
             >
               Replay
             </Button>

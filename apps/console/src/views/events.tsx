@@ -140,11 +140,14 @@ function option(value: string) {
   return { value, label: value.replace('_', ' ') };
 }
 
-/** Bulk reprocess by the current filter, after a confirmation that says how many. */
+/**
+ * Bulk reprocess by the current filter, after a confirmation that says how many: the API's
+ * dry run counts them when the dialog opens.
+ */
 function ReprocessByFilter({
   query,
 }: {
-  query: { state?: EventState; endpoint?: string; from?: string; to?: string };
+  query: { state?: EventState; endpoint?: string; from?: string; to?: string; q?: string };
 }) {
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
@@ -153,12 +156,22 @@ function ReprocessByFilter({
     endpoint: query.endpoint,
     from: query.from,
     to: query.to,
+    q: query.q,
   };
+  const count = useQuery({
+    queryKey: ['reprocess-count', body],
+    queryFn: () =>
+      call(api.POST('/api/v1/inbound-events/reprocess', { body: { ...body, dryRun: true } })),
+    enabled: open && body.state !== undefined,
+    gcTime: 0,
+  });
   const run = useMutation({
     mutationFn: () => call(api.POST('/api/v1/inbound-events/reprocess', { body })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['inbound-events'] }),
   });
   if (!body.state) return null;
+  const matched = count.data && 'matched' in count.data ? count.data.matched : undefined;
+  const reprocessed = run.data && 'reprocessed' in run.data ? run.data.reprocessed : undefined;
   return (
     <>
       <Button
@@ -176,15 +189,30 @@ function ReprocessByFilter({
             Every {body.state.replace('_', ' ')} event matching the current filter
             {body.endpoint ? ' for this endpoint' : ''}
             {body.from || body.to ? ' in the chosen time range' : ''} is reset and processed again.
-            The answer says how many were queued.
           </Text>
-          {run.data ? <Alert color="green">{run.data.reprocessed} event(s) queued.</Alert> : null}
+          {reprocessed !== undefined ? (
+            <Alert color="green" role="status">
+              {reprocessed} event(s) queued.
+            </Alert>
+          ) : count.isFetching || count.isPending ? (
+            <Loading label="Counting matching events…" />
+          ) : count.isError ? (
+            <Failure error={count.error} onRetry={() => void count.refetch()} />
+          ) : (
+            <Text fw={600} data-testid="reprocess-count">
+              This will reprocess {matched} {matched === 1 ? 'event' : 'events'}.
+            </Text>
+          )}
           {run.isError ? <Failure error={run.error} /> : null}
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setOpen(false)}>
               Close
             </Button>
-            <Button onClick={() => run.mutate()} loading={run.isPending} disabled={run.isSuccess}>
+            <Button
+              onClick={() => run.mutate()}
+              loading={run.isPending}
+              disabled={run.isSuccess || matched === undefined || matched === 0}
+            >
               Reprocess
             </Button>
           </Group>
@@ -333,6 +361,76 @@ export function EventDetailView() {
           <Json value={decodeBase64(e.rawBody.base64)} label="Body as received" />
         </Tabs.Panel>
       </Tabs>
+      <ForwardedDeliveries eventId={e.id} />
+    </Stack>
+  );
+}
+
+/** The deliveries this event's rule forwarded or published (the API's `sourceEventId` filter). */
+function ForwardedDeliveries({ eventId }: { eventId: string }) {
+  const query = { sourceEventId: eventId, limit: PAGE_SIZE };
+  const deliveries = useQuery({
+    queryKey: ['deliveries', query],
+    queryFn: () => call(api.GET('/api/v1/deliveries', { params: { query } })),
+  });
+  return (
+    <Stack gap="xs">
+      <Title order={3} size="h4">
+        Deliveries forwarded
+      </Title>
+      {deliveries.isPending ? (
+        <Loading />
+      ) : deliveries.isError ? (
+        <Failure error={deliveries.error} onRetry={() => void deliveries.refetch()} />
+      ) : deliveries.data.items.length === 0 ? (
+        <Text size="sm" c="dimmed" data-testid="no-forwarded-deliveries">
+          None: no rule forwarded or published this event (a forward appears here once the event is
+          processed).
+        </Text>
+      ) : (
+        <>
+          <Table striped aria-label="Deliveries forwarded">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Created</Table.Th>
+                <Table.Th>Endpoint</Table.Th>
+                <Table.Th>Event type</Table.Th>
+                <Table.Th>State</Table.Th>
+                <Table.Th>Delivery</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {deliveries.data.items.map((delivery) => (
+                <Table.Tr key={delivery.id}>
+                  <Table.Td>
+                    <When at={delivery.createdAt} />
+                  </Table.Td>
+                  <Table.Td>{delivery.endpointCode}</Table.Td>
+                  <Table.Td>{delivery.eventType ?? '—'}</Table.Td>
+                  <Table.Td>
+                    <StateBadge state={delivery.state} />
+                  </Table.Td>
+                  <Table.Td>
+                    <Anchor
+                      component={Link}
+                      to={`/deliveries/${delivery.id}`}
+                      ff="monospace"
+                      size="sm"
+                    >
+                      {shortId(delivery.id)}
+                    </Anchor>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          {deliveries.data.nextCursor ? (
+            <Anchor component={Link} to={`/deliveries?sourceEventId=${eventId}`} size="sm">
+              All deliveries of this event
+            </Anchor>
+          ) : null}
+        </>
+      )}
     </Stack>
   );
 }

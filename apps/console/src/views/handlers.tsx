@@ -293,11 +293,52 @@ function RuleEditor({ handler }: { handler: Schemas['HandlerResponse'] }) {
   );
 }
 
+/** What a stored event adds to a simulation beyond its payload and headers. */
+interface StoredEventFacts {
+  id: string;
+  query: Record<string, unknown>;
+  semantic: Record<string, unknown>;
+  event: NonNullable<Schemas['SimulateHandlerDto']['event']>;
+}
+
 function Simulator({ handler }: { handler: Schemas['HandlerResponse'] }) {
+  const inbound = handler.direction === 'inbound';
+  const [params, update] = useUrlState();
+  // The stored event picked as input lives in the URL (`?event=`), so the link reopens it.
+  const storedId = inbound ? (params.get('event') ?? '') : '';
+  const [eventInput, setEventInput] = useState(storedId);
   const [payload, setPayload] = useState(
     '{\n  "action": "opened",\n  "issue": { "number": 1, "title": "Hello" }\n}',
   );
   const [headers, setHeaders] = useState('{}');
+  const [facts, setFacts] = useState<StoredEventFacts | null>(null);
+  const stored = useQuery({
+    queryKey: ['simulator-event', storedId],
+    queryFn: () =>
+      call(api.GET('/api/v1/inbound-events/{id}', { params: { path: { id: storedId } } })),
+    enabled: storedId !== '',
+    staleTime: Infinity,
+  });
+  // A newly loaded event replaces the inputs once (adjusting state while rendering, as
+  // React advises over an effect); later edits to the fields are the operator's.
+  if (stored.data && stored.data.id !== facts?.id) {
+    const e = stored.data;
+    setFacts({
+      id: e.id,
+      query: e.query,
+      semantic: e.semantic,
+      event: {
+        id: e.id,
+        receivedAt: e.receivedAt,
+        endpointPath: e.endpointPath,
+        deliveryIdentity: e.deliveryIdentity ?? undefined,
+        replayIdentity: e.replayIdentity ?? undefined,
+        attempts: Math.max(1, e.attempts),
+      },
+    });
+    setPayload(JSON.stringify(e.payload, null, 2));
+    setHeaders(JSON.stringify(e.headers, null, 2));
+  }
   const parsedPayload = parseJson(payload);
   const parsedHeaders = parseJson(headers);
   const simulate = useMutation({
@@ -307,11 +348,28 @@ function Simulator({ handler }: { handler: Schemas['HandlerResponse'] }) {
           params: { path: { id: handler.id } },
           body: {
             payload: parsedPayload.value as Record<string, never>,
-            headers: parsedHeaders.value as Record<string, never>,
+            // Headers, query, semantic values and event facts describe inbound events only.
+            ...(inbound
+              ? {
+                  headers: parsedHeaders.value as Record<string, never>,
+                  ...(facts && facts.id === storedId
+                    ? {
+                        query: facts.query as Record<string, never>,
+                        semantic: facts.semantic as Record<string, never>,
+                        event: facts.event,
+                      }
+                    : {}),
+                }
+              : {}),
           },
         }),
       ),
   });
+  function loadStored(event: FormEvent) {
+    event.preventDefault();
+    // Ids are lowercase as the API answers them, so the loaded event matches the URL's.
+    update({ event: eventInput.trim().toLowerCase() || null });
+  }
   return (
     <Card withBorder>
       <Stack>
@@ -319,6 +377,44 @@ function Simulator({ handler }: { handler: Schemas['HandlerResponse'] }) {
         <Text size="sm" c="dimmed">
           Runs the stored rules on a payload and says what they would do. Nothing is written.
         </Text>
+        {inbound ? (
+          <form onSubmit={loadStored} aria-label="Pick a stored event">
+            <Group align="flex-end" gap="sm">
+              <TextInput
+                label="Stored event id"
+                placeholder="an inbound event id"
+                value={eventInput}
+                onChange={(e) => setEventInput(e.currentTarget.value)}
+                error={stored.isError ? stored.error.message : undefined}
+                style={{ flex: 1 }}
+              />
+              <Button type="submit" variant="light" loading={stored.isFetching}>
+                Load event
+              </Button>
+              {storedId ? (
+                <Button
+                  variant="default"
+                  onClick={() => {
+                    setEventInput('');
+                    setFacts(null);
+                    update({ event: null });
+                  }}
+                >
+                  Forget
+                </Button>
+              ) : null}
+            </Group>
+          </form>
+        ) : null}
+        {facts && facts.id === storedId ? (
+          <Text size="sm" role="status" data-testid="simulator-stored-event">
+            Input from event{' '}
+            <Anchor component={Link} to={`/events/${facts.id}`} ff="monospace" size="sm">
+              {facts.id}
+            </Anchor>
+            : its payload and headers below, with its query, semantic values and identities.
+          </Text>
+        ) : null}
         <JsonInput
           label="Payload"
           value={payload}
@@ -327,19 +423,21 @@ function Simulator({ handler }: { handler: Schemas['HandlerResponse'] }) {
           minRows={6}
           error={parsedPayload.error}
         />
-        <JsonInput
-          label="Headers"
-          value={headers}
-          onChange={setHeaders}
-          autosize
-          minRows={2}
-          error={parsedHeaders.error}
-        />
+        {inbound ? (
+          <JsonInput
+            label="Headers"
+            value={headers}
+            onChange={setHeaders}
+            autosize
+            minRows={2}
+            error={parsedHeaders.error}
+          />
+        ) : null}
         <Group justify="flex-end">
           <Button
             onClick={() => simulate.mutate()}
             loading={simulate.isPending}
-            disabled={Boolean(parsedPayload.error || parsedHeaders.error)}
+            disabled={Boolean(parsedPayload.error || (inbound && parsedHeaders.error))}
           >
             Simulate
           </Button>

@@ -6,6 +6,7 @@ import { RejectedBodyDigest1764521000000 } from './1764521000000-rejected-body-d
 import { OutboundRequestRefusals1764530000000 } from './1764530000000-outbound-request-refusals';
 import { ApiKeyBootstrap1764530000001 } from './1764530000001-api-key-bootstrap';
 import { OutboundRequestRefusalsTenant1764540000000 } from './1764540000000-outbound-request-refusals-tenant';
+import { DeliveriesLookupIndexes1764550000000 } from './1764550000000-deliveries-lookup-indexes';
 
 /** Every migration, in order. Apps list them explicitly (no globs), so builds cannot miss one. */
 export const MIGRATIONS = [
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   OutboundRequestRefusals1764530000000,
   ApiKeyBootstrap1764530000001,
   OutboundRequestRefusalsTenant1764540000000,
+  DeliveriesLookupIndexes1764550000000,
 ];
 
 export {
@@ -28,4 +30,5 @@ export {
   OutboundRequestRefusals1764530000000,
   ApiKeyBootstrap1764530000001,
   OutboundRequestRefusalsTenant1764540000000,
+  DeliveriesLookupIndexes1764550000000,
 };
