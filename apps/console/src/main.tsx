@@ -59,10 +59,16 @@ const theme = createTheme({
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
   },
 });
-/** Secondary text one shade darker than Mantine's default, for WCAG AA contrast on white. */
+/**
+ * Secondary text and field errors darker than Mantine's defaults, for WCAG AA contrast on
+ * white (the default error red is 3.3:1; the API's messages under fields must be legible).
+ */
 const resolver: CSSVariablesResolver = () => ({
   variables: {},
-  light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)' },
+  light: {
+    '--mantine-color-dimmed': 'var(--mantine-color-gray-7)',
+    '--mantine-color-error': 'var(--mantine-color-red-8)',
+  },
   dark: {},
 });
 

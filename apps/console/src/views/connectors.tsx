@@ -4,6 +4,7 @@ import {
   Badge,
   Button,
   Card,
+  Drawer,
   Group,
   Stack,
   Table,
@@ -11,24 +12,48 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router-dom';
+import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api, call } from '../api';
 import { useCanConfigure } from '../auth';
-import { Empty, Failure, Loading, StateBadge, When } from '../components/common';
+import { Empty, Failure, Loading, StateBadge, useUrlState, When } from '../components/common';
+import { ConnectorForm } from './connector-form';
 
 /**
- * Connectors: the list, and one connector with the endpoints it owns and a provision run
- * whose report says what changed. Connectors are created through the API (their
- * credentials differ by kind; see docs/connectors.md).
+ * Connectors: the list with creation, and one connector (edit) with the endpoints it owns
+ * and a provision run whose report says what changed. Credentials differ by kind
+ * (docs/connectors.md); the form is connector-form.tsx.
  */
 export function ConnectorsView() {
+  const canConfigure = useCanConfigure();
+  const navigate = useNavigate();
+  const [params, update] = useUrlState();
   const connectors = useQuery({
     queryKey: ['connectors'],
     queryFn: () => call(api.GET('/api/v1/connectors')),
   });
   return (
     <Stack>
-      <Title order={2}>Connectors</Title>
+      <Group justify="space-between">
+        <Title order={2}>Connectors</Title>
+        {canConfigure ? (
+          <Button onClick={() => update({ create: '1' })}>New connector</Button>
+        ) : null}
+      </Group>
+      {canConfigure ? (
+        <Drawer
+          opened={params.get('create') === '1'}
+          onClose={() => update({ create: null })}
+          title="New connector"
+          position="right"
+          size="md"
+        >
+          <ConnectorForm
+            onDone={(saved) =>
+              saved ? navigate(`/connectors/${saved.id}`) : update({ create: null })
+            }
+          />
+        </Drawer>
+      ) : null}
       {connectors.isPending ? (
         <Loading />
       ) : connectors.isError ? (
@@ -36,8 +61,10 @@ export function ConnectorsView() {
       ) : connectors.data.length === 0 ? (
         <Empty title="No connector yet">
           A connector links Hookgate to one account of a service (Stripe, a partner HTTP API) and
-          provisions the endpoints and handlers it needs. Create one with POST /api/v1/connectors
-          (docs/connectors.md).
+          provisions the endpoints and handlers it needs.{' '}
+          {canConfigure
+            ? 'Create one with “New connector”, then provision it.'
+            : 'An admin key can create one.'}
         </Empty>
       ) : (
         <Table striped aria-label="Connectors">
@@ -81,6 +108,7 @@ export function ConnectorDetailView() {
   const { id = '' } = useParams();
   const canConfigure = useCanConfigure();
   const queryClient = useQueryClient();
+  const [params, update] = useUrlState();
   const connector = useQuery({
     queryKey: ['connector', id],
     queryFn: () => call(api.GET('/api/v1/connectors/{id}', { params: { path: { id } } })),
@@ -108,11 +136,27 @@ export function ConnectorDetailView() {
           </Text>
         </Title>
         {canConfigure ? (
-          <Button onClick={() => provision.mutate()} loading={provision.isPending}>
-            Provision
-          </Button>
+          <Group gap="xs">
+            <Button variant="default" onClick={() => update({ edit: '1' })}>
+              Edit
+            </Button>
+            <Button onClick={() => provision.mutate()} loading={provision.isPending}>
+              Provision
+            </Button>
+          </Group>
         ) : null}
       </Group>
+      {canConfigure && params.get('edit') === '1' ? (
+        <Drawer
+          opened
+          onClose={() => update({ edit: null })}
+          title={`Edit ${c.code}`}
+          position="right"
+          size="md"
+        >
+          <ConnectorForm key={c.updatedAt} connector={c} onDone={() => update({ edit: null })} />
+        </Drawer>
+      ) : null}
       <Text size="sm">
         {c.kind} · prefix <code>{c.technicalPrefix}</code> · updated <When at={c.updatedAt} />
       </Text>

@@ -9,11 +9,10 @@ import {
   Stack,
   Table,
   Text,
-  TextInput,
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import type { Schemas } from '@app/client';
 import { api, call } from '../api';
@@ -28,9 +27,10 @@ import {
   useUrlState,
   shortId,
 } from '../components/common';
-import { OtherProblems, problemsOf } from '../components/forms';
+import { OtherProblems } from '../components/forms';
+import { OutboundEndpointForm } from './outbound-endpoint-form';
 
-/** Outbound endpoints: the paged list, creation, activate / archive, and a test send. */
+/** Outbound endpoints: the paged list, create and edit, activate / archive, and a test send. */
 type EndpointState = Schemas['OutboundEndpointResponse']['state'];
 
 export function OutboundEndpointsView() {
@@ -125,6 +125,7 @@ export function OutboundEndpointsView() {
                     <Table.Td>
                       <EndpointActions
                         endpoint={endpoint}
+                        onEdit={() => update({ edit: endpoint.id })}
                         onTest={() => update({ test: endpoint.id })}
                       />
                     </Table.Td>
@@ -147,10 +148,24 @@ export function OutboundEndpointsView() {
             onClose={() => update({ create: null })}
             title="New outbound endpoint"
             position="right"
-            size="md"
+            size="lg"
           >
-            <CreateOutboundEndpoint onDone={() => update({ create: null })} />
+            <OutboundEndpointForm onDone={() => update({ create: null })} />
           </Drawer>
+          {params.get('edit') ? (
+            <Drawer
+              opened
+              onClose={() => update({ edit: null })}
+              title="Edit outbound endpoint"
+              position="right"
+              size="lg"
+            >
+              <EditOutboundEndpoint
+                id={params.get('edit')!}
+                onDone={() => update({ edit: null })}
+              />
+            </Drawer>
+          ) : null}
           <Drawer
             opened={Boolean(selected)}
             onClose={() => update({ test: null })}
@@ -168,9 +183,11 @@ export function OutboundEndpointsView() {
 
 function EndpointActions({
   endpoint,
+  onEdit,
   onTest,
 }: {
   endpoint: Schemas['OutboundEndpointResponse'];
+  onEdit: () => void;
   onTest: () => void;
 }) {
   const queryClient = useQueryClient();
@@ -189,6 +206,14 @@ function EndpointActions({
   });
   return (
     <Group gap={4}>
+      <Button
+        size="compact-xs"
+        variant="light"
+        onClick={onEdit}
+        aria-label={`Edit ${endpoint.code}`}
+      >
+        Edit
+      </Button>
       {endpoint.state !== 'active' ? (
         <Button
           size="compact-xs"
@@ -222,101 +247,18 @@ function EndpointActions({
   );
 }
 
-function CreateOutboundEndpoint({ onDone }: { onDone: () => void }) {
-  const queryClient = useQueryClient();
-  const [form, setForm] = useState({
-    code: '',
-    name: '',
-    targetHost: '',
-    targetPath: '',
-    method: 'POST',
-    state: 'active',
+/** The endpoint as stored now (a deep link may name one that is not on this page). */
+function EditOutboundEndpoint({ id, onDone }: { id: string; onDone: () => void }) {
+  const endpoint = useQuery({
+    queryKey: ['outbound-endpoints', 'one', id],
+    queryFn: () => call(api.GET('/api/v1/outbound-endpoints/{id}', { params: { path: { id } } })),
   });
-  const set = (key: keyof typeof form) => (value: string | null) =>
-    setForm((current) => ({ ...current, [key]: value ?? '' }));
-  const create = useMutation({
-    mutationFn: () =>
-      call(
-        api.POST('/api/v1/outbound-endpoints', {
-          body: {
-            code: form.code,
-            name: form.name,
-            targetHost: form.targetHost,
-            targetPath: form.targetPath,
-            method: form.method as Schemas['CreateOutboundEndpointDto']['method'],
-            state: form.state as Schemas['CreateOutboundEndpointDto']['state'],
-          },
-        }),
-      ),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: ['outbound-endpoints'] });
-      onDone();
-    },
-  });
-  const problem = problemsOf(create.error);
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    create.mutate();
+  if (endpoint.isPending) return <Loading />;
+  if (endpoint.isError) {
+    return <Failure error={endpoint.error} onRetry={() => void endpoint.refetch()} />;
   }
   return (
-    <form onSubmit={submit}>
-      <Stack>
-        <TextInput
-          label="Code"
-          value={form.code}
-          onChange={(e) => set('code')(e.currentTarget.value)}
-          error={problem('code')}
-          required
-        />
-        <TextInput
-          label="Name"
-          value={form.name}
-          onChange={(e) => set('name')(e.currentTarget.value)}
-          error={problem('name')}
-          required
-        />
-        <TextInput
-          label="Target host"
-          placeholder="https://crm.example.com/api"
-          value={form.targetHost}
-          onChange={(e) => set('targetHost')(e.currentTarget.value)}
-          error={problem('targetHost')}
-          required
-        />
-        <TextInput
-          label="Target path"
-          placeholder="/orders/{orderId}/events"
-          value={form.targetPath}
-          onChange={(e) => set('targetPath')(e.currentTarget.value)}
-          error={problem('targetPath')}
-        />
-        <Group grow>
-          <Select
-            label="Method"
-            data={['POST', 'PUT', 'PATCH', 'DELETE']}
-            value={form.method}
-            onChange={set('method')}
-            allowDeselect={false}
-          />
-          <Select
-            label="Initial state"
-            data={['draft', 'active']}
-            value={form.state}
-            onChange={set('state')}
-            allowDeselect={false}
-          />
-        </Group>
-        <OtherProblems error={create.error} shown={['code', 'name', 'targetHost', 'targetPath']} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onDone}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={create.isPending}>
-            Create endpoint
-          </Button>
-        </Group>
-      </Stack>
-    </form>
+    <OutboundEndpointForm key={endpoint.data.updatedAt} endpoint={endpoint.data} onDone={onDone} />
   );
 }
 

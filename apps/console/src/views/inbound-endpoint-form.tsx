@@ -1,0 +1,805 @@
+import {
+  ActionIcon,
+  Alert,
+  Button,
+  Fieldset,
+  Group,
+  JsonInput,
+  NumberInput,
+  PasswordInput,
+  Select,
+  Stack,
+  Switch,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import type { Schemas } from '@app/client';
+import { api, call } from '../api';
+import {
+  numberOrUndefined,
+  OtherProblems,
+  parseJson,
+  problemsOf,
+  problemsUnder,
+} from '../components/forms';
+
+/**
+ * Create and edit of an inbound endpoint: a provider preset or a custom HMAC with its
+ * signed parts in order, write-only secrets (with a secondary for rotation), freshness,
+ * identity, semantic bindings and handshakes. The console only collects values: the API
+ * resolves preset defaults and says what cannot run (the `signature` problem names the
+ * setting, e.g. `timestamp.header`). Secrets and handshake tokens start empty; empty keeps
+ * what is stored.
+ */
+type Endpoint = Schemas['InboundEndpointResponse'];
+type SignatureBody = Schemas['SignatureDto'];
+type Preset = NonNullable<SignatureBody['preset']>;
+type PresetChoice = Preset | 'custom' | 'none';
+
+const PRESETS: Array<{ value: PresetChoice; label: string }> = [
+  { value: 'github', label: 'GitHub' },
+  { value: 'stripe', label: 'Stripe' },
+  { value: 'shopify', label: 'Shopify' },
+  { value: 'slack', label: 'Slack' },
+  { value: 'standard-webhooks', label: 'Standard Webhooks / Svix' },
+  { value: 'custom', label: 'Custom HMAC' },
+  { value: 'none', label: 'No signature' },
+];
+
+/** One signed part as edited: `kind` plus the inputs that kind uses. */
+interface PartRow {
+  kind: string;
+  value: string;
+  name: string;
+  param: string;
+}
+const PART_KINDS = [
+  { value: 'body', label: 'Raw body' },
+  { value: 'literal', label: 'Literal text' },
+  { value: 'header', label: 'Header value' },
+  { value: 'header_param', label: 'Header parameter' },
+  { value: 'method', label: 'HTTP method' },
+  { value: 'path', label: 'Request path' },
+  { value: 'url', label: 'Full URL' },
+];
+
+/** The API's shape for a part: only the keys its kind takes. */
+function partOf(row: PartRow): Record<string, string> {
+  switch (row.kind) {
+    case 'literal':
+      return { kind: 'literal', value: row.value };
+    case 'header':
+      return { kind: 'header', name: row.name };
+    case 'header_param':
+      return { kind: 'header_param', name: row.name, param: row.param };
+    default:
+      return { kind: row.kind };
+  }
+}
+
+type Freshness = 'default' | 'on' | 'off';
+/** An identity select's "leave it to the preset" choice (sent as nothing). */
+const PRESET_DEFAULT = 'preset';
+
+interface FormState {
+  name: string;
+  path: string;
+  handler: string;
+  active: boolean;
+  maxBodyBytes: number | string;
+  rejectedPerMinute: number | string;
+  preset: PresetChoice;
+  secret: string;
+  secondarySecret: string;
+  header: string;
+  prefix: string;
+  digest: string;
+  encoding: string;
+  secretEncoding: string;
+  headerFormat: string;
+  headerKey: string;
+  parts: PartRow[];
+  freshness: Freshness;
+  timestampHeader: string;
+  timestampFormat: string;
+  maxAgeSeconds: number | string;
+  maxFutureSkewSeconds: number | string;
+  deliveryPolicy: string;
+  deliveryHeader: string;
+  replayPolicy: string;
+  replayPath: string;
+  replayHeader: string;
+  semanticBindings: string;
+  slack: boolean;
+  meta: boolean;
+  metaVerifyToken: string;
+  zoom: boolean;
+  zoomSecretToken: string;
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+const num = (value: unknown): number | string => (typeof value === 'number' ? value : '');
+const record = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+
+function initialState(endpoint: Endpoint | undefined, handler: string): FormState {
+  const signature = record(endpoint?.signature ?? { mode: 'hmac', preset: 'github' });
+  const timestamp = endpoint?.timestamp ? record(endpoint.timestamp) : null;
+  const identity = record(endpoint?.identity);
+  const delivery = record(identity.delivery);
+  const replay = record(identity.replay);
+  const handshakes = record(endpoint?.handshakes);
+  const preset: PresetChoice =
+    signature.mode === 'none'
+      ? 'none'
+      : typeof signature.preset === 'string'
+        ? (signature.preset as Preset)
+        : 'custom';
+  const storedParts = Array.isArray(signature.parts) ? signature.parts : [{ kind: 'body' }];
+  return {
+    name: endpoint?.name ?? '',
+    path: endpoint?.path ?? '',
+    handler,
+    active: endpoint?.active ?? true,
+    maxBodyBytes: num(endpoint?.maxBodyBytes),
+    rejectedPerMinute: num(endpoint?.rejectedPerMinute),
+    preset,
+    secret: '',
+    secondarySecret: '',
+    header: text(signature.header) || (endpoint ? '' : 'X-Signature'),
+    prefix: text(signature.prefix) || (endpoint ? '' : 'sha256='),
+    digest: text(signature.digest) || 'sha256',
+    encoding: text(signature.encoding) || 'hex',
+    secretEncoding: text(signature.secretEncoding) || 'utf8',
+    headerFormat: text(signature.headerFormat) || 'plain',
+    headerKey: text(signature.headerKey),
+    parts: storedParts.map((part) => {
+      const p = record(part);
+      return { kind: text(p.kind), value: text(p.value), name: text(p.name), param: text(p.param) };
+    }),
+    freshness: timestamp === null ? 'default' : timestamp.enabled ? 'on' : 'off',
+    timestampHeader: text(timestamp?.header),
+    timestampFormat: text(timestamp?.format) || 'unix_seconds',
+    maxAgeSeconds: num(timestamp?.maxAgeSeconds),
+    maxFutureSkewSeconds: num(timestamp?.maxFutureSkewSeconds),
+    deliveryPolicy: text(delivery.policy) || PRESET_DEFAULT,
+    deliveryHeader: text(delivery.header),
+    replayPolicy: text(replay.policy) || PRESET_DEFAULT,
+    replayPath: text(replay.path),
+    replayHeader: text(replay.header),
+    semanticBindings: JSON.stringify(endpoint?.semanticBindings ?? [], null, 2),
+    slack: handshakes.slack === true,
+    meta: Boolean(handshakes.meta),
+    metaVerifyToken: '',
+    zoom: Boolean(handshakes.zoom),
+    zoomSecretToken: '',
+  };
+}
+
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== undefined && v !== ''),
+  ) as T;
+}
+
+function signatureOf(form: FormState, endpoint: Endpoint | undefined): SignatureBody {
+  const secrets = defined({ secret: form.secret, secondarySecret: form.secondarySecret });
+  if (form.preset === 'none') return { mode: 'none' };
+  if (form.preset === 'custom') {
+    return {
+      mode: 'hmac',
+      ...secrets,
+      header: form.header,
+      prefix: form.prefix,
+      digest: form.digest as SignatureBody['digest'],
+      encoding: form.encoding as SignatureBody['encoding'],
+      secretEncoding: form.secretEncoding as SignatureBody['secretEncoding'],
+      headerFormat: form.headerFormat as SignatureBody['headerFormat'],
+      ...defined({ headerKey: form.headerKey }),
+      // The generated type says string[]; the API takes SignedPart objects (docs/inbound.md).
+      parts: form.parts.map(partOf) as unknown as SignatureBody['parts'],
+    };
+  }
+  // A preset: the stored overrides stay when the preset stays (minus the read-only flags).
+  const stored = record(endpoint?.signature);
+  const kept =
+    stored.preset === form.preset
+      ? Object.fromEntries(Object.entries(stored).filter(([key]) => !key.endsWith('Set')))
+      : {};
+  return { ...kept, mode: 'hmac', preset: form.preset, ...secrets } as SignatureBody;
+}
+
+/**
+ * A handshake with a write-only token, as the API takes it: switched off, `null` clears a
+ * stored one; on, a typed token replaces it and an empty one keeps it (or is sent as typed
+ * when none is stored, for the API to judge).
+ */
+function handshake<T>(
+  on: boolean,
+  wasOn: boolean,
+  token: string,
+  shape: (token: string) => T,
+): T | null | undefined {
+  if (!on) return wasOn ? null : undefined;
+  if (token || !wasOn) return shape(token);
+  return undefined;
+}
+
+function bodyOf(form: FormState, endpoint: Endpoint | undefined, bindings: unknown) {
+  const storedTimestamp = record(endpoint?.timestamp);
+  const timestamp =
+    form.freshness === 'default'
+      ? undefined
+      : form.freshness === 'off'
+        ? { ...storedTimestamp, enabled: false }
+        : {
+            ...storedTimestamp,
+            enabled: true,
+            ...defined({
+              header: form.timestampHeader,
+              format: form.timestampFormat,
+              maxAgeSeconds: numberOrUndefined(form.maxAgeSeconds),
+              maxFutureSkewSeconds: numberOrUndefined(form.maxFutureSkewSeconds),
+            }),
+          };
+  // Empty: the preset's (or the API's) default for that identity.
+  const identity = defined({
+    delivery:
+      form.deliveryPolicy !== PRESET_DEFAULT
+        ? defined({ policy: form.deliveryPolicy, header: form.deliveryHeader })
+        : undefined,
+    replay:
+      form.replayPolicy !== PRESET_DEFAULT
+        ? defined({ policy: form.replayPolicy, path: form.replayPath, header: form.replayHeader })
+        : undefined,
+  });
+  const previous = record(endpoint?.handshakes);
+  const handshakes = defined({
+    slack: form.slack,
+    meta: handshake(form.meta, Boolean(previous.meta), form.metaVerifyToken, (verifyToken) => ({
+      verifyToken,
+    })),
+    zoom: handshake(form.zoom, Boolean(previous.zoom), form.zoomSecretToken, (secretToken) => ({
+      secretToken,
+    })),
+  });
+  return {
+    name: form.name,
+    path: form.path,
+    handler: form.handler,
+    active: form.active,
+    ...defined({
+      maxBodyBytes: numberOrUndefined(form.maxBodyBytes),
+      rejectedPerMinute: numberOrUndefined(form.rejectedPerMinute),
+    }),
+    signature: signatureOf(form, endpoint),
+    ...(timestamp ? { timestamp } : {}),
+    identity,
+    semanticBindings: bindings,
+    handshakes,
+  } as unknown as Schemas['CreateInboundEndpointDto'];
+}
+
+const SHOWN = [
+  'name',
+  'path',
+  'handler',
+  'maxBodyBytes',
+  'rejectedPerMinute',
+  'signature.*',
+  'timestamp.*',
+  'identity.*',
+  'semanticBindings.*',
+  'handshakes.*',
+];
+
+export function InboundEndpointForm({
+  endpoint,
+  handlers,
+  onDone,
+}: {
+  /** The endpoint to edit; absent to create one. */
+  endpoint?: Endpoint;
+  handlers: Array<Schemas['HandlerResponse']>;
+  onDone: () => void;
+}) {
+  const queryClient = useQueryClient();
+  const [form, setForm] = useState<FormState>(() =>
+    initialState(endpoint, endpoint?.handlerId ?? ''),
+  );
+  const set =
+    <K extends keyof FormState>(key: K) =>
+    (value: FormState[K]) =>
+      setForm((current) => ({ ...current, [key]: value }));
+  const bindings = parseJson(form.semanticBindings);
+  const save = useMutation({
+    mutationFn: () => {
+      const body = bodyOf(form, endpoint, bindings.value);
+      return endpoint
+        ? call(
+            api.PUT('/api/v1/inbound-endpoints/{id}', {
+              params: { path: { id: endpoint.id } },
+              body,
+            }),
+          )
+        : call(api.POST('/api/v1/inbound-endpoints', { body }));
+    },
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ['inbound-endpoints'] });
+      onDone();
+    },
+  });
+  const problem = problemsOf(save.error);
+  const under = problemsUnder(save.error);
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!bindings.error) save.mutate();
+  }
+  const signature = record(endpoint?.signature);
+  const handshakes = record(endpoint?.handshakes);
+  const kept = (what: 'secret' | 'token', isSet: boolean): string =>
+    isSet
+      ? `A ${what} is set. Leave empty to keep it.`
+      : `Write-only: a ${what} is never shown again.`;
+  const setParts = (parts: PartRow[]) => set('parts')(parts);
+
+  return (
+    <form onSubmit={submit}>
+      <Stack>
+        <TextInput
+          label="Name"
+          value={form.name}
+          onChange={(e) => set('name')(e.currentTarget.value)}
+          error={problem('name')}
+          required
+        />
+        <TextInput
+          label="Path"
+          description="Served at /webhooks/<path>"
+          value={form.path}
+          onChange={(e) => set('path')(e.currentTarget.value)}
+          error={problem('path')}
+          required
+        />
+        <Select
+          label="Handler"
+          description={
+            handlers.length === 0
+              ? 'Create an inbound handler first (Handlers & rules).'
+              : undefined
+          }
+          data={handlers.map((h) => ({ value: h.id, label: `${h.name} (${h.code})` }))}
+          value={form.handler || null}
+          onChange={(value) => set('handler')(value ?? '')}
+          error={problem('handler')}
+          required
+        />
+        <Switch
+          label="Active"
+          checked={form.active}
+          onChange={(e) => set('active')(e.currentTarget.checked)}
+        />
+
+        <Fieldset legend="Signature">
+          <Stack gap="sm">
+            {problem('signature') ? (
+              <Alert color="red" role="alert" p="xs">
+                {problem('signature')}
+              </Alert>
+            ) : null}
+            <Select
+              label="Provider preset"
+              data={PRESETS}
+              value={form.preset}
+              onChange={(value) => set('preset')((value ?? 'none') as PresetChoice)}
+              allowDeselect={false}
+              error={problem('signature.preset') ?? problem('signature.mode')}
+            />
+            {form.preset !== 'none' ? (
+              <>
+                <PasswordInput
+                  label="Signing secret"
+                  description={kept('secret', signature.secretSet === true)}
+                  value={form.secret}
+                  onChange={(e) => set('secret')(e.currentTarget.value)}
+                  error={problem('signature.secret')}
+                  required={!endpoint}
+                  autoComplete="new-password"
+                />
+                <PasswordInput
+                  label="Secondary secret (rotation)"
+                  description="Both secrets verify until you move the new one to the signing secret."
+                  value={form.secondarySecret}
+                  onChange={(e) => set('secondarySecret')(e.currentTarget.value)}
+                  error={problem('signature.secondarySecret')}
+                  autoComplete="new-password"
+                />
+              </>
+            ) : null}
+            {form.preset === 'custom' ? (
+              <CustomHmac form={form} set={set} setParts={setParts} problem={problem} />
+            ) : null}
+          </Stack>
+        </Fieldset>
+
+        <Fieldset legend="Freshness">
+          <Stack gap="sm">
+            <Select
+              label="Timestamp check"
+              data={[
+                { value: 'default', label: "The preset's (none without a preset)" },
+                { value: 'on', label: 'On' },
+                { value: 'off', label: 'Off' },
+              ]}
+              value={form.freshness}
+              onChange={(value) => set('freshness')((value ?? 'default') as Freshness)}
+              allowDeselect={false}
+              error={problem('timestamp')}
+            />
+            {form.freshness === 'on' ? (
+              <>
+                <Group grow align="flex-start">
+                  <TextInput
+                    label="Timestamp header"
+                    placeholder="X-Timestamp"
+                    value={form.timestampHeader}
+                    onChange={(e) => set('timestampHeader')(e.currentTarget.value)}
+                    error={problem('timestamp.header')}
+                  />
+                  <Select
+                    label="Timestamp format"
+                    data={['unix_seconds', 'unix_millis', 'iso8601']}
+                    value={form.timestampFormat}
+                    onChange={(value) => set('timestampFormat')(value ?? 'unix_seconds')}
+                    allowDeselect={false}
+                    error={problem('timestamp.format')}
+                  />
+                </Group>
+                <Group grow align="flex-start">
+                  <NumberInput
+                    label="Max age (s)"
+                    placeholder="300"
+                    value={form.maxAgeSeconds}
+                    onChange={set('maxAgeSeconds')}
+                    error={problem('timestamp.maxAgeSeconds')}
+                  />
+                  <NumberInput
+                    label="Max future skew (s)"
+                    placeholder="300"
+                    value={form.maxFutureSkewSeconds}
+                    onChange={set('maxFutureSkewSeconds')}
+                    error={problem('timestamp.maxFutureSkewSeconds')}
+                  />
+                </Group>
+              </>
+            ) : null}
+          </Stack>
+        </Fieldset>
+
+        <Fieldset legend="Identity">
+          <Stack gap="sm">
+            <Group grow align="flex-start">
+              <Select
+                label="Delivery identity"
+                description="How a redelivery of the same request is recognised"
+                data={[
+                  { value: PRESET_DEFAULT, label: "The preset's (else body hash)" },
+                  { value: 'delivery_header', label: 'A delivery header' },
+                  { value: 'idempotency_key', label: 'The Idempotency-Key header' },
+                  { value: 'raw_body_sha256', label: 'SHA-256 of the raw body' },
+                ]}
+                value={form.deliveryPolicy}
+                onChange={(value) => set('deliveryPolicy')(value ?? PRESET_DEFAULT)}
+                allowDeselect={false}
+                error={problem('identity.delivery') ?? problem('identity')}
+              />
+              {form.deliveryPolicy === 'delivery_header' ||
+              form.deliveryPolicy === 'idempotency_key' ? (
+                <TextInput
+                  label="Delivery header"
+                  placeholder="X-Request-Id"
+                  value={form.deliveryHeader}
+                  onChange={(e) => set('deliveryHeader')(e.currentTarget.value)}
+                />
+              ) : null}
+            </Group>
+            <Group grow align="flex-start">
+              <Select
+                label="Replay identity"
+                description="How the same business event sent twice is recognised"
+                data={[
+                  { value: PRESET_DEFAULT, label: "The preset's (else none)" },
+                  { value: 'none', label: 'None' },
+                  { value: 'business_event', label: 'A payload field' },
+                  { value: 'idempotency_key', label: 'An idempotency header' },
+                ]}
+                value={form.replayPolicy}
+                onChange={(value) => set('replayPolicy')(value ?? PRESET_DEFAULT)}
+                allowDeselect={false}
+                error={problem('identity.replay')}
+              />
+              {form.replayPolicy === 'business_event' ? (
+                <TextInput
+                  label="Replay payload path"
+                  placeholder="data.id"
+                  value={form.replayPath}
+                  onChange={(e) => set('replayPath')(e.currentTarget.value)}
+                />
+              ) : null}
+              {form.replayPolicy === 'idempotency_key' ? (
+                <TextInput
+                  label="Replay header"
+                  placeholder="Idempotency-Key"
+                  value={form.replayHeader}
+                  onChange={(e) => set('replayHeader')(e.currentTarget.value)}
+                />
+              ) : null}
+            </Group>
+          </Stack>
+        </Fieldset>
+
+        <Fieldset legend="Semantic bindings">
+          <JsonInput
+            label="Bindings (JSON list)"
+            description='Each { "name", "source" }, e.g. { "name": "customer", "source": { "kind": "payload", "path": "data.customer" } }'
+            value={form.semanticBindings}
+            onChange={set('semanticBindings')}
+            autosize
+            minRows={2}
+            maxRows={12}
+            error={bindings.error ?? under('semanticBindings')}
+            styles={{ error: { whiteSpace: 'pre-wrap' } }}
+          />
+        </Fieldset>
+
+        <Fieldset legend="Handshakes">
+          <Stack gap="sm">
+            <Switch
+              label="Answer Slack url_verification"
+              checked={form.slack}
+              onChange={(e) => set('slack')(e.currentTarget.checked)}
+            />
+            <Switch
+              label="Answer Meta's verification (GET hub.challenge)"
+              checked={form.meta}
+              onChange={(e) => set('meta')(e.currentTarget.checked)}
+            />
+            {form.meta ? (
+              <PasswordInput
+                label="Meta verify token"
+                description={kept('token', Boolean(record(handshakes.meta).verifyTokenSet))}
+                value={form.metaVerifyToken}
+                onChange={(e) => set('metaVerifyToken')(e.currentTarget.value)}
+                error={problem('handshakes.meta.verifyToken') ?? problem('handshakes.meta')}
+                autoComplete="new-password"
+              />
+            ) : null}
+            <Switch
+              label="Answer Zoom endpoint.url_validation"
+              checked={form.zoom}
+              onChange={(e) => set('zoom')(e.currentTarget.checked)}
+            />
+            {form.zoom ? (
+              <PasswordInput
+                label="Zoom secret token"
+                description={kept('token', Boolean(record(handshakes.zoom).secretTokenSet))}
+                value={form.zoomSecretToken}
+                onChange={(e) => set('zoomSecretToken')(e.currentTarget.value)}
+                error={problem('handshakes.zoom.secretToken') ?? problem('handshakes.zoom')}
+                autoComplete="new-password"
+              />
+            ) : null}
+          </Stack>
+        </Fieldset>
+
+        <Fieldset legend="Limits">
+          <Group grow align="flex-start">
+            <NumberInput
+              label="Max body bytes"
+              placeholder="1048576"
+              value={form.maxBodyBytes}
+              onChange={set('maxBodyBytes')}
+              error={problem('maxBodyBytes')}
+              allowDecimal={false}
+            />
+            <NumberInput
+              label="Rejected events stored per minute"
+              placeholder="60"
+              value={form.rejectedPerMinute}
+              onChange={set('rejectedPerMinute')}
+              error={problem('rejectedPerMinute')}
+              allowDecimal={false}
+            />
+          </Group>
+        </Fieldset>
+
+        <OtherProblems error={save.error} shown={SHOWN} />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onDone}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={save.isPending} disabled={Boolean(bindings.error)}>
+            {endpoint ? 'Save' : 'Create endpoint'}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
+
+/** The custom HMAC scheme, and what is signed: parts joined in the order listed. */
+function CustomHmac({
+  form,
+  set,
+  setParts,
+  problem,
+}: {
+  form: FormState;
+  set: <K extends keyof FormState>(key: K) => (value: FormState[K]) => void;
+  setParts: (parts: PartRow[]) => void;
+  problem: (field: string) => string | undefined;
+}) {
+  const parts = form.parts;
+  const change = (index: number, patch: Partial<PartRow>) =>
+    setParts(parts.map((part, i) => (i === index ? { ...part, ...patch } : part)));
+  const move = (index: number, by: -1 | 1) => {
+    const next = [...parts];
+    const [part] = next.splice(index, 1);
+    next.splice(index + by, 0, part);
+    setParts(next);
+  };
+  return (
+    <Stack gap="sm">
+      <Group grow align="flex-start">
+        <TextInput
+          label="Signature header"
+          value={form.header}
+          onChange={(e) => set('header')(e.currentTarget.value)}
+          error={problem('signature.header')}
+        />
+        <TextInput
+          label="Prefix"
+          value={form.prefix}
+          onChange={(e) => set('prefix')(e.currentTarget.value)}
+          error={problem('signature.prefix')}
+        />
+      </Group>
+      <Group grow align="flex-start">
+        <Select
+          label="Digest"
+          data={['sha1', 'sha256', 'sha512']}
+          value={form.digest}
+          onChange={(value) => set('digest')(value ?? 'sha256')}
+          allowDeselect={false}
+          error={problem('signature.digest')}
+        />
+        <Select
+          label="Encoding"
+          data={['hex', 'base64']}
+          value={form.encoding}
+          onChange={(value) => set('encoding')(value ?? 'hex')}
+          allowDeselect={false}
+          error={problem('signature.encoding')}
+        />
+        <Select
+          label="Secret encoding"
+          data={['utf8', 'base64', 'whsec']}
+          value={form.secretEncoding}
+          onChange={(value) => set('secretEncoding')(value ?? 'utf8')}
+          allowDeselect={false}
+          error={problem('signature.secretEncoding')}
+        />
+      </Group>
+      <Group grow align="flex-start">
+        <Select
+          label="Header format"
+          data={[
+            { value: 'plain', label: 'plain (the signature alone)' },
+            { value: 'key-value', label: 'key-value (t=…,v1=…)' },
+            { value: 'versioned-list', label: 'versioned-list (v1,… v1,…)' },
+          ]}
+          value={form.headerFormat}
+          onChange={(value) => set('headerFormat')(value ?? 'plain')}
+          allowDeselect={false}
+          error={problem('signature.headerFormat')}
+        />
+        {form.headerFormat === 'key-value' ? (
+          <TextInput
+            label="Header key"
+            placeholder="v1"
+            value={form.headerKey}
+            onChange={(e) => set('headerKey')(e.currentTarget.value)}
+            error={problem('signature.headerKey')}
+          />
+        ) : null}
+      </Group>
+      <Text size="sm" fw={500} id="signed-parts-label">
+        Signed parts, in order (joined with nothing between them)
+      </Text>
+      <Stack gap="xs" role="list" aria-labelledby="signed-parts-label">
+        {parts.map((part, index) => (
+          <Group key={index} align="flex-end" wrap="nowrap" role="listitem">
+            <Select
+              label={`Part ${index + 1}`}
+              data={PART_KINDS}
+              value={part.kind}
+              onChange={(value) => change(index, { kind: value ?? 'body' })}
+              allowDeselect={false}
+              w={170}
+            />
+            {part.kind === 'literal' ? (
+              <TextInput
+                label={`Part ${index + 1} text`}
+                value={part.value}
+                onChange={(e) => change(index, { value: e.currentTarget.value })}
+                style={{ flex: 1 }}
+              />
+            ) : null}
+            {part.kind === 'header' || part.kind === 'header_param' ? (
+              <TextInput
+                label={`Part ${index + 1} header`}
+                value={part.name}
+                onChange={(e) => change(index, { name: e.currentTarget.value })}
+                style={{ flex: 1 }}
+              />
+            ) : null}
+            {part.kind === 'header_param' ? (
+              <TextInput
+                label={`Part ${index + 1} parameter`}
+                value={part.param}
+                onChange={(e) => change(index, { param: e.currentTarget.value })}
+                style={{ flex: 1 }}
+              />
+            ) : null}
+            {part.kind !== 'literal' && part.kind !== 'header' && part.kind !== 'header_param' ? (
+              <div style={{ flex: 1 }} />
+            ) : null}
+            <ActionIcon
+              variant="subtle"
+              aria-label={`Move part ${index + 1} up`}
+              disabled={index === 0}
+              onClick={() => move(index, -1)}
+              mb={4}
+            >
+              ↑
+            </ActionIcon>
+            <ActionIcon
+              variant="subtle"
+              aria-label={`Move part ${index + 1} down`}
+              disabled={index === parts.length - 1}
+              onClick={() => move(index, 1)}
+              mb={4}
+            >
+              ↓
+            </ActionIcon>
+            <ActionIcon
+              variant="subtle"
+              color="red"
+              aria-label={`Remove part ${index + 1}`}
+              onClick={() => setParts(parts.filter((_, i) => i !== index))}
+              mb={4}
+            >
+              ×
+            </ActionIcon>
+          </Group>
+        ))}
+      </Stack>
+      {problem('signature.parts') ? (
+        <Text c="red.8" size="xs" role="alert">
+          {problem('signature.parts')}
+        </Text>
+      ) : null}
+      <Group>
+        <Button
+          size="xs"
+          variant="light"
+          onClick={() => setParts([...parts, { kind: 'literal', value: '', name: '', param: '' }])}
+        >
+          Add signed part
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
