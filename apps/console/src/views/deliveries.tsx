@@ -5,7 +5,6 @@ import {
   Button,
   Card,
   Group,
-  Modal,
   SimpleGrid,
   Stack,
   Table,
@@ -13,10 +12,10 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { Schemas } from '@app/client';
 import { api, call } from '../api';
+import { BulkActionDialog } from '../components/bulk-action-dialog';
 import {
   Empty,
   Failure,
@@ -331,12 +330,11 @@ function ReplayByFilter({
     to?: string;
   };
 }) {
-  const queryClient = useQueryClient();
-  const [open, setOpen] = useState(false);
   const state =
     query.state === 'error' || query.state === 'dead_letter' || query.state === 'canceled'
       ? query.state
       : undefined;
+  if (!state) return null;
   const filter = {
     state,
     endpoint: query.endpoint,
@@ -346,65 +344,37 @@ function ReplayByFilter({
     from: query.from,
     to: query.to,
   };
-  const count = useQuery({
-    queryKey: ['replay-count', filter],
-    queryFn: () =>
-      call(api.POST('/api/v1/deliveries/replay', { body: { ...filter, dryRun: true } })),
-    enabled: open && state !== undefined,
-    gcTime: 0,
-  });
-  const replay = useMutation({
-    mutationFn: () => call(api.POST('/api/v1/deliveries/replay', { body: filter })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['deliveries'] }),
-  });
-  if (!state) return null;
-  const matched = count.data && 'matched' in count.data ? count.data.matched : undefined;
-  const replayed = replay.data && 'replayed' in replay.data ? replay.data.replayed : undefined;
   return (
-    <>
-      <Button
-        variant="light"
-        onClick={() => {
-          replay.reset();
-          setOpen(true);
-        }}
-      >
-        Replay matching deliveries
-      </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title="Replay deliveries">
-        <Stack>
-          <Text>
-            Every {state.replace('_', ' ')} delivery matching the current filter is reset and queued
-            again (deliveries of archived endpoints stay as they are).
-          </Text>
-          {replayed !== undefined ? (
-            <Alert color="green" role="status">
-              {replayed} delivery(ies) queued again.
-            </Alert>
-          ) : count.isFetching || count.isPending ? (
-            <Loading label="Counting matching deliveries…" />
-          ) : count.isError ? (
-            <Failure error={count.error} onRetry={() => void count.refetch()} />
-          ) : (
-            <Text fw={600} data-testid="replay-count">
-              This will replay {matched} {matched === 1 ? 'delivery' : 'deliveries'}.
-            </Text>
-          )}
-          {replay.isError ? <Failure error={replay.error} /> : null}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setOpen(false)}>
-              Close
-            </Button>
-            <Button
-              onClick={() => replay.mutate()}
-              loading={replay.isPending}
-              disabled={replay.isSuccess || matched === undefined || matched === 0}
-            >
-              Replay
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
-    </>
+    <BulkActionDialog
+      openLabel="Replay matching deliveries"
+      title="Replay deliveries"
+      description={
+        <>
+          Every {state.replace('_', ' ')} delivery matching the current filter is reset and queued
+          again (deliveries of archived endpoints stay as they are).
+        </>
+      }
+      countKey={['replay-count', filter]}
+      count={async () => {
+        const r = await call(
+          api.POST('/api/v1/deliveries/replay', { body: { ...filter, dryRun: true } }),
+        );
+        return 'matched' in r ? r.matched : null;
+      }}
+      run={async () => {
+        const r = await call(api.POST('/api/v1/deliveries/replay', { body: filter }));
+        return 'replayed' in r ? r.replayed : undefined;
+      }}
+      invalidate={['deliveries']}
+      countingLabel="Counting matching deliveries…"
+      countTestId="replay-count"
+      confirmText={(matched) => (
+        <>
+          This will replay {matched} {matched === 1 ? 'delivery' : 'deliveries'}.
+        </>
+      )}
+      doneText={(n) => <>{n} delivery(ies) queued again.</>}
+      confirmLabel="Replay"
+    />
   );
 }

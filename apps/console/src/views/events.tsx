@@ -4,7 +4,6 @@ import {
   Button,
   Card,
   Group,
-  Modal,
   SimpleGrid,
   Stack,
   Table,
@@ -13,10 +12,10 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { Schemas } from '@app/client';
 import { api, call } from '../api';
+import { BulkActionDialog } from '../components/bulk-action-dialog';
 import {
   Empty,
   Failure,
@@ -149,76 +148,42 @@ function ReprocessByFilter({
 }: {
   query: { state?: EventState; endpoint?: string; from?: string; to?: string; q?: string };
 }) {
-  const queryClient = useQueryClient();
-  const [open, setOpen] = useState(false);
-  const body = {
-    state: query.state === 'dead_letter' || query.state === 'error' ? query.state : undefined,
-    endpoint: query.endpoint,
-    from: query.from,
-    to: query.to,
-    q: query.q,
-  };
-  const count = useQuery({
-    queryKey: ['reprocess-count', body],
-    queryFn: () =>
-      call(api.POST('/api/v1/inbound-events/reprocess', { body: { ...body, dryRun: true } })),
-    enabled: open && body.state !== undefined,
-    gcTime: 0,
-  });
-  const run = useMutation({
-    mutationFn: () => call(api.POST('/api/v1/inbound-events/reprocess', { body })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['inbound-events'] }),
-  });
-  if (!body.state) return null;
-  const matched = count.data && 'matched' in count.data ? count.data.matched : undefined;
-  const reprocessed = run.data && 'reprocessed' in run.data ? run.data.reprocessed : undefined;
+  const state = query.state === 'dead_letter' || query.state === 'error' ? query.state : undefined;
+  if (!state) return null;
+  const body = { state, endpoint: query.endpoint, from: query.from, to: query.to, q: query.q };
   return (
-    <>
-      <Button
-        variant="light"
-        onClick={() => {
-          setOpen(true);
-          run.reset();
-        }}
-      >
-        Reprocess matching events
-      </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title="Reprocess events">
-        <Stack>
-          <Text>
-            Every {body.state.replace('_', ' ')} event matching the current filter
-            {body.endpoint ? ' for this endpoint' : ''}
-            {body.from || body.to ? ' in the chosen time range' : ''} is reset and processed again.
-          </Text>
-          {reprocessed !== undefined ? (
-            <Alert color="green" role="status">
-              {reprocessed} event(s) queued.
-            </Alert>
-          ) : count.isFetching || count.isPending ? (
-            <Loading label="Counting matching events…" />
-          ) : count.isError ? (
-            <Failure error={count.error} onRetry={() => void count.refetch()} />
-          ) : (
-            <Text fw={600} data-testid="reprocess-count">
-              This will reprocess {matched} {matched === 1 ? 'event' : 'events'}.
-            </Text>
-          )}
-          {run.isError ? <Failure error={run.error} /> : null}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setOpen(false)}>
-              Close
-            </Button>
-            <Button
-              onClick={() => run.mutate()}
-              loading={run.isPending}
-              disabled={run.isSuccess || matched === undefined || matched === 0}
-            >
-              Reprocess
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
-    </>
+    <BulkActionDialog
+      openLabel="Reprocess matching events"
+      title="Reprocess events"
+      description={
+        <>
+          Every {state.replace('_', ' ')} event matching the current filter
+          {body.endpoint ? ' for this endpoint' : ''}
+          {body.from || body.to ? ' in the chosen time range' : ''} is reset and processed again.
+        </>
+      }
+      countKey={['reprocess-count', body]}
+      count={async () => {
+        const r = await call(
+          api.POST('/api/v1/inbound-events/reprocess', { body: { ...body, dryRun: true } }),
+        );
+        return 'matched' in r ? r.matched : null;
+      }}
+      run={async () => {
+        const r = await call(api.POST('/api/v1/inbound-events/reprocess', { body }));
+        return 'reprocessed' in r ? r.reprocessed : undefined;
+      }}
+      invalidate={['inbound-events']}
+      countingLabel="Counting matching events…"
+      countTestId="reprocess-count"
+      confirmText={(matched) => (
+        <>
+          This will reprocess {matched} {matched === 1 ? 'event' : 'events'}.
+        </>
+      )}
+      doneText={(n) => <>{n} event(s) queued.</>}
+      confirmLabel="Reprocess"
+    />
   );
 }
 
