@@ -1,4 +1,15 @@
-import { Alert, Badge, Button, Center, Code, Group, Loader, Stack, Text } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Center,
+  Code,
+  CopyButton,
+  Group,
+  Loader,
+  Stack,
+  Text,
+} from '@mantine/core';
 import type { ReactNode } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api';
@@ -153,3 +164,29 @@ export const PAGE_SIZE = 25;
  * made in the same minutes. The random tail tells items apart.
  */
 export const shortId = (id: string): string => id.slice(-12);
+
+/** A secret the API returns once (a new API key): shown with a copy button, never again. */
+export function SecretShownOnce({
+  title,
+  value,
+  testId,
+}: {
+  title: string;
+  value: string;
+  testId: string;
+}) {
+  return (
+    <Alert color="yellow" title={title} role="status">
+      <Group>
+        <Code data-testid={testId}>{value}</Code>
+        <CopyButton value={value}>
+          {({ copied, copy }) => (
+            <Button size="xs" variant="light" onClick={copy}>
+              {copied ? 'Copied' : 'Copy'}
+            </Button>
+          )}
+        </CopyButton>
+      </Group>
+    </Alert>
+  );
+}
