@@ -1,3 +1,4 @@
+import type { UseQueryResult } from '@tanstack/react-query';
 import {
   Alert,
   Badge,
@@ -188,5 +189,33 @@ export function SecretShownOnce({
         </CopyButton>
       </Group>
     </Alert>
+  );
+}
+
+/**
+ * A cursor-paged list: loading, failure (with retry) and empty states, then `children` with
+ * the items and the pager below them.
+ */
+export function PagedList<T>({
+  list,
+  cursor,
+  onPage,
+  empty,
+  children,
+}: {
+  list: UseQueryResult<{ items: T[]; nextCursor?: string | null }>;
+  cursor: string | undefined;
+  onPage: (cursor: string | null) => void;
+  empty: ReactNode;
+  children: (items: T[]) => ReactNode;
+}) {
+  if (list.isPending) return <Loading />;
+  if (list.isError) return <Failure error={list.error} onRetry={() => void list.refetch()} />;
+  if (list.data.items.length === 0) return <>{empty}</>;
+  return (
+    <>
+      {children(list.data.items)}
+      <Pager nextCursor={list.data.nextCursor} isFirst={!cursor} onPage={onPage} />
+    </>
   );
 }

@@ -22,7 +22,7 @@ import {
   Json,
   Loading,
   PAGE_SIZE,
-  Pager,
+  PagedList,
   StateBadge,
   useUrlState,
   When,
@@ -85,70 +85,68 @@ export function DeliveriesView() {
         <ReplayByFilter query={query} />
       </Group>
       <Filters fields={fields} params={params} onChange={update} />
-      {deliveries.isPending ? (
-        <Loading />
-      ) : deliveries.isError ? (
-        <Failure error={deliveries.error} onRetry={() => void deliveries.refetch()} />
-      ) : deliveries.data.items.length === 0 ? (
-        <Empty title="No deliveries match">
-          Deliveries appear when a service publishes to an outbound endpoint, a rule forwards an
-          event, or you send a test from{' '}
-          <Anchor component={Link} to="/outbound-endpoints">
-            Outbound endpoints
-          </Anchor>
-          .
-        </Empty>
-      ) : (
-        <>
-          <Table striped highlightOnHover aria-label="Deliveries">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Endpoint</Table.Th>
-                <Table.Th>Event type</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>Attempts</Table.Th>
-                <Table.Th>Last answer</Table.Th>
-                <Table.Th>Delivery</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {deliveries.data.items.map((delivery) => (
-                <Table.Tr key={delivery.id}>
-                  <Table.Td>
-                    <When at={delivery.createdAt} />
-                  </Table.Td>
-                  <Table.Td>
-                    {delivery.endpointCode}
-                    {delivery.isTest ? ' (test)' : ''}
-                  </Table.Td>
-                  <Table.Td>{delivery.eventType ?? '—'}</Table.Td>
-                  <Table.Td>
-                    <StateBadge state={delivery.state} />
-                  </Table.Td>
-                  <Table.Td>{delivery.attemptCount}</Table.Td>
-                  <Table.Td>{delivery.responseStatus ?? delivery.lastError ?? '—'}</Table.Td>
-                  <Table.Td>
-                    <Anchor
-                      component={Link}
-                      to={`/deliveries/${delivery.id}`}
-                      ff="monospace"
-                      size="sm"
-                    >
-                      {shortId(delivery.id)}
-                    </Anchor>
-                  </Table.Td>
+      <PagedList
+        list={deliveries}
+        cursor={query.cursor}
+        onPage={(cursor) => update({ cursor })}
+        empty={
+          <Empty title="No deliveries match">
+            Deliveries appear when a service publishes to an outbound endpoint, a rule forwards an
+            event, or you send a test from{' '}
+            <Anchor component={Link} to="/outbound-endpoints">
+              Outbound endpoints
+            </Anchor>
+            .
+          </Empty>
+        }
+      >
+        {(items) => (
+          <>
+            <Table striped highlightOnHover aria-label="Deliveries">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Created</Table.Th>
+                  <Table.Th>Endpoint</Table.Th>
+                  <Table.Th>Event type</Table.Th>
+                  <Table.Th>State</Table.Th>
+                  <Table.Th>Attempts</Table.Th>
+                  <Table.Th>Last answer</Table.Th>
+                  <Table.Th>Delivery</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          <Pager
-            nextCursor={deliveries.data.nextCursor}
-            isFirst={!query.cursor}
-            onPage={(cursor) => update({ cursor })}
-          />
-        </>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((delivery) => (
+                  <Table.Tr key={delivery.id}>
+                    <Table.Td>
+                      <When at={delivery.createdAt} />
+                    </Table.Td>
+                    <Table.Td>
+                      {delivery.endpointCode}
+                      {delivery.isTest ? ' (test)' : ''}
+                    </Table.Td>
+                    <Table.Td>{delivery.eventType ?? '—'}</Table.Td>
+                    <Table.Td>
+                      <StateBadge state={delivery.state} />
+                    </Table.Td>
+                    <Table.Td>{delivery.attemptCount}</Table.Td>
+                    <Table.Td>{delivery.responseStatus ?? delivery.lastError ?? '—'}</Table.Td>
+                    <Table.Td>
+                      <Anchor
+                        component={Link}
+                        to={`/deliveries/${delivery.id}`}
+                        ff="monospace"
+                        size="sm"
+                      >
+                        {shortId(delivery.id)}
+                      </Anchor>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </>
+        )}
+      </PagedList>
     </Stack>
   );
 }

@@ -22,7 +22,7 @@ import {
   Json,
   Loading,
   PAGE_SIZE,
-  Pager,
+  PagedList,
   StateBadge,
   useUrlState,
   When,
@@ -73,64 +73,62 @@ export function EventsView() {
         <ReprocessByFilter query={query} />
       </Group>
       <Filters fields={fields} params={params} onChange={update} />
-      {events.isPending ? (
-        <Loading />
-      ) : events.isError ? (
-        <Failure error={events.error} onRetry={() => void events.refetch()} />
-      ) : events.data.items.length === 0 ? (
-        <Empty title="No events match">
-          Events appear here once a provider posts to an inbound endpoint&apos;s webhook URL. Create
-          an endpoint under{' '}
-          <Anchor component={Link} to="/inbound-endpoints">
-            Inbound endpoints
-          </Anchor>
-          , or widen the filters.
-        </Empty>
-      ) : (
-        <>
-          <Table striped highlightOnHover aria-label="Inbound events">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Received</Table.Th>
-                <Table.Th>Endpoint</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>Rule</Table.Th>
-                <Table.Th>Identity</Table.Th>
-                <Table.Th>Event</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {events.data.items.map((event) => (
-                <Table.Tr key={event.id}>
-                  <Table.Td>
-                    <When at={event.receivedAt} />
-                  </Table.Td>
-                  <Table.Td>{event.endpointPath}</Table.Td>
-                  <Table.Td>
-                    <StateBadge state={event.state} />
-                  </Table.Td>
-                  <Table.Td>{event.matchedRule ?? event.rejectReason ?? '—'}</Table.Td>
-                  <Table.Td>
-                    <Text size="xs" ff="monospace">
-                      {event.deliveryIdentity ?? '—'}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/events/${event.id}`} ff="monospace" size="sm">
-                      {shortId(event.id)}
-                    </Anchor>
-                  </Table.Td>
+      <PagedList
+        list={events}
+        cursor={query.cursor}
+        onPage={(cursor) => update({ cursor })}
+        empty={
+          <Empty title="No events match">
+            Events appear here once a provider posts to an inbound endpoint&apos;s webhook URL.
+            Create an endpoint under{' '}
+            <Anchor component={Link} to="/inbound-endpoints">
+              Inbound endpoints
+            </Anchor>
+            , or widen the filters.
+          </Empty>
+        }
+      >
+        {(items) => (
+          <>
+            <Table striped highlightOnHover aria-label="Inbound events">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Received</Table.Th>
+                  <Table.Th>Endpoint</Table.Th>
+                  <Table.Th>State</Table.Th>
+                  <Table.Th>Rule</Table.Th>
+                  <Table.Th>Identity</Table.Th>
+                  <Table.Th>Event</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          <Pager
-            nextCursor={events.data.nextCursor}
-            isFirst={!query.cursor}
-            onPage={(cursor) => update({ cursor })}
-          />
-        </>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((event) => (
+                  <Table.Tr key={event.id}>
+                    <Table.Td>
+                      <When at={event.receivedAt} />
+                    </Table.Td>
+                    <Table.Td>{event.endpointPath}</Table.Td>
+                    <Table.Td>
+                      <StateBadge state={event.state} />
+                    </Table.Td>
+                    <Table.Td>{event.matchedRule ?? event.rejectReason ?? '—'}</Table.Td>
+                    <Table.Td>
+                      <Text size="xs" ff="monospace">
+                        {event.deliveryIdentity ?? '—'}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/events/${event.id}`} ff="monospace" size="sm">
+                        {shortId(event.id)}
+                      </Anchor>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </>
+        )}
+      </PagedList>
     </Stack>
   );
 }
