@@ -1,4 +1,16 @@
-import { Alert, Badge, Button, Center, Code, Group, Loader, Stack, Text } from '@mantine/core';
+import type { UseQueryResult } from '@tanstack/react-query';
+import {
+  Alert,
+  Badge,
+  Button,
+  Center,
+  Code,
+  CopyButton,
+  Group,
+  Loader,
+  Stack,
+  Text,
+} from '@mantine/core';
 import type { ReactNode } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api';
@@ -153,3 +165,57 @@ export const PAGE_SIZE = 25;
  * made in the same minutes. The random tail tells items apart.
  */
 export const shortId = (id: string): string => id.slice(-12);
+
+/** A secret the API returns once (a new API key): shown with a copy button, never again. */
+export function SecretShownOnce({
+  title,
+  value,
+  testId,
+}: {
+  title: string;
+  value: string;
+  testId: string;
+}) {
+  return (
+    <Alert color="yellow" title={title} role="status">
+      <Group>
+        <Code data-testid={testId}>{value}</Code>
+        <CopyButton value={value}>
+          {({ copied, copy }) => (
+            <Button size="xs" variant="light" onClick={copy}>
+              {copied ? 'Copied' : 'Copy'}
+            </Button>
+          )}
+        </CopyButton>
+      </Group>
+    </Alert>
+  );
+}
+
+/**
+ * A cursor-paged list: loading, failure (with retry) and empty states, then `children` with
+ * the items and the pager below them.
+ */
+export function PagedList<T>({
+  list,
+  cursor,
+  onPage,
+  empty,
+  children,
+}: {
+  list: UseQueryResult<{ items: T[]; nextCursor?: string | null }>;
+  cursor: string | undefined;
+  onPage: (cursor: string | null) => void;
+  empty: ReactNode;
+  children: (items: T[]) => ReactNode;
+}) {
+  if (list.isPending) return <Loading />;
+  if (list.isError) return <Failure error={list.error} onRetry={() => void list.refetch()} />;
+  if (list.data.items.length === 0) return <>{empty}</>;
+  return (
+    <>
+      {children(list.data.items)}
+      <Pager nextCursor={list.data.nextCursor} isFirst={!cursor} onPage={onPage} />
+    </>
+  );
+}

@@ -1,20 +1,8 @@
-import {
-  Alert,
-  Badge,
-  Button,
-  Code,
-  CopyButton,
-  Group,
-  Select,
-  Stack,
-  Table,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Badge, Button, Group, Select, Stack, Table, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, call } from '../api';
-import { Empty, Failure, Loading, When } from '../components/common';
+import { Empty, Failure, Loading, SecretShownOnce, When } from '../components/common';
 import { OtherProblems, problemsOf } from '../components/forms';
 
 /** API keys (admin keys only): create (the key is shown this once), list, revoke. */
@@ -70,18 +58,11 @@ export function ApiKeysView() {
       </form>
       <OtherProblems error={create.error} shown={['name']} />
       {create.data ? (
-        <Alert color="yellow" title="Copy the new key now: it is shown this once" role="status">
-          <Group>
-            <Code data-testid="new-api-key">{create.data.key}</Code>
-            <CopyButton value={create.data.key}>
-              {({ copied, copy }) => (
-                <Button size="xs" variant="light" onClick={copy}>
-                  {copied ? 'Copied' : 'Copy'}
-                </Button>
-              )}
-            </CopyButton>
-          </Group>
-        </Alert>
+        <SecretShownOnce
+          title="Copy the new key now: it is shown this once"
+          value={create.data.key}
+          testId="new-api-key"
+        />
       ) : null}
       {keys.isPending ? (
         <Loading />

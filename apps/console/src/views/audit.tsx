@@ -2,16 +2,7 @@ import { Accordion, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantin
 import { useQuery } from '@tanstack/react-query';
 import type { paths } from '@app/client';
 import { api, call } from '../api';
-import {
-  Empty,
-  Failure,
-  Json,
-  Loading,
-  PAGE_SIZE,
-  Pager,
-  useUrlState,
-  When,
-} from '../components/common';
+import { Empty, Json, PAGE_SIZE, PagedList, useUrlState, When } from '../components/common';
 import { Filters, type FilterField } from '../components/filters';
 
 /** The audit log: who changed what, with the entity before and after (secrets redacted). */
@@ -58,55 +49,53 @@ export function AuditView() {
     <Stack>
       <Title order={2}>Audit log</Title>
       <Filters fields={fields} params={params} onChange={update} />
-      {entries.isPending ? (
-        <Loading />
-      ) : entries.isError ? (
-        <Failure error={entries.error} onRetry={() => void entries.refetch()} />
-      ) : entries.data.items.length === 0 ? (
-        <Empty title="Nothing recorded here">
-          Every configuration change and operator action is recorded here.
-        </Empty>
-      ) : (
-        <>
-          <Accordion variant="contained" aria-label="Audit entries">
-            {entries.data.items.map((entry) => (
-              <Accordion.Item key={entry.id} value={entry.id}>
-                <Accordion.Control>
-                  <Group gap="md">
-                    <When at={entry.createdAt} />
-                    <Text fw={500}>{entry.action}</Text>
-                    <Text size="sm" c="dimmed">
-                      by {entry.actor}
-                    </Text>
-                  </Group>
-                </Accordion.Control>
-                <Accordion.Panel>
-                  <Changes before={entry.before} after={entry.after} />
-                  <SimpleGrid cols={{ base: 1, md: 2 }} mt="sm">
-                    <Stack gap={4}>
-                      <Text size="xs" c="dimmed">
-                        Before
+      <PagedList
+        list={entries}
+        cursor={query.cursor}
+        onPage={(cursor) => update({ cursor })}
+        empty={
+          <Empty title="Nothing recorded here">
+            Every configuration change and operator action is recorded here.
+          </Empty>
+        }
+      >
+        {(items) => (
+          <>
+            <Accordion variant="contained" aria-label="Audit entries">
+              {items.map((entry) => (
+                <Accordion.Item key={entry.id} value={entry.id}>
+                  <Accordion.Control>
+                    <Group gap="md">
+                      <When at={entry.createdAt} />
+                      <Text fw={500}>{entry.action}</Text>
+                      <Text size="sm" c="dimmed">
+                        by {entry.actor}
                       </Text>
-                      <Json value={entry.before} label="Before" />
-                    </Stack>
-                    <Stack gap={4}>
-                      <Text size="xs" c="dimmed">
-                        After
-                      </Text>
-                      <Json value={entry.after} label="After" />
-                    </Stack>
-                  </SimpleGrid>
-                </Accordion.Panel>
-              </Accordion.Item>
-            ))}
-          </Accordion>
-          <Pager
-            nextCursor={entries.data.nextCursor}
-            isFirst={!query.cursor}
-            onPage={(cursor) => update({ cursor })}
-          />
-        </>
-      )}
+                    </Group>
+                  </Accordion.Control>
+                  <Accordion.Panel>
+                    <Changes before={entry.before} after={entry.after} />
+                    <SimpleGrid cols={{ base: 1, md: 2 }} mt="sm">
+                      <Stack gap={4}>
+                        <Text size="xs" c="dimmed">
+                          Before
+                        </Text>
+                        <Json value={entry.before} label="Before" />
+                      </Stack>
+                      <Stack gap={4}>
+                        <Text size="xs" c="dimmed">
+                          After
+                        </Text>
+                        <Json value={entry.after} label="After" />
+                      </Stack>
+                    </SimpleGrid>
+                  </Accordion.Panel>
+                </Accordion.Item>
+              ))}
+            </Accordion>
+          </>
+        )}
+      </PagedList>
     </Stack>
   );
 }

@@ -5,7 +5,6 @@ import {
   Button,
   Card,
   Group,
-  Modal,
   SimpleGrid,
   Stack,
   Table,
@@ -13,17 +12,17 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { Schemas } from '@app/client';
 import { api, call } from '../api';
+import { BulkActionDialog } from '../components/bulk-action-dialog';
 import {
   Empty,
   Failure,
   Json,
   Loading,
   PAGE_SIZE,
-  Pager,
+  PagedList,
   StateBadge,
   useUrlState,
   When,
@@ -86,70 +85,68 @@ export function DeliveriesView() {
         <ReplayByFilter query={query} />
       </Group>
       <Filters fields={fields} params={params} onChange={update} />
-      {deliveries.isPending ? (
-        <Loading />
-      ) : deliveries.isError ? (
-        <Failure error={deliveries.error} onRetry={() => void deliveries.refetch()} />
-      ) : deliveries.data.items.length === 0 ? (
-        <Empty title="No deliveries match">
-          Deliveries appear when a service publishes to an outbound endpoint, a rule forwards an
-          event, or you send a test from{' '}
-          <Anchor component={Link} to="/outbound-endpoints">
-            Outbound endpoints
-          </Anchor>
-          .
-        </Empty>
-      ) : (
-        <>
-          <Table striped highlightOnHover aria-label="Deliveries">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Endpoint</Table.Th>
-                <Table.Th>Event type</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>Attempts</Table.Th>
-                <Table.Th>Last answer</Table.Th>
-                <Table.Th>Delivery</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {deliveries.data.items.map((delivery) => (
-                <Table.Tr key={delivery.id}>
-                  <Table.Td>
-                    <When at={delivery.createdAt} />
-                  </Table.Td>
-                  <Table.Td>
-                    {delivery.endpointCode}
-                    {delivery.isTest ? ' (test)' : ''}
-                  </Table.Td>
-                  <Table.Td>{delivery.eventType ?? '—'}</Table.Td>
-                  <Table.Td>
-                    <StateBadge state={delivery.state} />
-                  </Table.Td>
-                  <Table.Td>{delivery.attemptCount}</Table.Td>
-                  <Table.Td>{delivery.responseStatus ?? delivery.lastError ?? '—'}</Table.Td>
-                  <Table.Td>
-                    <Anchor
-                      component={Link}
-                      to={`/deliveries/${delivery.id}`}
-                      ff="monospace"
-                      size="sm"
-                    >
-                      {shortId(delivery.id)}
-                    </Anchor>
-                  </Table.Td>
+      <PagedList
+        list={deliveries}
+        cursor={query.cursor}
+        onPage={(cursor) => update({ cursor })}
+        empty={
+          <Empty title="No deliveries match">
+            Deliveries appear when a service publishes to an outbound endpoint, a rule forwards an
+            event, or you send a test from{' '}
+            <Anchor component={Link} to="/outbound-endpoints">
+              Outbound endpoints
+            </Anchor>
+            .
+          </Empty>
+        }
+      >
+        {(items) => (
+          <>
+            <Table striped highlightOnHover aria-label="Deliveries">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Created</Table.Th>
+                  <Table.Th>Endpoint</Table.Th>
+                  <Table.Th>Event type</Table.Th>
+                  <Table.Th>State</Table.Th>
+                  <Table.Th>Attempts</Table.Th>
+                  <Table.Th>Last answer</Table.Th>
+                  <Table.Th>Delivery</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          <Pager
-            nextCursor={deliveries.data.nextCursor}
-            isFirst={!query.cursor}
-            onPage={(cursor) => update({ cursor })}
-          />
-        </>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((delivery) => (
+                  <Table.Tr key={delivery.id}>
+                    <Table.Td>
+                      <When at={delivery.createdAt} />
+                    </Table.Td>
+                    <Table.Td>
+                      {delivery.endpointCode}
+                      {delivery.isTest ? ' (test)' : ''}
+                    </Table.Td>
+                    <Table.Td>{delivery.eventType ?? '—'}</Table.Td>
+                    <Table.Td>
+                      <StateBadge state={delivery.state} />
+                    </Table.Td>
+                    <Table.Td>{delivery.attemptCount}</Table.Td>
+                    <Table.Td>{delivery.responseStatus ?? delivery.lastError ?? '—'}</Table.Td>
+                    <Table.Td>
+                      <Anchor
+                        component={Link}
+                        to={`/deliveries/${delivery.id}`}
+                        ff="monospace"
+                        size="sm"
+                      >
+                        {shortId(delivery.id)}
+                      </Anchor>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </>
+        )}
+      </PagedList>
     </Stack>
   );
 }
@@ -331,12 +328,11 @@ function ReplayByFilter({
     to?: string;
   };
 }) {
-  const queryClient = useQueryClient();
-  const [open, setOpen] = useState(false);
   const state =
     query.state === 'error' || query.state === 'dead_letter' || query.state === 'canceled'
       ? query.state
       : undefined;
+  if (!state) return null;
   const filter = {
     state,
     endpoint: query.endpoint,
@@ -346,65 +342,37 @@ function ReplayByFilter({
     from: query.from,
     to: query.to,
   };
-  const count = useQuery({
-    queryKey: ['replay-count', filter],
-    queryFn: () =>
-      call(api.POST('/api/v1/deliveries/replay', { body: { ...filter, dryRun: true } })),
-    enabled: open && state !== undefined,
-    gcTime: 0,
-  });
-  const replay = useMutation({
-    mutationFn: () => call(api.POST('/api/v1/deliveries/replay', { body: filter })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['deliveries'] }),
-  });
-  if (!state) return null;
-  const matched = count.data && 'matched' in count.data ? count.data.matched : undefined;
-  const replayed = replay.data && 'replayed' in replay.data ? replay.data.replayed : undefined;
   return (
-    <>
-      <Button
-        variant="light"
-        onClick={() => {
-          replay.reset();
-          setOpen(true);
-        }}
-      >
-        Replay matching deliveries
-      </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title="Replay deliveries">
-        <Stack>
-          <Text>
-            Every {state.replace('_', ' ')} delivery matching the current filter is reset and queued
-            again (deliveries of archived endpoints stay as they are).
-          </Text>
-          {replayed !== undefined ? (
-            <Alert color="green" role="status">
-              {replayed} delivery(ies) queued again.
-            </Alert>
-          ) : count.isFetching || count.isPending ? (
-            <Loading label="Counting matching deliveries…" />
-          ) : count.isError ? (
-            <Failure error={count.error} onRetry={() => void count.refetch()} />
-          ) : (
-            <Text fw={600} data-testid="replay-count">
-              This will replay {matched} {matched === 1 ? 'delivery' : 'deliveries'}.
-            </Text>
-          )}
-          {replay.isError ? <Failure error={replay.error} /> : null}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setOpen(false)}>
-              Close
-            </Button>
-            <Button
-              onClick={() => replay.mutate()}
-              loading={replay.isPending}
-              disabled={replay.isSuccess || matched === undefined || matched === 0}
-            >
-              Replay
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
-    </>
+    <BulkActionDialog
+      openLabel="Replay matching deliveries"
+      title="Replay deliveries"
+      description={
+        <>
+          Every {state.replace('_', ' ')} delivery matching the current filter is reset and queued
+          again (deliveries of archived endpoints stay as they are).
+        </>
+      }
+      countKey={['replay-count', filter]}
+      count={async () => {
+        const r = await call(
+          api.POST('/api/v1/deliveries/replay', { body: { ...filter, dryRun: true } }),
+        );
+        return 'matched' in r ? r.matched : null;
+      }}
+      run={async () => {
+        const r = await call(api.POST('/api/v1/deliveries/replay', { body: filter }));
+        return 'replayed' in r ? r.replayed : undefined;
+      }}
+      invalidate={['deliveries']}
+      countingLabel="Counting matching deliveries…"
+      countTestId="replay-count"
+      confirmText={(matched) => (
+        <>
+          This will replay {matched} {matched === 1 ? 'delivery' : 'deliveries'}.
+        </>
+      )}
+      doneText={(n) => <>{n} delivery(ies) queued again.</>}
+      confirmLabel="Replay"
+    />
   );
 }

@@ -4,7 +4,6 @@ import {
   Button,
   Card,
   Group,
-  Modal,
   SimpleGrid,
   Stack,
   Table,
@@ -13,17 +12,17 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import type { Schemas } from '@app/client';
 import { api, call } from '../api';
+import { BulkActionDialog } from '../components/bulk-action-dialog';
 import {
   Empty,
   Failure,
   Json,
   Loading,
   PAGE_SIZE,
-  Pager,
+  PagedList,
   StateBadge,
   useUrlState,
   When,
@@ -74,64 +73,62 @@ export function EventsView() {
         <ReprocessByFilter query={query} />
       </Group>
       <Filters fields={fields} params={params} onChange={update} />
-      {events.isPending ? (
-        <Loading />
-      ) : events.isError ? (
-        <Failure error={events.error} onRetry={() => void events.refetch()} />
-      ) : events.data.items.length === 0 ? (
-        <Empty title="No events match">
-          Events appear here once a provider posts to an inbound endpoint&apos;s webhook URL. Create
-          an endpoint under{' '}
-          <Anchor component={Link} to="/inbound-endpoints">
-            Inbound endpoints
-          </Anchor>
-          , or widen the filters.
-        </Empty>
-      ) : (
-        <>
-          <Table striped highlightOnHover aria-label="Inbound events">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Received</Table.Th>
-                <Table.Th>Endpoint</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>Rule</Table.Th>
-                <Table.Th>Identity</Table.Th>
-                <Table.Th>Event</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {events.data.items.map((event) => (
-                <Table.Tr key={event.id}>
-                  <Table.Td>
-                    <When at={event.receivedAt} />
-                  </Table.Td>
-                  <Table.Td>{event.endpointPath}</Table.Td>
-                  <Table.Td>
-                    <StateBadge state={event.state} />
-                  </Table.Td>
-                  <Table.Td>{event.matchedRule ?? event.rejectReason ?? '—'}</Table.Td>
-                  <Table.Td>
-                    <Text size="xs" ff="monospace">
-                      {event.deliveryIdentity ?? '—'}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/events/${event.id}`} ff="monospace" size="sm">
-                      {shortId(event.id)}
-                    </Anchor>
-                  </Table.Td>
+      <PagedList
+        list={events}
+        cursor={query.cursor}
+        onPage={(cursor) => update({ cursor })}
+        empty={
+          <Empty title="No events match">
+            Events appear here once a provider posts to an inbound endpoint&apos;s webhook URL.
+            Create an endpoint under{' '}
+            <Anchor component={Link} to="/inbound-endpoints">
+              Inbound endpoints
+            </Anchor>
+            , or widen the filters.
+          </Empty>
+        }
+      >
+        {(items) => (
+          <>
+            <Table striped highlightOnHover aria-label="Inbound events">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Received</Table.Th>
+                  <Table.Th>Endpoint</Table.Th>
+                  <Table.Th>State</Table.Th>
+                  <Table.Th>Rule</Table.Th>
+                  <Table.Th>Identity</Table.Th>
+                  <Table.Th>Event</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          <Pager
-            nextCursor={events.data.nextCursor}
-            isFirst={!query.cursor}
-            onPage={(cursor) => update({ cursor })}
-          />
-        </>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((event) => (
+                  <Table.Tr key={event.id}>
+                    <Table.Td>
+                      <When at={event.receivedAt} />
+                    </Table.Td>
+                    <Table.Td>{event.endpointPath}</Table.Td>
+                    <Table.Td>
+                      <StateBadge state={event.state} />
+                    </Table.Td>
+                    <Table.Td>{event.matchedRule ?? event.rejectReason ?? '—'}</Table.Td>
+                    <Table.Td>
+                      <Text size="xs" ff="monospace">
+                        {event.deliveryIdentity ?? '—'}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/events/${event.id}`} ff="monospace" size="sm">
+                        {shortId(event.id)}
+                      </Anchor>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </>
+        )}
+      </PagedList>
     </Stack>
   );
 }
@@ -149,76 +146,42 @@ function ReprocessByFilter({
 }: {
   query: { state?: EventState; endpoint?: string; from?: string; to?: string; q?: string };
 }) {
-  const queryClient = useQueryClient();
-  const [open, setOpen] = useState(false);
-  const body = {
-    state: query.state === 'dead_letter' || query.state === 'error' ? query.state : undefined,
-    endpoint: query.endpoint,
-    from: query.from,
-    to: query.to,
-    q: query.q,
-  };
-  const count = useQuery({
-    queryKey: ['reprocess-count', body],
-    queryFn: () =>
-      call(api.POST('/api/v1/inbound-events/reprocess', { body: { ...body, dryRun: true } })),
-    enabled: open && body.state !== undefined,
-    gcTime: 0,
-  });
-  const run = useMutation({
-    mutationFn: () => call(api.POST('/api/v1/inbound-events/reprocess', { body })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['inbound-events'] }),
-  });
-  if (!body.state) return null;
-  const matched = count.data && 'matched' in count.data ? count.data.matched : undefined;
-  const reprocessed = run.data && 'reprocessed' in run.data ? run.data.reprocessed : undefined;
+  const state = query.state === 'dead_letter' || query.state === 'error' ? query.state : undefined;
+  if (!state) return null;
+  const body = { state, endpoint: query.endpoint, from: query.from, to: query.to, q: query.q };
   return (
-    <>
-      <Button
-        variant="light"
-        onClick={() => {
-          setOpen(true);
-          run.reset();
-        }}
-      >
-        Reprocess matching events
-      </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title="Reprocess events">
-        <Stack>
-          <Text>
-            Every {body.state.replace('_', ' ')} event matching the current filter
-            {body.endpoint ? ' for this endpoint' : ''}
-            {body.from || body.to ? ' in the chosen time range' : ''} is reset and processed again.
-          </Text>
-          {reprocessed !== undefined ? (
-            <Alert color="green" role="status">
-              {reprocessed} event(s) queued.
-            </Alert>
-          ) : count.isFetching || count.isPending ? (
-            <Loading label="Counting matching events…" />
-          ) : count.isError ? (
-            <Failure error={count.error} onRetry={() => void count.refetch()} />
-          ) : (
-            <Text fw={600} data-testid="reprocess-count">
-              This will reprocess {matched} {matched === 1 ? 'event' : 'events'}.
-            </Text>
-          )}
-          {run.isError ? <Failure error={run.error} /> : null}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setOpen(false)}>
-              Close
-            </Button>
-            <Button
-              onClick={() => run.mutate()}
-              loading={run.isPending}
-              disabled={run.isSuccess || matched === undefined || matched === 0}
-            >
-              Reprocess
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
-    </>
+    <BulkActionDialog
+      openLabel="Reprocess matching events"
+      title="Reprocess events"
+      description={
+        <>
+          Every {state.replace('_', ' ')} event matching the current filter
+          {body.endpoint ? ' for this endpoint' : ''}
+          {body.from || body.to ? ' in the chosen time range' : ''} is reset and processed again.
+        </>
+      }
+      countKey={['reprocess-count', body]}
+      count={async () => {
+        const r = await call(
+          api.POST('/api/v1/inbound-events/reprocess', { body: { ...body, dryRun: true } }),
+        );
+        return 'matched' in r ? r.matched : null;
+      }}
+      run={async () => {
+        const r = await call(api.POST('/api/v1/inbound-events/reprocess', { body }));
+        return 'reprocessed' in r ? r.reprocessed : undefined;
+      }}
+      invalidate={['inbound-events']}
+      countingLabel="Counting matching events…"
+      countTestId="reprocess-count"
+      confirmText={(matched) => (
+        <>
+          This will reprocess {matched} {matched === 1 ? 'event' : 'events'}.
+        </>
+      )}
+      doneText={(n) => <>{n} event(s) queued.</>}
+      confirmLabel="Reprocess"
+    />
   );
 }
 

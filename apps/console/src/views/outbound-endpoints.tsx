@@ -22,7 +22,7 @@ import {
   Failure,
   Loading,
   PAGE_SIZE,
-  Pager,
+  PagedList,
   StateBadge,
   useUrlState,
   shortId,
@@ -65,82 +65,80 @@ export function OutboundEndpointsView() {
           w={180}
         />
       </Group>
-      {endpoints.isPending ? (
-        <Loading />
-      ) : endpoints.isError ? (
-        <Failure error={endpoints.error} onRetry={() => void endpoints.refetch()} />
-      ) : endpoints.data.items.length === 0 ? (
-        <Empty title="No outbound endpoint here">
-          An outbound endpoint is a receiver Hookgate delivers to, with retries, signing and rate
-          limits. {canConfigure ? 'Create one with “New outbound endpoint”.' : ''}
-        </Empty>
-      ) : (
-        <>
-          <Table striped aria-label="Outbound endpoints">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Code</Table.Th>
-                <Table.Th>Target</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th>Health</Table.Th>
-                <Table.Th>Deliveries</Table.Th>
-                {canConfigure ? <Table.Th>Actions</Table.Th> : null}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {endpoints.data.items.map((endpoint) => (
-                <Table.Tr key={endpoint.id}>
-                  <Table.Td>
-                    <Text fw={500}>{endpoint.code}</Text>
-                    <Text size="xs" c="dimmed">
-                      {endpoint.name}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td ff="monospace">
-                    <Text size="sm">
-                      {endpoint.method} {endpoint.targetHost}
-                      {endpoint.targetPath}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <StateBadge state={endpoint.state} />
-                  </Table.Td>
-                  <Table.Td>
-                    {endpoint.disabledAt
-                      ? `disabled: ${endpoint.disabledReason ?? ''}`
-                      : endpoint.consecutiveFailures > 0
-                        ? `${endpoint.consecutiveFailures} failures in a row`
-                        : 'healthy'}
-                  </Table.Td>
-                  <Table.Td>
-                    <Anchor
-                      component={Link}
-                      to={`/deliveries?endpoint=${encodeURIComponent(endpoint.code)}`}
-                      size="sm"
-                    >
-                      View
-                    </Anchor>
-                  </Table.Td>
-                  {canConfigure ? (
-                    <Table.Td>
-                      <EndpointActions
-                        endpoint={endpoint}
-                        onEdit={() => update({ edit: endpoint.id })}
-                        onTest={() => update({ test: endpoint.id })}
-                      />
-                    </Table.Td>
-                  ) : null}
+      <PagedList
+        list={endpoints}
+        cursor={query.cursor}
+        onPage={(cursor) => update({ cursor })}
+        empty={
+          <Empty title="No outbound endpoint here">
+            An outbound endpoint is a receiver Hookgate delivers to, with retries, signing and rate
+            limits. {canConfigure ? 'Create one with “New outbound endpoint”.' : ''}
+          </Empty>
+        }
+      >
+        {(items) => (
+          <>
+            <Table striped aria-label="Outbound endpoints">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Code</Table.Th>
+                  <Table.Th>Target</Table.Th>
+                  <Table.Th>State</Table.Th>
+                  <Table.Th>Health</Table.Th>
+                  <Table.Th>Deliveries</Table.Th>
+                  {canConfigure ? <Table.Th>Actions</Table.Th> : null}
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          <Pager
-            nextCursor={endpoints.data.nextCursor}
-            isFirst={!query.cursor}
-            onPage={(cursor) => update({ cursor })}
-          />
-        </>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((endpoint) => (
+                  <Table.Tr key={endpoint.id}>
+                    <Table.Td>
+                      <Text fw={500}>{endpoint.code}</Text>
+                      <Text size="xs" c="dimmed">
+                        {endpoint.name}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td ff="monospace">
+                      <Text size="sm">
+                        {endpoint.method} {endpoint.targetHost}
+                        {endpoint.targetPath}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <StateBadge state={endpoint.state} />
+                    </Table.Td>
+                    <Table.Td>
+                      {endpoint.disabledAt
+                        ? `disabled: ${endpoint.disabledReason ?? ''}`
+                        : endpoint.consecutiveFailures > 0
+                          ? `${endpoint.consecutiveFailures} failures in a row`
+                          : 'healthy'}
+                    </Table.Td>
+                    <Table.Td>
+                      <Anchor
+                        component={Link}
+                        to={`/deliveries?endpoint=${encodeURIComponent(endpoint.code)}`}
+                        size="sm"
+                      >
+                        View
+                      </Anchor>
+                    </Table.Td>
+                    {canConfigure ? (
+                      <Table.Td>
+                        <EndpointActions
+                          endpoint={endpoint}
+                          onEdit={() => update({ edit: endpoint.id })}
+                          onTest={() => update({ test: endpoint.id })}
+                        />
+                      </Table.Td>
+                    ) : null}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </>
+        )}
+      </PagedList>
       {canConfigure ? (
         <>
           <Drawer

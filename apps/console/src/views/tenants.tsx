@@ -1,18 +1,8 @@
-import {
-  Alert,
-  Button,
-  Code,
-  CopyButton,
-  Group,
-  Stack,
-  Table,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Button, Group, Stack, Table, TextInput, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api, call } from '../api';
-import { Empty, Failure, Loading, When } from '../components/common';
+import { Empty, Failure, Loading, SecretShownOnce, When } from '../components/common';
 import { OtherProblems, problemsOf } from '../components/forms';
 
 /**
@@ -56,22 +46,11 @@ export function TenantsView() {
       </form>
       <OtherProblems error={create.error} shown={['name']} />
       {create.data ? (
-        <Alert
-          color="yellow"
+        <SecretShownOnce
           title="The tenant's first admin key: copy it now, it is shown this once"
-          role="status"
-        >
-          <Group>
-            <Code data-testid="new-tenant-key">{create.data.adminKey.key}</Code>
-            <CopyButton value={create.data.adminKey.key}>
-              {({ copied, copy }) => (
-                <Button size="xs" variant="light" onClick={copy}>
-                  {copied ? 'Copied' : 'Copy'}
-                </Button>
-              )}
-            </CopyButton>
-          </Group>
-        </Alert>
+          value={create.data.adminKey.key}
+          testId="new-tenant-key"
+        />
       ) : null}
       {tenants.isPending ? (
         <Loading />
