@@ -6,7 +6,7 @@ import { sinkEndpoint } from './support/outbound';
 import { PgProxy } from './support/pg-proxy';
 import { PrivateRedis } from './support/private-redis';
 import { sized } from './support/profile';
-import { Publishers, tallyPublished, type Via } from './support/publishing';
+import { Publishers, settlePublished, tallyPublished, type Via } from './support/publishing';
 import { Stack } from './support/stack';
 
 /**
@@ -94,24 +94,13 @@ describe('chaos: publishing while Postgres is down', () => {
     proxy.restore();
     const restoredAt = Date.now();
     for (let i = 0; i < AFTER; i += 1) await publish(i % 2 === 0 ? 'publisher' : 'raw');
-    await waitFor(
-      async () =>
-        (await tallyPublished(code, sink, pub.acknowledged.keys())).lost.length === 0
-          ? true
-          : undefined,
-      {
-        timeoutMs: sized(180_000, 90_000),
-        intervalMs: 500,
-        what: `every acknowledged request delivered; dispatcher: ${stack.output('outbound-dispatcher').slice(-2000)}`,
-      },
-    ).catch(() => undefined);
-    const drainMs = Date.now() - restoredAt;
-    // Repeats would arrive after the last first delivery: give them a moment.
-    await sleep(2_000);
-    const tally = await tallyPublished(code, sink, pub.acknowledged.keys());
-    const failedAfter = await pub.failedJobs();
-    const sent = pub.acknowledged.size;
-    const viaRaw = [...pub.acknowledged.values()].filter((via) => via === 'raw').length;
+    const {
+      tally,
+      failed: failedAfter,
+      sent,
+      viaRaw,
+      drainMs,
+    } = await settlePublished(code, sink, pub, stack, restoredAt);
     report('publish-postgres-down', {
       sent,
       acknowledged: sent,

@@ -1,11 +1,10 @@
 import { startSink, type Sink } from '../support/sink';
-import { waitFor } from '../support/wait';
 import { report } from './support/counts';
 import { sleep } from './support/load';
 import { sinkEndpoint } from './support/outbound';
 import { PrivateRedis } from './support/private-redis';
 import { sized } from './support/profile';
-import { Publishers, tallyPublished, type Via } from './support/publishing';
+import { Publishers, settlePublished, type Via } from './support/publishing';
 import { Stack } from './support/stack';
 
 /**
@@ -81,23 +80,13 @@ describe('chaos: publishing through a Redis restart (append-only file)', () => {
     await fault;
 
     const doneAt = Date.now();
-    await waitFor(
-      async () =>
-        (await tallyPublished(code, sink, pub.acknowledged.keys())).lost.length === 0
-          ? true
-          : undefined,
-      {
-        timeoutMs: sized(180_000, 90_000),
-        intervalMs: 500,
-        what: `every acknowledged request delivered; dispatcher: ${stack.output('outbound-dispatcher').slice(-2000)}`,
-      },
-    ).catch(() => undefined);
-    const drainMs = Date.now() - doneAt;
-    await sleep(2_000);
-    const tally = await tallyPublished(code, sink, pub.acknowledged.keys());
-    const failed = await pub.failedJobs();
-    const sent = pub.acknowledged.size;
-    const viaRaw = [...pub.acknowledged.values()].filter((via) => via === 'raw').length;
+    const { tally, failed, sent, viaRaw, drainMs } = await settlePublished(
+      code,
+      sink,
+      pub,
+      stack,
+      doneAt,
+    );
     report('publish-redis-restart', {
       sent,
       acknowledged: sent,

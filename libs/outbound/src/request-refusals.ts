@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { storableText } from '@app/core';
 import { DEFAULT_TENANT_NAME } from '@app/persistence';
 
 /**
@@ -34,13 +35,10 @@ export interface Refusal {
 export const REFUSAL_DATA_PREFIX_CHARS = 4096;
 const TEXT_PREFIX_CHARS = 1024;
 
-/**
- * Outside text made storable in a `text` column: Postgres refuses NUL, and an unpaired
- * surrogate cannot be encoded as UTF-8. Both become U+FFFD.
- */
+/** A bounded prefix of outside text, made storable (core's one rule: NUL and lone surrogates → U+FFFD). */
 function storable(text: string, max: number): string {
-  // A UTF-8 round trip replaces unpaired surrogates with U+FFFD.
-  return Buffer.from(text.slice(0, max), 'utf8').toString('utf8').replaceAll('\0', '\uFFFD');
+  // Cutting may split a surrogate pair; storableText turns the lone half into U+FFFD too.
+  return storableText(text.slice(0, max));
 }
 
 function jsonText(data: unknown): string {

@@ -2,7 +2,10 @@ import { Queue } from 'bullmq';
 import { HookgatePublisher, QueueName } from '@app/messaging';
 import { query } from '../../support/database';
 import type { Sink } from '../../support/sink';
+import { waitFor } from '../../support/wait';
 import { sleep } from './load';
+import { sized } from './profile';
+import type { Stack } from './stack';
 
 /**
  * Backend services publishing on `outbound-requests` the two ways a service can: through
@@ -125,4 +128,45 @@ export async function tallyPublished(
     done: byState.done ?? 0,
     byState,
   };
+}
+
+export interface SettledPublishing {
+  tally: PublishTally;
+  /** Jobs in BullMQ's failed set of `outbound-requests`. */
+  failed: number;
+  sent: number;
+  viaRaw: number;
+  drainMs: number;
+}
+
+/**
+ * Waits (bounded, never throwing) until every acknowledged request is delivered, gives
+ * repeats a moment to arrive, then counts: the closing step of each publish scenario.
+ */
+export async function settlePublished(
+  code: string,
+  sink: Sink,
+  pub: Publishers,
+  stack: Stack,
+  since: number,
+): Promise<SettledPublishing> {
+  await waitFor(
+    async () =>
+      (await tallyPublished(code, sink, pub.acknowledged.keys())).lost.length === 0
+        ? true
+        : undefined,
+    {
+      timeoutMs: sized(180_000, 90_000),
+      intervalMs: 500,
+      what: `every acknowledged request delivered; dispatcher: ${stack.output('outbound-dispatcher').slice(-2000)}`,
+    },
+  ).catch(() => undefined);
+  const drainMs = Date.now() - since;
+  // Repeats would arrive after the last first delivery: give them a moment.
+  await sleep(2_000);
+  const tally = await tallyPublished(code, sink, pub.acknowledged.keys());
+  const failed = await pub.failedJobs();
+  const sent = pub.acknowledged.size;
+  const viaRaw = [...pub.acknowledged.values()].filter((via) => via === 'raw').length;
+  return { tally, failed, sent, viaRaw, drainMs };
 }
