@@ -111,7 +111,10 @@ function compileTs(block: Block, dir: string, index: number): string {
   return out;
 }
 
-function runBash(script: string, env: Record<string, string>): Promise<{ code: number; output: string }> {
+function runBash(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     const child = spawn('bash', ['-c', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
