@@ -5,7 +5,9 @@ const admin = process.env.ADMIN_URL ?? 'http://127.0.0.1:3001';
 const inbound = process.env.INBOUND_URL ?? 'http://127.0.0.1:3000';
 const key = process.env.ADMIN_API_KEY;
 if (!key) {
-  console.error('Set ADMIN_API_KEY to the key the apps were started with.');
+  console.error(
+    'Set ADMIN_API_KEY: the key the apps were started with, or the one the first start printed.',
+  );
   process.exit(1);
 }
 

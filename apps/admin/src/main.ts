@@ -6,15 +6,24 @@ import { jsonNestingExceeds, MAX_JSON_DEPTH } from '@app/core';
 import { prepareDatabase } from '@app/persistence';
 import { loadConfigOrExit } from '@app/platform';
 import { AdminModule } from './app.module';
-import { ensureBootstrapKey } from './auth/bootstrap-key';
+import {
+  ensureBootstrapKey,
+  ensureFirstRunKey,
+  firstRunBanner,
+  type FirstRunOutcome,
+  NO_ADMIN_KEY_MESSAGE,
+} from './auth/bootstrap-key';
 import { setupOpenApi } from './common/openapi';
 import { createValidationPipe, StorableInputPipe } from './common/validation';
 import { serveConsole } from './console/serve-console';
 import { AdminConfig } from './config';
 
+/** What the first start without ADMIN_API_KEY did, for `announceFirstRun` after listen. */
+const firstRuns = new WeakMap<NestExpressApplication, FirstRunOutcome>();
+
 /**
- * Boots the admin API: config, database (migrated under a lock), bootstrap key, OpenAPI,
- * and the operator console at /console.
+ * Boots the admin API: config, database (migrated under a lock), bootstrap key (or, on a
+ * first run without one, a generated key), OpenAPI, and the operator console at /console.
  */
 export async function createAdmin(config: AdminConfig): Promise<NestExpressApplication> {
   const dataSource = await prepareDatabase(config.DATABASE_URL, {
@@ -22,6 +31,10 @@ export async function createAdmin(config: AdminConfig): Promise<NestExpressAppli
     poolSize: config.DB_POOL_SIZE,
   });
   const bootstrap = await ensureBootstrapKey(dataSource, config.ADMIN_API_KEY);
+  const firstRun = await ensureFirstRunKey(dataSource, {
+    configuredKey: config.ADMIN_API_KEY,
+    production: config.NODE_ENV === 'production',
+  });
   const app = await NestFactory.create<NestExpressApplication>(
     AdminModule.register({ config, dataSource }),
     {
@@ -38,6 +51,8 @@ export async function createAdmin(config: AdminConfig): Promise<NestExpressAppli
   if (bootstrap.configuredRevoked) {
     logger.warn('ADMIN_API_KEY was revoked by an operator and does not work: set a new one');
   }
+  if (firstRun.kind === 'missing') logger.warn(NO_ADMIN_KEY_MESSAGE);
+  firstRuns.set(app, firstRun);
   app.enableShutdownHooks();
   app.useGlobalPipes(new StorableInputPipe(), createValidationPipe());
   app.useBodyParser('json', { limit: '2mb', verify: refuseDeepJson });
@@ -60,10 +75,30 @@ function refuseDeepJson(_req: unknown, _res: unknown, body: Buffer): void {
   }
 }
 
+/**
+ * Once the app listens: prints the key a first run created (on stdout, plain text, whatever
+ * LOG_LEVEL says: it is shown this once) with the console and API URLs.
+ */
+export function announceFirstRun(
+  app: NestExpressApplication,
+  write: (text: string) => void = (text) => process.stdout.write(text),
+): void {
+  const outcome = firstRuns.get(app);
+  if (outcome?.kind !== 'created') return;
+  const address = app.getHttpServer().address() as { address: string; port: number };
+  const host = ['0.0.0.0', '::', ''].includes(address.address)
+    ? '127.0.0.1'
+    : address.address.includes(':')
+      ? `[${address.address}]`
+      : address.address;
+  write(firstRunBanner(outcome.key, `http://${host}:${address.port}`));
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit(AdminConfig);
   const app = await createAdmin(config);
   await app.listen(config.ADMIN_PORT, config.HOST);
+  announceFirstRun(app);
 }
 
 if (require.main === module) {

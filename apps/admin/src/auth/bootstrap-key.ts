@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { rowsOf } from '@app/persistence';
+import { generateApiKey } from '../api-keys/api-keys.service';
 import { hashApiKey } from './api-key.guard';
 
 /**
@@ -68,6 +69,76 @@ export async function ensureBootstrapKey(
     };
   });
 }
+
+export const FIRST_RUN_KEY_NAME = 'first run (generated)';
+
+export type FirstRunOutcome =
+  /** An admin key exists (or ADMIN_API_KEY is set): nothing to do. */
+  | { kind: 'present' }
+  /** No admin key existed: this start created one, shown here and never again. */
+  | { kind: 'created'; key: string }
+  /** Production without any admin key: the admin API cannot be used until one is set. */
+  | { kind: 'missing' };
+
+/**
+ * The first start without ADMIN_API_KEY: when the default tenant has no live admin key,
+ * outside production one is generated, stored hashed (a bootstrap key, so configuring
+ * ADMIN_API_KEY later retires it) and returned once for the app to print; in production
+ * nothing is created and the caller says how to set one. Admin processes starting together
+ * take the bootstrap-key lock in turn, so only the first creates a key and the others find it.
+ */
+export async function ensureFirstRunKey(
+  dataSource: DataSource,
+  options: { configuredKey: string | undefined; production: boolean },
+): Promise<FirstRunOutcome> {
+  if (options.configuredKey) return { kind: 'present' };
+  return dataSource.transaction(async (manager) => {
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext('hookgate:bootstrap-key'))`);
+    const live: Row[] = await manager.query(
+      `SELECT 1 FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+        WHERE t.name = 'default' AND k.role = 'admin' AND k.revoked_at IS NULL
+        LIMIT 1`,
+    );
+    if (live.length > 0) return { kind: 'present' };
+    if (options.production) return { kind: 'missing' };
+    const key = generateApiKey();
+    const [created]: Row[] = await manager.query(
+      `INSERT INTO api_keys (tenant_id, name, role, key_hash, key_prefix, bootstrap)
+       SELECT id, $3, 'admin', $1, $2, true FROM tenants WHERE name = 'default'
+       RETURNING *`,
+      [hashApiKey(key), key.slice(0, 12), FIRST_RUN_KEY_NAME],
+    );
+    await manager.query(
+      `INSERT INTO audit_entries (tenant_id, api_key_id, actor, action, entity_type, entity_id, after)
+       VALUES ($1, NULL, 'system', 'api-key.create', 'api-key', $2, $3::jsonb)`,
+      [created.tenant_id, String(created.id), JSON.stringify(view(created))],
+    );
+    return { kind: 'created', key };
+  });
+}
+
+/** What the admin app prints once, on stdout, when it created the first-run key. */
+export function firstRunBanner(key: string, adminUrl: string): string {
+  return [
+    '',
+    'hookgate: first run, no admin key existed, so one was created for the default tenant.',
+    'It is stored hashed and shown only this once:',
+    '',
+    `    export ADMIN_API_KEY=${key}`,
+    '',
+    `  console: ${adminUrl}/console (sign in with the key)`,
+    `  API:     ${adminUrl}/api/v1 (OpenAPI at ${adminUrl}/api/docs)`,
+    '',
+    'Setting ADMIN_API_KEY yourself later retires this key.',
+    '',
+  ].join('\n');
+}
+
+/** The log line of a production start without any admin key. */
+export const NO_ADMIN_KEY_MESSAGE =
+  'No admin API key exists and ADMIN_API_KEY is unset: the admin API refuses every call. ' +
+  'Set ADMIN_API_KEY to a secret of at least 16 characters (e.g. `openssl rand -base64 32`) ' +
+  "and restart the admin app; it becomes the default tenant's admin key.";
 
 /** The audit entry, as AuditService writes it (that service needs Nest, not yet started). */
 async function audit(manager: EntityManager, action: string, before: Row, after: Row) {
