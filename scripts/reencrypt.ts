@@ -1,5 +1,5 @@
-import { prepareDatabase, reencryptStoredSecrets } from '@app/persistence';
-import { BaseConfig, createSecretBox, loadConfigOrExit } from '@app/platform';
+import { createSecretBox, prepareDatabase, reencryptStoredSecrets } from '@app/persistence';
+import { BaseConfig, loadConfigOrExit } from '@app/platform';
 
 /**
  * `npm run secrets:reencrypt`: moves every stored secret under the active `SECRETS_KEY`

@@ -1,13 +1,12 @@
-import { BullModule, getQueueToken } from '@nestjs/bullmq';
-import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
-import { DEFAULT_JOB_OPTIONS, QueueName } from '@app/messaging';
+import { MessagingModule, QueueName } from '@app/messaging';
 import { buildHandlerRegistry } from '@app/callbacks';
 import { buildConnectorKinds, CONNECTOR_KINDS, type ConnectorKindRegistry } from '@app/connectors';
-import { DeliveryIntake, DeliveryQueue } from '@app/outbound';
-import { HANDLER_REGISTRY, PlatformModule, SECRET_BOX, createSecretBox } from '@app/platform';
+import { DeliveryIntake } from '@app/outbound';
+import { createSecretBox } from '@app/persistence';
+import { HANDLER_REGISTRY, PlatformModule, SECRET_BOX } from '@app/platform';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuditController } from './audit/audit.controller';
@@ -54,17 +53,18 @@ export class AdminModule {
       module: AdminModule,
       imports: [
         PlatformModule.forApp({ app: 'admin', config, dataSource: options.dataSource }),
-        BullModule.forRoot({
+        MessagingModule.forApp({
+          config,
+          consumes: [],
+          // OutboundRequests only for the queue UI: the admin app publishes nothing to it.
+          produces: [
+            QueueName.InboundEvents,
+            QueueName.OutboundDeliveries,
+            QueueName.OutboundRequests,
+          ],
           // Admin actions enqueue best effort; the reconcilers cover a Redis outage.
-          connection: { url: config.REDIS_URL, maxRetriesPerRequest: 1, enableOfflineQueue: false },
-          prefix: config.QUEUE_PREFIX,
+          connection: { maxRetriesPerRequest: 1, enableOfflineQueue: false },
         }),
-        BullModule.registerQueue(
-          { name: QueueName.InboundEvents, defaultJobOptions: DEFAULT_JOB_OPTIONS },
-          { name: QueueName.OutboundDeliveries, defaultJobOptions: DEFAULT_JOB_OPTIONS },
-          // Only for the queue UI: the admin app publishes nothing to it.
-          { name: QueueName.OutboundRequests, defaultJobOptions: DEFAULT_JOB_OPTIONS },
-        ),
         QueueBoardModule,
       ],
       controllers: [
@@ -99,18 +99,6 @@ export class AdminModule {
           provide: DeliveryIntake,
           inject: [DataSource],
           useFactory: (ds: DataSource) => new DeliveryIntake(ds),
-        },
-        {
-          provide: DeliveryQueue,
-          inject: [getQueueToken(QueueName.OutboundDeliveries)],
-          useFactory: (queue: Queue) => {
-            const logger = new Logger('DeliveryQueue');
-            return new DeliveryQueue(queue, (error) =>
-              logger.warn(
-                `enqueue failed, the dispatcher's reconciler will pick the deliveries up: ${String(error)}`,
-              ),
-            );
-          },
         },
         ApiKeyGuard,
         AuditService,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BullModule, getQueueToken } from '@nestjs/bullmq';
+import { getQueueToken } from '@nestjs/bullmq';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type Redis from 'ioredis';
@@ -7,24 +7,25 @@ import { DataSource } from 'typeorm';
 import type { HandlerRegistry } from '@app/core';
 import { buildHandlerRegistry } from '@app/callbacks';
 import { ConnectorCache } from '@app/connectors';
-import { DEFAULT_JOB_OPTIONS, InboundEventsJob, itemJobId, QueueName } from '@app/messaging';
-import { DeliveryIntake, DeliveryQueue } from '@app/outbound';
-import { SecretBox } from '@app/persistence';
 import {
-  HANDLER_REGISTRY,
-  PlatformModule,
-  REDIS_CLIENT,
-  SECRET_BOX,
-  createSecretBox,
-  queueMetricsProvider,
-} from '@app/platform';
+  configChangeListener,
+  DeliveryQueue,
+  describeEnqueueFailure,
+  INBOUND_EVENT_WORK,
+  InboundEventQueue,
+  InboundEventsJob,
+  itemJobId,
+  leasedWorker,
+  MessagingModule,
+  PacedEnqueuer,
+  QueueName,
+} from '@app/messaging';
+import { DeliveryIntake } from '@app/outbound';
+import { createSecretBox, HandlerCache, SecretBox } from '@app/persistence';
+import { HANDLER_REGISTRY, PlatformModule, REDIS_CLIENT, SECRET_BOX } from '@app/platform';
 import type { InboundGatewayConfig } from './config';
-import { HandlerCache } from '@app/persistence';
-import { InboundEventsProcessor } from './process/inbound-events.processor';
 import { ProcessInboundEvent } from './process/process-inbound-event.use-case';
-import { InboundReconciler } from './reconcile/inbound-reconciler';
-import { ConfigChangeListener } from './receive/config-change.listener';
-import { BullEventEnqueuer, describeEnqueueFailure } from './receive/bull-event-enqueuer';
+import { InboundEventLeases } from './reconcile/inbound-event-leases';
 import { EndpointCache } from './receive/endpoint-cache';
 import { EVENT_WRITER_BATCH, EventWriter, runSqlOn, type EventStore } from './receive/event-writer';
 import { ReceiveService } from './receive/receive.service';
@@ -62,11 +63,11 @@ export class InboundGatewayModule {
           // a listener of its own, loopback by default.
           metricsListener: { host: config.INBOUND_METRICS_HOST, port: config.INBOUND_METRICS_PORT },
         }),
-        BullModule.forRoot({ connection: { url: config.REDIS_URL }, prefix: config.QUEUE_PREFIX }),
-        BullModule.registerQueue(
-          { name: QueueName.InboundEvents, defaultJobOptions: DEFAULT_JOB_OPTIONS },
-          { name: QueueName.OutboundDeliveries, defaultJobOptions: DEFAULT_JOB_OPTIONS },
-        ),
+        MessagingModule.forApp({
+          config,
+          consumes: [QueueName.InboundEvents],
+          produces: [QueueName.OutboundDeliveries],
+        }),
       ],
       providers: [
         { provide: SECRET_BOX, useFactory: () => createSecretBox(config) },
@@ -115,8 +116,8 @@ export class InboundGatewayModule {
                 },
               );
             }
-            const enqueuer = new BullEventEnqueuer(queue, (error) =>
-              logger.warn(describeEnqueueFailure(error)),
+            const enqueuer = new PacedEnqueuer(INBOUND_EVENT_WORK, queue, (error) =>
+              logger.warn(describeEnqueueFailure(INBOUND_EVENT_WORK, error)),
             );
             return new EventWriter(runSqlOn(ds), { enqueuer });
           },
@@ -146,18 +147,6 @@ export class InboundGatewayModule {
           provide: DeliveryIntake,
           inject: [DataSource],
           useFactory: (ds: DataSource) => new DeliveryIntake(ds),
-        },
-        {
-          provide: DeliveryQueue,
-          inject: [getQueueToken(QueueName.OutboundDeliveries)],
-          useFactory: (queue: Queue) => {
-            const logger = new Logger('DeliveryQueue');
-            return new DeliveryQueue(queue, (error) =>
-              logger.warn(
-                `enqueue failed, the dispatcher's reconciler will pick the deliveries up: ${String(error)}`,
-              ),
-            );
-          },
         },
         {
           provide: ProcessInboundEvent,
@@ -195,11 +184,29 @@ export class InboundGatewayModule {
               config.PROCESSING_LEASE_SECONDS,
             ),
         },
-        InboundEventsProcessor,
-        InboundReconciler,
-        ConfigChangeListener,
-        // Depth and lag of the queue this app consumes, read when /metrics is scraped.
-        queueMetricsProvider(QueueName.InboundEvents),
+        InboundEventLeases,
+        ...leasedWorker({
+          queue: InboundEventQueue,
+          handler: ProcessInboundEvent,
+          leases: InboundEventLeases,
+          concurrency: config.INBOUND_WORKER_CONCURRENCY,
+          reconcileIntervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
+        }),
+        configChangeListener(
+          config,
+          [EndpointCache, HandlerCache, ConnectorCache],
+          (endpoints: EndpointCache, handlers: HandlerCache, connectors: ConnectorCache) => ({
+            handler: (id) => handlers.invalidate(id),
+            connector: (id) => connectors.invalidate(id),
+            // Outbound endpoints are not cached here. An inbound endpoint change drops that
+            // endpoint and every remembered unknown path (it may have created one), not the
+            // hot endpoints; a tenant change (or anything unknown) drops them all.
+            'outbound-endpoint': () => undefined,
+            'inbound-endpoint': (id) =>
+              endpoints.invalidate(typeof id === 'string' ? id : undefined),
+            otherwise: () => endpoints.invalidate(),
+          }),
+        ),
       ],
     };
   }

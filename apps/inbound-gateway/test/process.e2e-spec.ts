@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { QueueName } from '@app/messaging';
+import { LeaseReconciler, LeasedItemProcessor, QueueName } from '@app/messaging';
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { createHandler, createInboundEndpoint, post, unique } from '../../../test/support/fixtures';
 import { defaultTenantId, query } from '../../../test/support/database';
 import { flushQueuePrefix } from '../../../test/support/redis';
 import { waitFor } from '../../../test/support/wait';
-import { InboundEventsProcessor } from '../src/process/inbound-events.processor';
-import { InboundReconciler } from '../src/reconcile/inbound-reconciler';
 import { ProcessInboundEvent } from '../src/process/process-inbound-event.use-case';
 
 /**
@@ -278,7 +276,7 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
         `INSERT INTO records (tenant_id, model, data) VALUES ($1, $2, '{"n":7}'), ($1, $2, '{"n":7}')`,
         [tenantId, model],
       );
-      const worker = harness.inboundApp.get(InboundEventsProcessor).worker;
+      const worker = harness.inboundApp.get(LeasedItemProcessor).worker;
       await worker.pause();
       const ids: Record<number, string> = {};
       try {
@@ -353,7 +351,7 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
         `INSERT INTO records (tenant_id, model, data) VALUES ($1, $2, '{"key":{"n":0},"old":true}')`,
         [tenantId, model],
       );
-      const worker = harness.inboundApp.get(InboundEventsProcessor).worker;
+      const worker = harness.inboundApp.get(LeasedItemProcessor).worker;
       await worker.pause();
       try {
         for (let v = 0; v < 30; v++) {
@@ -409,7 +407,7 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
         ],
       });
       const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
-      const worker = harness.inboundApp.get(InboundEventsProcessor).worker;
+      const worker = harness.inboundApp.get(LeasedItemProcessor).worker;
       await worker.pause();
       try {
         const ids: string[] = [];
@@ -478,7 +476,7 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
       const rulesUrl = (await createInboundEndpoint(harness, { handler: rules.code })).url;
       const callbackUrl = (await createInboundEndpoint(harness, { handler: callback.code })).url;
       const processEvent = harness.inboundApp.get(ProcessInboundEvent);
-      const worker = harness.inboundApp.get(InboundEventsProcessor).worker;
+      const worker = harness.inboundApp.get(LeasedItemProcessor).worker;
 
       async function batch(events: Array<[url: string, body: object]>): Promise<string[]> {
         const ids: string[] = [];
@@ -554,7 +552,7 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
     it('processes every received event after Redis lost all their jobs', async () => {
       const handler = await createHandler(harness, {});
       const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
-      const worker = harness.inboundApp.get(InboundEventsProcessor).worker;
+      const worker = harness.inboundApp.get(LeasedItemProcessor).worker;
       await worker.pause();
       try {
         const accepted: string[] = [];
@@ -574,7 +572,7 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
       } finally {
         await worker.resume();
       }
-      const pass = await harness.inboundApp.get(InboundReconciler).reconcile();
+      const pass = await harness.inboundApp.get(LeaseReconciler).reconcile();
       expect(pass.enqueued).toBeGreaterThanOrEqual(500);
       await waitFor(
         async () => {
@@ -598,7 +596,7 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
     it('re-adds events whose group job was lost while other jobs still cover the backlog', async () => {
       const handler = await createHandler(harness, {});
       const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
-      const worker = harness.inboundApp.get(InboundEventsProcessor).worker;
+      const worker = harness.inboundApp.get(LeasedItemProcessor).worker;
       const jobs = new Queue(QueueName.InboundEvents, {
         connection: { url: process.env.REDIS_URL },
         prefix: process.env.QUEUE_PREFIX,
@@ -622,7 +620,7 @@ describe('inbound processing: rules, records, forward, operators, reconciler', (
           `UPDATE inbound_events SET due_at = now() - interval '1 hour' WHERE id = ANY($1::uuid[])`,
           [accepted],
         );
-        const pass = await harness.inboundApp.get(InboundReconciler).reconcile();
+        const pass = await harness.inboundApp.get(LeaseReconciler).reconcile();
         expect(pass.rescued).toBeGreaterThanOrEqual(3);
       } finally {
         await worker.resume();

@@ -1,14 +1,4 @@
-import { BullModule, getQueueToken } from '@nestjs/bullmq';
-import {
-  DynamicModule,
-  Inject,
-  Injectable,
-  Logger,
-  Module,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
-import type { Queue } from 'bullmq';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { buildHandlerRegistry } from '@app/callbacks';
@@ -20,70 +10,29 @@ import {
 } from '@app/connectors';
 import type { HandlerRegistry } from '@app/core';
 import {
-  DEFAULT_JOB_OPTIONS,
+  configChangeListener,
+  DeliveryQueue,
+  leasedWorker,
+  MessagingModule,
   publishConfigChange,
   QueueName,
-  subscribeConfigChanges,
 } from '@app/messaging';
-import { DeliveryIntake, DeliveryQueue, RequestRefusals } from '@app/outbound';
-import { HandlerCache, type SecretBox } from '@app/persistence';
-import {
-  APP_CONFIG,
-  HANDLER_REGISTRY,
-  PlatformModule,
-  REDIS_CLIENT,
-  SECRET_BOX,
-  createSecretBox,
-  queueMetricsProvider,
-} from '@app/platform';
+import { DeliveryIntake, RequestRefusals } from '@app/outbound';
+import { createSecretBox, HandlerCache, type SecretBox } from '@app/persistence';
+import { HANDLER_REGISTRY, PlatformModule, REDIS_CLIENT, SECRET_BOX } from '@app/platform';
 import {
   endpointBurstConcurrency,
   endpointConcurrency,
   type OutboundDispatcherConfig,
 } from './config';
 import { DisabledEndpointsMetric, EndpointHealth } from './dispatch/endpoint-health';
-import { OutboundDeliveriesProcessor } from './dispatch/outbound-deliveries.processor';
 import { OutboundEndpointCache } from './dispatch/outbound-endpoint-cache';
 import { RateLimiter } from './dispatch/rate-limiter';
 import { EndpointSlots } from './dispatch/endpoint-slots';
 import { SendDelivery } from './dispatch/send-delivery.use-case';
 import { OutboundRequestsProcessor } from './intake/outbound-requests.processor';
-import { DeliveryReconciler } from './reconcile/delivery-reconciler';
+import { DeliveryLeases } from './reconcile/delivery-leases';
 import { HttpSender } from './send/http-sender';
-
-/**
- * Drops cached endpoint, handler and tenant configuration when the admin API announces a
- * change (a renamed tenant must not keep receiving requests sent to its old name).
- */
-@Injectable()
-class DispatcherConfigListener implements OnApplicationBootstrap, OnApplicationShutdown {
-  private unsubscribe: (() => Promise<void>) | undefined;
-
-  constructor(
-    private readonly endpoints: OutboundEndpointCache,
-    private readonly handlers: HandlerCache,
-    private readonly connectors: ConnectorCache,
-    private readonly intake: DeliveryIntake,
-    @Inject(APP_CONFIG) private readonly config: OutboundDispatcherConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.unsubscribe = subscribeConfigChanges(
-      this.config.REDIS_URL,
-      this.config.QUEUE_PREFIX,
-      (change) => {
-        if (change.entity === 'handler') this.handlers.invalidate(change.id);
-        else if (change.entity === 'connector') this.connectors.invalidate(change.id);
-        else if (change.entity === 'tenant') this.intake.forgetTenants();
-        else this.endpoints.invalidate();
-      },
-    );
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.unsubscribe?.();
-  }
-}
 
 /**
  * Composition root of the outbound dispatcher: a worker process (publish intake, delivery
@@ -108,11 +57,10 @@ export class OutboundDispatcherModule {
           // context, so promise hooks stay off for the delivery workers (loggerOptions).
           requestContext: false,
         }),
-        BullModule.forRoot({ connection: { url: config.REDIS_URL }, prefix: config.QUEUE_PREFIX }),
-        BullModule.registerQueue(
-          { name: QueueName.OutboundRequests, defaultJobOptions: DEFAULT_JOB_OPTIONS },
-          { name: QueueName.OutboundDeliveries, defaultJobOptions: DEFAULT_JOB_OPTIONS },
-        ),
+        MessagingModule.forApp({
+          config,
+          consumes: [QueueName.OutboundRequests, QueueName.OutboundDeliveries],
+        }),
       ],
       providers: [
         { provide: SECRET_BOX, useFactory: () => createSecretBox(config) },
@@ -179,18 +127,6 @@ export class OutboundDispatcherModule {
           useFactory: (ds: DataSource) => new RequestRefusals(ds),
         },
         {
-          provide: DeliveryQueue,
-          inject: [getQueueToken(QueueName.OutboundDeliveries)],
-          useFactory: (queue: Queue) => {
-            const logger = new Logger('DeliveryQueue');
-            return new DeliveryQueue(queue, (error) =>
-              logger.warn(
-                `enqueue failed, the reconciler will pick the deliveries up: ${String(error)}`,
-              ),
-            );
-          },
-        },
-        {
           provide: SendDelivery,
           inject: [
             DataSource,
@@ -240,12 +176,31 @@ export class OutboundDispatcherModule {
               }),
             ),
         },
-        OutboundDeliveriesProcessor,
         OutboundRequestsProcessor,
-        DeliveryReconciler,
-        DispatcherConfigListener,
-        // Depth and lag of the queues this app consumes, read when /metrics is scraped.
-        queueMetricsProvider(QueueName.OutboundRequests, QueueName.OutboundDeliveries),
+        DeliveryLeases,
+        ...leasedWorker({
+          queue: DeliveryQueue,
+          handler: SendDelivery,
+          leases: DeliveryLeases,
+          concurrency: config.DISPATCHER_CONCURRENCY,
+          reconcileIntervalSeconds: config.RECONCILE_INTERVAL_SECONDS,
+        }),
+        // A renamed tenant must not keep receiving requests sent to its old name.
+        configChangeListener(
+          config,
+          [OutboundEndpointCache, HandlerCache, ConnectorCache, DeliveryIntake],
+          (
+            endpoints: OutboundEndpointCache,
+            handlers: HandlerCache,
+            connectors: ConnectorCache,
+            intake: DeliveryIntake,
+          ) => ({
+            handler: (id) => handlers.invalidate(id),
+            connector: (id) => connectors.invalidate(id),
+            tenant: () => intake.forgetTenants(),
+            otherwise: () => endpoints.invalidate(),
+          }),
+        ),
         DisabledEndpointsMetric,
       ],
     };

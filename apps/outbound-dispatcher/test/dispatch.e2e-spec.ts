@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
-import { HookgatePublisher, itemJobId, QueueName } from '@app/messaging';
-import { OutboundDeliveriesProcessor } from '../src/dispatch/outbound-deliveries.processor';
-import { DeliveryReconciler } from '../src/reconcile/delivery-reconciler';
+import {
+  HookgatePublisher,
+  itemJobId,
+  LeaseReconciler,
+  LeasedItemProcessor,
+  QueueName,
+} from '@app/messaging';
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { sinkEndpointBody, unique } from '../../../test/support/fixtures';
 import { query } from '../../../test/support/database';
@@ -250,7 +254,7 @@ describe('outbound dispatch', () => {
       connection: { url: process.env.REDIS_URL },
       prefix: process.env.QUEUE_PREFIX,
     });
-    const worker = harness.dispatcherApp!.get(OutboundDeliveriesProcessor).worker;
+    const worker = harness.dispatcherApp!.get(LeasedItemProcessor).worker;
     await worker.pause();
     try {
       // Two queued rows without any job: one due for an hour (lost: a group carrying it
@@ -269,7 +273,7 @@ describe('outbound dispatch', () => {
       // so the backlog pass does not re-add them; only the rescue can.
       await jobs.add('send', { deliveryId: randomUUID() }, { jobId: `stray-${randomUUID()}` });
 
-      const pass = await harness.dispatcherApp!.get(DeliveryReconciler).reconcile();
+      const pass = await harness.dispatcherApp!.get(LeaseReconciler).reconcile();
       expect(pass.rescued).toBeGreaterThanOrEqual(1);
       expect(await jobs.getJob(itemJobId(lost, 0))).toBeDefined();
       expect(await jobs.getJob(itemJobId(recent, 0))).toBeUndefined();

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { SecretBox } from '@app/persistence';
+import { LookupCache } from '@app/platform/lookup-cache';
 import type { ConnectorSource } from './connector-kind-registry';
 import type { ConnectorRuntime } from './connector.types';
 
@@ -10,29 +11,19 @@ import type { ConnectorRuntime } from './connector.types';
  */
 type Row = Record<string, unknown>;
 
-export class ConnectorCache implements ConnectorSource {
-  private readonly entries = new Map<string, { value: ConnectorRuntime | null; expires: number }>();
-
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly secrets: SecretBox,
-    private readonly ttlMs: number,
-  ) {}
-
-  invalidate(id?: string): void {
-    if (id === undefined) this.entries.clear();
-    else this.entries.delete(id);
+export class ConnectorCache extends LookupCache<ConnectorRuntime> implements ConnectorSource {
+  constructor(dataSource: DataSource, secrets: SecretBox, ttlMs: number) {
+    super((id) => loadConnector(dataSource, secrets, id), { ttlMs });
   }
+}
 
-  async get(id: string): Promise<ConnectorRuntime | null> {
-    const hit = this.entries.get(id);
-    if (hit && hit.expires > Date.now()) return hit.value;
-    const rows: Row[] = await this.dataSource.query(`SELECT * FROM connectors WHERE id = $1`, [id]);
-    const value = rows[0] ? toRuntime(rows[0], this.secrets) : null;
-    if (this.entries.size > 10_000) this.entries.clear();
-    this.entries.set(id, { value, expires: Date.now() + this.ttlMs });
-    return value;
-  }
+async function loadConnector(
+  db: DataSource,
+  secrets: SecretBox,
+  id: string,
+): Promise<ConnectorRuntime | null> {
+  const rows: Row[] = await db.query(`SELECT * FROM connectors WHERE id = $1`, [id]);
+  return rows[0] ? toRuntime(rows[0], secrets) : null;
 }
 
 /** A connectors row with its credentials envelope opened. */

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { createRedisConnection } from './redis-connection';
+import { createRedisConnection } from '@app/platform/redis-connection';
 
 /**
  * Configuration changes made through the admin API are announced on a Redis channel so

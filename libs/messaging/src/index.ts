@@ -1,4 +1,6 @@
 export * from './queues';
-export * from './redis-connection';
 export * from './publisher';
 export * from './config-changes';
+export * from './leased-work';
+export * from './config-change-listener';
+export * from './messaging.module';

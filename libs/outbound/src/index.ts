@@ -1,3 +1,2 @@
 export * from './delivery-intake';
-export * from './delivery-queue';
 export * from './request-refusals';

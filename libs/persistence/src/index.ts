@@ -14,4 +14,6 @@ export * from './handlers/handler-cache';
 export * from './records/record-errors';
 export * from './records/record-store';
 export * from './secrets/secret-box';
+export * from './secrets/create-secret-box';
 export * from './secrets/reencrypt-secrets';
+export * from './leases/sql-lease-store';

@@ -2,8 +2,13 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
-import { prepareDatabase, reencryptStoredSecrets, type SecretBox } from '@app/persistence';
-import { createSecretBox, type BaseConfig } from '@app/platform';
+import {
+  createSecretBox,
+  prepareDatabase,
+  reencryptStoredSecrets,
+  type SecretBox,
+} from '@app/persistence';
+import type { BaseConfig } from '@app/platform';
 import { databaseUrl, dropDatabase, query, uniqueName } from '../../../test/support/database';
 
 /**

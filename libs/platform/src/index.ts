@@ -4,7 +4,7 @@ export * from './tokens';
 export * from './platform.module';
 export * from './health/health.controller';
 export * from './logging/logger-options';
-export * from './secrets';
+export * from './redis-connection';
 export * from './periodic-task';
 export * from './micro-batcher';
 export * from './semaphore';

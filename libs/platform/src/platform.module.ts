@@ -11,10 +11,10 @@ import {
 import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
-import { createRedisConnection } from '@app/messaging';
 import type { BaseConfig } from './config/base-config';
 import { HealthController } from './health/health.controller';
 import { loggerOptions } from './logging/logger-options';
+import { createRedisConnection } from './redis-connection';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsListener } from './metrics/metrics-listener';

@@ -1,12 +1,8 @@
 import { redactHeaders, redactUrl } from '@app/core';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import {
-  DeliveryIntake,
-  DeliveryQueue,
-  type DeliveryRequest,
-  type IntakeResult,
-} from '@app/outbound';
+import { DeliveryQueue } from '@app/messaging';
+import { DeliveryIntake, type DeliveryRequest, type IntakeResult } from '@app/outbound';
 import type { DeliveryState } from '@app/persistence';
 import { AuditService } from '../audit/audit.service';
 import { isUuid, requireUuid } from '../common/ids';

@@ -2,8 +2,9 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Queue } from 'bullmq';
 import { DEFAULT_JOB_OPTIONS, QueueName } from '@app/messaging/queues';
+import { describeEnqueueFailure, INBOUND_EVENT_WORK } from '@app/messaging/leased-work/leased-work';
+import { PacedEnqueuer } from '@app/messaging/leased-work/paced-enqueuer';
 import { createPgPool } from '@app/persistence/pg-pool';
-import { BullEventEnqueuer, describeEnqueueFailure } from './bull-event-enqueuer';
 import { EventWriter, runSqlOnPg, type NewInboundEvent } from './event-writer';
 import {
   WRITER_THREAD_KEY,
@@ -18,7 +19,7 @@ const HEAP_REPORT_MS = 5000;
 
 /**
  * The gateway's event-writer thread: the group commit (EventWriter over its own `pg` pool)
- * and the enqueue of stored events (BullEventEnqueuer over its own queue connection). The
+ * and the enqueue of stored events (PacedEnqueuer over its own queue connection). The
  * main thread keeps HTTP, verification and parsing; serialising each statement's rows,
  * parsing Postgres's answers and building BullMQ pipelines happen here, on another core.
  * Results go back in one message per event-loop turn.
@@ -39,8 +40,8 @@ function run(port: NonNullable<typeof parentPort>, settings: WriterThreadSetting
     defaultJobOptions: DEFAULT_JOB_OPTIONS,
   });
   queue.on('error', () => undefined); // a failed addBulk is reported through onError below
-  const enqueuer = new BullEventEnqueuer(queue, (error) =>
-    send({ type: 'warn', message: describeEnqueueFailure(error) }),
+  const enqueuer = new PacedEnqueuer(INBOUND_EVENT_WORK, queue, (error) =>
+    send({ type: 'warn', message: describeEnqueueFailure(INBOUND_EVENT_WORK, error) }),
   );
   const writer = new EventWriter(runSqlOnPg(pool, settings.preparedStatements), {
     enqueuer,

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { withRetryDefaults, type RequestSpec, type RetryPolicy } from '@app/core';
+import { LookupCache } from '@app/platform';
 import {
   withAuthSecret,
   withSigningSecret,
@@ -34,75 +35,57 @@ type Secrets = Record<string, string>;
 
 export const DEFAULT_DISABLE_AFTER_SECONDS = 5 * 86_400;
 
-export class OutboundEndpointCache {
-  private readonly entries = new Map<
-    string,
-    { value: OutboundEndpointRuntime | null; expires: number }
-  >();
-
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly secrets: SecretBox,
-    private readonly ttlMs: number,
-  ) {}
-
-  invalidate(id?: string): void {
-    if (id === undefined) this.entries.clear();
-    else this.entries.delete(id);
-  }
-
-  async get(id: string): Promise<OutboundEndpointRuntime | null> {
-    const hit = this.entries.get(id);
-    if (hit && hit.expires > Date.now()) return hit.value;
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM outbound_endpoints WHERE id = $1`,
-      [id],
+export class OutboundEndpointCache extends LookupCache<OutboundEndpointRuntime> {
+  constructor(dataSource: DataSource, secrets: SecretBox, ttlMs: number) {
+    super(
+      async (id) => {
+        const [row] = (await dataSource.query(`SELECT * FROM outbound_endpoints WHERE id = $1`, [
+          id,
+        ])) as Row[];
+        return row ? toEndpointRuntime(row, secrets) : null;
+      },
+      { ttlMs },
     );
-    const value = rows[0] ? this.resolve(rows[0]) : null;
-    if (this.entries.size > 10_000) this.entries.clear();
-    this.entries.set(id, { value, expires: Date.now() + this.ttlMs });
-    return value;
   }
+}
 
-  private resolve(row: Row): OutboundEndpointRuntime {
-    const secrets = (row.secrets as Secrets | null) ?? {};
-    const secret = (name: string): string =>
-      secrets[name] ? this.secrets.decrypt(secrets[name]) : '';
-    const health = (row.health as Row | null) ?? {};
-    return {
-      id: String(row.id),
-      tenantId: String(row.tenant_id),
-      code: String(row.code),
-      state: row.state as OutboundEndpointRuntime['state'],
-      disabled: row.disabled_at !== null && row.disabled_at !== undefined,
-      handlerId: (row.handler_id as string | null) ?? null,
-      connectorId: (row.connector_id as string | null) ?? null,
-      codeSuffix: (row.code_suffix as string | null) ?? null,
-      timeoutMs: Number(row.timeout_ms ?? 10_000),
-      spec: {
-        method: row.method as RequestSpec['method'],
-        bodyMode: row.body_mode as RequestSpec['bodyMode'],
-        targetHost: String(row.target_host ?? ''),
-        targetPath: String(row.target_path ?? ''),
-        headerRules: (row.header_rules as RequestSpec['headerRules']) ?? [],
-        payloadRules: (row.payload_rules as RequestSpec['payloadRules']) ?? [],
-        replacePayload: Boolean(row.replace_payload),
-        signing: withSigningSecret(
-          (row.signing as StoredOutboundSigning | null) ?? { type: 'none' },
-          secret('signingSecret'),
-        ),
-        auth: withAuthSecret(
-          (row.auth as StoredEndpointAuth | null) ?? { type: 'none' },
-          secret('authSecret'),
-        ),
-      },
-      retryPolicy: withRetryDefaults(row.retry_policy as Partial<RetryPolicy> | null),
-      rateLimitPerSecond: (row.rate_limit_per_second as number | null) ?? null,
-      health: {
-        disableAfterFailures: (health.disableAfterFailures as number | undefined) ?? null,
-        disableAfterSeconds:
-          (health.disableAfterSeconds as number | undefined) ?? DEFAULT_DISABLE_AFTER_SECONDS,
-      },
-    };
-  }
+function toEndpointRuntime(row: Row, box: SecretBox): OutboundEndpointRuntime {
+  const secrets = (row.secrets as Secrets | null) ?? {};
+  const secret = (name: string): string => (secrets[name] ? box.decrypt(secrets[name]) : '');
+  const health = (row.health as Row | null) ?? {};
+  return {
+    id: String(row.id),
+    tenantId: String(row.tenant_id),
+    code: String(row.code),
+    state: row.state as OutboundEndpointRuntime['state'],
+    disabled: row.disabled_at !== null && row.disabled_at !== undefined,
+    handlerId: (row.handler_id as string | null) ?? null,
+    connectorId: (row.connector_id as string | null) ?? null,
+    codeSuffix: (row.code_suffix as string | null) ?? null,
+    timeoutMs: Number(row.timeout_ms ?? 10_000),
+    spec: {
+      method: row.method as RequestSpec['method'],
+      bodyMode: row.body_mode as RequestSpec['bodyMode'],
+      targetHost: String(row.target_host ?? ''),
+      targetPath: String(row.target_path ?? ''),
+      headerRules: (row.header_rules as RequestSpec['headerRules']) ?? [],
+      payloadRules: (row.payload_rules as RequestSpec['payloadRules']) ?? [],
+      replacePayload: Boolean(row.replace_payload),
+      signing: withSigningSecret(
+        (row.signing as StoredOutboundSigning | null) ?? { type: 'none' },
+        secret('signingSecret'),
+      ),
+      auth: withAuthSecret(
+        (row.auth as StoredEndpointAuth | null) ?? { type: 'none' },
+        secret('authSecret'),
+      ),
+    },
+    retryPolicy: withRetryDefaults(row.retry_policy as Partial<RetryPolicy> | null),
+    rateLimitPerSecond: (row.rate_limit_per_second as number | null) ?? null,
+    health: {
+      disableAfterFailures: (health.disableAfterFailures as number | undefined) ?? null,
+      disableAfterSeconds:
+        (health.disableAfterSeconds as number | undefined) ?? DEFAULT_DISABLE_AFTER_SECONDS,
+    },
+  };
 }

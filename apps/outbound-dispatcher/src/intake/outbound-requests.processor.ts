@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import {
   assertHandlesAllJobs,
+  DeliveryQueue,
   OutboundRequestsJob,
   QueueName,
   type DeliverJob,
@@ -12,7 +13,6 @@ import {
 } from '@app/messaging';
 import {
   DeliveryIntake,
-  DeliveryQueue,
   isDataRefusedByPostgres,
   RequestRefusals,
   UnknownTenantError,

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Rule } from '@app/core';
+import { LookupCache } from '@app/platform/lookup-cache';
 
 /** A handler as the workers run it (rules nested), cached briefly so each item costs no lookups. */
 export interface HandlerRuntime {
@@ -23,28 +24,32 @@ interface HandlerRow {
 }
 
 export class HandlerCache {
-  private readonly entries = new Map<string, { value: HandlerRuntime | null; expires: number }>();
+  private readonly cache: LookupCache<HandlerRuntime>;
 
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly ttlMs: number,
-  ) {}
+  /** `ttlMs` 0: nothing is kept (the admin simulator reads the workers' query fresh). */
+  constructor(dataSource: DataSource, ttlMs: number) {
+    this.cache = new LookupCache((id) => this.load(id, dataSource), { ttlMs });
+  }
 
   invalidate(handlerId?: string): void {
-    if (handlerId === undefined) this.entries.clear();
-    else this.entries.delete(handlerId);
+    this.cache.invalidate(handlerId);
   }
 
   /**
    * `db`: a caller inside a transaction passes its EntityManager, so a cache miss reads on
    * the connection it already holds instead of waiting for a second one from the pool.
    */
-  async get(
+  get(
     handlerId: string,
-    db: Pick<DataSource | EntityManager, 'query'> = this.dataSource,
+    db?: Pick<DataSource | EntityManager, 'query'>,
   ): Promise<HandlerRuntime | null> {
-    const hit = this.entries.get(handlerId);
-    if (hit && hit.expires > Date.now()) return hit.value;
+    return this.cache.get(handlerId, db && ((id) => this.load(id, db)));
+  }
+
+  private async load(
+    handlerId: string,
+    db: Pick<DataSource | EntityManager, 'query'>,
+  ): Promise<HandlerRuntime | null> {
     const rows: HandlerRow[] = await db.query(
       `SELECT h.id, h.code, h.direction, h.execution_mode, h.callback, h.max_retries,
               COALESCE((SELECT json_agg(json_build_object(
@@ -58,7 +63,7 @@ export class HandlerCache {
       [handlerId],
     );
     const row = rows[0];
-    const value: HandlerRuntime | null = row
+    return row
       ? {
           id: row.id,
           code: row.code,
@@ -69,9 +74,6 @@ export class HandlerCache {
           rules: (row.rules ?? []).map(stripNulls),
         }
       : null;
-    if (this.entries.size > 10_000) this.entries.clear();
-    this.entries.set(handlerId, { value, expires: Date.now() + this.ttlMs });
-    return value;
   }
 }
 

@@ -1,14 +1,5 @@
 import type { Queue } from 'bullmq';
-import {
-  EVENT_GROUP_MAX,
-  groupItems,
-  groupJobId,
-  InboundEventsJob,
-  itemJobId,
-  type ProcessInboundEventGroupJob,
-  type ProcessInboundEventJob,
-} from '@app/messaging';
-import type { EventEnqueuer } from './event-writer';
+import { leasedJobs, type LeasedWork } from './leased-work';
 
 /**
  * The shortest gap between two `addBulk`s. Each one costs the gateway's event loop a
@@ -21,32 +12,29 @@ import type { EventEnqueuer } from './event-writer';
  */
 export const ENQUEUE_MIN_INTERVAL_MS = 20;
 
-/** The warning for a failed `addBulk`, wherever the enqueuer runs (main or writer thread). */
-export function describeEnqueueFailure(error: unknown): string {
-  return `enqueue failed, the reconciler will pick the events up: ${String(error)}`;
-}
-
 /**
- * Enqueues newly stored events in batches, as `process-group` jobs of up to 16 events (a
- * lone event keeps its own `process` job): ids collected during one event-loop turn — or,
- * under load, during the rest of the 20 ms since the last `addBulk` — go to Redis in one
- * `addBulk`. Enqueueing is best effort by design — the row is already committed, and the
- * reconciler enqueues any `received` event whose job never arrived.
+ * Enqueues newly stored items (first attempts) from a hot path that must not wait on
+ * Redis: ids collected during one event-loop turn — or, under load, during the rest of
+ * the 20 ms since the last `addBulk` — go to Redis in one `addBulk`, grouped by
+ * {@link leasedJobs}. Best effort by design: the row is already committed, and the
+ * reconciler enqueues any due item whose job never arrived. Kept free of Nest and of
+ * `@app/platform`, so the gateway's writer thread can load it cheaply.
  */
-export class BullEventEnqueuer implements EventEnqueuer {
+export class PacedEnqueuer {
   private pending: string[] = [];
   private scheduled: { cancel(): void } | null = null;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   private lastSend: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly queue: Queue<ProcessInboundEventJob | ProcessInboundEventGroupJob>,
+    private readonly work: LeasedWork,
+    private readonly queue: Pick<Queue, 'addBulk'>,
     private readonly onError: (error: unknown) => void,
     private readonly minIntervalMs = ENQUEUE_MIN_INTERVAL_MS,
   ) {}
 
-  enqueue(eventId: string): void {
-    this.pending.push(eventId);
+  enqueue(id: string): void {
+    this.pending.push(id);
     if (this.scheduled) return;
     const wait = this.lastFlushAt + this.minIntervalMs - performance.now();
     if (wait > 0) {
@@ -76,20 +64,13 @@ export class BullEventEnqueuer implements EventEnqueuer {
     const ids = this.pending;
     this.pending = [];
     if (ids.length === 0) return;
-    const { groups, single } = groupItems(ids, EVENT_GROUP_MAX);
     this.lastSend = this.queue
-      .addBulk([
-        ...groups.map((eventIds) => ({
-          name: InboundEventsJob.ProcessGroup,
-          data: { eventIds },
-          opts: { jobId: groupJobId(eventIds) },
-        })),
-        ...single.map((eventId) => ({
-          name: InboundEventsJob.Process,
-          data: { eventId },
-          opts: { jobId: itemJobId(eventId, 0) },
-        })),
-      ])
+      .addBulk(
+        leasedJobs(
+          this.work,
+          ids.map((id) => ({ id })),
+        ),
+      )
       .catch(this.onError);
   }
 }

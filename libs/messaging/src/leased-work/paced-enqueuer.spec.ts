@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
-import { InboundEventsJob } from '@app/messaging';
-import { BullEventEnqueuer } from './bull-event-enqueuer';
+import { InboundEventsJob } from '../queues';
+import { INBOUND_EVENT_WORK } from './leased-work';
+import { PacedEnqueuer } from './paced-enqueuer';
 
 interface BulkJob {
   name: string;
@@ -22,13 +23,13 @@ const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `e${fro
 const eventIdsOf = (jobs: BulkJob[]) =>
   jobs.flatMap((job) => job.data.eventIds ?? [job.data.eventId!]);
 
-describe('BullEventEnqueuer', () => {
+describe('PacedEnqueuer', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
   it('sends a lone event on the next turn when nothing was sent lately', () => {
     const { queue, calls } = fakeQueue();
-    const enqueuer = new BullEventEnqueuer(queue, () => undefined, 20);
+    const enqueuer = new PacedEnqueuer(INBOUND_EVENT_WORK, queue, () => undefined, 20);
     enqueuer.enqueue('e0');
     expect(calls).toHaveLength(0);
     jest.advanceTimersByTime(0);
@@ -39,7 +40,7 @@ describe('BullEventEnqueuer', () => {
 
   it('gathers ids that arrive within the interval after a send into one addBulk', () => {
     const { queue, calls } = fakeQueue();
-    const enqueuer = new BullEventEnqueuer(queue, () => undefined, 20);
+    const enqueuer = new PacedEnqueuer(INBOUND_EVENT_WORK, queue, () => undefined, 20);
     enqueuer.enqueue('first');
     jest.advanceTimersByTime(0);
     expect(calls).toHaveLength(1);
@@ -62,7 +63,7 @@ describe('BullEventEnqueuer', () => {
 
   it('sends again at once after a quiet gap longer than the interval', () => {
     const { queue, calls } = fakeQueue();
-    const enqueuer = new BullEventEnqueuer(queue, () => undefined, 20);
+    const enqueuer = new PacedEnqueuer(INBOUND_EVENT_WORK, queue, () => undefined, 20);
     enqueuer.enqueue('a');
     jest.advanceTimersByTime(0);
     jest.advanceTimersByTime(50);
@@ -75,7 +76,12 @@ describe('BullEventEnqueuer', () => {
     const failure = new Error('redis down');
     const queue = { addBulk: () => Promise.reject(failure) } as unknown as Queue;
     const errors: unknown[] = [];
-    const enqueuer = new BullEventEnqueuer(queue, (error) => errors.push(error), 20);
+    const enqueuer = new PacedEnqueuer(
+      INBOUND_EVENT_WORK,
+      queue,
+      (error) => errors.push(error),
+      20,
+    );
     enqueuer.enqueue('e0');
     jest.advanceTimersByTime(0);
     await Promise.resolve();
@@ -85,7 +91,7 @@ describe('BullEventEnqueuer', () => {
 
   it('drain sends what waits for the interval at once and waits for Redis', async () => {
     const { queue, calls } = fakeQueue();
-    const enqueuer = new BullEventEnqueuer(queue, () => undefined, 20);
+    const enqueuer = new PacedEnqueuer(INBOUND_EVENT_WORK, queue, () => undefined, 20);
     enqueuer.enqueue('a');
     jest.advanceTimersByTime(0);
     enqueuer.enqueue('b');

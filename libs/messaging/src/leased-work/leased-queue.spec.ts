@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { DeliveryQueue } from './delivery-queue';
+import { DeliveryQueue } from './leased-queue';
 
 /** A stand-in for the BullMQ queue that records what would be added (no Redis involved). */
 function recordingQueue(states: Record<string, string> = {}, counts = { waiting: 0 }) {

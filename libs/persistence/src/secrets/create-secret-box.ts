@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
-import { SecretBox } from '@app/persistence';
-import type { BaseConfig } from './config/base-config';
+import { SecretBox } from './secret-box';
+
+/** The settings createSecretBox reads (every app's validated config has them). */
+export interface SecretsSettings {
+  NODE_ENV: string;
+  SECRETS_KEY?: string;
+  SECRETS_KEY_PREVIOUS?: string;
+}
 
 /**
  * The SecretBox every app uses for stored secrets. `SECRETS_KEY` is required in
@@ -16,7 +22,7 @@ export function keyId(key: Buffer): string {
 }
 
 export function createSecretBox(
-  config: BaseConfig,
+  config: SecretsSettings,
   warn: (message: string) => void = defaultWarn,
 ): SecretBox {
   let active: Buffer;

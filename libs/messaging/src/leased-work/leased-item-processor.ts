@@ -1,0 +1,80 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnApplicationBootstrap } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { runGroup, Semaphore } from '@app/platform';
+import { assertHandlesAllJobs } from '../queues';
+import type { LeasedWork } from './leased-work';
+
+/** The use case that claims and runs one item (`ProcessInboundEvent`, `SendDelivery`). */
+export interface LeasedItemHandler {
+  /** Answers the item's outcome, or null when there was nothing to do (not claimable). */
+  execute(id: string): Promise<string | null>;
+}
+
+/**
+ * A group job held by a worker that died carries items with no job of their own, so only
+ * BullMQ's stall detection hands them out again (the reconciler's rescue finds a stuck job
+ * by an item's own job id). A short lock, renewed by a live worker every 5 s, frees such a
+ * job within ~15 s instead of up to a minute; a job may stall several times before BullMQ
+ * gives up on it. A stall of a live worker is harmless: the claims in Postgres decide who
+ * runs an item.
+ */
+export const LEASED_WORKER_OPTIONS = {
+  autorun: false,
+  lockDuration: 10_000,
+  stalledInterval: 5_000,
+  maxStalledCount: 10,
+};
+
+/**
+ * The worker of one kind of leased work: an item job carries one item, a group job the
+ * first attempts of up to 16 enqueued together. Either way each item is handed to the use
+ * case on its own, and at most `concurrency` are in flight in this process — the same
+ * bound whatever the jobs carry. Built by {@link leasedItemProcessor}, which binds it to
+ * its queue.
+ */
+export class LeasedItemProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly inFlight: Semaphore;
+
+  constructor(
+    readonly work: LeasedWork,
+    private readonly handler: LeasedItemHandler,
+    private readonly concurrency: number,
+  ) {
+    super();
+    assertHandlesAllJobs(work.queue, [work.itemJob, work.groupJob]);
+    this.inFlight = new Semaphore(concurrency);
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.concurrency;
+    void this.worker.run();
+  }
+
+  async process(job: Job): Promise<string | null> {
+    const ids = this.work.idsOf(job);
+    if (job.name === this.work.itemJob) return this.run(ids[0]);
+    // Each item runs to its end; if any threw, the job fails and is retried, and the items
+    // already finished are skipped by their claims.
+    if (job.name === this.work.groupJob) return runGroup(ids, (id) => this.run(id));
+    throw new Error(`unknown job "${job.name}" on ${this.work.queue}`);
+  }
+
+  private run(id: string): Promise<string | null> {
+    return this.inFlight.run(() => this.handler.execute(id));
+  }
+}
+
+/**
+ * A LeasedItemProcessor bound to `work`'s queue: @nestjs/bullmq finds processors by the
+ * `@Processor` metadata of an instance's class, so each queue gets a subclass of its own.
+ */
+export function leasedItemProcessor(
+  work: LeasedWork,
+  handler: LeasedItemHandler,
+  concurrency: number,
+): LeasedItemProcessor {
+  class BoundProcessor extends LeasedItemProcessor {}
+  Processor(work.queue, LEASED_WORKER_OPTIONS)(BoundProcessor);
+  return new BoundProcessor(work, handler, concurrency);
+}
