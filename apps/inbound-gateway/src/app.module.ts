@@ -7,7 +7,13 @@ import { DataSource } from 'typeorm';
 import type { HandlerRegistry } from '@app/core';
 import { buildHandlerRegistry } from '@app/callbacks';
 import { ConnectorCache } from '@app/connectors';
-import { DEFAULT_JOB_OPTIONS, InboundEventsJob, itemJobId, QueueName } from '@app/messaging';
+import {
+  DEFAULT_JOB_OPTIONS,
+  InboundEventsJob,
+  itemJobId,
+  jobTraces,
+  QueueName,
+} from '@app/messaging';
 import { DeliveryIntake, DeliveryQueue } from '@app/outbound';
 import { SecretBox } from '@app/persistence';
 import {
@@ -16,6 +22,7 @@ import {
   REDIS_CLIENT,
   SECRET_BOX,
   createSecretBox,
+  itemTraceparent,
   queueMetricsProvider,
 } from '@app/platform';
 import type { InboundGatewayConfig } from './config';
@@ -183,9 +190,13 @@ export class InboundGatewayModule {
               registry,
               {
                 scheduleRetry: async (eventId, attempts, delayMs) => {
+                  // The retry continues the trace of the attempt that scheduled it.
+                  const traces = jobTraces([
+                    { id: eventId, traceparent: itemTraceparent(eventId) },
+                  ]);
                   await queue.add(
                     InboundEventsJob.Process,
-                    { eventId },
+                    traces ? { eventId, traces } : { eventId },
                     { jobId: itemJobId(eventId, attempts), delay: delayMs },
                   );
                 },

@@ -1,10 +1,11 @@
 import type { Queue } from 'bullmq';
-import { MicroBatcher } from '@app/platform';
+import { itemTraceparent, MicroBatcher, tracingEnabled } from '@app/platform';
 import {
   DELIVERY_GROUP_MAX,
   groupItems,
   groupJobId,
   itemJobId,
+  jobTraces,
   OutboundDeliveriesJob,
   queueCoversBacklog,
   rerunJobId,
@@ -18,6 +19,8 @@ interface Enqueued {
   attempts?: number;
   delayMs?: number;
   rerun?: boolean;
+  /** The trace the delivery's send continues (tracing on; see itemTraceparent). */
+  traceparent?: string;
 }
 
 /**
@@ -51,7 +54,11 @@ export class DeliveryQueue {
    * the new job as a duplicate of that one.
    */
   async enqueue(deliveries: Enqueued[]): Promise<void> {
-    await Promise.all(deliveries.map((d) => this.gathered.submit(d)));
+    // The trace is taken now, in the caller's context: the batch runs in another.
+    const traced = tracingEnabled()
+      ? deliveries.map((d) => ({ ...d, traceparent: d.traceparent ?? itemTraceparent(d.id) }))
+      : deliveries;
+    await Promise.all(traced.map((d) => this.gathered.submit(d)));
   }
 
   private async add(deliveries: Enqueued[]): Promise<void> {
@@ -60,16 +67,19 @@ export class DeliveryQueue {
     // can look up.
     const fresh = deliveries.filter((d) => !d.rerun && !d.delayMs && !d.attempts);
     const { groups: freshGroups } = groupItems(fresh, this.groupMax);
-    const groups = freshGroups.map((group) => group.map((d) => d.id));
     const grouped = new Set(freshGroups.flat());
     const single = deliveries.filter((d) => !grouped.has(d));
     try {
       await this.queue.addBulk([
-        ...groups.map((ids) => ({
-          name: OutboundDeliveriesJob.SendGroup,
-          data: { deliveryIds: ids },
-          opts: { jobId: groupJobId(ids) },
-        })),
+        ...freshGroups.map((group) => {
+          const ids = group.map((d) => d.id);
+          const traces = jobTraces(group);
+          return {
+            name: OutboundDeliveriesJob.SendGroup,
+            data: traces ? { deliveryIds: ids, traces } : { deliveryIds: ids },
+            opts: { jobId: groupJobId(ids) },
+          };
+        }),
         ...single.map(sendJob),
       ]);
     } catch (error) {
@@ -115,9 +125,10 @@ export class DeliveryQueue {
 }
 
 function sendJob(d: Enqueued) {
+  const traces = jobTraces([d]);
   return {
     name: OutboundDeliveriesJob.Send,
-    data: { deliveryId: d.id },
+    data: traces ? { deliveryId: d.id, traces } : { deliveryId: d.id },
     opts: {
       jobId: d.rerun ? rerunJobId(d.id, d.attempts ?? 0) : itemJobId(d.id, d.attempts ?? 0),
       delay: d.delayMs,

@@ -8,7 +8,7 @@ import {
   type ProcessInboundEventGroupJob,
   type ProcessInboundEventJob,
 } from '@app/messaging';
-import { APP_CONFIG, runGroup, Semaphore } from '@app/platform';
+import { APP_CONFIG, runGroup, Semaphore, traceItem } from '@app/platform';
 import type { InboundGatewayConfig } from '../config';
 import { ProcessInboundEvent } from './process-inbound-event.use-case';
 
@@ -54,18 +54,32 @@ export class InboundEventsProcessor extends WorkerHost implements OnApplicationB
   async process(
     job: Job<ProcessInboundEventJob | ProcessInboundEventGroupJob>,
   ): Promise<string | null> {
+    const traces = job.data.traces;
     switch (job.name as InboundEventsJob) {
       case InboundEventsJob.Process:
-        return this.run((job.data as ProcessInboundEventJob).eventId);
+        return this.run((job.data as ProcessInboundEventJob).eventId, traces);
       case InboundEventsJob.ProcessGroup:
         // Each event runs to its end; if any threw, the job fails and is retried, and the
         // events already processed are skipped by their claims.
-        return runGroup((job.data as ProcessInboundEventGroupJob).eventIds, (id) => this.run(id));
+        return runGroup((job.data as ProcessInboundEventGroupJob).eventIds, (id) =>
+          this.run(id, traces),
+        );
     }
     throw new Error(`unknown job "${job.name}" on ${QueueName.InboundEvents}`);
   }
 
-  private run(eventId: string): Promise<string | null> {
-    return this.inFlight.run(() => this.processEvent.execute(eventId));
+  /** One event, in a span continuing the trace of the request that stored it. */
+  private run(eventId: string, traces?: Record<string, string>): Promise<string | null> {
+    return this.inFlight.run(() =>
+      traceItem(
+        'process inbound-event',
+        {
+          id: eventId,
+          traceparent: traces?.[eventId],
+          attributes: { 'hookgate.event.id': eventId },
+        },
+        () => this.processEvent.execute(eventId),
+      ),
+    );
   }
 }

@@ -5,6 +5,7 @@ import {
   groupJobId,
   InboundEventsJob,
   itemJobId,
+  jobTraces,
   type ProcessInboundEventGroupJob,
   type ProcessInboundEventJob,
 } from '@app/messaging';
@@ -35,6 +36,8 @@ export function describeEnqueueFailure(error: unknown): string {
  */
 export class BullEventEnqueuer implements EventEnqueuer {
   private pending: string[] = [];
+  /** The traceparent of pending events that have one (tracing on). */
+  private traces = new Map<string, string>();
   private scheduled: { cancel(): void } | null = null;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   private lastSend: Promise<unknown> = Promise.resolve();
@@ -45,8 +48,9 @@ export class BullEventEnqueuer implements EventEnqueuer {
     private readonly minIntervalMs = ENQUEUE_MIN_INTERVAL_MS,
   ) {}
 
-  enqueue(eventId: string): void {
+  enqueue(eventId: string, traceparent?: string): void {
     this.pending.push(eventId);
+    if (traceparent !== undefined) this.traces.set(eventId, traceparent);
     if (this.scheduled) return;
     const wait = this.lastFlushAt + this.minIntervalMs - performance.now();
     if (wait > 0) {
@@ -74,22 +78,36 @@ export class BullEventEnqueuer implements EventEnqueuer {
     this.scheduled = null;
     this.lastFlushAt = performance.now();
     const ids = this.pending;
+    const traces = this.traces;
     this.pending = [];
+    if (traces.size > 0) this.traces = new Map();
     if (ids.length === 0) return;
     const { groups, single } = groupItems(ids, EVENT_GROUP_MAX);
+    const tracesOf = (eventIds: string[]) =>
+      traces.size === 0
+        ? undefined
+        : jobTraces(eventIds.map((id) => ({ id, traceparent: traces.get(id) })));
     this.lastSend = this.queue
       .addBulk([
         ...groups.map((eventIds) => ({
           name: InboundEventsJob.ProcessGroup,
-          data: { eventIds },
+          data: withTraces({ eventIds }, tracesOf(eventIds)),
           opts: { jobId: groupJobId(eventIds) },
         })),
         ...single.map((eventId) => ({
           name: InboundEventsJob.Process,
-          data: { eventId },
+          data: withTraces({ eventId }, tracesOf([eventId])),
           opts: { jobId: itemJobId(eventId, 0) },
         })),
       ])
       .catch(this.onError);
   }
+}
+
+/** The job's data, with `traces` only when there are some (jobs stay as they were untraced). */
+function withTraces<T extends object>(
+  data: T,
+  traces: Record<string, string> | undefined,
+): T & { traces?: Record<string, string> } {
+  return traces ? { ...data, traces } : data;
 }

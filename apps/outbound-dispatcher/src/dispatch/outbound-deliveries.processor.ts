@@ -8,7 +8,7 @@ import {
   type SendDeliveryGroupJob,
   type SendDeliveryJob,
 } from '@app/messaging';
-import { APP_CONFIG, runGroup, Semaphore } from '@app/platform';
+import { APP_CONFIG, runGroup, Semaphore, traceItem } from '@app/platform';
 import type { OutboundDispatcherConfig } from '../config';
 import { SendDelivery } from './send-delivery.use-case';
 
@@ -54,18 +54,32 @@ export class OutboundDeliveriesProcessor extends WorkerHost implements OnApplica
   }
 
   async process(job: Job<SendDeliveryJob | SendDeliveryGroupJob>): Promise<string | null> {
+    const traces = job.data.traces;
     switch (job.name as OutboundDeliveriesJob) {
       case OutboundDeliveriesJob.Send:
-        return this.send((job.data as SendDeliveryJob).deliveryId);
+        return this.send((job.data as SendDeliveryJob).deliveryId, traces);
       case OutboundDeliveriesJob.SendGroup:
         // Each delivery runs to its end; if any threw, the job fails and is retried, and
         // the deliveries already finished are skipped by their claims.
-        return runGroup((job.data as SendDeliveryGroupJob).deliveryIds, (id) => this.send(id));
+        return runGroup((job.data as SendDeliveryGroupJob).deliveryIds, (id) =>
+          this.send(id, traces),
+        );
     }
     throw new Error(`unknown job "${job.name}" on ${QueueName.OutboundDeliveries}`);
   }
 
-  private send(deliveryId: string): Promise<string | null> {
-    return this.inFlight.run(() => this.sendDelivery.execute(deliveryId));
+  /** One delivery, in a span continuing the trace that created (or retried) it. */
+  private send(deliveryId: string, traces?: Record<string, string>): Promise<string | null> {
+    return this.inFlight.run(() =>
+      traceItem(
+        'send delivery',
+        {
+          id: deliveryId,
+          traceparent: traces?.[deliveryId],
+          attributes: { 'hookgate.delivery.id': deliveryId },
+        },
+        () => this.sendDelivery.execute(deliveryId),
+      ),
+    );
   }
 }
