@@ -9,6 +9,7 @@ import { loadConfigOrExit } from '@app/platform';
 import { AdminModule } from './app.module';
 import { ensureBootstrapKey } from './auth/bootstrap-key';
 import { setupOpenApi } from './common/openapi';
+import { requestIdMiddleware } from './common/request-id';
 import { createValidationPipe, StorableInputPipe } from './common/validation';
 import { serveConsole } from './console/serve-console';
 import { AdminConfig } from './config';
@@ -29,6 +30,8 @@ export async function createAdmin(config: AdminConfig): Promise<NestExpressAppli
       bufferLogs: true,
     },
   );
+  // First, so that every answer has it, a refused body or an unknown route's 404 too.
+  app.use(requestIdMiddleware);
   const logger = app.get(Logger);
   app.useLogger(logger);
   if (bootstrap.revoked > 0) {
