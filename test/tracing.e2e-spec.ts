@@ -24,6 +24,7 @@ const CONSUMER = 5;
 
 describe('tracing: one trace from the provider to the receiver', () => {
   const apps: RunningApp[] = [];
+  const runningApps = new Map<string, RunningApp>();
   let otlp: OtlpReceiver;
   let sink: Sink;
   let adminPort: number;
@@ -44,9 +45,12 @@ describe('tracing: one trace from the provider to the receiver', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '100',
+      // The per-item lines of successes are debug.
+      LOG_LEVEL: 'debug',
       [portVariable]: String(port),
     });
     apps.push(running);
+    runningApps.set(app, running);
     await waitFor(
       async () =>
         (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200 ? true : undefined,
@@ -69,6 +73,24 @@ describe('tracing: one trace from the provider to the receiver', () => {
   /** Waits for a span matching `where` to have been exported. */
   function span(what: string, where: (s: ReceivedSpan) => boolean): Promise<ReceivedSpan> {
     return waitFor(async () => otlp.spans.find(where), { timeoutMs: 20_000, what });
+  }
+
+  /** Waits for a JSON log line of `app` matching `where`. */
+  function logLine(
+    app: string,
+    where: (line: Record<string, unknown>) => boolean,
+  ): Promise<Record<string, unknown>> {
+    return waitFor(
+      async () =>
+        runningApps
+          .get(app)!
+          .output()
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>)
+          .find(where),
+      { timeoutMs: 10_000, what: `a log line of ${app}` },
+    );
   }
 
   function childOf(parent: ReceivedSpan, child: ReceivedSpan): void {
@@ -167,6 +189,30 @@ describe('tracing: one trace from the provider to the receiver', () => {
       (s) => s.scope.includes('instrumentation-ioredis') && s.traceId === receive.traceId,
     );
     expect(otlp.malformed).toBe(0);
+
+    // Each worker's line for its item names the tenant, endpoint, item, attempt and trace.
+    const eventLine = await logLine('inbound-gateway', (l) => l.eventId === eventId);
+    expect(eventLine).toMatchObject({
+      context: 'ProcessInboundEvent',
+      tenantId: expect.any(String),
+      endpoint: code,
+      attempt: 1,
+      state: 'done',
+      traceId: receive.traceId,
+    });
+    const deliveryLine = await logLine(
+      'outbound-dispatcher',
+      (l) => typeof l.deliveryId === 'string' && l.traceId === receive.traceId,
+    );
+    expect(deliveryLine).toMatchObject({
+      context: 'SendDelivery',
+      tenantId: eventLine.tenantId,
+      endpoint: code,
+      attempt: 1,
+      state: 'done',
+      status: 200,
+      spanId: send.spanId,
+    });
   });
 
   it('continues a publisher trace through the intake to the send', async () => {

@@ -12,3 +12,4 @@ export * from './run-group';
 export * from './openapi/serve-openapi-json';
 export * from './lookup-cache';
 export * from './tracing';
+export * from './logging/item-log';
