@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -14,6 +15,7 @@ import {
   NO_ADMIN_KEY_MESSAGE,
 } from './auth/bootstrap-key';
 import { setupOpenApi } from './common/openapi';
+import { requestIdMiddleware } from './common/request-id';
 import { createValidationPipe, StorableInputPipe } from './common/validation';
 import { serveConsole } from './console/serve-console';
 import { AdminConfig } from './config';
@@ -41,6 +43,8 @@ export async function createAdmin(config: AdminConfig): Promise<NestExpressAppli
       bufferLogs: true,
     },
   );
+  // First, so that every answer has it, a refused body or an unknown route's 404 too.
+  app.use(requestIdMiddleware);
   const logger = app.get(Logger);
   app.useLogger(logger);
   if (bootstrap.revoked > 0) {

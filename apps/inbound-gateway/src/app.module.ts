@@ -15,6 +15,7 @@ import {
   InboundEventQueue,
   InboundEventsJob,
   itemJobId,
+  jobTraces,
   leasedWorker,
   MessagingModule,
   PacedEnqueuer,
@@ -22,7 +23,13 @@ import {
 } from '@app/messaging';
 import { DeliveryIntake } from '@app/outbound';
 import { createSecretBox, HandlerCache, SecretBox } from '@app/persistence';
-import { HANDLER_REGISTRY, PlatformModule, REDIS_CLIENT, SECRET_BOX } from '@app/platform';
+import {
+  HANDLER_REGISTRY,
+  itemTraceparent,
+  PlatformModule,
+  REDIS_CLIENT,
+  SECRET_BOX,
+} from '@app/platform';
 import type { InboundGatewayConfig } from './config';
 import { ProcessInboundEvent } from './process/process-inbound-event.use-case';
 import { InboundEventLeases } from './reconcile/inbound-event-leases';
@@ -172,9 +179,13 @@ export class InboundGatewayModule {
               registry,
               {
                 scheduleRetry: async (eventId, attempts, delayMs) => {
+                  // The retry continues the trace of the attempt that scheduled it.
+                  const traces = jobTraces([
+                    { id: eventId, traceparent: itemTraceparent(eventId) },
+                  ]);
                   await queue.add(
                     InboundEventsJob.Process,
-                    { eventId },
+                    traces ? { eventId, traces } : { eventId },
                     { jobId: itemJobId(eventId, attempts), delay: delayMs },
                   );
                 },

@@ -31,8 +31,31 @@ export enum OutboundDeliveriesJob {
   SendGroup = 'send-group',
 }
 
+/**
+ * With tracing on, a job carries the W3C `traceparent` of each of its items' traces, by
+ * item id, so the worker's span for an item continues the trace that produced it (a group
+ * job's items come from as many traces). Absent when tracing is off, and on jobs added by
+ * the reconcilers: those items start a trace of their own.
+ */
+export interface TracedJob {
+  traces?: Record<string, string>;
+}
+
+/** `traces` for a job of these items, or undefined when none of them is traced. */
+export function jobTraces(
+  items: Iterable<{ id: string; traceparent?: string }>,
+): Record<string, string> | undefined {
+  let traces: Record<string, string> | undefined;
+  for (const { id, traceparent } of items) {
+    if (traceparent === undefined) continue;
+    traces ??= {};
+    traces[id] = traceparent;
+  }
+  return traces;
+}
+
 /** `inbound-events` / `process`: the job id is the event id, so a re-enqueue never runs twice. */
-export interface ProcessInboundEventJob {
+export interface ProcessInboundEventJob extends TracedJob {
   eventId: string;
 }
 
@@ -50,6 +73,8 @@ interface DeliverJobFields {
   context?: Record<string, string>;
   idempotencyKey?: string;
   tenant?: string;
+  /** The W3C traceparent of the publisher's trace: intake and send continue it. */
+  traceparent?: string;
 }
 
 /** `outbound-requests` / `deliver` (contract): to one endpoint, by code. */
@@ -76,6 +101,8 @@ export interface PublishJob {
   context?: Record<string, string>;
   idempotencyKey?: string;
   tenant?: string;
+  /** The W3C traceparent of the publisher's trace: intake and send continue it. */
+  traceparent?: string;
 }
 
 /**
@@ -83,7 +110,7 @@ export interface PublishJob {
  * commit), carried by one job for the same reason as {@link SendDeliveryGroupJob}. Each
  * event is still claimed and processed on its own row.
  */
-export interface ProcessInboundEventGroupJob {
+export interface ProcessInboundEventGroupJob extends TracedJob {
   eventIds: string[];
 }
 
@@ -91,7 +118,7 @@ export interface ProcessInboundEventGroupJob {
 export const EVENT_GROUP_MAX = 16;
 
 /** `outbound-deliveries` / `send`: the job id is the delivery id (plus attempt number). */
-export interface SendDeliveryJob {
+export interface SendDeliveryJob extends TracedJob {
   deliveryId: string;
 }
 
@@ -103,7 +130,7 @@ export interface SendDeliveryJob {
  * who carries the ids, not how each is sent. The job id names the group's first delivery
  * and its size, so re-adding the same group is absorbed like a single job's.
  */
-export interface SendDeliveryGroupJob {
+export interface SendDeliveryGroupJob extends TracedJob {
   deliveryIds: string[];
 }
 

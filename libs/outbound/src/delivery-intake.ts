@@ -7,6 +7,7 @@ import {
   storableTextOrNull,
   uuidv7,
 } from '@app/core';
+import { linkItemTrace } from '@app/platform/tracing/item-trace';
 
 /**
  * Turns publish requests into delivery rows (SPEC §5 "Publishing"). One implementation
@@ -211,6 +212,8 @@ export class DeliveryIntake {
       ],
     );
     if (inserted[0]) {
+      // Created while an inbound event is processed: its send continues that event's trace.
+      linkItemTrace(id, request.sourceEventId);
       return {
         id: inserted[0].id,
         state: inserted[0].state,

@@ -11,3 +11,5 @@ export * from './semaphore';
 export * from './run-group';
 export * from './openapi/serve-openapi-json';
 export * from './lookup-cache';
+export * from './tracing';
+export * from './logging/item-log';

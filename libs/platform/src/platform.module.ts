@@ -20,6 +20,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { MetricsListener } from './metrics/metrics-listener';
 import { startDefaultMetrics } from './metrics/metrics';
 import { APP_CONFIG, REDIS_CLIENT } from './tokens';
+import { stopTracing } from './tracing/start-tracing';
 
 /**
  * What every app has: its validated config, the Postgres DataSource (prepared and
@@ -94,5 +95,7 @@ export class PlatformModule implements NestModule, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.redis.disconnect();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    // The spans still buffered (the batch processor exports every few seconds).
+    await stopTracing();
   }
 }

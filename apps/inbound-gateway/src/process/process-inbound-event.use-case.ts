@@ -29,7 +29,7 @@ import {
   upsertRecords,
 } from '@app/persistence';
 import type { DeliveryIntake } from '@app/outbound';
-import { inboundEventsProcessed, MicroBatcher } from '@app/platform';
+import { inboundEventsProcessed, ItemLog, MicroBatcher } from '@app/platform';
 import type { HandlerCache, HandlerRuntime } from '@app/persistence';
 
 /**
@@ -120,6 +120,8 @@ export interface ProcessBatchOptions {
 /** How an event leaves `processing` (besides `error`, written on its own). */
 interface Settlement {
   id: string;
+  /** The claimed row, for the item's log line. */
+  event: ClaimedEvent;
   state: 'done' | 'dead_letter' | 'received';
   log: ExecutionLog;
   matchedRule: string | null;
@@ -186,6 +188,9 @@ class ClaimLostError extends Error {
     super(`${lost} event(s) were claimed again by another worker; their outcome is not written`);
   }
 }
+
+/** One log line per event leaving processing (tenant, endpoint, id, attempt). */
+const itemLog = new ItemLog('ProcessInboundEvent');
 
 export class ProcessInboundEvent {
   private readonly batcher: MicroBatcher<string, string | null>;
@@ -289,6 +294,7 @@ export class ProcessInboundEvent {
         stack: error instanceof Error ? (error.stack ?? null) : null,
       });
       inboundEventsProcessed.inc({ outcome: 'error' });
+      itemLog.event(event, 'error', error instanceof Error ? error.message : String(error));
       return 'error';
     }
   }
@@ -316,6 +322,7 @@ export class ProcessInboundEvent {
   private async afterCommit({ queued, settlements }: AfterCommit): Promise<void> {
     if (queued.length > 0) this.deliveries.enqueueDeliveries(queued);
     for (const settlement of settlements) {
+      itemLog.event(settlement.event, settlement.state, settlement.error);
       if (settlement.state === 'received') {
         await this.retries.scheduleRetry(
           settlement.id,
@@ -601,7 +608,7 @@ function settlementOf(
   outcome: Outcome,
   log: ExecutionLog,
 ): Settlement {
-  const base = { id: event.id, log, matchedRule: log.matchedRule, attempts: event.attempts };
+  const base = { id: event.id, event, log, matchedRule: log.matchedRule, attempts: event.attempts };
   const inbound = outcome as InboundOutcome;
   switch (inbound.type) {
     case 'done':

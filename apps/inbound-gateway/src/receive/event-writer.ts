@@ -35,6 +35,8 @@ export interface NewInboundEvent {
   /** Rejected events: the whole body's size and SHA-256 (hex); `rawBody` is then a prefix. */
   bodySize?: number | null;
   bodySha256?: string | null;
+  /** The receive span's W3C traceparent (tracing on): its processing job carries it. Not stored. */
+  traceparent?: string;
 }
 
 export interface InsertOutcome {
@@ -53,7 +55,7 @@ export interface EventStore {
 
 /** Hands newly stored `received` events to processing (best effort). */
 export interface EventEnqueuer {
-  enqueue(eventId: string): void;
+  enqueue(eventId: string, traceparent?: string): void;
   /** Sends what is still held back; for shutdown. */
   drain?(): Promise<void>;
 }
@@ -230,7 +232,7 @@ export class EventWriter implements EventStore {
     const settled = await this.batcher.submit(event);
     if (settled.status === 'rejected') throw settled.reason;
     if (!settled.value.duplicate && event.state === 'received') {
-      this.enqueuer?.enqueue(settled.value.id);
+      this.enqueuer?.enqueue(settled.value.id, event.traceparent);
     }
     return settled.value;
   }

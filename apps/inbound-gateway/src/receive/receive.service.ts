@@ -14,7 +14,7 @@ import {
   type HeaderBag,
   type QueryBag,
 } from '@app/core';
-import { inboundRejectedUnstored } from '@app/platform';
+import { currentTraceparent, inboundRejectedUnstored } from '@app/platform';
 import { BodyReadError, BodyTooLargeError, readBody } from './read-body';
 import { readPayload } from './parse-payload';
 import type { EndpointCache, EndpointRuntime } from './endpoint-cache';
@@ -100,6 +100,8 @@ export class ReceiveService {
         rawBody,
         contentType: typeof contentType === 'string' ? contentType : null,
         semantic: {},
+        // Carried, through the writer (and its thread), to the event's processing job.
+        traceparent: currentTraceparent(),
       };
 
     let payload: unknown = null;

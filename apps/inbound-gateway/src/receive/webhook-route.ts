@@ -1,8 +1,15 @@
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import type { HeaderBag } from '@app/core';
-import { httpRequestDuration, inboundRequests, WEBHOOK_ROUTE } from '@app/platform';
+import {
+  httpRequestDuration,
+  inboundRequests,
+  traceSpan,
+  tracingEnabled,
+  WEBHOOK_ROUTE,
+} from '@app/platform';
 import { parseUrlEncoded } from './parse-payload';
-import type { ReceiveService } from './receive.service';
+import type { Span } from '@opentelemetry/api';
+import type { ReceiveAnswer, ReceiveService } from './receive.service';
 
 /**
  * Serves `ANY /webhooks/<path>` on the bare `node:http` server, ahead of Express and Nest:
@@ -81,8 +88,8 @@ function handleWebhook(
     finish(404, { error: 'not_found' });
     return;
   }
-  service
-    .receive({
+  const receive = () =>
+    service.receive({
       method,
       endpointPath,
       url,
@@ -90,7 +97,18 @@ function handleWebhook(
       headers: req.headers as HeaderBag,
       query: parseUrlEncoded(qIndex === -1 ? '' : url.slice(qIndex + 1)),
       raw: req,
-    })
+    });
+  // With tracing on, a span under the HTTP server span; the stored event's processing
+  // continues its trace (the traceparent travels with the event to its job). Off, the
+  // hot path is as it was.
+  const answered = tracingEnabled()
+    ? traceSpan('receive webhook', {}, async (span) => {
+        const answer = await receive();
+        if (span) describeAnswer(span, answer);
+        return answer;
+      })
+    : receive();
+  answered
     .then((answer) => finish(answer.status, answer.body, answer.headers, answer.endpoint))
     .catch((error: unknown) => {
       // Postgres unreachable (or any fault before the row is committed): nothing was
@@ -98,6 +116,13 @@ function handleWebhook(
       logger.error('webhook receive failed', error);
       if (!res.headersSent) finish(503, { error: 'unavailable' });
     });
+}
+
+function describeAnswer(span: Span, answer: ReceiveAnswer): void {
+  span.setAttribute('http.response.status_code', answer.status);
+  if (answer.endpoint) span.setAttribute('hookgate.endpoint.id', answer.endpoint);
+  const id = answer.body && typeof answer.body === 'object' ? answer.body.id : undefined;
+  if (typeof id === 'string') span.setAttribute('hookgate.event.id', id);
 }
 
 function hasHeader(headers: OutgoingHttpHeaders, name: string): boolean {

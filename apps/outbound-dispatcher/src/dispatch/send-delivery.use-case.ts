@@ -23,6 +23,7 @@ import {
 } from '@app/core';
 import type { ConnectorDelivery, ConnectorKind, ConnectorRuntime } from '@app/connectors';
 import {
+  ItemLog,
   MicroBatcher,
   outboundAttemptDuration,
   outboundDeliveriesFinished,
@@ -670,6 +671,7 @@ export class SendDelivery {
     });
     if (written.status === 'rejected') throw written.reason;
     outboundDeliveriesFinished.inc({ outcome: state });
+    itemLog.delivery(delivery, endpoint.code, state, options.error, sent?.ok ? sent.status : null);
   }
 
   private async finish(
@@ -680,8 +682,12 @@ export class SendDelivery {
   ): Promise<void> {
     const { sql, params } = finishStatement(delivery, state, options);
     await manager.query(sql, params);
+    itemLog.delivery(delivery, delivery.endpoint_code, state, options.error);
   }
 }
+
+/** One log line per delivery leaving processing (tenant, endpoint, id, attempt). */
+const itemLog = new ItemLog('SendDelivery');
 
 interface FinishOptions {
   error?: string | null;

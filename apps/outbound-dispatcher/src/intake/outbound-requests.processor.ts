@@ -22,6 +22,7 @@ import {
   outboundRequestsDeferred,
   outboundRequestsFailed,
   outboundRequestsRefused,
+  traceItem,
 } from '@app/platform';
 import { JobValidationError, validateDeliverJob, validatePublishJob } from './job-validation';
 
@@ -119,7 +120,25 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
     void this.worker.run();
   }
 
-  async process(job: Job<DeliverJob | PublishJob>, token?: string): Promise<IntakeOutcome> {
+  /** One request, in a span continuing the publisher's trace when the job names one. */
+  process(job: Job<DeliverJob | PublishJob>, token?: string): Promise<IntakeOutcome> {
+    const data: unknown = job.data;
+    return traceItem(
+      `intake ${job.name}`,
+      {
+        id: `job:${String(job.id)}`,
+        traceparent:
+          data && typeof data === 'object' ? (data as PublishJob).traceparent : undefined,
+        attributes: { 'messaging.message.id': String(job.id) },
+      },
+      () => this.intakeWithDeferral(job, token),
+    );
+  }
+
+  private async intakeWithDeferral(
+    job: Job<DeliverJob | PublishJob>,
+    token?: string,
+  ): Promise<IntakeOutcome> {
     for (let round = 0; ; round += 1) {
       try {
         return await this.takeOrRefuse(job);

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, request as undiciRequest } from 'undici';
 import { defineOwn } from '@app/core';
+import { injectTraceHeaders, SpanKind, traceSpan, tracingEnabled } from '@app/platform';
 import {
   checkLiteralHost,
   createGuardedLookup,
@@ -94,7 +95,29 @@ export class HttpSender {
     });
   }
 
-  async send(request: OutboundRequest, options: { timeoutMs: number }): Promise<SendResult> {
+  /**
+   * With tracing on, the exchange is a CLIENT span and the receiver gets its
+   * `traceparent` (and `tracestate`) header, so its own spans join the trace.
+   */
+  send(request: OutboundRequest, options: { timeoutMs: number }): Promise<SendResult> {
+    if (!tracingEnabled()) return this.exchange(request, options);
+    return traceSpan(
+      request.method,
+      { kind: SpanKind.CLIENT, attributes: { 'http.request.method': request.method } },
+      async (span) => {
+        const result = await this.exchange(request, options, true);
+        if (result.ok) span?.setAttribute('http.response.status_code', result.status);
+        else span?.setAttribute('error.type', result.errorClass);
+        return result;
+      },
+    );
+  }
+
+  private async exchange(
+    request: OutboundRequest,
+    options: { timeoutMs: number },
+    traced = false,
+  ): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
 
@@ -115,25 +138,27 @@ export class HttpSender {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
     try {
+      const headers = this.headersFor(request.headers);
+      if (traced) injectTraceHeaders(headers);
       const response = await undiciRequest(url, {
         method: request.method as 'POST',
-        headers: this.headersFor(request.headers),
+        headers,
         body: request.body.length > 0 || request.method !== 'GET' ? request.body : undefined,
         dispatcher: this.dispatcher,
         signal: deadline.signal,
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
       });
-      const headers = flattenHeaders(response.headers);
+      const answered = flattenHeaders(response.headers);
       const { body, truncated } = await readBody(
         response.body,
-        headers['content-encoding'],
+        answered['content-encoding'],
         MAX_RESPONSE_BODY_BYTES,
       );
       return {
         ok: true,
         status: response.statusCode,
-        headers,
+        headers: answered,
         body,
         truncated,
         durationMs: elapsed(),

@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { runGroup, Semaphore } from '@app/platform';
+import { runGroup, Semaphore, traceItem } from '@app/platform';
 import { assertHandlesAllJobs } from '../queues';
 import type { LeasedWork } from './leased-work';
 
@@ -53,15 +53,23 @@ export class LeasedItemProcessor extends WorkerHost implements OnApplicationBoot
 
   async process(job: Job): Promise<string | null> {
     const ids = this.work.idsOf(job);
-    if (job.name === this.work.itemJob) return this.run(ids[0]);
+    const traces = (job.data as { traces?: Record<string, string> }).traces;
+    if (job.name === this.work.itemJob) return this.run(ids[0], traces);
     // Each item runs to its end; if any threw, the job fails and is retried, and the items
     // already finished are skipped by their claims.
-    if (job.name === this.work.groupJob) return runGroup(ids, (id) => this.run(id));
+    if (job.name === this.work.groupJob) return runGroup(ids, (id) => this.run(id, traces));
     throw new Error(`unknown job "${job.name}" on ${this.work.queue}`);
   }
 
-  private run(id: string): Promise<string | null> {
-    return this.inFlight.run(() => this.handler.execute(id));
+  /** One item, in a span continuing the trace that stored (or retried) it. */
+  private run(id: string, traces?: Record<string, string>): Promise<string | null> {
+    return this.inFlight.run(() =>
+      traceItem(
+        this.work.span,
+        { id, traceparent: traces?.[id], attributes: { [this.work.spanIdAttribute]: id } },
+        () => this.handler.execute(id),
+      ),
+    );
   }
 }
 

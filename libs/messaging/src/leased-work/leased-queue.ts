@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { MicroBatcher } from '@app/platform/micro-batcher';
+import { itemTraceparent, tracingEnabled } from '@app/platform/tracing';
 import { queueCoversBacklog, rowsToRescue } from '../queues';
 import {
   INBOUND_EVENT_WORK,
@@ -39,7 +40,14 @@ export class LeasedQueue {
 
   /** Grouped as {@link leasedJobs} says; see {@link LeasedItem} for `attempts` and `rerun`. */
   async enqueue(items: LeasedItem[]): Promise<void> {
-    await Promise.all(items.map((item) => this.gathered.submit(item)));
+    // The trace is taken now, in the caller's context: the batch runs in another.
+    const traced = tracingEnabled()
+      ? items.map((item) => ({
+          ...item,
+          traceparent: item.traceparent ?? itemTraceparent(item.id),
+        }))
+      : items;
+    await Promise.all(traced.map((item) => this.gathered.submit(item)));
   }
 
   /** Fire-and-forget variant for callers that must not wait on Redis. */

@@ -5,6 +5,7 @@ import {
   groupJobId,
   InboundEventsJob,
   itemJobId,
+  jobTraces,
   OutboundDeliveriesJob,
   QueueName,
   rerunJobId,
@@ -34,6 +35,9 @@ export interface LeasedWork {
   /** For logs: "released 3 <items> whose <holder> lease expired". */
   items: string;
   holder: string;
+  /** The tracing span of one item's run, and the attribute naming its id. */
+  span: string;
+  spanIdAttribute: string;
 }
 
 export const INBOUND_EVENT_WORK: LeasedWork = {
@@ -47,6 +51,8 @@ export const INBOUND_EVENT_WORK: LeasedWork = {
   kind: 'inbound',
   items: 'inbound event(s)',
   holder: 'worker',
+  span: 'process inbound-event',
+  spanIdAttribute: 'hookgate.event.id',
 };
 
 export const OUTBOUND_DELIVERY_WORK: LeasedWork = {
@@ -60,6 +66,8 @@ export const OUTBOUND_DELIVERY_WORK: LeasedWork = {
   kind: 'outbound',
   items: 'delivery(ies)',
   holder: 'dispatcher',
+  span: 'send delivery',
+  spanIdAttribute: 'hookgate.delivery.id',
 };
 
 function idsOf(
@@ -83,6 +91,8 @@ export interface LeasedItem {
   attempts?: number;
   delayMs?: number;
   rerun?: boolean;
+  /** The trace the item's processing continues (tracing on; carried in the job's `traces`). */
+  traceparent?: string;
 }
 
 /**
@@ -102,11 +112,15 @@ export function leasedJobs(
   return [
     ...groups.map((group) => {
       const ids = group.map((item) => item.id);
-      return { name: work.groupJob, data: work.groupData(ids), opts: { jobId: groupJobId(ids) } };
+      return {
+        name: work.groupJob,
+        data: withTraces(work.groupData(ids), group),
+        opts: { jobId: groupJobId(ids) },
+      };
     }),
     ...single.map((item) => ({
       name: work.itemJob,
-      data: work.itemData(item.id),
+      data: withTraces(work.itemData(item.id), [item]),
       opts: {
         jobId: item.rerun
           ? rerunJobId(item.id, item.attempts ?? 0)
@@ -115,6 +129,12 @@ export function leasedJobs(
       },
     })),
   ];
+}
+
+/** The job's data, with `traces` only when some item has one (untraced jobs stay as they were). */
+function withTraces(data: object, items: readonly LeasedItem[]): object {
+  const traces = jobTraces(items);
+  return traces ? { ...data, traces } : data;
 }
 
 /** The warning for a failed enqueue: the row is committed, so the reconciler has it. */

@@ -22,6 +22,8 @@ export const ENQUEUE_MIN_INTERVAL_MS = 20;
  */
 export class PacedEnqueuer {
   private pending: string[] = [];
+  /** The traceparent of pending events that have one (tracing on). */
+  private traces = new Map<string, string>();
   private scheduled: { cancel(): void } | null = null;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   private lastSend: Promise<unknown> = Promise.resolve();
@@ -33,8 +35,9 @@ export class PacedEnqueuer {
     private readonly minIntervalMs = ENQUEUE_MIN_INTERVAL_MS,
   ) {}
 
-  enqueue(id: string): void {
+  enqueue(id: string, traceparent?: string): void {
     this.pending.push(id);
+    if (traceparent !== undefined) this.traces.set(id, traceparent);
     if (this.scheduled) return;
     const wait = this.lastFlushAt + this.minIntervalMs - performance.now();
     if (wait > 0) {
@@ -62,13 +65,15 @@ export class PacedEnqueuer {
     this.scheduled = null;
     this.lastFlushAt = performance.now();
     const ids = this.pending;
+    const traces = this.traces;
     this.pending = [];
+    if (traces.size > 0) this.traces = new Map();
     if (ids.length === 0) return;
     this.lastSend = this.queue
       .addBulk(
         leasedJobs(
           this.work,
-          ids.map((id) => ({ id })),
+          ids.map((id) => ({ id, traceparent: traces.get(id) })),
         ),
       )
       .catch(this.onError);

@@ -1,4 +1,5 @@
 import type { Params } from 'nestjs-pino';
+import { activeTraceIds, tracingEnabled } from '../tracing/item-trace';
 
 /** JSON logs; secrets and credentials never reach a log line. */
 export const REDACTED_LOG_PATHS = [
@@ -29,6 +30,8 @@ export function loggerOptions(app: string, level: string, requestContext = true)
     pinoHttp: {
       level,
       base: { app },
+      // With tracing on, a line logged inside a span names its trace (and span).
+      ...(tracingEnabled() ? { mixin: activeTraceIds } : {}),
       redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
       autoLogging: {
         ignore: (req) => (req.url ?? '').startsWith('/health') || req.url === '/metrics',

@@ -1,0 +1,2 @@
+export * from './item-trace';
+export { stopTracing, tracingPlan } from './start-tracing';
