@@ -11,12 +11,14 @@ import { waitFor } from './support/wait';
  * MIGRATE_ON_BOOT=false (docs/scaling.md): a deploy migrates once with the one-shot
  * `node dist/scripts/migrate.js`, and the apps only check. Each built app, given an empty
  * or missing database, must leave it untouched and refuse to start saying what to run;
- * after the one-shot command has run, the same app starts and is ready.
+ * after the one-shot command has run, the same app starts, is ready, and passes the
+ * Docker image's HEALTHCHECK (dist/scripts/healthcheck.js).
  */
 jest.setTimeout(120_000);
 
 const run = promisify(execFile);
 const MIGRATE_SCRIPT = join(__dirname, '..', 'dist', 'scripts', 'migrate.js');
+const HEALTHCHECK_SCRIPT = join(__dirname, '..', 'dist', 'scripts', 'healthcheck.js');
 const APPS: AppName[] = ['inbound-gateway', 'admin', 'outbound-dispatcher'];
 const ALL = MIGRATIONS.map((migration) => new migration().name);
 
@@ -104,7 +106,7 @@ describe('MIGRATE_ON_BOOT=false', () => {
     expect(await databaseExists(name)).toBe(false);
   });
 
-  it('starts, ready, once the one-shot migrate command has run', async () => {
+  it('starts, ready and healthy for the image healthcheck, once the one-shot migrate has run', async () => {
     const name = uniqueName('hg_premigrated');
     created.push(name);
     const url = databaseUrl(name);
@@ -126,7 +128,18 @@ describe('MIGRATE_ON_BOOT=false', () => {
       },
       { timeoutMs: 30_000, what: 'the gateway to be ready' },
     );
+    // The image's HEALTHCHECK command, with the app's own port variable.
+    const healthcheck = (...args: string[]) =>
+      run(process.execPath, [HEALTHCHECK_SCRIPT, ...args], {
+        env: { PATH: process.env.PATH ?? '', APP: 'inbound-gateway', ...ports, NODE_ENV: 'test' },
+      }).then(
+        () => 0,
+        (error: { code?: number }) => error.code,
+      );
+    expect(await healthcheck()).toBe(0);
+    expect(await healthcheck('--ready')).toBe(0);
     await stopApp(gateway);
+    expect(await healthcheck()).toBe(1);
     expect((await query<{ name: string }>(url, 'SELECT name FROM migrations')).length).toBe(
       ALL.length,
     );
