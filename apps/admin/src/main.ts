@@ -31,6 +31,7 @@ export async function createAdmin(config: AdminConfig): Promise<NestExpressAppli
   const dataSource = await prepareDatabase(config.DATABASE_URL, {
     applicationName: 'hookgate-admin',
     poolSize: config.DB_POOL_SIZE,
+    migrate: config.MIGRATE_ON_BOOT,
   });
   const bootstrap = await ensureBootstrapKey(dataSource, config.ADMIN_API_KEY);
   const firstRun = await ensureFirstRunKey(dataSource, {

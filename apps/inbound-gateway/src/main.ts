@@ -21,6 +21,7 @@ export async function createInboundGateway(
   const dataSource = await prepareDatabase(config.DATABASE_URL, {
     applicationName: 'hookgate-inbound-gateway',
     poolSize: config.DB_POOL_SIZE,
+    migrate: config.MIGRATE_ON_BOOT,
   });
   const app = await NestFactory.create<NestExpressApplication>(
     InboundGatewayModule.register({

@@ -15,6 +15,7 @@ export async function createDispatcher(
   const dataSource = await prepareDatabase(config.DATABASE_URL, {
     applicationName: 'hookgate-outbound-dispatcher',
     poolSize: config.DB_POOL_SIZE,
+    migrate: config.MIGRATE_ON_BOOT,
   });
   const app = await NestFactory.create<NestExpressApplication>(
     OutboundDispatcherModule.register({ config, dataSource }),

@@ -6,7 +6,8 @@ import type { DataSourceSettings } from './pg-pool';
 /**
  * Getting a database ready at boot: create it when missing, then apply pending migrations
  * under a Postgres advisory lock, so the three apps (or several replicas) starting at once
- * never race. Every app calls `prepareDatabase` before Nest starts.
+ * never race. Every app calls `prepareDatabase` before Nest starts; with MIGRATE_ON_BOOT=false
+ * it only checks the schema, and a separate one-shot `dist/scripts/migrate.js` migrates.
  */
 
 /** Advisory lock key of the migration run: "hookgate" in ASCII, read as a bigint. */
@@ -22,7 +23,29 @@ export interface RunMigrationsOptions {
   lockTimeoutMs?: number;
 }
 
-export type PrepareDatabaseOptions = Omit<DataSourceSettings, 'url'> & RunMigrationsOptions;
+export type PrepareDatabaseOptions = Omit<DataSourceSettings, 'url'> &
+  RunMigrationsOptions & {
+    /**
+     * false (MIGRATE_ON_BOOT=false): neither create the database nor migrate it, only check
+     * that a separate migrate step already did, and refuse to start otherwise. Default true.
+     */
+    migrate?: boolean;
+  };
+
+/** The one-shot command that migrates when the apps do not (works in the Docker image). */
+export const MIGRATE_COMMAND = 'node dist/scripts/migrate.js (npm run migrate:built)';
+
+/** Refused boot: MIGRATE_ON_BOOT=false and the database is missing or behind the code. */
+export class DatabaseNotMigratedError extends Error {
+  constructor(
+    message: string,
+    readonly pending: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'DatabaseNotMigratedError';
+  }
+}
 
 const DUPLICATE_DATABASE = '42P04';
 const UNIQUE_VIOLATION = '23505';
@@ -186,17 +209,65 @@ export async function runMigrations(
   );
 }
 
-/** ensureDatabase + createDataSource + initialize + runMigrations: an initialized DataSource. */
+/**
+ * The migrations this code has that the database has not applied, in order. Only reads:
+ * unlike TypeORM's showMigrations it does not create the migrations table.
+ */
+export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
+  const [table] = (await dataSource.query(
+    `SELECT to_regclass('migrations') IS NOT NULL AS present`,
+  )) as Array<{ present: boolean }>;
+  const applied = new Set<string>(
+    table?.present
+      ? ((await dataSource.query('SELECT name FROM migrations')) as Array<{ name: string }>).map(
+          (row) => row.name,
+        )
+      : [],
+  );
+  return dataSource.migrations
+    .map((migration) => migration.name ?? migration.constructor.name)
+    .filter((name) => !applied.has(name));
+}
+
+/**
+ * ensureDatabase + createDataSource + initialize + runMigrations: an initialized DataSource.
+ * With `migrate: false`, initialize and check only (see {@link PrepareDatabaseOptions}).
+ */
 export async function prepareDatabase(
   url: string,
   options: PrepareDatabaseOptions = {},
 ): Promise<DataSource> {
-  const { logger, lockTimeoutMs, ...settings } = options;
-  await ensureDatabase(url);
+  const { logger, lockTimeoutMs, migrate = true, ...settings } = options;
+  if (migrate) await ensureDatabase(url);
   const dataSource = createDataSource({ ...settings, url });
-  await dataSource.initialize();
   try {
-    await runMigrations(dataSource, { logger, lockTimeoutMs });
+    await dataSource.initialize();
+  } catch (error) {
+    if (!migrate && pgCode(error) === INVALID_CATALOG_NAME) {
+      throw new DatabaseNotMigratedError(
+        `database "${databaseNameOf(url)}" does not exist and MIGRATE_ON_BOOT=false: ` +
+          `run the migrate command first, ${MIGRATE_COMMAND} (${redactUrl(url)})`,
+        [],
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  try {
+    if (migrate) {
+      await runMigrations(dataSource, { logger, lockTimeoutMs });
+    } else {
+      const pending = await pendingMigrations(dataSource);
+      if (pending.length > 0) {
+        throw new DatabaseNotMigratedError(
+          `the database is not migrated and MIGRATE_ON_BOOT=false, so this app does not ` +
+            `migrate it: ${pending.length} migration(s) pending (${pending.join(', ')}). ` +
+            `Run the migrate command first, ${MIGRATE_COMMAND}, or set MIGRATE_ON_BOOT=true.`,
+          pending,
+        );
+      }
+      logger?.log('MIGRATE_ON_BOOT=false: the schema is current, nothing migrated at boot');
+    }
   } catch (error) {
     await dataSource.destroy().catch(() => undefined);
     throw error;

@@ -82,6 +82,14 @@ export class BaseConfig {
 
   @IsString()
   HOST = '0.0.0.0';
+
+  /**
+   * Create and migrate the database at boot (under an advisory lock). false: a deploy runs
+   * the one-shot migrate command first, and an app refuses to start on an older schema.
+   */
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  MIGRATE_ON_BOOT = true;
 }
 
 /** A TCP port variable: a whole number from 1 to 65535. */
