@@ -13,7 +13,7 @@ function option(name, fallback) {
 }
 
 const port = Number(option('port', process.env.RECEIVER_PORT ?? '4000'));
-const host = option('host', '127.0.0.1');
+const host = option('host', process.env.RECEIVER_HOST ?? '127.0.0.1');
 const secret = option('secret', process.env.RECEIVER_SECRET);
 
 /** `ok`, `invalid: …`, or null without a secret (Standard Webhooks, as Hookgate signs). */
