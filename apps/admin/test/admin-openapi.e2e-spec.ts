@@ -154,6 +154,7 @@ describe('admin API: OpenAPI document', () => {
   it('documents the error shape for validation, auth, role, missing and conflict answers', () => {
     const error = doc.components.schemas.ErrorResponse;
     expect(Object.keys(error.properties ?? {}).sort()).toEqual([
+      'code',
       'details',
       'error',
       'message',

@@ -107,7 +107,10 @@ describe('admin API: outbound endpoints and deliveries', () => {
       ['/api/v1/outbound-endpoints/{id}/test', 'post'],
       ['/api/v1/deliveries', 'post'],
       ['/api/v1/deliveries/replay', 'post'],
-      ['/api/v1/deliveries/{id}/{action}', 'post'],
+      ['/api/v1/deliveries/{id}/reset', 'post'],
+      ['/api/v1/deliveries/{id}/queue', 'post'],
+      ['/api/v1/deliveries/{id}/dead-letter', 'post'],
+      ['/api/v1/deliveries/{id}/cancel', 'post'],
       ['/api/v1/events', 'post'],
     ]) {
       expect(doc.paths[path]?.[method]).toBeDefined();

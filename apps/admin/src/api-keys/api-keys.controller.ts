@@ -25,6 +25,7 @@ export class ApiKeysController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listApiKeys',
     summary: 'List API keys',
     description: "The tenant's keys, revoked ones too. Never the key itself, never its hash.",
   })
@@ -35,6 +36,7 @@ export class ApiKeysController {
 
   @Post()
   @ApiOperation({
+    operationId: 'createApiKey',
     summary: 'Create an API key',
     description: 'An `admin` or `operator` key of the tenant. The answer holds the key once.',
   })
@@ -52,6 +54,7 @@ export class ApiKeysController {
 
   @Delete(':id')
   @ApiOperation({
+    operationId: 'revokeApiKey',
     summary: 'Revoke an API key',
     description:
       'Effective on the next request (401). Repeating it is harmless. The last active ' +

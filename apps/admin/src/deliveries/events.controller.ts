@@ -20,6 +20,7 @@ export class EventsController {
   @HttpCode(202)
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'publishEvent',
     summary: 'Publish an event to every subscribed endpoint',
     description:
       'The admin twin of the `publish` job: one delivery per endpoint whose ' +

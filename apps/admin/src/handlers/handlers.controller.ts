@@ -23,6 +23,7 @@ export class HandlersController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listHandlers',
     summary: 'List handlers',
     description: 'Every handler of the tenant, rules nested.',
   })
@@ -34,6 +35,7 @@ export class HandlersController {
   @Post()
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'createHandler',
     summary: 'Create a handler',
     description: 'Rules are validated as a whole (conditions, lookups, assignments, targets).',
   })
@@ -47,7 +49,7 @@ export class HandlersController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a handler' })
+  @ApiOperation({ operationId: 'getHandler', summary: 'Get a handler' })
   @ApiOkResponse({ type: HandlerResponse, description: 'the handler with its rules' })
   @ApiErrors(404)
   get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<HandlerView> {
@@ -57,6 +59,7 @@ export class HandlersController {
   @Put(':id')
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'updateHandler',
     summary: 'Replace a handler',
     description: 'Replaces the fields and the whole rule list; `code` and `direction` are fixed.',
   })
@@ -73,6 +76,7 @@ export class HandlersController {
   @Delete(':id')
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'archiveHandler',
     summary: 'Archive a handler',
     description: 'The handler stays for the events that reference it but stops processing.',
   })

@@ -22,7 +22,7 @@ export class InboundEndpointsController {
   constructor(private readonly endpoints: InboundEndpointsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List inbound endpoints' })
+  @ApiOperation({ operationId: 'listInboundEndpoints', summary: 'List inbound endpoints' })
   @ApiOkResponse({ type: [InboundEndpointResponse], description: 'the endpoints, secrets hidden' })
   list(@CurrentPrincipal() principal: Principal): Promise<InboundEndpointView[]> {
     return this.endpoints.list(principal.tenantId);
@@ -31,6 +31,7 @@ export class InboundEndpointsController {
   @Post()
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'createInboundEndpoint',
     summary: 'Create an inbound endpoint',
     description:
       'Receives `ANY /webhooks/<path>` on the gateway. A `preset` (stripe, github, shopify, ' +
@@ -46,7 +47,7 @@ export class InboundEndpointsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get an inbound endpoint' })
+  @ApiOperation({ operationId: 'getInboundEndpoint', summary: 'Get an inbound endpoint' })
   @ApiOkResponse({ type: InboundEndpointResponse, description: 'the endpoint, secrets hidden' })
   @ApiErrors(404)
   get(
@@ -59,6 +60,7 @@ export class InboundEndpointsController {
   @Put(':id')
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'updateInboundEndpoint',
     summary: 'Update an inbound endpoint',
     description: 'Omitted secrets keep their stored value.',
   })
@@ -75,6 +77,7 @@ export class InboundEndpointsController {
   @Delete(':id')
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'deactivateInboundEndpoint',
     summary: 'Deactivate an inbound endpoint',
     description: 'The path answers 404 from then on; stored events are kept.',
   })
