@@ -12,6 +12,7 @@ import { ApiErrors } from '../common/openapi';
 import { CreateApiKeyDto } from './api-key.dto';
 import { ApiKeyResponse, CreatedApiKeyResponse } from './api-key.response';
 import { ApiKeysService, type ApiKeyView, type CreatedApiKey } from './api-keys.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 /** Key management is for admins only: operators cannot even list keys. */
 @ApiTags('api keys')
@@ -35,6 +36,7 @@ export class ApiKeysController {
   }
 
   @Post()
+  @Idempotent()
   @ApiOperation({
     operationId: 'createApiKey',
     summary: 'Create an API key',

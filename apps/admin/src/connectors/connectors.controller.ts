@@ -21,6 +21,7 @@ import {
   type ConnectorView,
 } from './connectors.service';
 import { ProvisionConnector, type ProvisionReport } from './provision-connector.use-case';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 @ApiTags('connectors')
 @ApiBearerAuth()
@@ -45,6 +46,7 @@ export class ConnectorsController {
   }
 
   @Post()
+  @Idempotent()
   @RequireRole('admin')
   @ApiOperation({
     operationId: 'createConnector',

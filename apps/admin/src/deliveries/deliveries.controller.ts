@@ -25,6 +25,7 @@ import {
   type DeliverySummary,
   type DeliveryView,
 } from './deliveries.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 @ApiTags('deliveries')
 @ApiBearerAuth()
@@ -35,6 +36,7 @@ export class DeliveriesController {
   constructor(private readonly deliveries: DeliveriesService) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(202)
   @RequireRole('admin')
   @ApiOperation({

@@ -12,6 +12,7 @@ import { ApiErrors } from '../common/openapi';
 import { CreateHandlerDto, UpdateHandlerDto } from './handler.dto';
 import { HandlerResponse } from './handler.response';
 import { HandlersService, type HandlerView } from './handlers.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 @ApiTags('handlers')
 @ApiBearerAuth()
@@ -33,6 +34,7 @@ export class HandlersController {
   }
 
   @Post()
+  @Idempotent()
   @RequireRole('admin')
   @ApiOperation({
     operationId: 'createHandler',

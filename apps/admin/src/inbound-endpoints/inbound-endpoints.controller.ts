@@ -12,6 +12,7 @@ import { ApiErrors } from '../common/openapi';
 import { CreateInboundEndpointDto, UpdateInboundEndpointDto } from './inbound-endpoint.dto';
 import { InboundEndpointResponse } from './inbound-endpoint.response';
 import { InboundEndpointsService, type InboundEndpointView } from './inbound-endpoints.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 @ApiTags('inbound endpoints')
 @ApiBearerAuth()
@@ -29,6 +30,7 @@ export class InboundEndpointsController {
   }
 
   @Post()
+  @Idempotent()
   @RequireRole('admin')
   @ApiOperation({
     operationId: 'createInboundEndpoint',

@@ -32,6 +32,7 @@ import {
 } from './outbound-endpoint.dto';
 import { OutboundEndpointResponse } from './outbound-endpoint.response';
 import { OutboundEndpointsService, type OutboundEndpointView } from './outbound-endpoints.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 @ApiTags('outbound endpoints')
 @ApiBearerAuth()
@@ -57,6 +58,7 @@ export class OutboundEndpointsController {
   }
 
   @Post()
+  @Idempotent()
   @RequireRole('admin')
   @ApiOperation({
     operationId: 'createOutboundEndpoint',
@@ -156,6 +158,7 @@ export class OutboundEndpointsController {
   }
 
   @Post(':id/test')
+  @Idempotent()
   @HttpCode(202)
   @RequireRole('admin')
   @ApiOperation({

@@ -13,6 +13,7 @@ import { ApiErrors } from '../common/openapi';
 import { CreateTenantDto, UpdateTenantDto } from './tenant.dto';
 import { CreatedTenantResponse, TenantResponse } from './tenant.response';
 import { TenantsService, type TenantView } from './tenants.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 /** `/tenants`: creating and listing tenants, for admin keys of the default tenant only. */
 @ApiTags('tenants')
@@ -36,6 +37,7 @@ export class TenantsController {
   }
 
   @Post()
+  @Idempotent()
   @ApiOperation({
     operationId: 'createTenant',
     summary: 'Create a tenant',
