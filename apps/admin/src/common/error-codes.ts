@@ -6,7 +6,7 @@
  */
 export const ERROR_CODES = [
   'validation_failed',
-  'malformed_body',
+  'malformed_request',
   'unauthorized',
   'forbidden',
   'not_found',

@@ -6,7 +6,7 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { isHookgateError } from '@app/core';
 import { errorCodeFor, isErrorCode, type ErrorCode } from './error-codes';
 
@@ -55,6 +55,7 @@ export class ErrorResponseFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
     let status = HttpStatus.INTERNAL_SERVER_ERROR;
     let message = 'internal error';
     let details: unknown;
@@ -70,12 +71,15 @@ export class ErrorResponseFilter implements ExceptionFilter {
           : String(b.message ?? exception.message);
         details = b.details;
         if (isErrorCode(b.code)) code = b.code;
+        // Nest turns body-parser's unparsable JSON and Express's bad %-encoding into plain
+        // 400s before any route matched; a route's own 400s come with `req.route` set.
+        else if (status === HttpStatus.BAD_REQUEST && !req.route) code = 'malformed_request';
       }
     } else if (isBodyParserError(exception)) {
       // body-parser's refusals (bad JSON, too large, too deep) carry their own 4xx.
       status = exception.status;
       message = exception.message;
-      if (status === HttpStatus.BAD_REQUEST) code = 'malformed_body';
+      if (status === HttpStatus.BAD_REQUEST) code = 'malformed_request';
     } else if (isHookgateError(exception)) {
       status = HttpStatus.BAD_REQUEST;
       message = exception.reason;

@@ -38,7 +38,7 @@ export class ErrorResponse {
     example: 'validation_failed',
     description:
       'stable and machine-readable: branch on this, not on `message`. `validation_failed` ' +
-      '(a bad field or query), `malformed_body` (unreadable JSON), `unauthorized`, ' +
+      '(a bad field or query), `malformed_request` (unreadable JSON or URL), `unauthorized`, ' +
       '`forbidden`, `not_found`, `conflict` (a duplicate or an illegal state transition), ' +
       '`idempotency_key_in_use` (the first request with this `Idempotency-Key` is still ' +
       'running), `idempotency_key_reused` (the key came with another request), ' +
@@ -156,7 +156,7 @@ export function ApiPageResponse(item: Type<unknown>, description: string): Metho
 }
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  return SwaggerModule.createDocument(
+  const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Hookgate admin API')
@@ -186,6 +186,17 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .build(),
     { extraModels: [ErrorResponse, FieldProblemDoc] },
   );
+  // The same licence as package.json; DocumentBuilder would add an empty `url`.
+  document.info.license = { name: 'UNLICENSED' };
+  // Health and metrics take no key: say so (`security: []`) rather than leave it unsaid.
+  for (const [path, operations] of Object.entries(document.paths)) {
+    if (path.startsWith('/api/')) continue;
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      const operation = operations[method];
+      if (operation) operation.security ??= [];
+    }
+  }
+  return document;
 }
 
 /** Serves the UI at `/api/docs` and the JSON at `/api/docs-json`. */
