@@ -609,7 +609,10 @@ describe('admin API: outbound endpoints and deliveries', () => {
         expect(res.body.details).toEqual({ currentState: 'done' });
       }
 
-      expect((await act('retry')).status).toBe(400);
+      // Each action is its own route (resetDelivery, …): an unknown one names no route.
+      const unknown = await act('retry');
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.code).toBe('not_found');
       expect((await harness.admin('/deliveries/nope/reset', { method: 'POST' })).status).toBe(404);
     });
 
