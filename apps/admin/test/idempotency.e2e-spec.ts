@@ -138,6 +138,14 @@ describe('admin API: Idempotency-Key on creating POSTs', () => {
     );
     expect(row.body).not.toContain([...secrets][0]);
     expect(row.body).toMatch(/^v1:/);
+    // The handler still runs as the caller: its audit entry names the calling key.
+    const audit = await query<{ actor: string; api_key_id: string | null }>(
+      db(),
+      `SELECT actor, api_key_id FROM audit_entries WHERE entity_id = $1`,
+      [answers[0].body.id],
+    );
+    expect(audit).toHaveLength(1);
+    expect(audit[0].api_key_id).not.toBeNull();
   });
 
   it('replays a later repeat and refuses the key for another body or path with a code', async () => {
