@@ -15,7 +15,10 @@ import { distWriterThread } from './support/processes';
  */
 type Doc = {
   openapi: string;
-  paths: Record<string, Record<string, { summary?: string; responses: Record<string, unknown> }>>;
+  paths: Record<
+    string,
+    Record<string, { operationId?: string; summary?: string; responses: Record<string, unknown> }>
+  >;
 };
 
 describe('OpenAPI documents of the gateway and the dispatcher', () => {
@@ -68,6 +71,12 @@ describe('OpenAPI documents of the gateway and the dispatcher', () => {
     expect(doc.paths['/metrics']).toBeUndefined();
     const webhook = doc.paths['/webhooks/{path}'];
     expect(Object.keys(webhook).sort()).toEqual(['get', 'post', 'put']);
+    expect(Object.values(webhook).map((op) => op.operationId)).toEqual([
+      'receiveWebhookPost',
+      'receiveWebhookGet',
+      'receiveWebhookPut',
+    ]);
+    expect(doc.paths['/health'].get.operationId).toBe('getLiveness');
     expect(Object.keys(webhook.post.responses).sort()).toEqual(
       ['200', '202', '400', '401', '404', '413', '503'].sort(),
     );

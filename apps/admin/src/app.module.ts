@@ -27,6 +27,9 @@ import { HandlerSimulatorController } from './handlers/handler-simulator.control
 import { HandlerSimulatorService } from './handlers/handler-simulator.service';
 import { HandlersController } from './handlers/handlers.controller';
 import { HandlersService } from './handlers/handlers.service';
+import { IdempotencyPurgeJob } from './idempotency/idempotency-purge.job';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyStore } from './idempotency/idempotency.store';
 import { InboundEndpointsController } from './inbound-endpoints/inbound-endpoints.controller';
 import { InboundEndpointsService } from './inbound-endpoints/inbound-endpoints.service';
 import { InboundEventsController } from './inbound-events/inbound-events.controller';
@@ -117,6 +120,9 @@ export class AdminModule {
         StatsRollupJob,
         HandlerSimulatorService,
         RetentionJob,
+        IdempotencyStore,
+        IdempotencyInterceptor,
+        IdempotencyPurgeJob,
       ],
     };
   }

@@ -14,6 +14,7 @@ import { validateOpenApi } from '../../../test/support/openapi';
  * names each route and what it lacks.
  */
 type Operation = {
+  operationId?: string;
   summary?: string;
   security?: Array<Record<string, unknown>>;
   parameters?: Array<{ name: string; in: string }>;
@@ -21,6 +22,7 @@ type Operation = {
 };
 type OpenApiDoc = {
   openapi: string;
+  servers?: Array<{ url: string }>;
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
 };
@@ -154,6 +156,7 @@ describe('admin API: OpenAPI document', () => {
   it('documents the error shape for validation, auth, role, missing and conflict answers', () => {
     const error = doc.components.schemas.ErrorResponse;
     expect(Object.keys(error.properties ?? {}).sort()).toEqual([
+      'code',
       'details',
       'error',
       'message',
@@ -164,6 +167,65 @@ describe('admin API: OpenAPI document', () => {
         Object.values(ops).flatMap((op) => Object.keys(op.responses ?? {})),
       ),
     );
-    for (const status of ['400', '401', '403', '404', '409']) expect(statuses).toContain(status);
+    for (const status of ['400', '401', '403', '404', '409', '422'])
+      expect(statuses).toContain(status);
+  });
+  it('gives every operation an explicit, unique operationId, one per action', () => {
+    const HTTP = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
+    const ids: string[] = [];
+    const problems: string[] = [];
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        if (!HTTP.has(method)) continue;
+        const id = operation.operationId;
+        // Nest's default is `<Class>Controller_<method>`: set `operationId` in @ApiOperation.
+        if (!id || id.includes('Controller_') || !/^[a-z][A-Za-z0-9]*$/.test(id))
+          problems.push(`${method.toUpperCase()} ${path}: operationId ${id ?? '(none)'}`);
+        else ids.push(id);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(ids.length).toBeGreaterThan(40);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+    // An action is a route of its own, not a value of a path parameter.
+    expect(Object.keys(doc.paths).filter((path) => path.includes('{action}'))).toEqual([]);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'listDeliveries',
+        'createDelivery',
+        'resetDelivery',
+        'queueDelivery',
+        'deadLetterDelivery',
+        'cancelDelivery',
+        'resetInboundEvent',
+        'processInboundEvent',
+        'deadLetterInboundEvent',
+      ]),
+    );
+    expect(doc.paths['/api/v1/deliveries/{id}/reset'].post.operationId).toBe('resetDelivery');
+    expect(doc.servers?.length).toBeGreaterThan(0);
+  });
+
+  it('documents Idempotency-Key and its answers on every creating POST', () => {
+    const creating = [
+      '/api/v1/handlers',
+      '/api/v1/inbound-endpoints',
+      '/api/v1/outbound-endpoints',
+      '/api/v1/outbound-endpoints/{id}/test',
+      '/api/v1/deliveries',
+      '/api/v1/events',
+      '/api/v1/api-keys',
+      '/api/v1/tenants',
+      '/api/v1/connectors',
+    ];
+    const problems = creating.filter((path) => {
+      const operation = doc.paths[path]?.post;
+      return !(
+        operation?.parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key') &&
+        operation.responses?.['409'] &&
+        operation.responses['422']
+      );
+    });
+    expect(problems).toEqual([]);
   });
 });

@@ -107,7 +107,10 @@ describe('admin API: outbound endpoints and deliveries', () => {
       ['/api/v1/outbound-endpoints/{id}/test', 'post'],
       ['/api/v1/deliveries', 'post'],
       ['/api/v1/deliveries/replay', 'post'],
-      ['/api/v1/deliveries/{id}/{action}', 'post'],
+      ['/api/v1/deliveries/{id}/reset', 'post'],
+      ['/api/v1/deliveries/{id}/queue', 'post'],
+      ['/api/v1/deliveries/{id}/dead-letter', 'post'],
+      ['/api/v1/deliveries/{id}/cancel', 'post'],
       ['/api/v1/events', 'post'],
     ]) {
       expect(doc.paths[path]?.[method]).toBeDefined();
@@ -606,7 +609,10 @@ describe('admin API: outbound endpoints and deliveries', () => {
         expect(res.body.details).toEqual({ currentState: 'done' });
       }
 
-      expect((await act('retry')).status).toBe(400);
+      // Each action is its own route (resetDelivery, …): an unknown one names no route.
+      const unknown = await act('retry');
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.code).toBe('not_found');
       expect((await harness.admin('/deliveries/nope/reset', { method: 'POST' })).status).toBe(404);
     });
 

@@ -15,7 +15,7 @@ export interface paths {
      * Describe the calling key
      * @description Its id, name, role and tenant. Any live key may call it.
      */
-    get: operations['MeController_get'];
+    get: operations['getMe'];
     put?: never;
     post?: never;
     delete?: never;
@@ -35,13 +35,13 @@ export interface paths {
      * List handlers
      * @description Every handler of the tenant, rules nested.
      */
-    get: operations['HandlersController_list'];
+    get: operations['listHandlers'];
     put?: never;
     /**
      * Create a handler
      * @description Rules are validated as a whole (conditions, lookups, assignments, targets).
      */
-    post: operations['HandlersController_create'];
+    post: operations['createHandler'];
     delete?: never;
     options?: never;
     head?: never;
@@ -56,18 +56,18 @@ export interface paths {
       cookie?: never;
     };
     /** Get a handler */
-    get: operations['HandlersController_get'];
+    get: operations['getHandler'];
     /**
      * Replace a handler
      * @description Replaces the fields and the whole rule list; `code` and `direction` are fixed.
      */
-    put: operations['HandlersController_update'];
+    put: operations['updateHandler'];
     post?: never;
     /**
      * Archive a handler
      * @description The handler stays for the events that reference it but stops processing.
      */
-    delete: operations['HandlersController_archive'];
+    delete: operations['archiveHandler'];
     options?: never;
     head?: never;
     patch?: never;
@@ -86,7 +86,7 @@ export interface paths {
      * Simulate a handler’s rules
      * @description Runs the handler’s rules on the described event (inbound: payload, headers, query, semantic, event) or delivery (outbound: payload, context, endpoint, delivery) with no side effects, and answers the execution log the worker would record. Rules only: a callback handler answers 400.
      */
-    post: operations['HandlerSimulatorController_simulate'];
+    post: operations['simulateHandler'];
     delete?: never;
     options?: never;
     head?: never;
@@ -101,13 +101,13 @@ export interface paths {
       cookie?: never;
     };
     /** List inbound endpoints */
-    get: operations['InboundEndpointsController_list'];
+    get: operations['listInboundEndpoints'];
     put?: never;
     /**
      * Create an inbound endpoint
      * @description Receives `ANY /webhooks/<path>` on the gateway. A `preset` (stripe, github, shopify, slack, standard-webhooks, …) fills the signature, identity and freshness settings.
      */
-    post: operations['InboundEndpointsController_create'];
+    post: operations['createInboundEndpoint'];
     delete?: never;
     options?: never;
     head?: never;
@@ -122,18 +122,18 @@ export interface paths {
       cookie?: never;
     };
     /** Get an inbound endpoint */
-    get: operations['InboundEndpointsController_get'];
+    get: operations['getInboundEndpoint'];
     /**
      * Update an inbound endpoint
      * @description Omitted secrets keep their stored value.
      */
-    put: operations['InboundEndpointsController_update'];
+    put: operations['updateInboundEndpoint'];
     post?: never;
     /**
      * Deactivate an inbound endpoint
      * @description The path answers 404 from then on; stored events are kept.
      */
-    delete: operations['InboundEndpointsController_deactivate'];
+    delete: operations['deactivateInboundEndpoint'];
     options?: never;
     head?: never;
     patch?: never;
@@ -150,7 +150,7 @@ export interface paths {
      * List inbound events
      * @description Newest first, keyset-paginated; filters combine.
      */
-    get: operations['InboundEventsController_list'];
+    get: operations['listInboundEvents'];
     put?: never;
     post?: never;
     delete?: never;
@@ -172,7 +172,7 @@ export interface paths {
      * Reprocess events in bulk
      * @description Resets every error/dead_letter event matching the filter and queues it again (a `state` other than those two is a 409). With `dryRun: true` it only answers how many it would queue now, changing and auditing nothing.
      */
-    post: operations['InboundEventsController_reprocess'];
+    post: operations['reprocessInboundEvents'];
     delete?: never;
     options?: never;
     head?: never;
@@ -190,7 +190,7 @@ export interface paths {
      * Get an inbound event
      * @description With bodies and the execution log.
      */
-    get: operations['InboundEventsController_get'];
+    get: operations['getInboundEvent'];
     put?: never;
     post?: never;
     delete?: never;
@@ -199,7 +199,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/inbound-events/{id}/{action}': {
+  '/api/v1/inbound-events/{id}/reset': {
     parameters: {
       query?: never;
       header?: never;
@@ -209,10 +209,50 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Act on an inbound event
-     * @description `reset` (error, dead_letter → received, queued again), `process` (queue a received event now), `dead-letter` (received, error → dead_letter).
+     * Reset an inbound event
+     * @description error or dead_letter → received, queued again.
      */
-    post: operations['InboundEventsController_act'];
+    post: operations['resetInboundEvent'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/inbound-events/{id}/process': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Process a received inbound event now
+     * @description Queues a received event for processing.
+     */
+    post: operations['processInboundEvent'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/inbound-events/{id}/dead-letter': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Dead-letter an inbound event
+     * @description received or error → dead_letter.
+     */
+    post: operations['deadLetterInboundEvent'];
     delete?: never;
     options?: never;
     head?: never;
@@ -230,13 +270,13 @@ export interface paths {
      * List outbound endpoints
      * @description Newest first, keyset-paginated.
      */
-    get: operations['OutboundEndpointsController_list'];
+    get: operations['listOutboundEndpoints'];
     put?: never;
     /**
      * Create an outbound endpoint
      * @description Target, templated path and headers, payload rules, signing, auth, retry policy, rate limit and health thresholds; checked as a whole at save time.
      */
-    post: operations['OutboundEndpointsController_create'];
+    post: operations['createOutboundEndpoint'];
     delete?: never;
     options?: never;
     head?: never;
@@ -251,18 +291,18 @@ export interface paths {
       cookie?: never;
     };
     /** Get an outbound endpoint */
-    get: operations['OutboundEndpointsController_get'];
+    get: operations['getOutboundEndpoint'];
     /**
      * Update an outbound endpoint
      * @description Omitted secrets keep their stored value unless the signing or auth type changes.
      */
-    put: operations['OutboundEndpointsController_update'];
+    put: operations['updateOutboundEndpoint'];
     post?: never;
     /**
      * Archive an outbound endpoint (idempotent)
      * @description Deliveries keep pointing at it; the ones it held become dead_letter.
      */
-    delete: operations['OutboundEndpointsController_remove'];
+    delete: operations['deleteOutboundEndpoint'];
     options?: never;
     head?: never;
     patch?: never;
@@ -281,7 +321,7 @@ export interface paths {
      * Activate an outbound endpoint
      * @description draft → active, or re-enables an endpoint that health disabled; releases the deliveries it held.
      */
-    post: operations['OutboundEndpointsController_activate'];
+    post: operations['activateOutboundEndpoint'];
     delete?: never;
     options?: never;
     head?: never;
@@ -301,7 +341,7 @@ export interface paths {
      * Archive an outbound endpoint
      * @description Like DELETE, but archiving twice is a 409.
      */
-    post: operations['OutboundEndpointsController_archive'];
+    post: operations['archiveOutboundEndpoint'];
     delete?: never;
     options?: never;
     head?: never;
@@ -321,7 +361,7 @@ export interface paths {
      * Send a test delivery
      * @description Stores a delivery marked `isTest` and sends it through the normal pipeline.
      */
-    post: operations['OutboundEndpointsController_test'];
+    post: operations['testOutboundEndpoint'];
     delete?: never;
     options?: never;
     head?: never;
@@ -339,13 +379,13 @@ export interface paths {
      * List deliveries
      * @description Newest first, keyset-paginated; filters combine. `sourceEventId` lists what one inbound event forwarded; `idempotencyKey` finds a delivery by the key its publisher gave.
      */
-    get: operations['DeliveriesController_list'];
+    get: operations['listDeliveries'];
     put?: never;
     /**
      * Send one delivery to one endpoint
      * @description The admin twin of the `deliver` job. The idempotency key is unique per endpoint: a repeat answers the stored delivery with `duplicate: true`.
      */
-    post: operations['DeliveriesController_deliver'];
+    post: operations['createDelivery'];
     delete?: never;
     options?: never;
     head?: never;
@@ -365,7 +405,7 @@ export interface paths {
      * Replay deliveries in bulk
      * @description Queues again every error/dead_letter delivery matching the filter whose endpoint is not archived (held as draft while the endpoint is not active). With `dryRun: true` it only answers how many it would replay now, changing and auditing nothing.
      */
-    post: operations['DeliveriesController_replay'];
+    post: operations['replayDeliveries'];
     delete?: never;
     options?: never;
     head?: never;
@@ -383,7 +423,7 @@ export interface paths {
      * Get a delivery
      * @description With its attempt log.
      */
-    get: operations['DeliveriesController_get'];
+    get: operations['getDelivery'];
     put?: never;
     post?: never;
     delete?: never;
@@ -392,7 +432,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/deliveries/{id}/{action}': {
+  '/api/v1/deliveries/{id}/reset': {
     parameters: {
       query?: never;
       header?: never;
@@ -402,10 +442,70 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Act on a delivery
-     * @description `reset` (error, dead_letter, canceled → draft), `queue` (draft → queued), `dead-letter` (draft, queued, error → dead_letter), `cancel` (→ canceled).
+     * Reset a delivery to draft
+     * @description error, dead_letter or canceled → draft (queue it to send it again).
      */
-    post: operations['DeliveriesController_act'];
+    post: operations['resetDelivery'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/deliveries/{id}/queue': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Queue a draft delivery
+     * @description draft → queued: the dispatcher sends it.
+     */
+    post: operations['queueDelivery'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/deliveries/{id}/dead-letter': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Dead-letter a delivery
+     * @description draft, queued or error → dead_letter.
+     */
+    post: operations['deadLetterDelivery'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/deliveries/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Cancel a delivery
+     * @description draft, queued, error or dead_letter → canceled.
+     */
+    post: operations['cancelDelivery'];
     delete?: never;
     options?: never;
     head?: never;
@@ -423,7 +523,7 @@ export interface paths {
      * List refused publish requests
      * @description `outbound-requests` jobs that can never become a delivery (malformed data, an unknown job name or tenant, data Postgres refuses), each counted in `hookgate_outbound_requests_refused_total{reason}`. A refusal belongs to the tenant its job named when that tenant exists; one naming no existing tenant is shown to the `default` tenant only. Newest first, keyset-paginated.
      */
-    get: operations['OutboundRequestRefusalsController_list'];
+    get: operations['listOutboundRequestRefusals'];
     put?: never;
     post?: never;
     delete?: never;
@@ -443,7 +543,7 @@ export interface paths {
      * Get a refused publish request
      * @description A refusal belongs to the tenant its job named when that tenant exists; one naming no existing tenant is shown to the `default` tenant only.
      */
-    get: operations['OutboundRequestRefusalsController_get'];
+    get: operations['getOutboundRequestRefusal'];
     put?: never;
     post?: never;
     delete?: never;
@@ -465,7 +565,7 @@ export interface paths {
      * Publish an event to every subscribed endpoint
      * @description The admin twin of the `publish` job: one delivery per endpoint whose `eventTypes` match (`order.*` matches `order.paid`).
      */
-    post: operations['EventsController_publish'];
+    post: operations['publishEvent'];
     delete?: never;
     options?: never;
     head?: never;
@@ -483,7 +583,7 @@ export interface paths {
      * List records of a model
      * @description Any other query parameter filters by equality on a data field (`?customer.email=a@b.c`, at most 8); a number-like or boolean value also matches its typed form.
      */
-    get: operations['RecordsController_list'];
+    get: operations['listRecords'];
     put?: never;
     post?: never;
     delete?: never;
@@ -500,7 +600,7 @@ export interface paths {
       cookie?: never;
     };
     /** Get a record */
-    get: operations['RecordsController_get'];
+    get: operations['getRecord'];
     put?: never;
     post?: never;
     delete?: never;
@@ -520,7 +620,7 @@ export interface paths {
      * List audit entries
      * @description Every configuration change and operator action: who (key), what (action, entity), redacted before/after. Newest first, keyset-paginated.
      */
-    get: operations['AuditController_list'];
+    get: operations['listAuditEntries'];
     put?: never;
     post?: never;
     delete?: never;
@@ -540,13 +640,13 @@ export interface paths {
      * List API keys
      * @description The tenant's keys, revoked ones too. Never the key itself, never its hash.
      */
-    get: operations['ApiKeysController_list'];
+    get: operations['listApiKeys'];
     put?: never;
     /**
      * Create an API key
      * @description An `admin` or `operator` key of the tenant. The answer holds the key once.
      */
-    post: operations['ApiKeysController_create'];
+    post: operations['createApiKey'];
     delete?: never;
     options?: never;
     head?: never;
@@ -567,7 +667,7 @@ export interface paths {
      * Revoke an API key
      * @description Effective on the next request (401). Repeating it is harmless. The last active admin key of a tenant cannot be revoked (409).
      */
-    delete: operations['ApiKeysController_revoke'];
+    delete: operations['revokeApiKey'];
     options?: never;
     head?: never;
     patch?: never;
@@ -584,13 +684,13 @@ export interface paths {
      * List tenants
      * @description Every tenant. Only admin keys of the `default` tenant.
      */
-    get: operations['TenantsController_list'];
+    get: operations['listTenants'];
     put?: never;
     /**
      * Create a tenant
      * @description Only admin keys of the `default` tenant. Answers the tenant and its first admin key (shown this once); that key then manages the new tenant.
      */
-    post: operations['TenantsController_create'];
+    post: operations['createTenant'];
     delete?: never;
     options?: never;
     head?: never;
@@ -608,12 +708,12 @@ export interface paths {
      * Get the caller's tenant
      * @description Its name and settings.
      */
-    get: operations['TenantController_get'];
+    get: operations['getCurrentTenant'];
     /**
      * Change the caller's tenant
      * @description Name and retention. The `default` tenant keeps its name (the bootstrap key and publishers without `tenant` rely on it).
      */
-    put: operations['TenantController_update'];
+    put: operations['updateCurrentTenant'];
     post?: never;
     delete?: never;
     options?: never;
@@ -632,13 +732,13 @@ export interface paths {
      * List connectors
      * @description Credentials are never shown.
      */
-    get: operations['ConnectorsController_list'];
+    get: operations['listConnectors'];
     put?: never;
     /**
      * Create a connector
      * @description A configured instance of a registered kind. Credentials are encrypted and write-only. Endpoints are not created here: provision them.
      */
-    post: operations['ConnectorsController_create'];
+    post: operations['createConnector'];
     delete?: never;
     options?: never;
     head?: never;
@@ -656,12 +756,12 @@ export interface paths {
      * Get a connector with its linked endpoints
      * @description Its inbound endpoint (at most one) and its outbound endpoints, by suffix.
      */
-    get: operations['ConnectorsController_get'];
+    get: operations['getConnector'];
     /**
      * Update a connector
      * @description Partial; `kind` is fixed. `credentials` replaces all credentials (`null` clears them). `active: false` cancels its deliveries before sending. The technical prefix can change only while no endpoint is linked (409).
      */
-    put: operations['ConnectorsController_update'];
+    put: operations['updateConnector'];
     post?: never;
     delete?: never;
     options?: never;
@@ -682,7 +782,7 @@ export interface paths {
      * Create or refresh the connector’s endpoints from its kind’s template
      * @description Idempotent: a second run reports every row `unchanged`. Updates rows in place (history kept), archives outbound endpoints the template dropped. All or nothing.
      */
-    post: operations['ConnectorsController_provision'];
+    post: operations['provisionConnector'];
     delete?: never;
     options?: never;
     head?: never;
@@ -700,7 +800,7 @@ export interface paths {
      * Traffic statistics of a time window
      * @description Counts by state per direction, success rates, per-endpoint figures, daily traffic and attempt latency percentiles for the caller’s tenant. The window defaults to the last 7 days and may span at most 31. Finished items (done/rejected events, done deliveries) count in the UTC hour they finished, the others by when they were received/created.
      */
-    get: operations['StatsController_get'];
+    get: operations['getStats'];
     put?: never;
     post?: never;
     delete?: never;
@@ -720,7 +820,7 @@ export interface paths {
      * Liveness
      * @description The process answers. No key needed.
      */
-    get: operations['HealthController_live'];
+    get: operations['getLiveness'];
     put?: never;
     post?: never;
     delete?: never;
@@ -740,7 +840,7 @@ export interface paths {
      * Readiness
      * @description Postgres and Redis both answer within a second. No key needed.
      */
-    get: operations['HealthController_ready'];
+    get: operations['getReadiness'];
     put?: never;
     post?: never;
     delete?: never;
@@ -760,7 +860,7 @@ export interface paths {
      * Prometheus metrics
      * @description Text exposition format; see docs/operations.md. No key needed.
      */
-    get: operations['MetricsController_render'];
+    get: operations['getMetrics'];
     put?: never;
     post?: never;
     delete?: never;
@@ -773,11 +873,34 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /**
+     * @description stable and machine-readable: branch on this, not on `message`. `validation_failed` (a bad field or query), `malformed_request` (unreadable JSON or URL), `unauthorized`, `forbidden`, `not_found`, `conflict` (a duplicate or an illegal state transition), `idempotency_key_in_use` (the first request with this `Idempotency-Key` is still running), `idempotency_key_reused` (the key came with another request), `payload_too_large`, `unsupported_media_type`, `internal_error`, `unavailable`, `request_failed` (any other 4xx)
+     * @enum {string}
+     */
+    ErrorCode:
+      | 'validation_failed'
+      | 'malformed_request'
+      | 'unauthorized'
+      | 'forbidden'
+      | 'not_found'
+      | 'conflict'
+      | 'idempotency_key_in_use'
+      | 'idempotency_key_reused'
+      | 'payload_too_large'
+      | 'unsupported_media_type'
+      | 'internal_error'
+      | 'unavailable'
+      | 'request_failed';
     ErrorResponse: {
       /** @example 400 */
       statusCode: number;
       /** @example Bad Request */
       error: string;
+      /**
+       * @description stable and machine-readable: branch on this, not on `message`. `validation_failed` (a bad field or query), `malformed_request` (unreadable JSON or URL), `unauthorized`, `forbidden`, `not_found`, `conflict` (a duplicate or an illegal state transition), `idempotency_key_in_use` (the first request with this `Idempotency-Key` is still running), `idempotency_key_reused` (the key came with another request), `payload_too_large`, `unsupported_media_type`, `internal_error`, `unavailable`, `request_failed` (any other 4xx)
+       * @example validation_failed
+       */
+      code: components['schemas']['ErrorCode'];
       /** @example validation failed: name, signature.digest */
       message: string;
       /** @description on a validation 400: one entry per bad field (the first 50), each with all of its problems; on a 409 for an illegal transition: `{ currentState }` */
@@ -823,7 +946,9 @@ export interface components {
        *       }
        *     ]
        */
-      conditions?: string[];
+      conditions?: {
+        [key: string]: unknown;
+      }[];
       /** @enum {string} */
       action:
         | 'done'
@@ -851,7 +976,9 @@ export interface components {
        *       }
        *     ]
        */
-      lookups?: string[];
+      lookups?: {
+        [key: string]: unknown;
+      }[];
       /**
        * @example [
        *       {
@@ -863,7 +990,9 @@ export interface components {
        *       }
        *     ]
        */
-      assignments?: string[];
+      assignments?: {
+        [key: string]: unknown;
+      }[];
       /** @example crm-sync */
       forwardTo?: string;
     };
@@ -1174,7 +1303,9 @@ export interface components {
        *       }
        *     ]
        */
-      parts?: string[];
+      parts?: {
+        [key: string]: unknown;
+      }[];
     };
     SemanticBindingDto: {
       /** @example customer */
@@ -1674,7 +1805,7 @@ export interface components {
        * @description outbound handler id or code
        * @example crm-sync
        */
-      handler?: Record<string, never> | null;
+      handler?: string | null;
       /** @description the same as handler, by id */
       handlerId?: Record<string, never> | null;
       headerRules?: components['schemas']['HeaderRuleDto'][];
@@ -1727,7 +1858,7 @@ export interface components {
        * @description outbound handler id or code
        * @example crm-sync
        */
-      handler?: Record<string, never> | null;
+      handler?: string | null;
       /** @description the same as handler, by id */
       handlerId?: Record<string, never> | null;
       headerRules?: components['schemas']['HeaderRuleDto'][];
@@ -2297,7 +2428,7 @@ export interface components {
        * @description outbound base URL of linked endpoints (the kind may default it)
        * @example https://api.stripe.com
        */
-      baseUrl?: Record<string, never> | null;
+      baseUrl?: string | null;
       /**
        * @description write-only; names depend on the kind
        * @example {
@@ -2387,7 +2518,7 @@ export interface components {
        * @description outbound base URL of linked endpoints (the kind may default it)
        * @example https://api.stripe.com
        */
-      baseUrl?: Record<string, never> | null;
+      baseUrl?: string | null;
       /**
        * @description write-only; names depend on the kind
        * @example {
@@ -2600,7 +2731,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  MeController_get: {
+  getMe: {
     parameters: {
       query?: never;
       header?: never;
@@ -2628,6 +2759,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -2636,7 +2768,7 @@ export interface operations {
       };
     };
   };
-  HandlersController_list: {
+  listHandlers: {
     parameters: {
       query?: never;
       header?: never;
@@ -2664,6 +2796,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -2672,10 +2805,13 @@ export interface operations {
       };
     };
   };
-  HandlersController_create: {
+  createHandler: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes a retry safe: the same request with the same key within 24 h answers the first answer again (with `Idempotent-Replayed: true`) and creates nothing. Scoped to the tenant. Another request under a used key is a 422. */
+        'Idempotency-Key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -2704,6 +2840,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -2734,6 +2871,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -2750,13 +2888,18 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /**
+       * @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       *
+       *     conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       */
       409: {
         headers: {
           [name: string]: unknown;
@@ -2766,7 +2909,25 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the `Idempotency-Key` was used before with another request (method, path or body) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 422,
+           *       "error": "Unprocessable Entity",
+           *       "code": "idempotency_key_reused",
+           *       "message": "Idempotency-Key \"order-42\" was used with another request"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
@@ -2774,7 +2935,7 @@ export interface operations {
       };
     };
   };
-  HandlersController_get: {
+  getHandler: {
     parameters: {
       query?: never;
       header?: never;
@@ -2804,6 +2965,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -2820,6 +2982,7 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
@@ -2828,7 +2991,7 @@ export interface operations {
       };
     };
   };
-  HandlersController_update: {
+  updateHandler: {
     parameters: {
       query?: never;
       header?: never;
@@ -2862,6 +3025,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -2892,6 +3056,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -2908,6 +3073,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -2924,6 +3090,7 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
@@ -2932,7 +3099,7 @@ export interface operations {
       };
     };
   };
-  HandlersController_archive: {
+  archiveHandler: {
     parameters: {
       query?: never;
       header?: never;
@@ -2962,6 +3129,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -2978,6 +3146,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -2994,6 +3163,7 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
@@ -3002,7 +3172,7 @@ export interface operations {
       };
     };
   };
-  HandlerSimulatorController_simulate: {
+  simulateHandler: {
     parameters: {
       query?: never;
       header?: never;
@@ -3037,6 +3207,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -3067,6 +3238,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -3083,6 +3255,7 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
@@ -3091,7 +3264,7 @@ export interface operations {
       };
     };
   };
-  InboundEndpointsController_list: {
+  listInboundEndpoints: {
     parameters: {
       query?: never;
       header?: never;
@@ -3119,6 +3292,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -3127,10 +3301,13 @@ export interface operations {
       };
     };
   };
-  InboundEndpointsController_create: {
+  createInboundEndpoint: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes a retry safe: the same request with the same key within 24 h answers the first answer again (with `Idempotent-Replayed: true`) and creates nothing. Scoped to the tenant. Another request under a used key is a 422. */
+        'Idempotency-Key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3159,6 +3336,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -3189,6 +3367,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -3205,13 +3384,18 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /**
+       * @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       *
+       *     conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3221,7 +3405,25 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the `Idempotency-Key` was used before with another request (method, path or body) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 422,
+           *       "error": "Unprocessable Entity",
+           *       "code": "idempotency_key_reused",
+           *       "message": "Idempotency-Key \"order-42\" was used with another request"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
@@ -3229,7 +3431,7 @@ export interface operations {
       };
     };
   };
-  InboundEndpointsController_get: {
+  getInboundEndpoint: {
     parameters: {
       query?: never;
       header?: never;
@@ -3259,6 +3461,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -3275,6 +3478,7 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
@@ -3283,7 +3487,7 @@ export interface operations {
       };
     };
   };
-  InboundEndpointsController_update: {
+  updateInboundEndpoint: {
     parameters: {
       query?: never;
       header?: never;
@@ -3317,6 +3521,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -3347,6 +3552,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -3363,6 +3569,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -3379,13 +3586,14 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3395,6 +3603,7 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
            *     }
            */
@@ -3403,7 +3612,7 @@ export interface operations {
       };
     };
   };
-  InboundEndpointsController_deactivate: {
+  deactivateInboundEndpoint: {
     parameters: {
       query?: never;
       header?: never;
@@ -3433,6 +3642,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -3449,6 +3659,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -3465,6 +3676,7 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
@@ -3473,7 +3685,7 @@ export interface operations {
       };
     };
   };
-  InboundEventsController_list: {
+  listInboundEvents: {
     parameters: {
       query?: {
         limit?: number;
@@ -3519,6 +3731,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -3549,6 +3762,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -3557,7 +3771,7 @@ export interface operations {
       };
     };
   };
-  InboundEventsController_reprocess: {
+  reprocessInboundEvents: {
     parameters: {
       query?: never;
       header?: never;
@@ -3590,6 +3804,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -3620,13 +3835,14 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3636,6 +3852,7 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
            *     }
            */
@@ -3644,7 +3861,7 @@ export interface operations {
       };
     };
   };
-  InboundEventsController_get: {
+  getInboundEvent: {
     parameters: {
       query?: never;
       header?: never;
@@ -3674,6 +3891,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -3690,6 +3908,7 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
@@ -3698,13 +3917,12 @@ export interface operations {
       };
     };
   };
-  InboundEventsController_act: {
+  resetInboundEvent: {
     parameters: {
       query?: never;
       header?: never;
       path: {
         id: string;
-        action: 'reset' | 'process' | 'dead-letter';
       };
       cookie?: never;
     };
@@ -3719,36 +3937,6 @@ export interface operations {
           'application/json': components['schemas']['InboundEventResponse'];
         };
       };
-      /** @description invalid input: `details` lists every bad field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "statusCode": 400,
-           *       "error": "Bad Request",
-           *       "message": "validation failed: name, signature.digest",
-           *       "details": [
-           *         {
-           *           "field": "name",
-           *           "problems": [
-           *             "name must be a string"
-           *           ]
-           *         },
-           *         {
-           *           "field": "signature.digest",
-           *           "problems": [
-           *             "digest must be one of: sha1, sha256, sha512"
-           *           ]
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
       /** @description no API key, or an unknown or revoked one */
       401: {
         headers: {
@@ -3759,6 +3947,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -3775,13 +3964,14 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3791,6 +3981,7 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
            *     }
            */
@@ -3799,7 +3990,153 @@ export interface operations {
       };
     };
   };
-  OutboundEndpointsController_list: {
+  processInboundEvent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the event after the action */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InboundEventResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "not_found",
+           *       "message": "not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "conflict",
+           *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  deadLetterInboundEvent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the event after the action */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InboundEventResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "not_found",
+           *       "message": "not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "conflict",
+           *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  listOutboundEndpoints: {
     parameters: {
       query?: {
         limit?: number;
@@ -3839,6 +4176,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -3869,6 +4207,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -3877,10 +4216,13 @@ export interface operations {
       };
     };
   };
-  OutboundEndpointsController_create: {
+  createOutboundEndpoint: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes a retry safe: the same request with the same key within 24 h answers the first answer again (with `Idempotent-Replayed: true`) and creates nothing. Scoped to the tenant. Another request under a used key is a 422. */
+        'Idempotency-Key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3909,6 +4251,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -3939,6 +4282,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -3955,13 +4299,18 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /**
+       * @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       *
+       *     conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       */
       409: {
         headers: {
           [name: string]: unknown;
@@ -3971,7 +4320,25 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the `Idempotency-Key` was used before with another request (method, path or body) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 422,
+           *       "error": "Unprocessable Entity",
+           *       "code": "idempotency_key_reused",
+           *       "message": "Idempotency-Key \"order-42\" was used with another request"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
@@ -3979,7 +4346,7 @@ export interface operations {
       };
     };
   };
-  OutboundEndpointsController_get: {
+  getOutboundEndpoint: {
     parameters: {
       query?: never;
       header?: never;
@@ -4009,6 +4376,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -4025,6 +4393,7 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
@@ -4033,7 +4402,7 @@ export interface operations {
       };
     };
   };
-  OutboundEndpointsController_update: {
+  updateOutboundEndpoint: {
     parameters: {
       query?: never;
       header?: never;
@@ -4067,6 +4436,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -4097,6 +4467,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -4113,6 +4484,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -4129,13 +4501,14 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4145,6 +4518,7 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
            *     }
            */
@@ -4153,7 +4527,7 @@ export interface operations {
       };
     };
   };
-  OutboundEndpointsController_remove: {
+  deleteOutboundEndpoint: {
     parameters: {
       query?: never;
       header?: never;
@@ -4183,6 +4557,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -4199,6 +4574,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -4215,6 +4591,7 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
@@ -4223,7 +4600,7 @@ export interface operations {
       };
     };
   };
-  OutboundEndpointsController_activate: {
+  activateOutboundEndpoint: {
     parameters: {
       query?: never;
       header?: never;
@@ -4253,6 +4630,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -4269,6 +4647,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -4285,13 +4664,14 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4301,6 +4681,7 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
            *     }
            */
@@ -4309,7 +4690,7 @@ export interface operations {
       };
     };
   };
-  OutboundEndpointsController_archive: {
+  archiveOutboundEndpoint: {
     parameters: {
       query?: never;
       header?: never;
@@ -4339,6 +4720,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -4355,6 +4737,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -4371,13 +4754,14 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4387,6 +4771,7 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
            *     }
            */
@@ -4395,10 +4780,13 @@ export interface operations {
       };
     };
   };
-  OutboundEndpointsController_test: {
+  testOutboundEndpoint: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes a retry safe: the same request with the same key within 24 h answers the first answer again (with `Idempotent-Replayed: true`) and creates nothing. Scoped to the tenant. Another request under a used key is a 422. */
+        'Idempotency-Key'?: string;
+      };
       path: {
         id: string;
       };
@@ -4429,6 +4817,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -4459,6 +4848,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -4475,6 +4865,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -4491,13 +4882,18 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /**
+       * @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       *
+       *     conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4507,7 +4903,25 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the `Idempotency-Key` was used before with another request (method, path or body) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 422,
+           *       "error": "Unprocessable Entity",
+           *       "code": "idempotency_key_reused",
+           *       "message": "Idempotency-Key \"order-42\" was used with another request"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
@@ -4515,7 +4929,7 @@ export interface operations {
       };
     };
   };
-  DeliveriesController_list: {
+  listDeliveries: {
     parameters: {
       query?: {
         limit?: number;
@@ -4568,6 +4982,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -4598,6 +5013,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -4606,10 +5022,13 @@ export interface operations {
       };
     };
   };
-  DeliveriesController_deliver: {
+  createDelivery: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes a retry safe: the same request with the same key within 24 h answers the first answer again (with `Idempotent-Replayed: true`) and creates nothing. Scoped to the tenant. Another request under a used key is a 422. */
+        'Idempotency-Key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -4638,6 +5057,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -4668,6 +5088,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -4684,7 +5105,42 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "conflict",
+           *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the `Idempotency-Key` was used before with another request (method, path or body) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 422,
+           *       "error": "Unprocessable Entity",
+           *       "code": "idempotency_key_reused",
+           *       "message": "Idempotency-Key \"order-42\" was used with another request"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
@@ -4692,7 +5148,7 @@ export interface operations {
       };
     };
   };
-  DeliveriesController_replay: {
+  replayDeliveries: {
     parameters: {
       query?: never;
       header?: never;
@@ -4725,6 +5181,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -4755,6 +5212,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -4763,7 +5221,7 @@ export interface operations {
       };
     };
   };
-  DeliveriesController_get: {
+  getDelivery: {
     parameters: {
       query?: never;
       header?: never;
@@ -4793,6 +5251,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -4809,6 +5268,7 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
@@ -4817,13 +5277,12 @@ export interface operations {
       };
     };
   };
-  DeliveriesController_act: {
+  resetDelivery: {
     parameters: {
       query?: never;
       header?: never;
       path: {
         id: string;
-        action: 'reset' | 'queue' | 'dead-letter' | 'cancel';
       };
       cookie?: never;
     };
@@ -4838,36 +5297,6 @@ export interface operations {
           'application/json': components['schemas']['DeliveryDetailResponse'];
         };
       };
-      /** @description invalid input: `details` lists every bad field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "statusCode": 400,
-           *       "error": "Bad Request",
-           *       "message": "validation failed: name, signature.digest",
-           *       "details": [
-           *         {
-           *           "field": "name",
-           *           "problems": [
-           *             "name must be a string"
-           *           ]
-           *         },
-           *         {
-           *           "field": "signature.digest",
-           *           "problems": [
-           *             "digest must be one of: sha1, sha256, sha512"
-           *           ]
-           *         }
-           *       ]
-           *     }
-           */
-          'application/json': components['schemas']['ErrorResponse'];
-        };
-      };
       /** @description no API key, or an unknown or revoked one */
       401: {
         headers: {
@@ -4878,6 +5307,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -4894,13 +5324,14 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
       409: {
         headers: {
           [name: string]: unknown;
@@ -4910,6 +5341,7 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
            *     }
            */
@@ -4918,7 +5350,226 @@ export interface operations {
       };
     };
   };
-  OutboundRequestRefusalsController_list: {
+  queueDelivery: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the delivery after the action */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryDetailResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "not_found",
+           *       "message": "not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "conflict",
+           *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  deadLetterDelivery: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the delivery after the action */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryDetailResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "not_found",
+           *       "message": "not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "conflict",
+           *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  cancelDelivery: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the delivery after the action */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryDetailResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "not_found",
+           *       "message": "not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "conflict",
+           *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  listOutboundRequestRefusals: {
     parameters: {
       query?: {
         limit?: number;
@@ -4962,6 +5613,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -4992,6 +5644,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5000,7 +5653,7 @@ export interface operations {
       };
     };
   };
-  OutboundRequestRefusalsController_get: {
+  getOutboundRequestRefusal: {
     parameters: {
       query?: never;
       header?: never;
@@ -5030,6 +5683,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5046,6 +5700,7 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
@@ -5054,10 +5709,13 @@ export interface operations {
       };
     };
   };
-  EventsController_publish: {
+  publishEvent: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes a retry safe: the same request with the same key within 24 h answers the first answer again (with `Idempotent-Replayed: true`) and creates nothing. Scoped to the tenant. Another request under a used key is a 422. */
+        'Idempotency-Key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -5086,6 +5744,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -5116,6 +5775,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5132,7 +5792,42 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "conflict",
+           *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the `Idempotency-Key` was used before with another request (method, path or body) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 422,
+           *       "error": "Unprocessable Entity",
+           *       "code": "idempotency_key_reused",
+           *       "message": "Idempotency-Key \"order-42\" was used with another request"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
@@ -5140,7 +5835,7 @@ export interface operations {
       };
     };
   };
-  RecordsController_list: {
+  listRecords: {
     parameters: {
       query?: {
         /** @description nextCursor of the previous page */
@@ -5181,6 +5876,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -5211,6 +5907,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5219,7 +5916,7 @@ export interface operations {
       };
     };
   };
-  RecordsController_get: {
+  getRecord: {
     parameters: {
       query?: never;
       header?: never;
@@ -5250,6 +5947,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5266,6 +5964,7 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
@@ -5274,7 +5973,7 @@ export interface operations {
       };
     };
   };
-  AuditController_list: {
+  listAuditEntries: {
     parameters: {
       query?: {
         limit?: number;
@@ -5328,6 +6027,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -5358,6 +6058,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5366,7 +6067,7 @@ export interface operations {
       };
     };
   };
-  ApiKeysController_list: {
+  listApiKeys: {
     parameters: {
       query?: never;
       header?: never;
@@ -5394,6 +6095,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5414,6 +6116,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -5422,10 +6125,13 @@ export interface operations {
       };
     };
   };
-  ApiKeysController_create: {
+  createApiKey: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes a retry safe: the same request with the same key within 24 h answers the first answer again (with `Idempotent-Replayed: true`) and creates nothing. Scoped to the tenant. Another request under a used key is a 422. */
+        'Idempotency-Key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -5454,6 +6160,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -5484,6 +6191,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5504,7 +6212,42 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "conflict",
+           *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the `Idempotency-Key` was used before with another request (method, path or body) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 422,
+           *       "error": "Unprocessable Entity",
+           *       "code": "idempotency_key_reused",
+           *       "message": "Idempotency-Key \"order-42\" was used with another request"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
@@ -5512,7 +6255,7 @@ export interface operations {
       };
     };
   };
-  ApiKeysController_revoke: {
+  revokeApiKey: {
     parameters: {
       query?: never;
       header?: never;
@@ -5542,6 +6285,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5562,6 +6306,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -5578,13 +6323,14 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5594,6 +6340,7 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
            *     }
            */
@@ -5602,7 +6349,7 @@ export interface operations {
       };
     };
   };
-  TenantsController_list: {
+  listTenants: {
     parameters: {
       query?: never;
       header?: never;
@@ -5630,6 +6377,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5650,6 +6398,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -5658,10 +6407,13 @@ export interface operations {
       };
     };
   };
-  TenantsController_create: {
+  createTenant: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes a retry safe: the same request with the same key within 24 h answers the first answer again (with `Idempotent-Replayed: true`) and creates nothing. Scoped to the tenant. Another request under a used key is a 422. */
+        'Idempotency-Key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -5690,6 +6442,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -5720,6 +6473,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5740,13 +6494,18 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /**
+       * @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       *
+       *     conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5756,7 +6515,25 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the `Idempotency-Key` was used before with another request (method, path or body) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 422,
+           *       "error": "Unprocessable Entity",
+           *       "code": "idempotency_key_reused",
+           *       "message": "Idempotency-Key \"order-42\" was used with another request"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
@@ -5764,7 +6541,7 @@ export interface operations {
       };
     };
   };
-  TenantController_get: {
+  getCurrentTenant: {
     parameters: {
       query?: never;
       header?: never;
@@ -5792,6 +6569,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5800,7 +6578,7 @@ export interface operations {
       };
     };
   };
-  TenantController_update: {
+  updateCurrentTenant: {
     parameters: {
       query?: never;
       header?: never;
@@ -5832,6 +6610,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -5862,6 +6641,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5882,13 +6662,14 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
       409: {
         headers: {
           [name: string]: unknown;
@@ -5898,6 +6679,7 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
            *     }
            */
@@ -5906,7 +6688,7 @@ export interface operations {
       };
     };
   };
-  ConnectorsController_list: {
+  listConnectors: {
     parameters: {
       query?: never;
       header?: never;
@@ -5934,6 +6716,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -5942,10 +6725,13 @@ export interface operations {
       };
     };
   };
-  ConnectorsController_create: {
+  createConnector: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Makes a retry safe: the same request with the same key within 24 h answers the first answer again (with `Idempotent-Replayed: true`) and creates nothing. Scoped to the tenant. Another request under a used key is a 422. */
+        'Idempotency-Key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -5974,6 +6760,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -6004,6 +6791,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -6024,13 +6812,18 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /**
+       * @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       *
+       *     conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6040,7 +6833,25 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the `Idempotency-Key` was used before with another request (method, path or body) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 422,
+           *       "error": "Unprocessable Entity",
+           *       "code": "idempotency_key_reused",
+           *       "message": "Idempotency-Key \"order-42\" was used with another request"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
@@ -6048,7 +6859,7 @@ export interface operations {
       };
     };
   };
-  ConnectorsController_get: {
+  getConnector: {
     parameters: {
       query?: never;
       header?: never;
@@ -6078,6 +6889,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -6094,6 +6906,7 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
@@ -6102,7 +6915,7 @@ export interface operations {
       };
     };
   };
-  ConnectorsController_update: {
+  updateConnector: {
     parameters: {
       query?: never;
       header?: never;
@@ -6136,6 +6949,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -6166,6 +6980,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -6186,6 +7001,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -6202,13 +7018,14 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6218,6 +7035,7 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
            *     }
            */
@@ -6226,7 +7044,7 @@ export interface operations {
       };
     };
   };
-  ConnectorsController_provision: {
+  provisionConnector: {
     parameters: {
       query?: never;
       header?: never;
@@ -6256,6 +7074,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -6286,6 +7105,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -6306,6 +7126,7 @@ export interface operations {
            * @example {
            *       "statusCode": 403,
            *       "error": "Forbidden",
+           *       "code": "forbidden",
            *       "message": "this action needs an admin key"
            *     }
            */
@@ -6322,13 +7143,14 @@ export interface operations {
            * @example {
            *       "statusCode": 404,
            *       "error": "Not Found",
+           *       "code": "not_found",
            *       "message": "not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description conflict: a duplicate code/path or an illegal state transition */
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
       409: {
         headers: {
           [name: string]: unknown;
@@ -6338,6 +7160,7 @@ export interface operations {
            * @example {
            *       "statusCode": 409,
            *       "error": "Conflict",
+           *       "code": "conflict",
            *       "message": "already exists"
            *     }
            */
@@ -6346,7 +7169,7 @@ export interface operations {
       };
     };
   };
-  StatsController_get: {
+  getStats: {
     parameters: {
       query?: {
         /** @description window start (inclusive), ISO 8601; default `to` minus 7 days */
@@ -6379,6 +7202,7 @@ export interface operations {
            * @example {
            *       "statusCode": 400,
            *       "error": "Bad Request",
+           *       "code": "validation_failed",
            *       "message": "validation failed: name, signature.digest",
            *       "details": [
            *         {
@@ -6409,6 +7233,7 @@ export interface operations {
            * @example {
            *       "statusCode": 401,
            *       "error": "Unauthorized",
+           *       "code": "unauthorized",
            *       "message": "missing bearer API key"
            *     }
            */
@@ -6417,7 +7242,7 @@ export interface operations {
       };
     };
   };
-  HealthController_live: {
+  getLiveness: {
     parameters: {
       query?: never;
       header?: never;
@@ -6440,7 +7265,7 @@ export interface operations {
       };
     };
   };
-  HealthController_ready: {
+  getReadiness: {
     parameters: {
       query?: never;
       header?: never;
@@ -6503,7 +7328,7 @@ export interface operations {
       };
     };
   };
-  MetricsController_render: {
+  getMetrics: {
     parameters: {
       query?: never;
       header?: never;

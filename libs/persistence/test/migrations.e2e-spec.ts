@@ -62,6 +62,7 @@ describe('database preparation', () => {
         'delivery_attempts',
         'handler_rules',
         'handlers',
+        'idempotency_keys',
         'inbound_endpoints',
         'inbound_events',
         'migrations',

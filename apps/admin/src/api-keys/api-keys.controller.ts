@@ -12,6 +12,7 @@ import { ApiErrors } from '../common/openapi';
 import { CreateApiKeyDto } from './api-key.dto';
 import { ApiKeyResponse, CreatedApiKeyResponse } from './api-key.response';
 import { ApiKeysService, type ApiKeyView, type CreatedApiKey } from './api-keys.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 /** Key management is for admins only: operators cannot even list keys. */
 @ApiTags('api keys')
@@ -25,6 +26,7 @@ export class ApiKeysController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listApiKeys',
     summary: 'List API keys',
     description: "The tenant's keys, revoked ones too. Never the key itself, never its hash.",
   })
@@ -34,7 +36,9 @@ export class ApiKeysController {
   }
 
   @Post()
+  @Idempotent()
   @ApiOperation({
+    operationId: 'createApiKey',
     summary: 'Create an API key',
     description: 'An `admin` or `operator` key of the tenant. The answer holds the key once.',
   })
@@ -52,6 +56,7 @@ export class ApiKeysController {
 
   @Delete(':id')
   @ApiOperation({
+    operationId: 'revokeApiKey',
     summary: 'Revoke an API key',
     description:
       'Effective on the next request (401). Repeating it is harmless. The last active ' +

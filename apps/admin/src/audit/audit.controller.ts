@@ -18,6 +18,7 @@ export class AuditController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listAuditEntries',
     summary: 'List audit entries',
     description:
       'Every configuration change and operator action: who (key), what (action, entity), ' +

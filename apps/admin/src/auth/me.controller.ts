@@ -36,6 +36,7 @@ export class PrincipalResponse implements Principal {
 export class MeController {
   @Get()
   @ApiOperation({
+    operationId: 'getMe',
     summary: 'Describe the calling key',
     description: 'Its id, name, role and tenant. Any live key may call it.',
   })

@@ -6,13 +6,16 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { isHookgateError } from '@app/core';
+import { errorCodeFor, isErrorCode, type ErrorCode } from './error-codes';
 
 /**
  * The one place admin errors become HTTP answers, in the contract shape
- * `{ statusCode, error, message, details? }`. Core validation errors are 400s; anything
- * unexpected is a 500 with no internals leaked (the log has the stack).
+ * `{ statusCode, error, code, message, details? }`: `code` is the stable machine-readable
+ * reason (see error-codes.ts), from the status unless the exception names its own. Core
+ * validation errors are 400s; anything unexpected is a 500 with no internals leaked (the
+ * log has the stack).
  */
 const REASON: Record<number, string> = {
   400: 'Bad Request',
@@ -22,6 +25,7 @@ const REASON: Record<number, string> = {
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -51,24 +55,31 @@ export class ErrorResponseFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
     let status = HttpStatus.INTERNAL_SERVER_ERROR;
     let message = 'internal error';
     let details: unknown;
+    let code: ErrorCode | undefined;
     if (exception instanceof HttpException) {
       status = exception.getStatus();
       const body = exception.getResponse();
       if (typeof body === 'string') message = body;
       else {
-        const b = body as { message?: unknown; details?: unknown };
+        const b = body as { message?: unknown; details?: unknown; code?: unknown };
         message = Array.isArray(b.message)
           ? b.message.join('; ')
           : String(b.message ?? exception.message);
         details = b.details;
+        if (isErrorCode(b.code)) code = b.code;
+        // Nest turns body-parser's unparsable JSON and Express's bad %-encoding into plain
+        // 400s before any route matched; a route's own 400s come with `req.route` set.
+        else if (status === HttpStatus.BAD_REQUEST && !req.route) code = 'malformed_request';
       }
     } else if (isBodyParserError(exception)) {
       // body-parser's refusals (bad JSON, too large, too deep) carry their own 4xx.
       status = exception.status;
       message = exception.message;
+      if (status === HttpStatus.BAD_REQUEST) code = 'malformed_request';
     } else if (isHookgateError(exception)) {
       status = HttpStatus.BAD_REQUEST;
       message = exception.reason;
@@ -81,6 +92,7 @@ export class ErrorResponseFilter implements ExceptionFilter {
     res.status(status).json({
       statusCode: status,
       error: REASON[status] ?? 'Error',
+      code: code ?? errorCodeFor(status),
       message,
       ...(details === undefined ? {} : { details }),
     });

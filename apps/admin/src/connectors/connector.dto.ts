@@ -45,6 +45,7 @@ export class CreateConnectorDto {
   active?: boolean;
 
   @ApiPropertyOptional({
+    type: String,
     example: 'https://api.stripe.com',
     description: 'outbound base URL of linked endpoints (the kind may default it)',
     nullable: true,

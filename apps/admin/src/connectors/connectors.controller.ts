@@ -21,6 +21,7 @@ import {
   type ConnectorView,
 } from './connectors.service';
 import { ProvisionConnector, type ProvisionReport } from './provision-connector.use-case';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 @ApiTags('connectors')
 @ApiBearerAuth()
@@ -34,15 +35,21 @@ export class ConnectorsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List connectors', description: 'Credentials are never shown.' })
+  @ApiOperation({
+    operationId: 'listConnectors',
+    summary: 'List connectors',
+    description: 'Credentials are never shown.',
+  })
   @ApiOkResponse({ type: [ConnectorResponse], description: 'the tenant’s connectors' })
   list(@CurrentPrincipal() principal: Principal): Promise<ConnectorView[]> {
     return this.connectors.list(principal.tenantId);
   }
 
   @Post()
+  @Idempotent()
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'createConnector',
     summary: 'Create a connector',
     description:
       'A configured instance of a registered kind. Credentials are encrypted and write-only. ' +
@@ -59,6 +66,7 @@ export class ConnectorsController {
 
   @Get(':id')
   @ApiOperation({
+    operationId: 'getConnector',
     summary: 'Get a connector with its linked endpoints',
     description: 'Its inbound endpoint (at most one) and its outbound endpoints, by suffix.',
   })
@@ -74,6 +82,7 @@ export class ConnectorsController {
   @Put(':id')
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'updateConnector',
     summary: 'Update a connector',
     description:
       'Partial; `kind` is fixed. `credentials` replaces all credentials (`null` clears them). ' +
@@ -94,6 +103,7 @@ export class ConnectorsController {
   @RequireRole('admin')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'provisionConnector',
     summary: 'Create or refresh the connector’s endpoints from its kind’s template',
     description:
       'Idempotent: a second run reports every row `unchanged`. Updates rows in place (history ' +

@@ -1,21 +1,10 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  ParseEnumPipe,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -32,18 +21,11 @@ import {
 } from './delivery.response';
 import {
   DeliveriesService,
-  type DeliveryAction,
   type DeliveryDetail,
   type DeliverySummary,
   type DeliveryView,
 } from './deliveries.service';
-
-enum DeliveryActionParam {
-  reset = 'reset',
-  queue = 'queue',
-  deadLetter = 'dead-letter',
-  cancel = 'cancel',
-}
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 @ApiTags('deliveries')
 @ApiBearerAuth()
@@ -54,9 +36,11 @@ export class DeliveriesController {
   constructor(private readonly deliveries: DeliveriesService) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(202)
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'createDelivery',
     summary: 'Send one delivery to one endpoint',
     description:
       'The admin twin of the `deliver` job. The idempotency key is unique per endpoint: a repeat ' +
@@ -76,6 +60,7 @@ export class DeliveriesController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listDeliveries',
     summary: 'List deliveries',
     description:
       'Newest first, keyset-paginated; filters combine. `sourceEventId` lists what one inbound ' +
@@ -93,6 +78,7 @@ export class DeliveriesController {
   @Post('replay')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'replayDeliveries',
     summary: 'Replay deliveries in bulk',
     description:
       'Queues again every error/dead_letter delivery matching the filter whose endpoint is ' +
@@ -115,29 +101,78 @@ export class DeliveriesController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a delivery', description: 'With its attempt log.' })
+  @ApiOperation({
+    operationId: 'getDelivery',
+    summary: 'Get a delivery',
+    description: 'With its attempt log.',
+  })
   @ApiOkResponse({ type: DeliveryDetailResponse, description: 'the delivery and its attempts' })
   @ApiErrors(404)
   get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<DeliveryDetail> {
     return this.deliveries.get(principal.tenantId, id);
   }
 
-  @Post(':id/:action')
+  @Post(':id/reset')
   @HttpCode(200)
-  @ApiParam({ name: 'action', enum: DeliveryActionParam })
   @ApiOperation({
-    summary: 'Act on a delivery',
-    description:
-      '`reset` (error, dead_letter, canceled → draft), `queue` (draft → queued), ' +
-      '`dead-letter` (draft, queued, error → dead_letter), `cancel` (→ canceled).',
+    operationId: 'resetDelivery',
+    summary: 'Reset a delivery to draft',
+    description: 'error, dead_letter or canceled → draft (queue it to send it again).',
   })
   @ApiOkResponse({ type: DeliveryDetailResponse, description: 'the delivery after the action' })
-  @ApiErrors(400, 404, 409)
-  act(
+  @ApiErrors(404, 409)
+  reset(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
-    @Param('action', new ParseEnumPipe(DeliveryActionParam)) action: DeliveryActionParam,
   ): Promise<DeliveryDetail> {
-    return this.deliveries.act(principal.tenantId, id, action as DeliveryAction);
+    return this.deliveries.act(principal.tenantId, id, 'reset');
+  }
+
+  @Post(':id/queue')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'queueDelivery',
+    summary: 'Queue a draft delivery',
+    description: 'draft → queued: the dispatcher sends it.',
+  })
+  @ApiOkResponse({ type: DeliveryDetailResponse, description: 'the delivery after the action' })
+  @ApiErrors(404, 409)
+  queue(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+  ): Promise<DeliveryDetail> {
+    return this.deliveries.act(principal.tenantId, id, 'queue');
+  }
+
+  @Post(':id/dead-letter')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'deadLetterDelivery',
+    summary: 'Dead-letter a delivery',
+    description: 'draft, queued or error → dead_letter.',
+  })
+  @ApiOkResponse({ type: DeliveryDetailResponse, description: 'the delivery after the action' })
+  @ApiErrors(404, 409)
+  deadLetter(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+  ): Promise<DeliveryDetail> {
+    return this.deliveries.act(principal.tenantId, id, 'dead-letter');
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'cancelDelivery',
+    summary: 'Cancel a delivery',
+    description: 'draft, queued, error or dead_letter → canceled.',
+  })
+  @ApiOkResponse({ type: DeliveryDetailResponse, description: 'the delivery after the action' })
+  @ApiErrors(404, 409)
+  cancel(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+  ): Promise<DeliveryDetail> {
+    return this.deliveries.act(principal.tenantId, id, 'cancel');
   }
 }

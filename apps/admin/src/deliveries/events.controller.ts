@@ -6,6 +6,7 @@ import { ApiErrors } from '../common/openapi';
 import { PublishEventDto } from './delivery.dto';
 import { PublishedDeliveriesResponse } from './delivery.response';
 import { DeliveriesService, type DeliveryView } from './deliveries.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 /** `POST /api/v1/events`: fan-out publishing, the admin twin of the `publish` job. */
 @ApiTags('deliveries')
@@ -17,9 +18,11 @@ export class EventsController {
   constructor(private readonly deliveries: DeliveriesService) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(202)
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'publishEvent',
     summary: 'Publish an event to every subscribed endpoint',
     description:
       'The admin twin of the `publish` job: one delivery per endpoint whose ' +

@@ -19,6 +19,7 @@ export class HandlerSimulatorController {
   @Post(':id/simulate')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'simulateHandler',
     summary: 'Simulate a handler’s rules',
     description:
       'Runs the handler’s rules on the described event (inbound: payload, headers, query, ' +

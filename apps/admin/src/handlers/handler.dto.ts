@@ -32,6 +32,8 @@ export class RuleDto {
   name: string;
 
   @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
     example: [{ source: 'payload', path: 'action', operator: '=', value: 'opened' }],
     description: `Operators: ${CONDITION_OPERATORS.join(', ')}`,
   })
@@ -57,6 +59,8 @@ export class RuleDto {
   targetModel?: string;
 
   @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
     example: [{ field: 'number', source: { kind: 'payload', path: 'issue.number' } }],
   })
   @IsOptional()
@@ -64,6 +68,8 @@ export class RuleDto {
   lookups?: Lookup[];
 
   @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
     example: [{ field: 'title', source: { kind: 'payload', path: 'issue.title' } }],
   })
   @IsOptional()

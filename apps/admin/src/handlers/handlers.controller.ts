@@ -12,6 +12,7 @@ import { ApiErrors } from '../common/openapi';
 import { CreateHandlerDto, UpdateHandlerDto } from './handler.dto';
 import { HandlerResponse } from './handler.response';
 import { HandlersService, type HandlerView } from './handlers.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 @ApiTags('handlers')
 @ApiBearerAuth()
@@ -23,6 +24,7 @@ export class HandlersController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listHandlers',
     summary: 'List handlers',
     description: 'Every handler of the tenant, rules nested.',
   })
@@ -32,8 +34,10 @@ export class HandlersController {
   }
 
   @Post()
+  @Idempotent()
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'createHandler',
     summary: 'Create a handler',
     description: 'Rules are validated as a whole (conditions, lookups, assignments, targets).',
   })
@@ -47,7 +51,7 @@ export class HandlersController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a handler' })
+  @ApiOperation({ operationId: 'getHandler', summary: 'Get a handler' })
   @ApiOkResponse({ type: HandlerResponse, description: 'the handler with its rules' })
   @ApiErrors(404)
   get(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<HandlerView> {
@@ -57,6 +61,7 @@ export class HandlersController {
   @Put(':id')
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'updateHandler',
     summary: 'Replace a handler',
     description: 'Replaces the fields and the whole rule list; `code` and `direction` are fixed.',
   })
@@ -73,6 +78,7 @@ export class HandlersController {
   @Delete(':id')
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'archiveHandler',
     summary: 'Archive a handler',
     description: 'The handler stays for the events that reference it but stops processing.',
   })

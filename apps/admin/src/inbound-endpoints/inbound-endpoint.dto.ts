@@ -80,7 +80,11 @@ export class SignatureDto {
   @MaxLength(50)
   headerKey?: string;
 
-  @ApiPropertyOptional({ example: [{ kind: 'body' }] })
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    example: [{ kind: 'body' }],
+  })
   @IsOptional()
   @IsArray()
   parts?: SignedPart[];

@@ -12,6 +12,7 @@ import { ApiErrors } from '../common/openapi';
 import { CreateInboundEndpointDto, UpdateInboundEndpointDto } from './inbound-endpoint.dto';
 import { InboundEndpointResponse } from './inbound-endpoint.response';
 import { InboundEndpointsService, type InboundEndpointView } from './inbound-endpoints.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 @ApiTags('inbound endpoints')
 @ApiBearerAuth()
@@ -22,15 +23,17 @@ export class InboundEndpointsController {
   constructor(private readonly endpoints: InboundEndpointsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'List inbound endpoints' })
+  @ApiOperation({ operationId: 'listInboundEndpoints', summary: 'List inbound endpoints' })
   @ApiOkResponse({ type: [InboundEndpointResponse], description: 'the endpoints, secrets hidden' })
   list(@CurrentPrincipal() principal: Principal): Promise<InboundEndpointView[]> {
     return this.endpoints.list(principal.tenantId);
   }
 
   @Post()
+  @Idempotent()
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'createInboundEndpoint',
     summary: 'Create an inbound endpoint',
     description:
       'Receives `ANY /webhooks/<path>` on the gateway. A `preset` (stripe, github, shopify, ' +
@@ -46,7 +49,7 @@ export class InboundEndpointsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get an inbound endpoint' })
+  @ApiOperation({ operationId: 'getInboundEndpoint', summary: 'Get an inbound endpoint' })
   @ApiOkResponse({ type: InboundEndpointResponse, description: 'the endpoint, secrets hidden' })
   @ApiErrors(404)
   get(
@@ -59,6 +62,7 @@ export class InboundEndpointsController {
   @Put(':id')
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'updateInboundEndpoint',
     summary: 'Update an inbound endpoint',
     description: 'Omitted secrets keep their stored value.',
   })
@@ -75,6 +79,7 @@ export class InboundEndpointsController {
   @Delete(':id')
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'deactivateInboundEndpoint',
     summary: 'Deactivate an inbound endpoint',
     description: 'The path answers 404 from then on; stored events are kept.',
   })

@@ -1,20 +1,9 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  ParseEnumPipe,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -30,16 +19,9 @@ import {
 } from './inbound-event.response';
 import {
   InboundEventsService,
-  type InboundEventAction,
   type InboundEventSummary,
   type InboundEventView,
 } from './inbound-events.service';
-
-enum EventActionParam {
-  reset = 'reset',
-  process = 'process',
-  deadLetter = 'dead-letter',
-}
 
 @ApiTags('inbound events')
 @ApiBearerAuth()
@@ -51,6 +33,7 @@ export class InboundEventsController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listInboundEvents',
     summary: 'List inbound events',
     description: 'Newest first, keyset-paginated; filters combine.',
   })
@@ -66,6 +49,7 @@ export class InboundEventsController {
   @Post('reprocess')
   @HttpCode(200)
   @ApiOperation({
+    operationId: 'reprocessInboundEvents',
     summary: 'Reprocess events in bulk',
     description:
       'Resets every error/dead_letter event matching the filter and queues it again (a `state` ' +
@@ -92,6 +76,7 @@ export class InboundEventsController {
 
   @Get(':id')
   @ApiOperation({
+    operationId: 'getInboundEvent',
     summary: 'Get an inbound event',
     description: 'With bodies and the execution log.',
   })
@@ -104,22 +89,51 @@ export class InboundEventsController {
     return this.events.get(principal.tenantId, id);
   }
 
-  @Post(':id/:action')
+  @Post(':id/reset')
   @HttpCode(200)
-  @ApiParam({ name: 'action', enum: EventActionParam })
   @ApiOperation({
-    summary: 'Act on an inbound event',
-    description:
-      '`reset` (error, dead_letter → received, queued again), `process` (queue a received ' +
-      'event now), `dead-letter` (received, error → dead_letter).',
+    operationId: 'resetInboundEvent',
+    summary: 'Reset an inbound event',
+    description: 'error or dead_letter → received, queued again.',
   })
   @ApiOkResponse({ type: InboundEventResponse, description: 'the event after the action' })
-  @ApiErrors(400, 404, 409)
-  act(
+  @ApiErrors(404, 409)
+  reset(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
-    @Param('action', new ParseEnumPipe(EventActionParam)) action: EventActionParam,
   ): Promise<InboundEventView> {
-    return this.events.act(principal.tenantId, id, action as InboundEventAction);
+    return this.events.act(principal.tenantId, id, 'reset');
+  }
+
+  @Post(':id/process')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'processInboundEvent',
+    summary: 'Process a received inbound event now',
+    description: 'Queues a received event for processing.',
+  })
+  @ApiOkResponse({ type: InboundEventResponse, description: 'the event after the action' })
+  @ApiErrors(404, 409)
+  process(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+  ): Promise<InboundEventView> {
+    return this.events.act(principal.tenantId, id, 'process');
+  }
+
+  @Post(':id/dead-letter')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'deadLetterInboundEvent',
+    summary: 'Dead-letter an inbound event',
+    description: 'received or error → dead_letter.',
+  })
+  @ApiOkResponse({ type: InboundEventResponse, description: 'the event after the action' })
+  @ApiErrors(404, 409)
+  deadLetter(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+  ): Promise<InboundEventView> {
+    return this.events.act(principal.tenantId, id, 'dead-letter');
   }
 }

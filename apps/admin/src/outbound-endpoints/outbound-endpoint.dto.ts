@@ -261,6 +261,7 @@ export class CreateOutboundEndpointDto {
   timeoutMs?: number;
 
   @ApiPropertyOptional({
+    type: String,
     example: 'crm-sync',
     nullable: true,
     description: 'outbound handler id or code',

@@ -32,6 +32,7 @@ import {
 } from './outbound-endpoint.dto';
 import { OutboundEndpointResponse } from './outbound-endpoint.response';
 import { OutboundEndpointsService, type OutboundEndpointView } from './outbound-endpoints.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 @ApiTags('outbound endpoints')
 @ApiBearerAuth()
@@ -43,6 +44,7 @@ export class OutboundEndpointsController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listOutboundEndpoints',
     summary: 'List outbound endpoints',
     description: 'Newest first, keyset-paginated.',
   })
@@ -56,8 +58,10 @@ export class OutboundEndpointsController {
   }
 
   @Post()
+  @Idempotent()
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'createOutboundEndpoint',
     summary: 'Create an outbound endpoint',
     description:
       'Target, templated path and headers, payload rules, signing, auth, retry policy, rate ' +
@@ -73,7 +77,7 @@ export class OutboundEndpointsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get an outbound endpoint' })
+  @ApiOperation({ operationId: 'getOutboundEndpoint', summary: 'Get an outbound endpoint' })
   @ApiOkResponse({ type: OutboundEndpointResponse, description: 'the endpoint, secrets hidden' })
   @ApiErrors(404)
   get(
@@ -86,6 +90,7 @@ export class OutboundEndpointsController {
   @Put(':id')
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'updateOutboundEndpoint',
     summary: 'Update an outbound endpoint',
     description: 'Omitted secrets keep their stored value unless the signing or auth type changes.',
   })
@@ -103,6 +108,7 @@ export class OutboundEndpointsController {
   @Delete(':id')
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'deleteOutboundEndpoint',
     summary: 'Archive an outbound endpoint (idempotent)',
     description: 'Deliveries keep pointing at it; the ones it held become dead_letter.',
   })
@@ -119,6 +125,7 @@ export class OutboundEndpointsController {
   @HttpCode(200)
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'activateOutboundEndpoint',
     summary: 'Activate an outbound endpoint',
     description:
       'draft → active, or re-enables an endpoint that health disabled; releases the ' +
@@ -137,6 +144,7 @@ export class OutboundEndpointsController {
   @HttpCode(200)
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'archiveOutboundEndpoint',
     summary: 'Archive an outbound endpoint',
     description: 'Like DELETE, but archiving twice is a 409.',
   })
@@ -150,9 +158,11 @@ export class OutboundEndpointsController {
   }
 
   @Post(':id/test')
+  @Idempotent()
   @HttpCode(202)
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'testOutboundEndpoint',
     summary: 'Send a test delivery',
     description: 'Stores a delivery marked `isTest` and sends it through the normal pipeline.',
   })

@@ -25,6 +25,7 @@ export class OutboundRequestRefusalsController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listOutboundRequestRefusals',
     summary: 'List refused publish requests',
     description:
       '`outbound-requests` jobs that can never become a delivery (malformed data, an unknown ' +
@@ -43,7 +44,11 @@ export class OutboundRequestRefusalsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a refused publish request', description: TENANCY })
+  @ApiOperation({
+    operationId: 'getOutboundRequestRefusal',
+    summary: 'Get a refused publish request',
+    description: TENANCY,
+  })
   @ApiOkResponse({ type: OutboundRequestRefusalResponse, description: 'the refusal' })
   @ApiErrors(404)
   get(

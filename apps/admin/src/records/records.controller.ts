@@ -108,6 +108,7 @@ export class RecordsController {
 
   @Get(':model')
   @ApiOperation({
+    operationId: 'listRecords',
     summary: 'List records of a model',
     description:
       'Any other query parameter filters by equality on a data field (`?customer.email=a@b.c`, ' +
@@ -176,7 +177,7 @@ export class RecordsController {
   }
 
   @Get(':model/:id')
-  @ApiOperation({ summary: 'Get a record' })
+  @ApiOperation({ operationId: 'getRecord', summary: 'Get a record' })
   @ApiOkResponse({ type: RecordResponse, description: 'the record' })
   @ApiErrors(404)
   async get(

@@ -18,6 +18,7 @@ export class StatsController {
   /** Operators and admins of the tenant (the guard's default role). */
   @Get()
   @ApiOperation({
+    operationId: 'getStats',
     summary: 'Traffic statistics of a time window',
     description:
       'Counts by state per direction, success rates, per-endpoint figures, daily traffic and ' +

@@ -13,6 +13,7 @@ import { ApiErrors } from '../common/openapi';
 import { CreateTenantDto, UpdateTenantDto } from './tenant.dto';
 import { CreatedTenantResponse, TenantResponse } from './tenant.response';
 import { TenantsService, type TenantView } from './tenants.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 /** `/tenants`: creating and listing tenants, for admin keys of the default tenant only. */
 @ApiTags('tenants')
@@ -26,6 +27,7 @@ export class TenantsController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listTenants',
     summary: 'List tenants',
     description: 'Every tenant. Only admin keys of the `default` tenant.',
   })
@@ -35,7 +37,9 @@ export class TenantsController {
   }
 
   @Post()
+  @Idempotent()
   @ApiOperation({
+    operationId: 'createTenant',
     summary: 'Create a tenant',
     description:
       'Only admin keys of the `default` tenant. Answers the tenant and its first admin key ' +
@@ -64,7 +68,11 @@ export class TenantController {
   constructor(private readonly tenants: TenantsService) {}
 
   @Get()
-  @ApiOperation({ summary: "Get the caller's tenant", description: 'Its name and settings.' })
+  @ApiOperation({
+    operationId: 'getCurrentTenant',
+    summary: "Get the caller's tenant",
+    description: 'Its name and settings.',
+  })
   @ApiOkResponse({ type: TenantResponse, description: "the caller's tenant" })
   get(@CurrentPrincipal() principal: Principal): Promise<TenantView> {
     return this.tenants.get(principal.tenantId);
@@ -73,6 +81,7 @@ export class TenantController {
   @Put()
   @RequireRole('admin')
   @ApiOperation({
+    operationId: 'updateCurrentTenant',
     summary: "Change the caller's tenant",
     description:
       'Name and retention. The `default` tenant keeps its name (the bootstrap key and ' +

@@ -151,7 +151,14 @@ export function DeliveriesView() {
   );
 }
 
-type DeliveryAction = 'reset' | 'queue' | 'dead-letter' | 'cancel';
+/** One admin route per action (`resetDelivery`, …): the same answer for each. */
+const DELIVERY_ACTION_PATHS = {
+  reset: '/api/v1/deliveries/{id}/reset',
+  queue: '/api/v1/deliveries/{id}/queue',
+  'dead-letter': '/api/v1/deliveries/{id}/dead-letter',
+  cancel: '/api/v1/deliveries/{id}/cancel',
+} as const;
+type DeliveryAction = keyof typeof DELIVERY_ACTION_PATHS;
 const ACTION_LABELS: Record<DeliveryAction, string> = {
   reset: 'Reset',
   queue: 'Queue now',
@@ -168,7 +175,7 @@ export function DeliveryDetailView() {
   });
   const act = useMutation({
     mutationFn: (action: DeliveryAction) =>
-      call(api.POST('/api/v1/deliveries/{id}/{action}', { params: { path: { id, action } } })),
+      call(api.POST(DELIVERY_ACTION_PATHS[action], { params: { path: { id } } })),
     onSuccess: (updated) => {
       queryClient.setQueryData(['delivery', id], updated);
       void queryClient.invalidateQueries({ queryKey: ['deliveries'] });

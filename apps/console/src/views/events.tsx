@@ -185,7 +185,13 @@ function ReprocessByFilter({
   );
 }
 
-type EventAction = 'reset' | 'process' | 'dead-letter';
+/** One admin route per action (`resetInboundEvent`, …): the same answer for each. */
+const EVENT_ACTION_PATHS = {
+  reset: '/api/v1/inbound-events/{id}/reset',
+  process: '/api/v1/inbound-events/{id}/process',
+  'dead-letter': '/api/v1/inbound-events/{id}/dead-letter',
+} as const;
+type EventAction = keyof typeof EVENT_ACTION_PATHS;
 
 export function EventDetailView() {
   const { id = '' } = useParams();
@@ -196,7 +202,7 @@ export function EventDetailView() {
   });
   const act = useMutation({
     mutationFn: (action: EventAction) =>
-      call(api.POST('/api/v1/inbound-events/{id}/{action}', { params: { path: { id, action } } })),
+      call(api.POST(EVENT_ACTION_PATHS[action], { params: { path: { id } } })),
     onSuccess: (updated) => {
       queryClient.setQueryData(['inbound-event', id], updated);
       void queryClient.invalidateQueries({ queryKey: ['inbound-events'] });

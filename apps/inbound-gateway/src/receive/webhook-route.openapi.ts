@@ -15,7 +15,8 @@ const errorBody = (code: string, reason?: string) => ({
   },
 });
 
-const operation = (method: string): OperationObject => ({
+const operation = (method: 'GET' | 'POST' | 'PUT'): OperationObject => ({
+  operationId: `receiveWebhook${method[0]}${method.slice(1).toLowerCase()}`,
   tags: ['webhooks'],
   summary: `Receive a webhook (${method})`,
   description:

@@ -61,7 +61,11 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Liveness', description: 'The process answers. No key needed.' })
+  @ApiOperation({
+    operationId: 'getLiveness',
+    summary: 'Liveness',
+    description: 'The process answers. No key needed.',
+  })
   @ApiOkResponse({
     description: 'alive',
     schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } },
@@ -72,6 +76,7 @@ export class HealthController {
 
   @Get('ready')
   @ApiOperation({
+    operationId: 'getReadiness',
     summary: 'Readiness',
     description: 'Postgres and Redis both answer within a second. No key needed.',
   })

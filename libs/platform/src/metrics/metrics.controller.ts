@@ -7,6 +7,7 @@ import { registry } from './metrics';
 export class MetricsController {
   @Get()
   @ApiOperation({
+    operationId: 'getMetrics',
     summary: 'Prometheus metrics',
     description: 'Text exposition format; see docs/operations.md. No key needed.',
   })
