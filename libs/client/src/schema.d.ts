@@ -799,11 +799,11 @@ export interface components {
        */
       name: string;
       /**
-       * @description what the key may do: `operator` reads and acts, `admin` also configures
+       * @description what the key may do: `operator` reads and acts, `admin` also configures, `publisher` only publishes and reads deliveries
        * @example operator
        * @enum {string}
        */
-      role: 'admin' | 'operator';
+      role: 'admin' | 'operator' | 'publisher';
       /** Format: uuid */
       tenantId: string;
     };
@@ -1831,11 +1831,12 @@ export interface components {
        */
       connector?: string;
       /**
-       * @description the connector's endpoint suffix
+       * @description the connector's endpoint suffix, with connector
        * @example customers
        */
       suffix?: string;
       /**
+       * @description any JSON value but null: the body the endpoint's rules start from
        * @example {
        *       "orderId": "A-42",
        *       "total": 1999
@@ -1843,14 +1844,16 @@ export interface components {
        */
       payload: Record<string, never>;
       /**
-       * @description values for {token}s
+       * @description values for the {token}s of the endpoint path and header rules
        * @example {
        *       "orderId": "A-42"
        *     }
        */
-      context?: Record<string, never>;
+      context?: {
+        [key: string]: string;
+      };
       /**
-       * @description unique per endpoint
+       * @description unique per endpoint: a repeat answers the stored delivery; `GET /deliveries?idempotencyKey=` finds it
        * @example order-A-42-paid
        */
       idempotencyKey?: string;
@@ -2061,9 +2064,13 @@ export interface components {
       createdAt: string;
     };
     PublishEventDto: {
-      /** @example order.paid */
+      /**
+       * @description a dotted name, without wildcards (endpoints subscribe with them)
+       * @example order.paid
+       */
       eventType: string;
       /**
+       * @description any JSON value but null: the body the endpoint's rules start from
        * @example {
        *       "orderId": "A-42",
        *       "total": 1999
@@ -2071,13 +2078,16 @@ export interface components {
        */
       payload: Record<string, never>;
       /**
+       * @description values for the {token}s of the endpoint path and header rules
        * @example {
        *       "orderId": "A-42"
        *     }
        */
-      context?: Record<string, never>;
+      context?: {
+        [key: string]: string;
+      };
       /**
-       * @description unique per endpoint
+       * @description unique per endpoint: a repeat answers the stored delivery; `GET /deliveries?idempotencyKey=` finds it
        * @example order-A-42-paid
        */
       idempotencyKey?: string;
@@ -2151,7 +2161,7 @@ export interface components {
        * @example operator
        * @enum {string}
        */
-      role: 'admin' | 'operator';
+      role: 'admin' | 'operator' | 'publisher';
       /**
        * @description the first characters of the key
        * @example hg_3kQ9xLmP
@@ -2174,7 +2184,7 @@ export interface components {
        * @example operator
        * @enum {string}
        */
-      role: 'admin' | 'operator';
+      role: 'admin' | 'operator' | 'publisher';
     };
     CreatedApiKeyResponse: {
       /** Format: uuid */
@@ -2185,7 +2195,7 @@ export interface components {
        * @example operator
        * @enum {string}
        */
-      role: 'admin' | 'operator';
+      role: 'admin' | 'operator' | 'publisher';
       /**
        * @description the first characters of the key
        * @example hg_3kQ9xLmP

@@ -19,7 +19,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { ApiKeyGuard, CurrentPrincipal, RequireRole } from '../auth/api-key.guard';
+import { AllowPublisher, ApiKeyGuard, CurrentPrincipal, RequireRole } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
 import { ApiErrors, ApiPageResponse, MatchedResponse } from '../common/openapi';
 import type { Page } from '../common/pagination';
@@ -56,6 +56,7 @@ export class DeliveriesController {
   @Post()
   @HttpCode(202)
   @RequireRole('admin')
+  @AllowPublisher()
   @ApiOperation({
     summary: 'Send one delivery to one endpoint',
     description:
@@ -75,6 +76,7 @@ export class DeliveriesController {
   }
 
   @Get()
+  @AllowPublisher()
   @ApiOperation({
     summary: 'List deliveries',
     description:
@@ -115,6 +117,7 @@ export class DeliveriesController {
   }
 
   @Get(':id')
+  @AllowPublisher()
   @ApiOperation({ summary: 'Get a delivery', description: 'With its attempt log.' })
   @ApiOkResponse({ type: DeliveryDetailResponse, description: 'the delivery and its attempts' })
   @ApiErrors(404)

@@ -38,8 +38,16 @@ function describeFields<T>(type: Type<T>, fields: Partial<Record<keyof T, ApiPro
   }
 }
 
+/** Any JSON value but null (openapi-typescript: `unknown`-like, not `Record<string, never>`). */
 const payloadField: ApiPropertyOptions = {
   required: true,
+  oneOf: [
+    { type: 'object', additionalProperties: true },
+    { type: 'array', items: {} },
+    { type: 'string' },
+    { type: 'number' },
+    { type: 'boolean' },
+  ],
   description: "any JSON value but null: the body the endpoint's rules start from",
   example: { orderId: 'A-42', total: 1999 },
 };
