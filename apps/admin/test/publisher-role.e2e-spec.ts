@@ -121,7 +121,7 @@ describe('admin API: the publisher role', () => {
         const url = path
           .replace(/\{action\}/g, 'reset')
           .replace(/\{model\}/g, 'orders')
-          .replace(/\{[^}]+\}/g, randomUUID());
+          .replace(/\{id\}/g, randomUUID());
         const res = await fetch(`${harness.adminUrl}${url}`, {
           method: method.toUpperCase(),
           headers: { authorization: `Bearer ${publisher.key}`, 'content-type': 'application/json' },
