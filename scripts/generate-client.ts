@@ -1,3 +1,6 @@
+// First: core's command classes record their property types (`design:type`, which the
+// OpenAPI document reads) only if the Reflect metadata API exists when they load.
+import 'reflect-metadata';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1842,7 +1842,14 @@ export interface components {
        *       "total": 1999
        *     }
        */
-      payload: Record<string, never>;
+      payload:
+        | {
+            [key: string]: unknown;
+          }
+        | unknown[]
+        | string
+        | number
+        | boolean;
       /**
        * @description values for the {token}s of the endpoint path and header rules
        * @example {
@@ -2076,7 +2083,14 @@ export interface components {
        *       "total": 1999
        *     }
        */
-      payload: Record<string, never>;
+      payload:
+        | {
+            [key: string]: unknown;
+          }
+        | unknown[]
+        | string
+        | number
+        | boolean;
       /**
        * @description values for the {token}s of the endpoint path and header rules
        * @example {
@@ -2750,7 +2764,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2908,7 +2922,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2978,7 +2992,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3205,7 +3219,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3363,7 +3377,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3449,7 +3463,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3955,7 +3969,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4113,7 +4127,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4199,7 +4213,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4269,7 +4283,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4355,7 +4369,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4475,7 +4489,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4684,7 +4698,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5132,7 +5146,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5411,9 +5425,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -5501,9 +5515,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -5559,9 +5573,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -5647,9 +5661,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -5737,9 +5751,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -5879,9 +5893,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -6021,9 +6035,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -6183,9 +6197,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -6303,9 +6317,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
