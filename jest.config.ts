@@ -6,9 +6,9 @@ import type { Config } from 'jest';
  * global setup). Type-checking is `npm run typecheck`, so ts-jest only transpiles here.
  */
 const moduleNameMapper = {
-  '^@app/(core|persistence|messaging|platform|callbacks|outbound|connectors)$':
+  '^@app/(core|persistence|messaging|platform|callbacks|outbound|connectors|client)$':
     '<rootDir>/libs/$1/src',
-  '^@app/(core|persistence|messaging|platform|callbacks|outbound|connectors)/(.*)$':
+  '^@app/(core|persistence|messaging|platform|callbacks|outbound|connectors|client)/(.*)$':
     '<rootDir>/libs/$1/src/$2',
 };
 

@@ -1,7 +1,11 @@
+// First: core's command classes record their property types (`design:type`, which the
+// OpenAPI document reads) only if the Reflect metadata API exists when they load.
+import 'reflect-metadata';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import { jobContractSchema } from '@app/core';
 import { createAdminOpenApiDocument } from '../apps/admin/src/common/openapi-document';
 
 /**
@@ -36,8 +40,19 @@ export function renderClientFiles(document: OpenAPIObject): Promise<ClientFiles>
   });
 }
 
+/**
+ * `job-contract.schema.json`: core's deliver/publish commands as a JSON Schema, shipped by
+ * `@hookgate/client` (checked by libs/client/test/job-contract-freshness.spec.ts).
+ */
+export function renderJobContractSchema(): string {
+  return `${JSON.stringify(jobContractSchema(), null, 2)}\n`;
+}
+
 async function main(): Promise<void> {
-  const files = await renderClientFiles(await createAdminOpenApiDocument());
+  const files = {
+    ...(await renderClientFiles(await createAdminOpenApiDocument())),
+    'job-contract.schema.json': renderJobContractSchema(),
+  };
   for (const [name, content] of Object.entries(files)) {
     await writeFile(join(CLIENT_SOURCE_DIR, name), content);
     process.stdout.write(`wrote ${join(CLIENT_SOURCE_DIR, name)}\n`);

@@ -25,8 +25,8 @@ const ROOT = join(__dirname, '..');
 const KEY = 'docs-test-admin-key-0123456789abcdef';
 const RECEIVER_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 /** Where `@hookgate/client` is in this repository (type-check: sources; run: the build). */
-const CLIENT_SOURCE = './libs/messaging/src';
-const CLIENT_BUILT = join(ROOT, 'dist', 'libs', 'messaging', 'src', 'index.js');
+const CLIENT_SOURCE = './libs/client/src';
+const CLIENT_BUILT = join(ROOT, 'dist', 'libs', 'client', 'src', 'index.js');
 
 interface Block {
   file: string;

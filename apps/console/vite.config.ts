@@ -11,7 +11,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   root: here('.'),
   base: '/console/',
-  resolve: { alias: { '@app/client': here('../../libs/client/src/index.ts') } },
+  resolve: { alias: { '@app/client': here('../../libs/client/src/http.ts') } },
   oxc: { jsx: { runtime: 'automatic' } },
   build: {
     outDir: here('../../dist/console'),

@@ -28,6 +28,12 @@ import { SignInView } from './views/sign-in';
 import { TenantsView } from './views/tenants';
 
 /** The console's routes (under /console) and its frame: navigation, the key's role, sign-out. */
+/** What a role's key may open: a publisher key (a backend service's) reads deliveries only. */
+function visibleTo(item: { to: string; adminOnly?: boolean }, role: string | undefined): boolean {
+  if (role === 'publisher') return item.to === '/deliveries';
+  return !item.adminOnly || role === 'admin';
+}
+
 const NAV: Array<{ to: string; label: string; adminOnly?: boolean }> = [
   { to: '/', label: 'Overview' },
   { to: '/events', label: 'Inbound events' },
@@ -75,7 +81,7 @@ function Shell({ children }: { children: ReactNode }) {
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
         <ScrollArea>
-          {NAV.filter((item) => !item.adminOnly || principal?.role === 'admin').map((item) => (
+          {NAV.filter((item) => visibleTo(item, principal?.role)).map((item) => (
             <NavLink
               key={item.to}
               component={Link}

@@ -922,11 +922,11 @@ export interface components {
        */
       name: string;
       /**
-       * @description what the key may do: `operator` reads and acts, `admin` also configures
+       * @description what the key may do: `operator` reads and acts, `admin` also configures, `publisher` only publishes and reads deliveries
        * @example operator
        * @enum {string}
        */
-      role: 'admin' | 'operator';
+      role: 'admin' | 'operator' | 'publisher';
       /** Format: uuid */
       tenantId: string;
     };
@@ -1962,26 +1962,36 @@ export interface components {
        */
       connector?: string;
       /**
-       * @description the connector's endpoint suffix
+       * @description the connector's endpoint suffix, with connector
        * @example customers
        */
       suffix?: string;
       /**
+       * @description any JSON value but null: the body the endpoint's rules start from
        * @example {
        *       "orderId": "A-42",
        *       "total": 1999
        *     }
        */
-      payload: Record<string, never>;
+      payload:
+        | {
+            [key: string]: unknown;
+          }
+        | unknown[]
+        | string
+        | number
+        | boolean;
       /**
-       * @description values for {token}s
+       * @description values for the {token}s of the endpoint path and header rules
        * @example {
        *       "orderId": "A-42"
        *     }
        */
-      context?: Record<string, never>;
+      context?: {
+        [key: string]: string;
+      };
       /**
-       * @description unique per endpoint
+       * @description unique per endpoint: a repeat answers the stored delivery; `GET /deliveries?idempotencyKey=` finds it
        * @example order-A-42-paid
        */
       idempotencyKey?: string;
@@ -2192,23 +2202,37 @@ export interface components {
       createdAt: string;
     };
     PublishEventDto: {
-      /** @example order.paid */
+      /**
+       * @description a dotted name, without wildcards (endpoints subscribe with them)
+       * @example order.paid
+       */
       eventType: string;
       /**
+       * @description any JSON value but null: the body the endpoint's rules start from
        * @example {
        *       "orderId": "A-42",
        *       "total": 1999
        *     }
        */
-      payload: Record<string, never>;
+      payload:
+        | {
+            [key: string]: unknown;
+          }
+        | unknown[]
+        | string
+        | number
+        | boolean;
       /**
+       * @description values for the {token}s of the endpoint path and header rules
        * @example {
        *       "orderId": "A-42"
        *     }
        */
-      context?: Record<string, never>;
+      context?: {
+        [key: string]: string;
+      };
       /**
-       * @description unique per endpoint
+       * @description unique per endpoint: a repeat answers the stored delivery; `GET /deliveries?idempotencyKey=` finds it
        * @example order-A-42-paid
        */
       idempotencyKey?: string;
@@ -2282,7 +2306,7 @@ export interface components {
        * @example operator
        * @enum {string}
        */
-      role: 'admin' | 'operator';
+      role: 'admin' | 'operator' | 'publisher';
       /**
        * @description the first characters of the key
        * @example hg_3kQ9xLmP
@@ -2305,7 +2329,7 @@ export interface components {
        * @example operator
        * @enum {string}
        */
-      role: 'admin' | 'operator';
+      role: 'admin' | 'operator' | 'publisher';
     };
     CreatedApiKeyResponse: {
       /** Format: uuid */
@@ -2316,7 +2340,7 @@ export interface components {
        * @example operator
        * @enum {string}
        */
-      role: 'admin' | 'operator';
+      role: 'admin' | 'operator' | 'publisher';
       /**
        * @description the first characters of the key
        * @example hg_3kQ9xLmP
@@ -2878,7 +2902,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3063,7 +3087,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3136,7 +3160,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3374,7 +3398,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3559,7 +3583,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3649,7 +3673,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4289,7 +4313,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4474,7 +4498,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4564,7 +4588,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4637,7 +4661,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4727,7 +4751,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4855,7 +4879,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5095,7 +5119,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5782,7 +5806,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponse'];
         };
       };
-      /** @description the key’s role may not do this (configuration changes need an admin key) */
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6103,9 +6127,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -6199,9 +6223,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -6293,9 +6317,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -6385,9 +6409,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -6481,9 +6505,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -6649,9 +6673,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -6799,9 +6823,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -6988,9 +7012,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {
@@ -7113,9 +7137,9 @@ export interface operations {
         };
       };
       /**
-       * @description the key’s role may not do this (configuration changes need an admin key)
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        *
-       *     the key’s role may not do this (configuration changes need an admin key)
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
        */
       403: {
         headers: {

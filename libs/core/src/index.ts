@@ -22,3 +22,4 @@ export * from './subscriptions';
 export * from './retry';
 export * from './storable';
 export * from './redaction';
+export * from './publishing';

@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { DeliverJob, PublishJob } from '@app/client/job-contract';
 
 /**
  * Every queue, job name and job payload of Hookgate, in one place. Producers and consumers
@@ -68,43 +69,16 @@ export function itemJobId(itemId: string, attempts: number): string {
   return `${itemId}-${attempts}`;
 }
 
-interface DeliverJobFields {
-  payload: unknown;
-  context?: Record<string, string>;
-  idempotencyKey?: string;
-  tenant?: string;
-  /** The W3C traceparent of the publisher's trace: intake and send continue it. */
-  traceparent?: string;
-}
-
-/** `outbound-requests` / `deliver` (contract): to one endpoint, by code. */
-export interface DeliverToEndpointJob extends DeliverJobFields {
-  endpoint: string;
-}
-
 /**
- * `outbound-requests` / `deliver` to a connector's endpoint (SPEC §7): `connector` is the
- * connector's code (or id), `suffix` the endpoint's code suffix. Services need not know
- * the technical prefix the endpoint code is built from.
+ * `outbound-requests` / `deliver` and `publish`: the public job contract, defined by the
+ * package producers install (`@hookgate/client`, libs/client/src/job-contract.ts).
  */
-export interface DeliverToConnectorJob extends DeliverJobFields {
-  connector: string;
-  suffix: string;
-}
-
-export type DeliverJob = DeliverToEndpointJob | DeliverToConnectorJob;
-
-/** `outbound-requests` / `publish` (contract): fans out to every subscribed active endpoint. */
-export interface PublishJob {
-  eventType: string;
-  payload: unknown;
-  context?: Record<string, string>;
-  idempotencyKey?: string;
-  tenant?: string;
-  /** The W3C traceparent of the publisher's trace: intake and send continue it. */
-  traceparent?: string;
-}
-
+export type {
+  DeliverJob,
+  DeliverToConnectorJob,
+  DeliverToEndpointJob,
+  PublishJob,
+} from '@app/client/job-contract';
 /**
  * `inbound-events` / `process-group`: events the gateway stored together (one group
  * commit), carried by one job for the same reason as {@link SendDeliveryGroupJob}. Each

@@ -18,12 +18,19 @@ import type { Principal, RequestWithPrincipal, Role } from './principal';
 /**
  * Every `/api/v1` route needs `Authorization: Bearer <key>`. Keys are looked up by their
  * SHA-256 on every request (no cache), so a revoked key fails on its very next call.
- * Reads and operator actions need `operator`; configuration writes need `admin`.
+ * Reads and operator actions need `operator`; configuration writes need `admin`. A
+ * `publisher` key may call only the routes marked {@link AllowPublisher} (publishing and
+ * reading deliveries): every other route refuses it, so a route added later is closed
+ * to publishers until someone decides otherwise.
  */
 export const REQUIRED_ROLE = 'hookgate:required-role';
+export const PUBLISHER_ALLOWED = 'hookgate:publisher-allowed';
 /** Sets the role a route needs; an admin-only route also documents its 403 answer. */
 export const RequireRole = (role: Role) =>
   applyDecorators(SetMetadata(REQUIRED_ROLE, role), ...(role === 'admin' ? [ApiErrors(403)] : []));
+
+/** Opens a route to `publisher` keys too (on top of the roles it already admits). */
+export const AllowPublisher = () => SetMetadata(PUBLISHER_ALLOWED, true);
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
@@ -65,11 +72,14 @@ export class ApiKeyGuard implements CanActivate {
     const principal = await authenticateApiKey(this.dataSource, match[1]);
     if (!principal) throw new UnauthorizedException('unknown or revoked API key');
     request.principal = principal;
-    const required =
-      this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [
-        context.getHandler(),
-        context.getClass(),
-      ]) ?? 'operator';
+    const targets = [context.getHandler(), context.getClass()];
+    if (principal.role === 'publisher') {
+      if (this.reflector.getAllAndOverride<boolean>(PUBLISHER_ALLOWED, targets)) return true;
+      throw new ForbiddenException(
+        'a publisher key may only publish and read deliveries: this action needs an operator or admin key',
+      );
+    }
+    const required = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, targets);
     if (required === 'admin' && principal.role !== 'admin') {
       throw new ForbiddenException('this action needs an admin key');
     }

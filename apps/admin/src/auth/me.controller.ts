@@ -2,7 +2,7 @@ import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { API_KEY_ROLES } from '@app/persistence';
 import { ApiErrors } from '../common/openapi';
-import { ApiKeyGuard, CurrentPrincipal } from './api-key.guard';
+import { AllowPublisher, ApiKeyGuard, CurrentPrincipal } from './api-key.guard';
 import type { Principal, Role } from './principal';
 
 /** The documented shape of the caller, as the bearer key resolves it. */
@@ -16,7 +16,8 @@ export class PrincipalResponse implements Principal {
   @ApiProperty({
     enum: API_KEY_ROLES,
     example: 'operator',
-    description: 'what the key may do: `operator` reads and acts, `admin` also configures',
+    description:
+      'what the key may do: `operator` reads and acts, `admin` also configures, `publisher` only publishes and reads deliveries',
   })
   role: Role;
 
@@ -35,6 +36,7 @@ export class PrincipalResponse implements Principal {
 @Controller('api/v1/me')
 export class MeController {
   @Get()
+  @AllowPublisher()
   @ApiOperation({
     operationId: 'getMe',
     summary: 'Describe the calling key',

@@ -1,5 +1,9 @@
 /** Who is calling: resolved from the bearer key by ApiKeyGuard, attached to the request. */
-export type Role = 'admin' | 'operator';
+/**
+ * `admin` configures, `operator` reads and acts, `publisher` (a backend service's key)
+ * only publishes and reads deliveries (SPEC §3).
+ */
+export type Role = 'admin' | 'operator' | 'publisher';
 
 export interface Principal {
   keyId: string;

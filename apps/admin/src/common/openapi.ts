@@ -67,7 +67,7 @@ export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 422;
 const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'invalid input: `details` lists every bad field',
   401: 'no API key, or an unknown or revoked one',
-  403: 'the key’s role may not do this (configuration changes need an admin key)',
+  403: 'the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)',
   404: 'no such entity in the caller’s tenant',
   409:
     'conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` ' +
@@ -163,7 +163,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .setDescription(
         'Configuration and operations for the Hookgate webhook gateway. Every `/api/v1` route ' +
           'needs `Authorization: Bearer <key>`: an operator key reads everything and acts on ' +
-          'events and deliveries; configuration changes need an admin key. Errors answer ' +
+          'events and deliveries; configuration changes need an admin key; a publisher key ' +
+          '(a backend service’s) only publishes and reads deliveries. Errors answer ' +
           '`{ statusCode, error, code, message, details? }` where `code` is stable and ' +
           'machine-readable. Creating POSTs honour an `Idempotency-Key` header (see its ' +
           'parameter). The queue UI (Bull Board) is at `/api/queues`, for admin keys of the ' +
@@ -181,7 +182,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       .addBearerAuth({
         type: 'http',
         scheme: 'bearer',
-        description: 'an admin or operator API key',
+        description: 'an admin, operator or publisher API key',
       })
       .build(),
     { extraModels: [ErrorResponse, FieldProblemDoc] },

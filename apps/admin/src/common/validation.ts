@@ -12,7 +12,10 @@ import {
   ValidateBy,
   type ValidationOptions,
 } from 'class-validator';
-import { storableJson } from '@app/core';
+import { commandProblems, storableJson } from '@app/core';
+
+/** Core's, so the publish commands and every admin DTO refuse the same shapes. */
+export { IsStringRecord } from '@app/core';
 
 /**
  * Request validation for every admin route: unknown fields are refused, and a 400 lists
@@ -23,14 +26,9 @@ export interface FieldProblem {
   problems: string[];
 }
 
-export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldProblem[] {
-  return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    const own: FieldProblem[] = error.constraints
-      ? [{ field, problems: Object.values(error.constraints) }]
-      : [];
-    return [...own, ...flattenValidationErrors(error.children ?? [], field)];
-  });
+/** Each bad field, nested ones by path, with its distinct problems. */
+export function flattenValidationErrors(errors: ValidationError[]): FieldProblem[] {
+  return commandProblems(errors);
 }
 
 /**
@@ -111,26 +109,6 @@ export function validationFailure(details: FieldProblem[]): BadRequestException 
 }
 
 /** A flat object of strings, e.g. a delivery `context` (`{ "orderId": "A-42" }`). */
-export function IsStringRecord(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy(
-    {
-      name: 'isStringRecord',
-      validator: {
-        validate: (value: unknown) =>
-          value !== null &&
-          typeof value === 'object' &&
-          !Array.isArray(value) &&
-          Object.values(value).every((v) => typeof v === 'string'),
-        defaultMessage: buildMessage(
-          (prefix) => `${prefix}$property must be an object whose values are strings`,
-          options,
-        ),
-      },
-    },
-    options,
-  );
-}
-
 /**
  * A point in time for a filter (`from`, `to`): strict ISO 8601 (a real calendar date) that
  * falls in years 1–9999 once in UTC, so Postgres takes whatever passes as `timestamptz`

@@ -8,7 +8,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { ApiKeyGuard, CurrentPrincipal, RequireRole } from '../auth/api-key.guard';
+import { AllowPublisher, ApiKeyGuard, CurrentPrincipal, RequireRole } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
 import { ApiErrors, ApiPageResponse, MatchedResponse } from '../common/openapi';
 import type { Page } from '../common/pagination';
@@ -39,6 +39,7 @@ export class DeliveriesController {
   @Idempotent()
   @HttpCode(202)
   @RequireRole('admin')
+  @AllowPublisher()
   @ApiOperation({
     operationId: 'createDelivery',
     summary: 'Send one delivery to one endpoint',
@@ -59,6 +60,7 @@ export class DeliveriesController {
   }
 
   @Get()
+  @AllowPublisher()
   @ApiOperation({
     operationId: 'listDeliveries',
     summary: 'List deliveries',
@@ -101,6 +103,7 @@ export class DeliveriesController {
   }
 
   @Get(':id')
+  @AllowPublisher()
   @ApiOperation({
     operationId: 'getDelivery',
     summary: 'Get a delivery',

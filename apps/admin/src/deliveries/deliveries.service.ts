@@ -101,11 +101,6 @@ export class DeliveriesService {
     dto: CreateDeliveryDto,
     options: { isTest?: boolean } = {},
   ): Promise<DeliveryView> {
-    if (dto.endpoint !== undefined && dto.connector !== undefined) {
-      throw validationFailure([
-        { field: 'endpoint', problems: ['give endpoint, or connector and suffix, not both'] },
-      ]);
-    }
     if (dto.connector !== undefined) await this.checkConnectorId(tenantId, dto.connector);
     const request: DeliveryRequest = {
       ...(dto.connector !== undefined

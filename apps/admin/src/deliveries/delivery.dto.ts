@@ -1,94 +1,115 @@
-import { ApiProperty, ApiPropertyOptional, IntersectionType, OmitType } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
+import type { Type } from '@nestjs/common';
 import {
-  IsBoolean,
-  IsDefined,
-  IsIn,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  MinLength,
-  ValidateIf,
-} from 'class-validator';
-import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from '@app/core';
+  ApiProperty,
+  ApiPropertyOptional,
+  IntersectionType,
+  OmitType,
+  type ApiPropertyOptions,
+} from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  DeliverCommand,
+  EVENT_TYPE_PATTERN,
+  MAX_ENDPOINT_REF_LENGTH,
+  MAX_EVENT_TYPE_LENGTH,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  PublishCommand,
+} from '@app/core';
 import { DELIVERY_STATES, type DeliveryState } from '@app/persistence';
 import { UUID_PATTERN } from '../common/ids';
 import { PageQuery } from '../common/pagination';
-import { IsStringRecord, IsTimestamp } from '../common/validation';
+import { IsTimestamp } from '../common/validation';
 
 /**
  * Request bodies and filters for `/api/v1/deliveries` and `/api/v1/events` (SPEC §5, §8).
- * The publish bodies are the `deliver` and `publish` job contracts without `tenant`: the
- * API key names the tenant.
+ * The publish bodies are core's `deliver` and `publish` commands, the rules the
+ * dispatcher's intake checks queue jobs with, without `tenant` (the API key names the
+ * tenant). This file only describes them for OpenAPI.
  */
-export class CreateDeliveryDto {
-  @ApiPropertyOptional({
+export class CreateDeliveryDto extends DeliverCommand {}
+
+export class PublishEventDto extends PublishCommand {}
+
+/** OpenAPI descriptions of fields a core class declares (core cannot import Nest). */
+function describeFields<T>(type: Type<T>, fields: Partial<Record<keyof T, ApiPropertyOptions>>) {
+  for (const [name, options] of Object.entries(fields) as Array<[string, ApiPropertyOptions]>) {
+    ApiProperty(options)(type.prototype as object, name);
+  }
+}
+
+/** Any JSON value but null (openapi-typescript: `unknown`-like, not `Record<string, never>`). */
+const payloadField: ApiPropertyOptions = {
+  required: true,
+  oneOf: [
+    { type: 'object', additionalProperties: true },
+    { type: 'array', items: {} },
+    { type: 'string' },
+    { type: 'number' },
+    { type: 'boolean' },
+  ],
+  description: "any JSON value but null: the body the endpoint's rules start from",
+  example: { orderId: 'A-42', total: 1999 },
+};
+const contextField: ApiPropertyOptions = {
+  required: false,
+  type: Object,
+  additionalProperties: { type: 'string' },
+  description: 'values for the {token}s of the endpoint path and header rules',
+  example: { orderId: 'A-42' },
+};
+const idempotencyKeyField: ApiPropertyOptions = {
+  required: false,
+  type: String,
+  maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
+  example: 'order-A-42-paid',
+  description:
+    'unique per endpoint: a repeat answers the stored delivery; `GET /deliveries?idempotencyKey=` finds it',
+};
+
+describeFields(CreateDeliveryDto, {
+  endpoint: {
+    required: false,
+    type: String,
+    minLength: 1,
+    maxLength: MAX_ENDPOINT_REF_LENGTH,
     example: 'crm-orders',
     description: 'outbound endpoint code (or id); or give connector and suffix',
-  })
-  @ValidateIf((o: CreateDeliveryDto) => o.connector === undefined || o.endpoint !== undefined)
-  @IsString({ message: 'endpoint is required (or connector and suffix)' })
-  @MinLength(1)
-  @MaxLength(200)
-  endpoint?: string;
-
-  @ApiPropertyOptional({
+  },
+  connector: {
+    required: false,
+    type: String,
+    minLength: 1,
+    maxLength: MAX_ENDPOINT_REF_LENGTH,
     example: 'stripe-main',
     description: 'connector code (or id), with suffix',
-  })
-  @ValidateIf((o: CreateDeliveryDto) => o.suffix !== undefined || o.connector !== undefined)
-  @IsString({ message: 'connector is required with suffix' })
-  @MinLength(1)
-  @MaxLength(200)
-  connector?: string;
+  },
+  suffix: {
+    required: false,
+    type: String,
+    minLength: 1,
+    maxLength: MAX_ENDPOINT_REF_LENGTH,
+    example: 'customers',
+    description: "the connector's endpoint suffix, with connector",
+  },
+  payload: payloadField,
+  context: contextField,
+  idempotencyKey: idempotencyKeyField,
+});
 
-  @ApiPropertyOptional({ example: 'customers', description: "the connector's endpoint suffix" })
-  @ValidateIf((o: CreateDeliveryDto) => o.connector !== undefined || o.suffix !== undefined)
-  @IsString({ message: 'suffix is required with connector' })
-  @MinLength(1)
-  @MaxLength(200)
-  suffix?: string;
-
-  @ApiProperty({ example: { orderId: 'A-42', total: 1999 } })
-  @IsDefined({ message: 'payload is required' })
-  payload: unknown;
-
-  @ApiPropertyOptional({ example: { orderId: 'A-42' }, description: 'values for {token}s' })
-  @IsOptional()
-  @IsStringRecord()
-  context?: Record<string, string>;
-
-  @ApiPropertyOptional({ example: 'order-A-42-paid', description: 'unique per endpoint' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  idempotencyKey?: string;
-}
-
-export class PublishEventDto {
-  @ApiProperty({ example: 'order.paid' })
-  @IsString()
-  @MaxLength(MAX_EVENT_TYPE_LENGTH)
-  @Matches(EVENT_TYPE_PATTERN, { message: 'eventType must be a dotted name like order.paid' })
-  @Matches(/^[^*]*$/, { message: 'eventType cannot hold wildcards; endpoints subscribe with them' })
-  eventType: string;
-
-  @ApiProperty({ example: { orderId: 'A-42', total: 1999 } })
-  @IsDefined({ message: 'payload is required' })
-  payload: unknown;
-
-  @ApiPropertyOptional({ example: { orderId: 'A-42' } })
-  @IsOptional()
-  @IsStringRecord()
-  context?: Record<string, string>;
-
-  @ApiPropertyOptional({ example: 'order-A-42-paid', description: 'unique per endpoint' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  idempotencyKey?: string;
-}
+describeFields(PublishEventDto, {
+  eventType: {
+    required: true,
+    type: String,
+    maxLength: MAX_EVENT_TYPE_LENGTH,
+    pattern: EVENT_TYPE_PATTERN.source,
+    example: 'order.paid',
+    description: 'a dotted name, without wildcards (endpoints subscribe with them)',
+  },
+  payload: payloadField,
+  context: contextField,
+  idempotencyKey: idempotencyKeyField,
+});
 
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiKeyGuard, CurrentPrincipal, RequireRole } from '../auth/api-key.guard';
+import { AllowPublisher, ApiKeyGuard, CurrentPrincipal, RequireRole } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
 import { ApiErrors } from '../common/openapi';
 import { PublishEventDto } from './delivery.dto';
@@ -21,6 +21,7 @@ export class EventsController {
   @Idempotent()
   @HttpCode(202)
   @RequireRole('admin')
+  @AllowPublisher()
   @ApiOperation({
     operationId: 'publishEvent',
     summary: 'Publish an event to every subscribed endpoint',

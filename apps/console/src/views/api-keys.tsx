@@ -13,7 +13,7 @@ export function ApiKeysView() {
     queryFn: () => call(api.GET('/api/v1/api-keys')),
   });
   const [name, setName] = useState('');
-  const [role, setRole] = useState<'admin' | 'operator'>('operator');
+  const [role, setRole] = useState<'admin' | 'operator' | 'publisher'>('operator');
   const create = useMutation({
     mutationFn: () => call(api.POST('/api/v1/api-keys', { body: { name, role } })),
     onSuccess: () => {
@@ -45,9 +45,9 @@ export function ApiKeysView() {
           />
           <Select
             label="Role"
-            data={['operator', 'admin']}
+            data={['operator', 'admin', 'publisher']}
             value={role}
-            onChange={(v) => setRole(v === 'admin' ? 'admin' : 'operator')}
+            onChange={(v) => setRole(v === 'admin' || v === 'publisher' ? v : 'operator')}
             allowDeselect={false}
             w={140}
           />

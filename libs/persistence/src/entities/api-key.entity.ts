@@ -1,8 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Admin API keys: stored as a sha256 hex digest; the plaintext is shown once, at creation. */
-export type ApiKeyRole = 'admin' | 'operator';
-export const API_KEY_ROLES: readonly ApiKeyRole[] = ['admin', 'operator'];
+export type ApiKeyRole = 'admin' | 'operator' | 'publisher';
+export const API_KEY_ROLES: readonly ApiKeyRole[] = ['admin', 'operator', 'publisher'];
 
 @Entity({ name: 'api_keys' })
 export class ApiKeyEntity {

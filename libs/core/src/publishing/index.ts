@@ -1,0 +1,2 @@
+export * from './publish-commands';
+export * from './job-contract-schema';
