@@ -5,6 +5,9 @@ import {
   escapeTemplate,
   attemptsExhausted,
   buildOutboundRequest,
+  classifyHttpOutcome,
+  parseRetryAfter,
+  type SendResult,
   evaluateRules,
   isHookgateError,
   nextRetryDelaySeconds,
@@ -33,8 +36,6 @@ import type { OutboundEndpointCache, OutboundEndpointRuntime } from './outbound-
 import type { RateLimiter } from './rate-limiter';
 import type { EndpointSlots } from './endpoint-slots';
 import { snapshotRequest, type RequestSnapshot } from './request-snapshot';
-import type { SendResult } from '../send/http-sender';
-import { classifyHttpOutcome, parseRetryAfter } from '../send/http-sender';
 
 /**
  * Sends one delivery (SPEC §5 pipeline): claim with a lease → endpoint state, in-flight
@@ -60,10 +61,7 @@ export interface DeliveryRow {
 }
 
 export interface Sender {
-  send(
-    request: { method: string; url: string; headers: Record<string, string>; body: Buffer },
-    options: { timeoutMs: number },
-  ): Promise<SendResult>;
+  send(request: OutboundRequest, options: { timeoutMs: number }): Promise<SendResult>;
 }
 
 export interface OutboundHandlerSource {
