@@ -3,6 +3,7 @@ import { startHarness, type Harness } from './support/harness';
 import {
   createHandler,
   createInboundEndpoint,
+  insertDraftOutboundEndpoint,
   post,
   sinkEndpointBody,
   unique,
@@ -67,12 +68,7 @@ describe('the simulator reports what the workers do, for every action', () => {
     });
     tenantId = await defaultTenantId();
     // Draft: a forwarded delivery waits there, nothing is sent.
-    await query(
-      db(),
-      `INSERT INTO outbound_endpoints (tenant_id, code, name, state, method, body_mode, target_host, target_path)
-       VALUES ($1, $2, 'forward target', 'draft', 'POST', 'json', 'http://127.0.0.1:9', '/hooks')`,
-      [tenantId, forwardCode],
-    );
+    await insertDraftOutboundEndpoint(forwardCode, 'forward target');
   });
 
   afterAll(async () => {

@@ -196,40 +196,18 @@ export class SendDelivery {
       status: sent.ok ? sent.status : undefined,
     });
 
-    if (verdict === 'success') {
-      await this.effects.recordAttemptAndFinish(
-        delivery,
-        endpoint,
-        { snapshot, sent, started },
-        'done',
-        {},
-      );
-      return 'done';
-    }
+    // The attempt row and the delivery's next state, in one guarded statement.
+    const record = async (state: Final, options: { error?: string; delaySeconds?: number }) => {
+      const exchange = { snapshot, sent, started };
+      await this.effects.recordAttemptAndFinish(delivery, endpoint, exchange, state, options);
+      return state;
+    };
+    if (verdict === 'success') return record('done', {});
     const reason = sent.ok ? `HTTP ${sent.status}` : `${sent.errorClass}: ${sent.error}`;
-    if (verdict === 'error') {
-      await this.effects.recordAttemptAndFinish(
-        delivery,
-        endpoint,
-        { snapshot, sent, started },
-        'error',
-        {
-          error: reason,
-        },
-      );
-      return 'error';
-    }
+    if (verdict === 'error') return record('error', { error: reason });
     if (attemptsExhausted(endpoint.retryPolicy, delivery.attempts)) {
-      await this.effects.recordAttemptAndFinish(
-        delivery,
-        endpoint,
-        { snapshot, sent, started },
-        'dead_letter',
-        {
-          error: `gave up after ${delivery.attempts} attempts; last: ${reason}`,
-        },
-      );
-      return 'dead_letter';
+      const error = `gave up after ${delivery.attempts} attempts; last: ${reason}`;
+      return record('dead_letter', { error });
     }
     const retryAfter = sent.ok ? parseRetryAfter(sent.headers['retry-after'], new Date()) : null;
     const delaySeconds = nextRetryDelaySeconds(
@@ -238,16 +216,7 @@ export class SendDelivery {
       retryAfter,
       this.random,
     );
-    await this.effects.recordAttemptAndFinish(
-      delivery,
-      endpoint,
-      { snapshot, sent, started },
-      'queued',
-      {
-        error: reason,
-        delaySeconds,
-      },
-    );
+    await record('queued', { error: reason, delaySeconds });
     await this.scheduler.schedule(delivery.id, delivery.attempts, Math.round(delaySeconds * 1000));
     return 'queued';
   }
