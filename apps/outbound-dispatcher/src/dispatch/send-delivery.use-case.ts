@@ -41,16 +41,6 @@ import type {
   Sender,
 } from './send-delivery.ports';
 
-export type { DeliveryRow } from './delivery.statements';
-export type { SendScheduler } from './outbound-effects.executor';
-export type {
-  ConnectorLookup,
-  DispatchBatchOptions,
-  EndpointHealthRecorder,
-  OutboundHandlerSource,
-  Sender,
-} from './send-delivery.ports';
-
 /**
  * Sends one delivery (SPEC §5 pipeline): claim with a lease → endpoint state, in-flight
  * cap and rate gates → connector gate → handler (rules, callback, or the connector kind's delivery
