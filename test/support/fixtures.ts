@@ -1,3 +1,4 @@
+import { defaultTenantId, query } from './database';
 import type { Harness } from './harness';
 
 /** Small builders for admin-API fixtures, each asserting the API accepted them. */
@@ -76,4 +77,17 @@ export async function post(
     // not JSON: keep the text
   }
   return { status: res.status, body: parsed };
+}
+
+/**
+ * A draft outbound endpoint, inserted directly (a dead loopback target): deliveries
+ * forwarded to it wait in `draft`, nothing is sent.
+ */
+export async function insertDraftOutboundEndpoint(code: string, name = 'CRM'): Promise<void> {
+  await query(
+    process.env.DATABASE_URL!,
+    `INSERT INTO outbound_endpoints (tenant_id, code, name, state, method, body_mode, target_host, target_path)
+     VALUES ($1, $2, $3, 'draft', 'POST', 'json', 'http://127.0.0.1:9', '/hooks')`,
+    [await defaultTenantId(), code, name],
+  );
 }

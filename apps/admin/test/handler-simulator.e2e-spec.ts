@@ -1,6 +1,12 @@
 import { startHarness, type Harness } from '../../../test/support/harness';
-import { createHandler, createInboundEndpoint, post, unique } from '../../../test/support/fixtures';
-import { defaultTenantId, query } from '../../../test/support/database';
+import {
+  createHandler,
+  createInboundEndpoint,
+  insertDraftOutboundEndpoint,
+  post,
+  unique,
+} from '../../../test/support/fixtures';
+import { query } from '../../../test/support/database';
 import { waitFor } from '../../../test/support/wait';
 
 /**
@@ -48,14 +54,8 @@ describe('POST /handlers/:id/simulate', () => {
 
   beforeAll(async () => {
     harness = await startHarness();
-    const tenantId = await defaultTenantId();
     // Draft: forwarded deliveries wait there, nothing is sent.
-    await query(
-      db(),
-      `INSERT INTO outbound_endpoints (tenant_id, code, name, state, method, body_mode, target_host, target_path)
-       VALUES ($1, $2, 'CRM', 'draft', 'POST', 'json', 'http://127.0.0.1:9', '/hooks')`,
-      [tenantId, outboundCode],
-    );
+    await insertDraftOutboundEndpoint(outboundCode);
   });
 
   afterAll(async () => {

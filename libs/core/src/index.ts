@@ -13,6 +13,7 @@ export * from './identity';
 export * from './freshness';
 export * from './conditions';
 export * from './rules';
+export * from './effects';
 export * from './registry';
 export * from './outcomes';
 export * from './request';

@@ -1,33 +1,40 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
-  applyMutations,
-  buildForwardPayload,
-  buildRecordData,
   evaluateRules,
   inboundRuleScope,
   isHookgateError,
+  NO_RECORD_MATCHED,
   outboundRuleScope,
+  planInboundEffects,
+  planOutboundEffects,
   ProcessingConfigurationError,
   uuidv7,
+  withRetryDefaults,
   type EvaluationScope,
   type ExecutionLog,
+  type InboundPlan,
+  type InboundPlanInput,
+  type OutboundPlan,
+  type OutboundPlanInput,
+  type RetryPolicy,
   type RuleEvaluation,
 } from '@app/core';
-import { HandlerCache, type HandlerRuntime } from '@app/persistence';
+import { HandlerCache, PostgresRecordStore, type HandlerRuntime } from '@app/persistence';
 import { isUuid, requireUuid } from '../common/ids';
 import { validationFailure, type FieldProblem } from '../common/validation';
 import type { SimulateHandlerDto } from './simulate-handler.dto';
 
 /**
  * The rule simulator (SPEC §11): runs a handler's rules on a request an operator describes
- * and answers the execution log, with no side effects — it only reads (the handler, and an
- * endpoint for defaults). The handler is loaded by the workers' own HandlerCache query and
- * the scope is built by the same core functions (inboundRuleScope/outboundRuleScope) and
- * evaluated by the same evaluateRules, so the log is the one the worker would record.
- * What the worker would then do (write a record, forward, mutate the request) is described
- * under `effects` instead of done; `executionLog.records` stays empty because nothing was
- * written.
+ * and answers the execution log, with no side effects — it only reads (the handler, an
+ * endpoint for defaults and its retry policy, the records an update would match). The
+ * handler is loaded by the workers' own HandlerCache query and the scope is built by the
+ * same core functions (inboundRuleScope/outboundRuleScope) and evaluated by the same
+ * evaluateRules, so the log is the one the worker would record. What the worker would then
+ * do is the plan of the workers' own planner (planInboundEffects/planOutboundEffects),
+ * reported under `effects` instead of done; `executionLog.records` stays empty because
+ * nothing was written.
  */
 export interface SimulationView {
   handlerId: string;
@@ -67,10 +74,11 @@ export class HandlerSimulatorService {
       ]);
     }
     checkFields(handler, dto);
-    const scope =
+    const target =
       handler.direction === 'inbound'
-        ? await this.inboundScope(tenantId, handler, dto)
-        : await this.outboundScope(tenantId, handler, dto);
+        ? await this.inboundTarget(tenantId, handler, dto)
+        : await this.outboundTarget(tenantId, handler, dto);
+    const scope = target.scope;
 
     let evaluation: RuleEvaluation;
     try {
@@ -97,17 +105,39 @@ export class HandlerSimulatorService {
       action: evaluation.action,
       executionLog: evaluation.log,
       effects:
-        handler.direction === 'inbound'
-          ? inboundEffects(evaluation, handler, scope.payload)
-          : outboundEffects(evaluation, scope.payload),
+        target.direction === 'inbound'
+          ? await this.inboundEffects(tenantId, evaluation, target.event)
+          : outboundEffects(evaluation, target.delivery),
     };
   }
 
-  private async inboundScope(
+  /** The inbound plan, as the worker would carry it out (an update matching nothing dead-letters). */
+  private async inboundEffects(
+    tenantId: string,
+    evaluation: RuleEvaluation,
+    event: InboundPlanInput,
+  ): Promise<Record<string, unknown>> {
+    let plan: InboundPlan;
+    try {
+      plan = planInboundEffects(evaluation, event);
+    } catch (error) {
+      if (isHookgateError(error)) return { state: 'error', error: error.reason };
+      throw error;
+    }
+    for (const effect of plan.effects) {
+      if (effect.kind !== 'write_record' || effect.operation !== 'update') continue;
+      const store = new PostgresRecordStore(this.dataSource, tenantId);
+      const matches = await store.find(effect.model, effect.lookup);
+      if (matches.length === 0) return reportInbound({ ...plan, settlement: NO_RECORD_MATCHED });
+    }
+    return reportInbound(plan, event.maxRetries);
+  }
+
+  private async inboundTarget(
     tenantId: string,
     handler: HandlerRuntime,
     dto: SimulateHandlerDto,
-  ): Promise<EvaluationScope> {
+  ): Promise<{ direction: 'inbound'; scope: EvaluationScope; event: InboundPlanInput }> {
     let endpointPath = dto.event?.endpointPath;
     if (endpointPath === undefined) {
       const rows: Array<{ path: string }> = await this.dataSource.query(
@@ -116,8 +146,14 @@ export class HandlerSimulatorService {
       );
       endpointPath = rows[0]?.path ?? '';
     }
-    return inboundRuleScope({
+    const event = {
+      id: dto.event?.id ?? uuidv7(),
       payload: dto.payload ?? null,
+      attempts: dto.event?.attempts ?? 1,
+      maxRetries: handler.maxRetries,
+    };
+    const scope = inboundRuleScope({
+      payload: event.payload,
       // Stored events keep header names as Node receives them: lowercase.
       headers: Object.fromEntries(
         Object.entries(dto.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
@@ -125,40 +161,43 @@ export class HandlerSimulatorService {
       query: dto.query ?? {},
       semantic: dto.semantic ?? {},
       event: {
-        id: dto.event?.id ?? uuidv7(),
+        id: event.id,
         receivedAt: dto.event?.receivedAt ? new Date(dto.event.receivedAt) : new Date(),
         endpointPath,
         deliveryIdentity: dto.event?.deliveryIdentity ?? null,
         replayIdentity: dto.event?.replayIdentity ?? null,
-        attempts: dto.event?.attempts ?? 1,
+        attempts: event.attempts,
       },
     });
+    return { direction: 'inbound', scope, event };
   }
 
-  private async outboundScope(
+  private async outboundTarget(
     tenantId: string,
     handler: HandlerRuntime,
     dto: SimulateHandlerDto,
-  ): Promise<EvaluationScope> {
-    const rows: Array<{ id: string; code: string }> = dto.endpoint
-      ? await this.dataSource.query(
-          `SELECT id, code FROM outbound_endpoints WHERE tenant_id = $1 AND ${isUuid(dto.endpoint) ? 'id = $2' : 'code = $2'}`,
-          [tenantId, dto.endpoint],
-        )
-      : await this.dataSource.query(
-          `SELECT id, code FROM outbound_endpoints WHERE tenant_id = $1 AND handler_id = $2 ORDER BY code LIMIT 1`,
-          [tenantId, handler.id],
-        );
+  ): Promise<{ direction: 'outbound'; scope: EvaluationScope; delivery: OutboundPlanInput }> {
+    const rows: Array<{ id: string; code: string; retry_policy: Partial<RetryPolicy> | null }> =
+      dto.endpoint
+        ? await this.dataSource.query(
+            `SELECT id, code, retry_policy FROM outbound_endpoints WHERE tenant_id = $1 AND ${isUuid(dto.endpoint) ? 'id = $2' : 'code = $2'}`,
+            [tenantId, dto.endpoint],
+          )
+        : await this.dataSource.query(
+            `SELECT id, code, retry_policy FROM outbound_endpoints WHERE tenant_id = $1 AND handler_id = $2 ORDER BY code LIMIT 1`,
+            [tenantId, handler.id],
+          );
     if (dto.endpoint && !rows[0]) {
       throw validationFailure([
         { field: 'endpoint', problems: [`no outbound endpoint "${dto.endpoint}" in this tenant`] },
       ]);
     }
     const delivery = dto.delivery ?? {};
-    return outboundRuleScope({
+    const endpoint = rows[0];
+    const scope = outboundRuleScope({
       payload: dto.payload ?? null,
       context: dto.context ?? {},
-      endpoint: rows[0] ?? { code: '', id: '' },
+      endpoint: endpoint ? { code: endpoint.code, id: endpoint.id } : { code: '', id: '' },
       delivery: {
         id: delivery.id ?? uuidv7(),
         createdAt: (delivery.createdAt ? new Date(delivery.createdAt) : new Date()).toISOString(),
@@ -167,6 +206,15 @@ export class HandlerSimulatorService {
         attempts: delivery.attempts ?? 1,
       },
     });
+    return {
+      direction: 'outbound',
+      scope,
+      delivery: {
+        payload: dto.payload ?? null,
+        attempts: delivery.attempts ?? 1,
+        retryPolicy: withRetryDefaults(endpoint?.retry_policy),
+      },
+    };
   }
 }
 
@@ -198,93 +246,54 @@ function checkFields(handler: HandlerRuntime, dto: SimulateHandlerDto): void {
   if (problems.length > 0) throw validationFailure(problems);
 }
 
-function ruleName(evaluation: RuleEvaluation): string {
-  return evaluation.matchedRule?.name ?? '';
+/** What the inbound worker would do, in the words the simulator has always answered with. */
+function reportInbound(plan: InboundPlan, maxRetries?: number): Record<string, unknown> {
+  const { settlement } = plan;
+  switch (settlement.state) {
+    case 'dead_letter':
+      return { state: 'dead_letter', reason: settlement.reason };
+    case 'received':
+      return { state: 'received', retryInSeconds: settlement.retrySeconds, maxRetries };
+    case 'done': {
+      const report: Record<string, unknown> = { state: 'done' };
+      for (const effect of plan.effects) {
+        if (effect.kind === 'write_record') {
+          const { model, operation, lookup, data } = effect;
+          report.record = { model, operation, lookup, data };
+        } else {
+          report.delivery = { endpoint: effect.endpoint, payload: effect.payload };
+        }
+      }
+      return report;
+    }
+  }
 }
 
-/** What the inbound worker would do with this evaluation (process-inbound-event.use-case). */
-function inboundEffects(
+/** What the dispatcher would do with this evaluation: send (what) or settle (how). */
+function outboundEffects(
   evaluation: RuleEvaluation,
-  handler: HandlerRuntime,
-  payload: unknown,
+  delivery: OutboundPlanInput,
 ): Record<string, unknown> {
-  const rule = evaluation.matchedRule;
-  const lookup = evaluation.lookups;
+  let plan: OutboundPlan;
   try {
-    switch (evaluation.action) {
-      case 'done':
-        return { state: 'done' };
-      case 'dead_letter':
-        return {
-          state: 'dead_letter',
-          reason:
-            evaluation.log.note ??
-            (rule ? `rule "${ruleName(evaluation)}" dead-lettered the event` : 'dead-lettered'),
-        };
-      case 'retry':
-        return {
-          state: 'received',
-          retryInSeconds: rule?.retrySeconds ?? 60,
-          maxRetries: handler.maxRetries,
-        };
-      case 'create_record':
-      case 'update_record':
-      case 'upsert_record':
-        return {
-          state: 'done',
-          record: {
-            model: rule?.targetModel,
-            operation: evaluation.action.replace('_record', ''),
-            lookup,
-            data: buildRecordData(evaluation.assignments),
-          },
-        };
-      case 'forward':
-        return {
-          state: 'done',
-          delivery: {
-            endpoint: rule?.forwardTo,
-            payload: buildForwardPayload(evaluation, payload),
-          },
-        };
-      case 'send':
-      case 'mutate':
-      case 'cancel':
-        return { state: 'error', error: `action "${evaluation.action}" is outbound-only` };
-    }
+    plan = planOutboundEffects(evaluation, delivery);
   } catch (error) {
     if (isHookgateError(error)) return { state: 'error', error: error.reason };
     throw error;
   }
-}
-
-/** What the dispatcher would do with this evaluation (send-delivery.use-case). */
-function outboundEffects(evaluation: RuleEvaluation, payload: unknown): Record<string, unknown> {
-  const name = ruleName(evaluation);
-  switch (evaluation.action) {
-    case 'send':
-      return { state: 'send', payload };
-    case 'mutate': {
-      try {
-        const mutated = applyMutations(payload, {}, evaluation.assignments);
-        return { state: 'send', payload: mutated.payload, headers: mutated.headers };
-      } catch (error) {
-        if (isHookgateError(error)) return { state: 'error', error: error.reason };
-        throw error;
-      }
-    }
+  if (plan.kind === 'send') {
+    return plan.headers
+      ? { state: 'send', payload: plan.payload, headers: plan.headers }
+      : { state: 'send', payload: plan.payload };
+  }
+  const { settlement } = plan;
+  switch (settlement.state) {
     case 'done':
       return { state: 'done' };
     case 'dead_letter':
-      return { state: 'dead_letter', reason: `rule "${name}" dead-lettered the delivery` };
-    case 'retry':
-      return { state: 'queued', retryInSeconds: evaluation.retrySeconds ?? 60 };
-    case 'cancel':
-      return { state: 'canceled', reason: `rule "${name}" canceled the delivery` };
-    case 'create_record':
-    case 'update_record':
-    case 'upsert_record':
-    case 'forward':
-      return { state: 'dead_letter', reason: `action "${evaluation.action}" is inbound-only` };
+    case 'canceled':
+      return { state: settlement.state, reason: settlement.reason };
+    case 'queued':
+      return { state: 'queued', retryInSeconds: settlement.retrySeconds };
   }
 }

@@ -14,7 +14,14 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import type { IdentityConfig, SignedPart, TimestampConfig, ValueSource } from '@app/core';
+import {
+  PRESET_NAMES,
+  type IdentityConfig,
+  type PresetName,
+  type SignedPart,
+  type TimestampConfig,
+  type ValueSource,
+} from '@app/core';
 
 /** Request bodies for `/api/v1/inbound-endpoints` (SPEC §4). */
 export class SignatureDto {
@@ -22,10 +29,11 @@ export class SignatureDto {
   @IsIn(['none', 'hmac'])
   mode: 'none' | 'hmac';
 
-  @ApiPropertyOptional({ enum: ['github', 'stripe', 'shopify', 'slack', 'standard-webhooks'] })
+  /** Core's preset registry: a new preset is accepted here without touching this file. */
+  @ApiPropertyOptional({ enum: PRESET_NAMES })
   @IsOptional()
-  @IsIn(['github', 'stripe', 'shopify', 'slack', 'standard-webhooks'])
-  preset?: 'github' | 'stripe' | 'shopify' | 'slack' | 'standard-webhooks';
+  @IsIn(PRESET_NAMES)
+  preset?: PresetName;
 
   @ApiPropertyOptional({ enum: ['sha1', 'sha256', 'sha512'] })
   @IsOptional()

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
+  answerBodyHandshake,
+  answerMetaHandshake,
   checkFreshness,
   computeIdentities,
   defineOwn,
@@ -19,7 +21,6 @@ import { BodyReadError, BodyTooLargeError, readBody } from './read-body';
 import { readPayload } from './parse-payload';
 import type { EndpointCache, EndpointRuntime } from './endpoint-cache';
 import type { EventStore, NewInboundEvent } from './event-writer';
-import { answerBodyHandshake, answerMetaHandshake } from './handshakes';
 import { RejectedBudget } from './rejected-budget';
 
 /**

@@ -2,7 +2,7 @@ import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nest
 import { DataSource } from 'typeorm';
 import { outboundEndpointsDisabled, readDisabledEndpointsWith } from '@app/platform';
 import { rowsOf } from '@app/persistence';
-import type { EndpointHealthRecorder } from './send-delivery.use-case';
+import type { EndpointHealthRecorder } from './send-delivery.ports';
 import type { OutboundEndpointRuntime } from './outbound-endpoint-cache';
 
 /**

@@ -3,13 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { LookupAddress } from 'node:dns';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { Resolver } from './address-policy';
-import {
-  classifyHttpOutcome,
-  HttpSender,
-  MAX_RESPONSE_BODY_BYTES,
-  parseRetryAfter,
-  type SendResult,
-} from './http-sender';
+import { classifyHttpOutcome, type OutboundRequest } from '@app/core';
+import { HttpSender, MAX_RESPONSE_BODY_BYTES } from './http-sender';
 
 /**
  * The sender against real loopback servers. Addresses outside loopback only ever appear
@@ -64,8 +59,9 @@ async function listen(
   return state;
 }
 
-const post = (url: string, body = '{"a":1}') => ({
+const post = (url: string, body = '{"a":1}'): OutboundRequest => ({
   method: 'POST',
+  bodyMode: 'json',
   url,
   headers: { 'content-type': 'application/json', 'x-custom': 'yes' },
   body: Buffer.from(body),
@@ -246,6 +242,7 @@ describe('HttpSender (private networks allowed, as in tests and demos)', () => {
       const result = await sender.send(
         {
           method: 'POST',
+          bodyMode: 'json',
           url: server.url,
           headers: {
             'content-type': 'application/json',
@@ -373,63 +370,5 @@ describe('HttpSender (private networks refused: the production default)', () => 
     expect(result).toMatchObject({ ok: false, errorClass: 'dns' });
     expect(classifyHttpOutcome(result)).toBe('retry');
     expect(lookups).toContain('unresolvable.example');
-  });
-});
-
-describe('classifyHttpOutcome', () => {
-  const response = (status: number): SendResult => ({
-    ok: true,
-    status,
-    headers: {},
-    body: '',
-    truncated: false,
-    durationMs: 1,
-  });
-  it.each([
-    [200, 'success'],
-    [204, 'success'],
-    [299, 'success'],
-    [301, 'error'],
-    [400, 'error'],
-    [401, 'error'],
-    [404, 'error'],
-    [408, 'retry'],
-    [410, 'error'],
-    [422, 'error'],
-    [429, 'retry'],
-    [500, 'retry'],
-    [503, 'retry'],
-  ])('HTTP %s → %s', (status, verdict) => {
-    expect(classifyHttpOutcome(response(status))).toBe(verdict);
-  });
-
-  it.each([
-    ['timeout', 'retry'],
-    ['connection_refused', 'retry'],
-    ['connection_reset', 'retry'],
-    ['dns', 'retry'],
-    ['tls', 'retry'],
-    ['network', 'retry'],
-    ['refused_address', 'error'],
-    ['invalid_url', 'error'],
-  ] as const)('%s → %s', (errorClass, verdict) => {
-    expect(classifyHttpOutcome({ ok: false, errorClass, error: 'x', durationMs: 1 })).toBe(verdict);
-  });
-});
-
-describe('parseRetryAfter', () => {
-  const now = new Date('2026-11-30T12:00:00Z');
-  it('reads delta-seconds and HTTP dates', () => {
-    expect(parseRetryAfter('2', now)).toBe(2);
-    expect(parseRetryAfter(' 120 ', now)).toBe(120);
-    expect(parseRetryAfter('Mon, 30 Nov 2026 12:00:30 GMT', now)).toBe(30);
-    expect(parseRetryAfter('Mon, 30 Nov 2026 11:00:00 GMT', now)).toBe(0);
-  });
-  it('ignores absent and malformed values', () => {
-    expect(parseRetryAfter(undefined, now)).toBeNull();
-    expect(parseRetryAfter('', now)).toBeNull();
-    expect(parseRetryAfter('-5', now)).toBeNull();
-    expect(parseRetryAfter('1.5', now)).toBeNull();
-    expect(parseRetryAfter('soon', now)).toBeNull();
   });
 });

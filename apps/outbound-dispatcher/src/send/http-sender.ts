@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, request as undiciRequest } from 'undici';
-import { defineOwn } from '@app/core';
+import { defineOwn, type OutboundRequest, type SendErrorClass, type SendResult } from '@app/core';
 import { injectTraceHeaders, SpanKind, traceSpan, tracingEnabled } from '@app/platform';
 import {
   checkLiteralHost,
@@ -12,34 +12,6 @@ import {
 
 /** Response bodies are kept up to this size in the attempt log (SPEC §5). */
 export const MAX_RESPONSE_BODY_BYTES = 64 * 1024;
-
-export type SendErrorClass =
-  | 'timeout'
-  | 'connection_refused'
-  | 'connection_reset'
-  | 'dns'
-  | 'refused_address'
-  | 'tls'
-  | 'network'
-  | 'invalid_url';
-
-export type SendResult =
-  | {
-      ok: true;
-      status: number;
-      headers: Record<string, string>;
-      body: string;
-      truncated: boolean;
-      durationMs: number;
-    }
-  | { ok: false; errorClass: SendErrorClass; error: string; durationMs: number };
-
-export interface OutboundRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body: Buffer;
-}
 
 export interface HttpSenderOptions {
   /** `OUTBOUND_ALLOW_PRIVATE_NETWORKS`: skip the address policy (tests, local demos). */
@@ -143,7 +115,11 @@ export class HttpSender {
       const response = await undiciRequest(url, {
         method: request.method as 'POST',
         headers,
-        body: request.body.length > 0 || request.method !== 'GET' ? request.body : undefined,
+        // A callback's own request may name any method at run time; a GET carries no empty body.
+        body:
+          request.body.length > 0 || (request.method as string) !== 'GET'
+            ? request.body
+            : undefined,
         dispatcher: this.dispatcher,
         signal: deadline.signal,
         headersTimeout: options.timeoutMs,
@@ -330,39 +306,4 @@ function rootCause(error: unknown): unknown {
     return rootCause(cause);
   }
   return error;
-}
-
-export type HttpVerdict = 'success' | 'retry' | 'error';
-
-/**
- * SPEC §5 outcome rules: 2xx done; network failures, timeouts, DNS failures, 408, 429 and
- * 5xx are retried; a refused address, an invalid URL, a redirect and any other 4xx are
- * final errors.
- */
-export function classifyHttpOutcome(result: SendResult): HttpVerdict {
-  if (!result.ok) {
-    return result.errorClass === 'refused_address' || result.errorClass === 'invalid_url'
-      ? 'error'
-      : 'retry';
-  }
-  const { status } = result;
-  if (status >= 200 && status < 300) return 'success';
-  if (status === 408 || status === 429 || status >= 500) return 'retry';
-  return 'error';
-}
-
-/**
- * Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date), or null when
- * absent or unparseable. Capping by `maxDelaySeconds` is the retry policy's job.
- */
-export function parseRetryAfter(header: string | undefined, now: Date): number | null {
-  if (header === undefined) return null;
-  const value = header.trim();
-  if (value === '') return null;
-  if (/^\d+$/.test(value)) return Number(value);
-  // Every HTTP-date form starts with the day name; anything else (say "-5") is malformed.
-  if (!/^[A-Za-z]/.test(value)) return null;
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) return null;
-  return Math.max(0, Math.ceil((at - now.getTime()) / 1000));
 }

@@ -12,3 +12,9 @@ export {
   type ResolvedInboundSecurity,
   type ResolveOptions,
 } from './resolve-inbound-security';
+export {
+  answerBodyHandshake,
+  answerMetaHandshake,
+  type HandshakeAnswer,
+  type HandshakeSettings,
+} from './handshakes';

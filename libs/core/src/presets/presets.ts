@@ -5,7 +5,7 @@
  */
 import type { TimestampConfig } from '../freshness/freshness.types';
 import type { IdentityConfig } from '../identity/identity.types';
-import type { PresetName, ResolvedSignatureConfig } from '../signature/signature.types';
+import type { ResolvedSignatureConfig } from '../signature/signature.types';
 
 /** A preset's signature scheme: everything but the endpoint's own secrets. */
 export type PresetSignature = Omit<ResolvedSignatureConfig, 'mode' | 'secrets'>;
@@ -19,7 +19,11 @@ export interface PresetDefinition {
 const FIVE_MINUTES = 300;
 const NO_TIMESTAMP: TimestampConfig = { enabled: false };
 
-export const PRESETS: Readonly<Record<PresetName, PresetDefinition>> = deepFreeze({
+/**
+ * The registry: a preset added here is a new `PresetName`, accepted by the admin API (its
+ * DTO lists PRESET_NAMES) and resolved by the gateway, with nothing else to change.
+ */
+const PRESET_DEFINITIONS = {
   // HMAC-SHA256 of the body, `sha256=<hex>`; GitHub signs no timestamp, but every delivery
   // has a unique X-GitHub-Delivery (kept on redelivery).
   github: {
@@ -153,7 +157,12 @@ export const PRESETS: Readonly<Record<PresetName, PresetDefinition>> = deepFreez
       replay: { policy: 'none' },
     },
   },
-});
+} satisfies Record<string, PresetDefinition>;
+
+export type PresetName = keyof typeof PRESET_DEFINITIONS;
+
+export const PRESETS: Readonly<Record<PresetName, PresetDefinition>> =
+  deepFreeze(PRESET_DEFINITIONS);
 
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 

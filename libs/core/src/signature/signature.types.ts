@@ -1,3 +1,5 @@
+import type { PresetName } from '../presets/presets';
+
 export type DigestAlgorithm = 'sha1' | 'sha256' | 'sha512';
 export type SignatureEncoding = 'hex' | 'base64';
 /** `whsec` is Standard Webhooks' `whsec_<base64>` form. */
@@ -19,7 +21,8 @@ export type SignedPart =
   | { kind: 'path' }
   | { kind: 'url' };
 
-export type PresetName = 'github' | 'stripe' | 'shopify' | 'slack' | 'standard-webhooks';
+/** The provider presets' names: the keys of core's preset registry (presets/presets.ts). */
+export type { PresetName };
 
 /** Inbound endpoint signature settings as configured (a preset plus explicit overrides). */
 export interface SignatureConfig {

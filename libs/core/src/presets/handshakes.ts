@@ -1,14 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import {
-  checkFreshness,
-  getQueryValue,
-  verifySignature,
-  type QueryBag,
-  type ResolvedSignatureConfig,
-  type SignableRequest,
-  type TimestampConfig,
-} from '@app/core';
-import type { EndpointHandshakes } from './endpoint-cache';
+import { getQueryValue } from '../extraction/headers';
+import type { QueryBag } from '../extraction/value-source.types';
+import { checkFreshness } from '../freshness/check-freshness';
+import type { TimestampConfig } from '../freshness/freshness.types';
+import type { ResolvedSignatureConfig, SignableRequest } from '../signature/signature.types';
+import { verifySignature } from '../signature/verify-signature';
 
 /**
  * Providers' URL-verification challenges (SPEC §11), answered only where the endpoint
@@ -22,11 +18,19 @@ import type { EndpointHandshakes } from './endpoint-cache';
  *   under the secret token, whatever the endpoint's signature settings.
  * - Meta's `GET ?hub.mode=subscribe` is not signed by Meta; it is proven by the verify
  *   token and only echoes `hub.challenge`.
- * A handshake is answered directly and never stored as an event.
+ * A handshake is answered directly and never stored as an event. Provider knowledge, like
+ * the presets beside it; the gateway only calls these.
  */
 export interface HandshakeAnswer {
   status: number;
   body: Record<string, unknown> | string;
+}
+
+/** The handshakes an endpoint enables, with their secrets. */
+export interface HandshakeSettings {
+  slack?: boolean;
+  meta?: { verifyToken?: string };
+  zoom?: { secretToken?: string };
 }
 
 /** Zoom: `x-zm-signature: v0=<hex>` over `v0:<x-zm-request-timestamp>:<body>`. */
@@ -60,7 +64,7 @@ const ZOOM_TIMESTAMP: TimestampConfig = {
 export function answerMetaHandshake(
   method: string,
   query: QueryBag,
-  handshakes: EndpointHandshakes,
+  handshakes: HandshakeSettings,
 ): HandshakeAnswer | null {
   if (method !== 'GET' || !handshakes.meta) return null;
   if (getQueryValue(query, 'hub.mode') !== 'subscribe') return null;
@@ -79,7 +83,7 @@ export function answerMetaHandshake(
  */
 export function answerBodyHandshake(
   payload: unknown,
-  handshakes: EndpointHandshakes,
+  handshakes: HandshakeSettings,
   request: SignableRequest,
   now: Date,
 ): HandshakeAnswer | null {
