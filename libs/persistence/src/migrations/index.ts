@@ -7,6 +7,7 @@ import { OutboundRequestRefusals1764530000000 } from './1764530000000-outbound-r
 import { ApiKeyBootstrap1764530000001 } from './1764530000001-api-key-bootstrap';
 import { OutboundRequestRefusalsTenant1764540000000 } from './1764540000000-outbound-request-refusals-tenant';
 import { DeliveriesLookupIndexes1764550000000 } from './1764550000000-deliveries-lookup-indexes';
+import { InboundEventsMatchedRuleIndex1764560000000 } from './1764560000000-inbound-events-matched-rule-index';
 
 /** Every migration, in order. Apps list them explicitly (no globs), so builds cannot miss one. */
 export const MIGRATIONS = [
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   ApiKeyBootstrap1764530000001,
   OutboundRequestRefusalsTenant1764540000000,
   DeliveriesLookupIndexes1764550000000,
+  InboundEventsMatchedRuleIndex1764560000000,
 ];
 
 export {
@@ -31,4 +33,5 @@ export {
   ApiKeyBootstrap1764530000001,
   OutboundRequestRefusalsTenant1764540000000,
   DeliveriesLookupIndexes1764550000000,
+  InboundEventsMatchedRuleIndex1764560000000,
 };
