@@ -301,34 +301,40 @@ function RuleFields({
             {problem('')}
           </Text>
         ) : null}
-        <Group grow align="flex-start">
+        <Group align="flex-start" gap="xs">
           <NumberInput
-            label={`Rule ${n} sequence`}
+            label="Sequence"
+            aria-label={`Rule ${n} sequence`}
             value={rule.sequence}
             onChange={(value) =>
               onChange({ sequence: typeof value === 'number' ? value : Number(value) })
             }
             error={problem('sequence')}
-            maw={140}
+            w={110}
           />
           <TextInput
-            label={`Rule ${n} name`}
+            label="Name"
+            aria-label={`Rule ${n} name`}
             value={rule.name}
             onChange={(e) => onChange({ name: e.currentTarget.value })}
             error={problem('name')}
+            style={{ flex: 1, minWidth: 160 }}
           />
           <Select
-            label={`Rule ${n} action`}
+            label="Action"
+            aria-label={`Rule ${n} action`}
             data={actions.includes(rule.action) ? [...actions] : [...actions, rule.action]}
             value={rule.action}
             onChange={(value) => onChange({ action: (value ?? 'done') as Rule['action'] })}
             allowDeselect={false}
             error={problem('action')}
+            w={170}
           />
         </Group>
         {RECORD_ACTIONS.has(rule.action) ? (
           <TextInput
-            label={`Rule ${n} target model`}
+            label="Target model"
+            aria-label={`Rule ${n} target model`}
             placeholder="issues"
             value={rule.targetModel ?? ''}
             onChange={(e) => onChange({ targetModel: e.currentTarget.value || undefined })}
@@ -337,7 +343,8 @@ function RuleFields({
         ) : null}
         {rule.action === 'forward' ? (
           <TextInput
-            label={`Rule ${n} forward to`}
+            label="Forward to"
+            aria-label={`Rule ${n} forward to`}
             description="An outbound endpoint code"
             value={rule.forwardTo ?? ''}
             onChange={(e) => onChange({ forwardTo: e.currentTarget.value || undefined })}
@@ -346,7 +353,8 @@ function RuleFields({
         ) : null}
         {rule.action === 'retry' ? (
           <NumberInput
-            label={`Rule ${n} retry after (s)`}
+            label="Retry after (s)"
+            aria-label={`Rule ${n} retry after (s)`}
             value={rule.retrySeconds ?? ''}
             onChange={(value) =>
               onChange({ retrySeconds: value === '' ? undefined : Number(value) })
@@ -367,9 +375,10 @@ function RuleFields({
           const at = (field: string) => problem(`conditions.${j}${field ? `.${field}` : ''}`);
           return (
             <Stack key={j} gap={2}>
-              <Group align="flex-start" wrap="nowrap" gap="xs">
+              <Group align="flex-start" gap="xs">
                 <Select
-                  label={`${label} source`}
+                  label="Source"
+                  aria-label={`${label} source`}
                   data={[...SOURCES[direction]]}
                   value={condition.source ?? 'payload'}
                   onChange={(value) => changeCondition(j, { source: value ?? 'payload' })}
@@ -378,15 +387,17 @@ function RuleFields({
                   w={130}
                 />
                 <TextInput
-                  label={`${label} path`}
+                  label="Path"
+                  aria-label={`${label} path`}
                   placeholder="action"
                   value={condition.path ?? ''}
                   onChange={(e) => changeCondition(j, { path: e.currentTarget.value })}
                   error={at('path')}
-                  style={{ flex: 1 }}
+                  style={{ flex: 1, minWidth: 140 }}
                 />
                 <Select
-                  label={`${label} operator`}
+                  label="Operator"
+                  aria-label={`${label} operator`}
                   data={
                     OPERATORS.includes(condition.operator)
                       ? OPERATORS
@@ -400,12 +411,13 @@ function RuleFields({
                 />
                 {NO_VALUE.has(condition.operator) ? null : (
                   <TextInput
-                    label={`${label} value`}
-                    description='JSON or text: 42, true, ["a","b"], opened'
+                    label="Value"
+                    aria-label={`${label} value`}
+                    placeholder='opened, 42, true, ["a","b"]'
                     value={textOf(condition.value)}
                     onChange={(e) => changeCondition(j, { value: valueOf(e.currentTarget.value) })}
                     error={at('value')}
-                    style={{ flex: 1 }}
+                    style={{ flex: 1, minWidth: 140 }}
                   />
                 )}
                 <ActionIcon
