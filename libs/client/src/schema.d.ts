@@ -520,7 +520,7 @@ export interface paths {
      * List record models
      * @description The models of the caller’s tenant, by name: those holding records (at most 500) and those a rule writes, each with the handlers that write it and the fields their rules assign or look up by. Any key of the tenant may read it.
      */
-    get: operations['RecordModelsController_list'];
+    get: operations['listRecordModels'];
     put?: never;
     post?: never;
     delete?: never;
@@ -5315,7 +5315,7 @@ export interface operations {
       };
     };
   };
-  RecordModelsController_list: {
+  listRecordModels: {
     parameters: {
       query?: never;
       header?: never;

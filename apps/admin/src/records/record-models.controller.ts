@@ -53,6 +53,7 @@ export class RecordModelsController {
 
   @Get()
   @ApiOperation({
+    operationId: 'listRecordModels',
     summary: 'List record models',
     description:
       'The models of the caller’s tenant, by name: those holding records (at most ' +
