@@ -39,6 +39,7 @@ import { OutboundEndpointsService } from './outbound-endpoints/outbound-endpoint
 import { OutboundRequestRefusalsController } from './outbound-request-refusals/outbound-request-refusals.controller';
 import { OutboundRequestRefusalsService } from './outbound-request-refusals/outbound-request-refusals.service';
 import { QueueBoardModule } from './queues/queue-board.module';
+import { RecordModelsController } from './records/record-models.controller';
 import { RecordsController } from './records/records.controller';
 import { TenantController, TenantsController } from './tenants/tenants.controller';
 import { TenantsService } from './tenants/tenants.service';
@@ -81,6 +82,7 @@ export class AdminModule {
         OutboundRequestRefusalsController,
         EventsController,
         RecordsController,
+        RecordModelsController,
         AuditController,
         ApiKeysController,
         TenantsController,

@@ -1,6 +1,8 @@
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { createHandler, createInboundEndpoint, post, unique } from '../../../test/support/fixtures';
-import { query } from '../../../test/support/database';
+import { Client } from 'pg';
+import { defaultTenantId, query } from '../../../test/support/database';
+import { searchSql } from '../src/inbound-events/inbound-events.service';
 import { waitFor } from '../../../test/support/wait';
 
 /**
@@ -318,6 +320,274 @@ describe('admin API: console lookups and bulk dry runs', () => {
       });
       expect(real).toEqual({ status: 200, body: { replayed: 2 } });
       expect(await auditCount('delivery.replay')).toBe(audits + 1);
+    });
+  });
+
+  describe('GET /inbound-events?q=', () => {
+    it('finds events by delivery identity, replay identity or matched rule, in the caller’s tenant only', async () => {
+      const handler = await createHandler(harness, {});
+      const first = await createInboundEndpoint(harness, { handler: handler.code });
+      const second = await createInboundEndpoint(harness, { handler: handler.code });
+      const tenantId = await defaultTenantId();
+      const q = unique('cl-q');
+      const insert = async (
+        key: string | undefined,
+        endpoint: { id: string; path: string },
+        state: string,
+        identities: { delivery?: string; replay?: string; rule?: string },
+      ): Promise<string> => {
+        const [row] = await query<{ id: string }>(
+          db(),
+          `INSERT INTO inbound_events (tenant_id, endpoint_id, endpoint_path, state, method, url, raw_body,
+                                       delivery_identity, replay_identity, matched_rule)
+           VALUES (COALESCE($1, (SELECT tenant_id FROM inbound_endpoints WHERE id = $2)), $2, $3, $4,
+                   'POST', 'http://x', '\\x'::bytea, $5, $6, $7)
+           RETURNING id`,
+          [
+            key ?? null,
+            endpoint.id,
+            endpoint.path,
+            state,
+            identities.delivery ?? null,
+            identities.replay ?? null,
+            identities.rule ?? null,
+          ],
+        );
+        return row.id;
+      };
+      const byDelivery = await insert(tenantId, first, 'done', { delivery: q, rule: 'other' });
+      const byReplay = await insert(tenantId, second, 'error', { replay: q });
+      const byRule = await insert(tenantId, first, 'dead_letter', { rule: q });
+      await insert(tenantId, first, 'done', { delivery: `${q}-other`, rule: `${q}-other` });
+      // Another tenant's event with the same identity and rule name.
+      const otherHandler = await harness.admin('/handlers', {
+        key: otherTenantKey,
+        body: { code: 'h', name: 'h', direction: 'inbound', executionMode: 'rules', rules: [] },
+      });
+      expect(otherHandler.status).toBe(201);
+      const otherEndpoint = await harness.admin('/inbound-endpoints', {
+        key: otherTenantKey,
+        body: { name: 'e', path: unique('cl-other'), handler: 'h' },
+      });
+      expect(otherEndpoint.status).toBe(201);
+      const foreign = await insert(undefined, otherEndpoint.body, 'done', {
+        delivery: q,
+        rule: q,
+      });
+
+      const found = await harness.admin(`/inbound-events?q=${encodeURIComponent(q)}`);
+      expect(found.status).toBe(200);
+      expect(ids(found)).toEqual([byDelivery, byReplay, byRule].sort());
+      const narrowed = await harness.admin(
+        `/inbound-events?q=${encodeURIComponent(q)}&endpoint=${first.id}&state=done`,
+      );
+      expect(ids(narrowed)).toEqual([byDelivery]);
+      const asOperator = await harness.admin(`/inbound-events?q=${encodeURIComponent(q)}`, {
+        key: operatorKey,
+      });
+      expect(ids(asOperator)).toEqual([byDelivery, byReplay, byRule].sort());
+      const asOtherTenant = await harness.admin(`/inbound-events?q=${encodeURIComponent(q)}`, {
+        key: otherTenantKey,
+      });
+      expect(ids(asOtherTenant)).toEqual([foreign]);
+    });
+
+    it('is answered from indexes: one probe per identity index and the matched-rule index', async () => {
+      // The search alone, as the list adds it to its WHERE, planned with every other index of
+      // inbound_events out of the way (dropped inside a transaction that is rolled back) and
+      // plain scans ruled out: each arm must probe its own index with the searched value. An
+      // arm with none (the matched rule before its index, identities not narrowed to the
+      // tenant's endpoints) leaves Postgres a sequential scan only.
+      const probed = [
+        'inbound_events_delivery_identity_key',
+        'inbound_events_replay_identity_key',
+        'inbound_events_tenant_matched_rule_idx',
+      ];
+      const client = new Client({ connectionString: db() });
+      await client.connect();
+      try {
+        await client.query('BEGIN');
+        const others = await client.query<{ name: string }>(
+          `SELECT i.indexrelid::regclass::text AS name FROM pg_index i
+            WHERE i.indrelid = 'inbound_events'::regclass AND NOT i.indisprimary
+              AND i.indexrelid::regclass::text <> ALL($1)`,
+          [probed],
+        );
+        for (const { name } of others.rows) await client.query(`DROP INDEX ${name}`);
+        await client.query('SET LOCAL enable_seqscan = off');
+        await client.query('SET LOCAL enable_indexscan = off');
+        await client.query('SET LOCAL enable_indexonlyscan = off');
+        const [{ 'QUERY PLAN': plan }] = (
+          await client.query(
+            `EXPLAIN (FORMAT JSON) SELECT e.id FROM inbound_events e
+              WHERE e.tenant_id = $1 AND ${searchSql(2)}`,
+            [await defaultTenantId(), 'some-identity'],
+          )
+        ).rows;
+        await client.query('ROLLBACK');
+        const scans: Array<{ type: string; index?: string; cond?: string }> = [];
+        const walk = (node: Record<string, any>) => {
+          if (
+            node['Relation Name'] === 'inbound_events' ||
+            node['Index Name']?.startsWith('inbound_events_')
+          ) {
+            scans.push({
+              type: node['Node Type'],
+              index: node['Index Name'],
+              cond: node['Index Cond'],
+            });
+          }
+          for (const child of node.Plans ?? []) walk(child);
+        };
+        walk(plan[0].Plan);
+        const probes = scans.filter((scan) => scan.type === 'Bitmap Index Scan');
+        expect(scans.filter((scan) => scan.type === 'Seq Scan')).toEqual([]);
+        expect(probes.map((scan) => scan.index).sort()).toEqual(probed);
+        for (const probe of probes) expect(probe.cond).toContain(`= 'some-identity'::text`);
+      } finally {
+        await client.end();
+      }
+    });
+  });
+
+  describe('GET /record-models', () => {
+    it('lists the tenant’s models with the handlers and fields that write them; any key of the tenant reads it', async () => {
+      const model = `cl_model_${Date.now().toString(36)}`;
+      const handler = await createHandler(harness, {
+        rules: [
+          {
+            sequence: 10,
+            name: 'write',
+            action: 'upsert_record',
+            targetModel: model,
+            conditions: [],
+            lookups: [{ field: 'number', source: { kind: 'payload', path: 'n' } }],
+            assignments: [
+              { field: 'title', source: { kind: 'payload', path: 't' } },
+              { field: 'number', source: { kind: 'payload', path: 'n' } },
+            ],
+          },
+        ],
+      });
+      const tenantId = await defaultTenantId();
+      const stored = `${model}_stored`;
+      await query(
+        db(),
+        `INSERT INTO records (tenant_id, model, data) VALUES ($1, $2, '{"a": 1}'), ($1, $2, '{"a": 2}')`,
+        [tenantId, stored],
+      );
+
+      const res = await harness.admin('/record-models');
+      expect(res.status).toBe(200);
+      const names = res.body.map((m: { model: string }) => m.model);
+      expect(names).toEqual([...names].sort());
+      expect(res.body).toEqual(
+        expect.arrayContaining([
+          { model, hasRecords: false, handlers: [handler.code], fields: ['number', 'title'] },
+          { model: stored, hasRecords: true, handlers: [], fields: [] },
+        ]),
+      );
+      const asOperator = await harness.admin('/record-models', { key: operatorKey });
+      expect(asOperator).toMatchObject({ status: 200, body: res.body });
+
+      // Another tenant sees none of it, and holds models of its own.
+      const otherTenant = (await harness.admin('/tenant', { key: otherTenantKey })).body.id;
+      expect(otherTenant).toEqual(expect.any(String));
+      await query(
+        db(),
+        `INSERT INTO records (tenant_id, model, data) VALUES ($1, 'theirs', '{}')`,
+        [otherTenant],
+      );
+      const asOtherTenant = await harness.admin('/record-models', { key: otherTenantKey });
+      expect(asOtherTenant.status).toBe(200);
+      expect(asOtherTenant.body).toEqual([
+        { model: 'theirs', hasRecords: true, handlers: [], fields: [] },
+      ]);
+      expect((await harness.admin('/record-models', { key: 'not-a-key' })).status).toBe(401);
+    });
+  });
+
+  describe('validation answers name the field', () => {
+    const fields = (res: { body: { details?: Array<{ field: string }> } }) =>
+      (res.body.details ?? []).map((d) => d.field);
+
+    it('names the rule and its part a rule problem concerns', async () => {
+      const res = await harness.admin('/handlers', {
+        body: {
+          code: unique('cl-bad'),
+          name: 'bad',
+          direction: 'inbound',
+          executionMode: 'rules',
+          rules: [
+            { sequence: 10, name: 'fine', action: 'done' },
+            {
+              sequence: 20,
+              name: 'broken',
+              action: 'upsert_record',
+              conditions: [{ source: 'payload', path: 'a', operator: 'like', value: 1 }],
+              lookups: [{ field: 'n', source: { kind: 'header' } }],
+            },
+            { sequence: 30, name: 'fwd', action: 'forward' },
+          ],
+        },
+      });
+      expect(res.status).toBe(400);
+      expect(fields(res)).toEqual([
+        'rules.1.conditions.0.operator',
+        'rules.1.targetModel',
+        'rules.1.lookups.0.source',
+        'rules.2.forwardTo',
+      ]);
+      expect(res.body.details[1].problems).toEqual(['upsert_record needs a targetModel']);
+      const unknownTarget = await harness.admin('/handlers', {
+        body: {
+          code: unique('cl-bad'),
+          name: 'bad',
+          direction: 'inbound',
+          executionMode: 'rules',
+          rules: [{ sequence: 1, name: 'fwd', action: 'forward', forwardTo: 'no-such-endpoint' }],
+        },
+      });
+      expect(fields(unknownTarget)).toEqual(['rules.0.forwardTo']);
+    });
+
+    it('names the security setting an inbound endpoint problem concerns', async () => {
+      const handler = await createHandler(harness, {});
+      const attempt = async (security: Record<string, unknown>) =>
+        fields(
+          await harness.admin('/inbound-endpoints', {
+            body: { name: 'x', path: unique('cl-sec'), handler: handler.code, ...security },
+          }),
+        );
+      const hmac = { mode: 'hmac', secret: 's3cret', digest: 'sha256', encoding: 'hex' };
+      const custom = { ...hmac, header: 'X-Sig' };
+      expect(await attempt({ signature: { mode: 'hmac', preset: 'github' } })).toEqual([
+        'signature.secret',
+      ]);
+      expect(await attempt({ signature: hmac })).toEqual(['signature.header']);
+      expect(
+        await attempt({ signature: { ...custom, headerFormat: 'key-value', headerKey: '' } }),
+      ).toEqual(['signature.headerKey']);
+      expect(
+        await attempt({
+          signature: { ...custom, parts: [{ kind: 'body' }, { kind: 'header', name: '' }] },
+        }),
+      ).toEqual(['signature.parts.1.name']);
+      expect(
+        await attempt({ signature: { ...custom, secretEncoding: 'base64', secret: '***' } }),
+      ).toEqual(['signature.secret']);
+      expect(
+        await attempt({ signature: custom, timestamp: { enabled: true, format: 'unix_seconds' } }),
+      ).toEqual(['timestamp.header']);
+      expect(
+        await attempt({
+          signature: custom,
+          identity: { delivery: { policy: 'delivery_header' } },
+        }),
+      ).toEqual(['identity.delivery.header']);
+      expect(
+        await attempt({ signature: custom, identity: { replay: { policy: 'business_event' } } }),
+      ).toEqual(['identity.replay.path']);
     });
   });
 

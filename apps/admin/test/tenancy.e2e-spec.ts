@@ -450,7 +450,7 @@ describe('admin API: tenants, keys, roles and isolation', () => {
             executionMode: 'rules',
             rules: [{ sequence: 1, name: 'fwd', action: 'forward', forwardTo: a.outbound.code }],
           },
-          'rules',
+          'rules.0.forwardTo',
         ],
         [
           '/handlers',
@@ -461,7 +461,7 @@ describe('admin API: tenants, keys, roles and isolation', () => {
             executionMode: 'rules',
             rules: [{ sequence: 1, name: 'fwd', action: 'forward', forwardTo: a.outbound.id }],
           },
-          'rules',
+          'rules.0.forwardTo',
         ],
         ['/deliveries', { endpoint: a.outbound.id, payload: {} }, 'endpoint'],
         [

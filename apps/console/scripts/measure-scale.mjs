@@ -199,6 +199,14 @@ async function measureApi() {
       'GET /inbound-events q=<delivery identity>',
       `/api/v1/inbound-events?limit=${PAGE}&q=${encodeURIComponent(someEvent.deliveryIdentity)}`,
     ],
+    [
+      'GET /inbound-events q=<matched rule>',
+      `/api/v1/inbound-events?limit=${PAGE}&q=${encodeURIComponent(someEvent.matchedRule ?? 'opened issues')}`,
+    ],
+    [
+      'GET /inbound-events q=absent (no match)',
+      `/api/v1/inbound-events?limit=${PAGE}&q=no-such-identity`,
+    ],
     ['GET /inbound-events 3rd page (cursor)', await third(`/api/v1/inbound-events?limit=${PAGE}`)],
     [
       'GET /inbound-events state=dead_letter 3rd page',

@@ -234,6 +234,26 @@ test('an inbound endpoint with a custom HMAC over ordered parts accepts a webhoo
   await form.getByRole('switch', { name: /Meta's verification/ }).check();
   await form.getByLabel('Meta verify token').fill('meta-verify-token');
   await expectAccessible(page, 'new inbound endpoint with a custom HMAC');
+
+  // A security setting the API cannot resolve is reported on its own input, not on the
+  // signature as a whole: a header part with no header name, then a timestamp check with
+  // no header to read.
+  async function refusedOn(input: Locator, message: RegExp): Promise<void> {
+    await form.getByRole('button', { name: 'Create endpoint' }).click();
+    await expect(input).toHaveAttribute('aria-invalid', 'true');
+    await expect(input).toHaveAccessibleDescription(message);
+    // Not the whole-signature alert the API's old `signature` path was shown in.
+    await expect(form.getByRole('group', { name: 'Signature' }).getByRole('alert')).toHaveCount(0);
+  }
+  const partHeader = form.getByRole('textbox', { name: 'Part 1 header' });
+  const timestampHeader = form.getByRole('textbox', { name: 'Timestamp header' });
+  await partHeader.fill('');
+  await refusedOn(partHeader, /signature\.parts\[0\]\.name is required/);
+  await partHeader.fill('X-Timestamp');
+  await timestampHeader.fill('');
+  await refusedOn(timestampHeader, /timestamp\.header is required/);
+  await expect(partHeader).not.toHaveAttribute('aria-invalid', 'true');
+  await timestampHeader.fill('X-Timestamp');
   await form.getByRole('button', { name: 'Create endpoint' }).click();
   await expect(form).toBeHidden();
 
@@ -294,6 +314,74 @@ test('an inbound endpoint with a custom HMAC over ordered parts accepts a webhoo
   await expect(async () => expect(await send('as configured')).toBe(202)).toPass({
     timeout: 30_000,
   });
+});
+
+test('the rule editor shows the API’s messages on the rule fields they concern', async ({
+  page,
+  adminApi,
+}) => {
+  const code = unique('rules');
+  const handler = await ok(
+    adminApi.POST('/api/v1/handlers', {
+      body: {
+        code,
+        name: `Rules ${code}`,
+        direction: 'inbound',
+        executionMode: 'rules',
+        rules: [{ sequence: 10, name: 'opened', action: 'done' }],
+      },
+    }),
+  );
+  await signIn(page, ADMIN_KEY, 'admin');
+  await page.goto(`/console/handlers/${handler.id}`);
+  const editor = page.getByRole('group', { name: /^Rule 1/ });
+  await expect(editor.getByRole('textbox', { name: 'Rule 1 name' })).toHaveValue('opened');
+
+  // Rule 1 writes a record but names no model, and its header condition reads no header.
+  await choose(page, editor, 'Rule 1 action', 'upsert_record');
+  await editor.getByRole('button', { name: 'Add condition to rule 1' }).click();
+  await choose(page, editor, 'Rule 1 condition 1 source', 'headers');
+  await editor.getByRole('textbox', { name: 'Rule 1 condition 1 value' }).fill('issues');
+  await page.getByRole('button', { name: 'Save rules' }).click();
+  const model = editor.getByRole('textbox', { name: 'Rule 1 target model' });
+  const path = editor.getByRole('textbox', { name: 'Rule 1 condition 1 path' });
+  await expect(model).toHaveAttribute('aria-invalid', 'true');
+  await expect(model).toHaveAccessibleDescription(/upsert_record needs a targetModel/);
+  await expect(path).toHaveAttribute('aria-invalid', 'true');
+  await expect(path).toHaveAccessibleDescription(/a headers condition needs a path/);
+  await expect(editor.getByLabel('Rule 1 lookups (JSON list)')).toHaveAccessibleDescription(
+    /needs at least one lookup/,
+  );
+  await expectAccessible(page, 'rule editor with API messages');
+  let stored = await ok(
+    adminApi.GET('/api/v1/handlers/{id}', { params: { path: { id: handler.id } } }),
+  );
+  expect(stored.rules).toMatchObject([{ name: 'opened', action: 'done' }]);
+
+  // Fixed on the form, saved, and stored as the form shows it.
+  await model.fill('tickets');
+  await path.fill('x-github-event');
+  await editor
+    .getByLabel('Rule 1 lookups (JSON list)')
+    .fill('[{ "field": "id", "source": { "kind": "payload", "path": "issue.id" } }]');
+  await page.getByRole('button', { name: 'Save rules' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+  stored = await ok(
+    adminApi.GET('/api/v1/handlers/{id}', { params: { path: { id: handler.id } } }),
+  );
+  expect(stored.rules).toMatchObject([
+    {
+      sequence: 10,
+      name: 'opened',
+      action: 'upsert_record',
+      targetModel: 'tickets',
+      conditions: [{ source: 'headers', path: 'x-github-event', operator: '=', value: 'issues' }],
+      lookups: [{ field: 'id', source: { kind: 'payload', path: 'issue.id' } }],
+    },
+  ]);
+  // The JSON tab shows the same rules, for what the form does not cover.
+  await page.getByText('JSON', { exact: true }).click();
+  await expect(page.getByLabel('Rules', { exact: true })).toContainText('"targetModel": "tickets"');
 });
 
 test('a connector is created and edited from the UI', async ({ page, adminApi }) => {

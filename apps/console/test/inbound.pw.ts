@@ -57,7 +57,9 @@ test('an admin sets up GitHub in the UI; the signed webhook is found, explained 
   await page.getByRole('button', { name: 'New handler' }).click();
   const drawer = page.getByRole('dialog', { name: 'New handler' });
   await drawer.getByLabel('Code').fill(code);
-  await drawer.getByLabel('Name').fill(`GitHub ${code}`);
+  await drawer.getByRole('textbox', { name: 'Name', exact: true }).fill(`GitHub ${code}`);
+  // The rules as JSON (the form's advanced tab): the form itself is tested in forms.pw.ts.
+  await drawer.getByText('JSON', { exact: true }).click();
   await drawer.getByLabel('Rules (tried in sequence order)').fill(rulesJson(model));
   await drawer.getByRole('button', { name: 'Create handler' }).click();
   await expect(page.getByRole('heading', { name: `GitHub ${code}` })).toBeVisible();
@@ -122,6 +124,15 @@ test('an admin sets up GitHub in the UI; the signed webhook is found, explained 
   await expect(page.getByRole('table', { name: `Records of ${model}` })).toContainText(
     '"title": "Hello"',
   );
+  // Picked from the API's list of models, the records show the fields the rule assigns.
+  await page.goto('/console/records');
+  await page.getByRole('combobox', { name: 'Model' }).click();
+  await page.getByRole('option', { name: model, exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`[?&]model=${model}`));
+  await expect(page.getByTestId('model-fields')).toHaveText('Fields: number, title');
+  const table = page.getByRole('table', { name: `Records of ${model}` });
+  await expect(table.getByRole('columnheader', { name: 'title', exact: true })).toBeVisible();
+  await expect(table.getByRole('cell', { name: 'Hello', exact: true })).toBeVisible();
 
   // The dead-lettered one, found with a state filter from the URL, is reset.
   await page.goto(`/console/events?state=dead_letter&q=`);

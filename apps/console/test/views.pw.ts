@@ -1,5 +1,15 @@
 import { join } from 'node:path';
-import { ADMIN_KEY, expect, expectAccessible, signIn, test } from './support/fixtures';
+import type { HookgateClient } from '@app/client';
+import {
+  ADMIN_KEY,
+  expect,
+  expectAccessible,
+  inboundUrl,
+  ok,
+  signIn,
+  test,
+  unique,
+} from './support/fixtures';
 
 /**
  * Every view, as an admin: it renders, and axe finds no serious or critical violation.
@@ -18,7 +28,8 @@ const VIEWS: Array<{ name: string; path: string; heading: string }> = [
   },
   { name: 'handlers', path: '/console/handlers', heading: 'Handlers & rules' },
   { name: 'connectors', path: '/console/connectors', heading: 'Connectors' },
-  { name: 'records', path: '/console/records', heading: 'Records' },
+  // The model the processed event below wrote, so its records show the rule's fields.
+  { name: 'records', path: '/console/records?model=orders', heading: 'Records' },
   { name: 'api-keys', path: '/console/api-keys', heading: 'API keys' },
   { name: 'tenants', path: '/console/tenants', heading: 'Tenants' },
   { name: 'audit', path: '/console/audit', heading: 'Audit log' },
@@ -38,7 +49,8 @@ test('the sign-in page is accessible', async ({ page }) => {
   await shoot(page, 'sign-in');
 });
 
-test('every view renders and passes axe', async ({ page }) => {
+test('every view renders and passes axe', async ({ page, adminApi }) => {
+  await processedEvent(adminApi);
   await signIn(page, ADMIN_KEY, 'admin');
   for (const view of VIEWS) {
     await page.goto(view.path);
@@ -49,10 +61,78 @@ test('every view renders and passes axe', async ({ page }) => {
   }
 });
 
-test('detail views, the simulator and the create forms pass axe', async ({ page }) => {
+/**
+ * A processed event of its own, so the event detail (and its screenshot) shows a matched
+ * rule with its execution log, whatever ran before.
+ */
+async function processedEvent(adminApi: HookgateClient): Promise<string> {
+  const code = unique('shot');
+  await ok(
+    adminApi.POST('/api/v1/handlers', {
+      body: {
+        code,
+        name: `Orders ${code}`,
+        direction: 'inbound',
+        executionMode: 'rules',
+        rules: [
+          {
+            sequence: 10,
+            name: 'paid orders',
+            action: 'upsert_record',
+            targetModel: 'orders',
+            conditions: [
+              { source: 'payload', path: 'type', operator: '=', value: 'order.paid' },
+              { source: 'payload', path: 'order.total', operator: '>', value: 0 },
+            ] as never,
+            lookups: [{ field: 'id', source: { kind: 'payload', path: 'order.id' } }] as never,
+            assignments: [
+              { field: 'id', source: { kind: 'payload', path: 'order.id' } },
+              { field: 'total', source: { kind: 'payload', path: 'order.total' } },
+            ] as never,
+          },
+          { sequence: 20, name: 'anything else', action: 'dead_letter' },
+        ],
+      },
+    }),
+  );
+  const path = `shop/${code}`;
+  await ok(
+    adminApi.POST('/api/v1/inbound-endpoints', {
+      body: { name: `Shop ${code}`, path, handler: code },
+    }),
+  );
+  const body = { type: 'order.paid', order: { id: `o-${code}`, total: 42 } };
+  let id = '';
+  await expect(async () => {
+    const res = await fetch(`${inboundUrl()}/webhooks/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(202);
+    id = ((await res.json()) as { id: string }).id;
+  }).toPass({ timeout: 30_000 });
+  await expect(async () => {
+    const event = await ok(
+      adminApi.GET('/api/v1/inbound-events/{id}', { params: { path: { id } } }),
+    );
+    expect(event.state).toBe('done');
+  }).toPass({ timeout: 30_000 });
+  return id;
+}
+
+test('detail views, the simulator and the create forms pass axe', async ({ page, adminApi }) => {
+  const eventId = await processedEvent(adminApi);
   await signIn(page, ADMIN_KEY, 'admin');
+  await page.goto(`/console/events/${eventId}`);
+  await expect(page.getByTestId('matched-rule')).toHaveText('paid orders');
+  await expect(
+    page.getByTestId('execution-log').getByRole('table', { name: 'Conditions of paid orders' }),
+  ).toContainText('order.total');
+  await expect(page.getByRole('status').filter({ hasText: 'Loading' })).toHaveCount(0);
+  await expectAccessible(page, 'event-detail');
+  await shoot(page, 'event-detail');
   const details: Array<{ list: string; name: string }> = [
-    { list: '/console/events', name: 'event-detail' },
     { list: '/console/deliveries', name: 'delivery-detail' },
     { list: '/console/handlers', name: 'handler-detail' },
     { list: '/console/connectors', name: 'connector-detail' },

@@ -609,6 +609,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/record-models': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List record models
+     * @description The models of the caller’s tenant, by name: those holding records (at most 500) and those a rule writes, each with the handlers that write it and the fields their rules assign or look up by. Any key of the tenant may read it.
+     */
+    get: operations['listRecordModels'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/audit': {
     parameters: {
       query?: never;
@@ -2261,6 +2281,27 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+    };
+    RecordModelResponse: {
+      /** @example issues */
+      model: string;
+      /** @description whether the tenant holds any record of the model */
+      hasRecords: boolean;
+      /**
+       * @description codes of the handlers with a rule that writes the model, by code
+       * @example [
+       *       "github-issues"
+       *     ]
+       */
+      handlers: string[];
+      /**
+       * @description the data fields those rules' assignments and lookups name, sorted
+       * @example [
+       *       "number",
+       *       "title"
+       *     ]
+       */
+      fields: string[];
     };
     AuditEntryResponse: {
       /** Format: uuid */
@@ -5990,6 +6031,43 @@ export interface operations {
            *       "error": "Not Found",
            *       "code": "not_found",
            *       "message": "not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  listRecordModels: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the models, by name */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecordModelResponse'][];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];

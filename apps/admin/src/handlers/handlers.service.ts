@@ -1,6 +1,6 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { validateRules, type HandlerRegistry, type Rule } from '@app/core';
+import { validateRulesAt, type HandlerRegistry, type Rule } from '@app/core';
 import { writeHandlerRules } from './handler-rules';
 import { HANDLER_REGISTRY } from '@app/platform';
 import { AuditService } from '../audit/audit.service';
@@ -204,8 +204,19 @@ export class HandlersService {
     direction: 'inbound' | 'outbound',
   ): Promise<Rule[]> {
     const list = (rules ?? []).map((r) => ({ ...r, conditions: r.conditions ?? [] })) as Rule[];
-    const problems = validateRules(list, direction);
-    if (problems.length > 0) throw validationFailure([{ field: 'rules', problems }]);
+    const problems = validateRulesAt(list, direction);
+    if (problems.length > 0) {
+      throw validationFailure(
+        byField(
+          problems.map((found) => ({
+            field: ['rules', found.index, found.field]
+              .filter((p) => p !== undefined && p !== '')
+              .join('.'),
+            problem: found.problem,
+          })),
+        ),
+      );
+    }
     return this.resolveForwardTargets(tenantId, list);
   }
 
@@ -215,9 +226,9 @@ export class HandlersService {
    * 400: forwarding never crosses tenants.
    */
   private async resolveForwardTargets(tenantId: string, rules: Rule[]): Promise<Rule[]> {
-    const problems: string[] = [];
+    const problems: Array<{ field: string; problem: string }> = [];
     const resolved: Rule[] = [];
-    for (const rule of rules) {
+    for (const [index, rule] of rules.entries()) {
       if (!rule.forwardTo) {
         resolved.push(rule);
         continue;
@@ -228,12 +239,13 @@ export class HandlersService {
         [tenantId, rule.forwardTo],
       );
       if (!rows[0]) {
-        problems.push(
-          `rule ${rule.sequence}: forwardTo "${rule.forwardTo}" is not an outbound endpoint of this tenant`,
-        );
+        problems.push({
+          field: `rules.${index}.forwardTo`,
+          problem: `forwardTo "${rule.forwardTo}" is not an outbound endpoint of this tenant`,
+        });
       } else resolved.push({ ...rule, forwardTo: rows[0].code });
     }
-    if (problems.length > 0) throw validationFailure([{ field: 'rules', problems }]);
+    if (problems.length > 0) throw validationFailure(byField(problems));
     return resolved;
   }
 }
@@ -252,4 +264,18 @@ function toView(row: Row): HandlerView {
     createdAt: new Date(row.created_at as string).toISOString(),
     updatedAt: new Date(row.updated_at as string).toISOString(),
   };
+}
+
+/**
+ * Rule problems as the validation answer lists them: one entry per field, named down to
+ * the rule and its part (`rules.1.conditions.0.operator`), so a form shows each message on
+ * the input it concerns.
+ */
+function byField(
+  problems: Array<{ field: string; problem: string }>,
+): Array<{ field: string; problems: string[] }> {
+  const fields = new Map<string, string[]>();
+  for (const { field, problem } of problems)
+    fields.set(field, [...(fields.get(field) ?? []), problem]);
+  return [...fields].map(([field, list]) => ({ field, problems: list }));
 }

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
+  HookgateError,
   resolveInboundSecurity,
   type IdentityConfig,
   type SignatureConfig,
@@ -271,7 +272,7 @@ export class InboundEndpointsService {
       const message = error instanceof Error ? error.message : String(error);
       throw new BadRequestException({
         message,
-        details: [{ field: 'signature', problems: [message] }],
+        details: [{ field: securityField(error), problems: [message] }],
       });
     }
     return { signature, secrets };
@@ -343,4 +344,17 @@ function toView(row: Row): InboundEndpointView {
     createdAt: new Date(row.created_at as string).toISOString(),
     updatedAt: new Date(row.updated_at as string).toISOString(),
   };
+}
+
+/**
+ * The request field a security configuration problem concerns, as the validation pipe names
+ * fields (`signature.parts.1.name`, `timestamp.maxAgeSeconds`): core says which setting it
+ * could not resolve (`details.field`, `signature.parts[1].name`), so the console can show the
+ * message on that input. Anything unnamed stays on `signature`.
+ */
+function securityField(error: unknown): string {
+  const field = error instanceof HookgateError ? error.details?.field : undefined;
+  return typeof field === 'string' && field !== ''
+    ? field.replace(/\[(\d+)\]/g, '.$1')
+    : 'signature';
 }

@@ -62,6 +62,27 @@ export type InboundEventSummary = Omit<
 >;
 
 type Row = Record<string, unknown>;
+
+/**
+ * `q` as a delivery identity, a replay identity or a matched rule, written so each arm is an
+ * index probe (a BitmapOr of three), never a scan of the table:
+ * - the identities through the per-endpoint uniqueness indexes, which lead with `endpoint_id`
+ *   and hold events that are not `rejected`: the tenant's endpoints are a short list (the
+ *   `ANY(ARRAY(…))` is evaluated once), and a rejected event has no identity to find (the
+ *   gateway stores it without one, as it never got as far as computing it);
+ * - the rule through `inbound_events_tenant_matched_rule_idx` (partial: only processed
+ *   events that matched a rule have an entry; nothing is indexed when a webhook is stored).
+ * A common rule name still walks the cursor index and stops after one page.
+ */
+export function searchSql(n: number): string {
+  // $1 is the tenant (see filter): a parameter, so the list is an InitPlan the index scans
+  // take as their key, where `= e.tenant_id` would be a per-row SubPlan.
+  const endpoints = `ARRAY(SELECT id FROM inbound_endpoints WHERE tenant_id = $1)`;
+  return `((e.state <> 'rejected' AND e.endpoint_id = ANY(${endpoints}) AND e.delivery_identity = $${n})
+        OR (e.state <> 'rejected' AND e.endpoint_id = ANY(${endpoints}) AND e.replay_identity = $${n})
+        OR (e.tenant_id = $1 AND e.matched_rule = $${n}))`;
+}
+
 const iso = (value: unknown): string | null =>
   value ? new Date(value as string).toISOString() : null;
 
@@ -230,15 +251,7 @@ export class InboundEventsService {
     }
     if (filter.from) add((n) => `e.received_at >= $${n}`, toTimestamp(filter.from));
     if (filter.to) add((n) => `e.received_at < $${n}`, toTimestamp(filter.to));
-    if (filter.q) {
-      add(
-        (n) =>
-          isUuid(filter.q!)
-            ? `e.id = $${n}`
-            : `(e.delivery_identity = $${n} OR e.replay_identity = $${n} OR e.matched_rule = $${n})`,
-        filter.q,
-      );
-    }
+    if (filter.q) add((n) => (isUuid(filter.q!) ? `e.id = $${n}` : searchSql(n)), filter.q);
     return { where, params };
   }
 

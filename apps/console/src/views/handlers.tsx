@@ -22,13 +22,14 @@ import { api, call } from '../api';
 import { useCanConfigure } from '../auth';
 import { Empty, Failure, Json, Loading, useUrlState } from '../components/common';
 import { ExecutionLogView } from '../components/execution-log';
-import { OtherProblems, problemsOf } from '../components/forms';
+import { OtherProblems, parseJson, problemsOf } from '../components/forms';
+import { RulesEditor, rulesDto, type Rule } from '../components/rule-form';
 
 /**
  * Handlers and their ordered rules: a JSON rule editor whose API validation messages
  * appear beside it, and the simulator (the API's dry run) on the same page.
  */
-const EXAMPLE_RULES = [
+const EXAMPLE_RULES: Rule[] = [
   {
     sequence: 10,
     name: 'opened issues',
@@ -114,22 +115,13 @@ export function HandlersView() {
   );
 }
 
-function parseJson(text: string): { value?: unknown; error?: string } {
-  try {
-    return { value: JSON.parse(text) as unknown };
-  } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
-  }
-}
-
 function CreateHandler() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
   const [direction, setDirection] = useState<'inbound' | 'outbound'>('inbound');
-  const [rules, setRules] = useState(JSON.stringify(EXAMPLE_RULES, null, 2));
-  const parsed = parseJson(rules);
+  const [rules, setRules] = useState<Rule[]>(EXAMPLE_RULES);
   const create = useMutation({
     mutationFn: () =>
       call(
@@ -139,7 +131,7 @@ function CreateHandler() {
             name,
             direction,
             executionMode: 'rules',
-            rules: parsed.value as Schemas['RuleDto'][],
+            rules: rulesDto(rules),
           },
         }),
       ),
@@ -151,7 +143,7 @@ function CreateHandler() {
   const problem = problemsOf(create.error);
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (!parsed.error) create.mutate();
+    create.mutate();
   }
   return (
     <form onSubmit={submit}>
@@ -177,17 +169,19 @@ function CreateHandler() {
           onChange={(value) => setDirection(value === 'outbound' ? 'outbound' : 'inbound')}
           allowDeselect={false}
         />
-        <JsonInput
-          label="Rules (tried in sequence order)"
-          value={rules}
+        <Text size="sm" fw={500}>
+          Rules, tried in sequence order
+        </Text>
+        <RulesEditor
+          rules={rules}
           onChange={setRules}
-          autosize
-          minRows={12}
-          error={parsed.error ?? problem('rules')}
+          direction={direction}
+          error={create.error}
+          jsonLabel="Rules (tried in sequence order)"
         />
-        <OtherProblems error={create.error} shown={['code', 'name', 'rules']} />
+        <OtherProblems error={create.error} shown={['code', 'name', 'rules', 'rules.*']} />
         <Group justify="flex-end">
-          <Button type="submit" loading={create.isPending} disabled={Boolean(parsed.error)}>
+          <Button type="submit" loading={create.isPending}>
             Create handler
           </Button>
         </Group>
@@ -231,8 +225,7 @@ export function HandlerDetailView() {
 function RuleEditor({ handler }: { handler: Schemas['HandlerResponse'] }) {
   const canConfigure = useCanConfigure();
   const queryClient = useQueryClient();
-  const [rules, setRules] = useState(() => JSON.stringify(handler.rules, null, 2));
-  const parsed = parseJson(rules);
+  const [rules, setRules] = useState<Rule[]>(() => handler.rules as unknown as Rule[]);
   const save = useMutation({
     mutationFn: () =>
       call(
@@ -244,7 +237,7 @@ function RuleEditor({ handler }: { handler: Schemas['HandlerResponse'] }) {
             callback: handler.callback ?? undefined,
             active: handler.active,
             maxRetries: handler.maxRetries,
-            rules: parsed.value as Schemas['RuleDto'][],
+            rules: rulesDto(rules),
           },
         }),
       ),
@@ -257,17 +250,14 @@ function RuleEditor({ handler }: { handler: Schemas['HandlerResponse'] }) {
     <Card withBorder>
       <Stack>
         <Text fw={600}>Rules</Text>
-        <JsonInput
-          aria-label="Rules"
-          value={rules}
+        <RulesEditor
+          rules={rules}
           onChange={setRules}
-          autosize
-          minRows={16}
-          maxRows={40}
+          direction={handler.direction}
+          error={save.error}
           readOnly={!canConfigure}
-          error={parsed.error ?? problemsOf(save.error)('rules')}
+          jsonLabel="Rules"
         />
-        <OtherProblems error={save.error} shown={['rules']} />
         {save.isSuccess ? (
           <Text c="green" size="sm" role="status">
             Saved.
@@ -275,11 +265,7 @@ function RuleEditor({ handler }: { handler: Schemas['HandlerResponse'] }) {
         ) : null}
         {canConfigure ? (
           <Group justify="flex-end">
-            <Button
-              onClick={() => save.mutate()}
-              loading={save.isPending}
-              disabled={Boolean(parsed.error)}
-            >
+            <Button onClick={() => save.mutate()} loading={save.isPending}>
               Save rules
             </Button>
           </Group>

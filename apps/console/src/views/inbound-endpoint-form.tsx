@@ -282,18 +282,58 @@ function bodyOf(form: FormState, endpoint: Endpoint | undefined, bindings: unkno
   } as unknown as Schemas['CreateInboundEndpointDto'];
 }
 
-const SHOWN = [
-  'name',
-  'path',
-  'handler',
-  'maxBodyBytes',
-  'rejectedPerMinute',
-  'signature.*',
-  'timestamp.*',
-  'identity.*',
-  'semanticBindings.*',
-  'handshakes.*',
-];
+/**
+ * The API fields this form shows beside an input, given what is on screen (a custom HMAC
+ * setting only with the custom preset, a timestamp setting only with the check on, …); any
+ * other problem is listed under the form, so none is lost.
+ */
+function shownFields(form: FormState): string[] {
+  const custom = form.preset === 'custom';
+  return [
+    'name',
+    'path',
+    'handler',
+    'maxBodyBytes',
+    'rejectedPerMinute',
+    'signature',
+    'signature.preset',
+    'signature.mode',
+    ...(form.preset !== 'none' ? ['signature.secret', 'signature.secondarySecret'] : []),
+    ...(custom
+      ? [
+          'signature.header',
+          'signature.prefix',
+          'signature.digest',
+          'signature.encoding',
+          'signature.secretEncoding',
+          'signature.headerFormat',
+          'signature.parts.*',
+          ...(form.headerFormat === 'key-value' ? ['signature.headerKey'] : []),
+        ]
+      : []),
+    'timestamp',
+    ...(form.freshness === 'on'
+      ? [
+          'timestamp.header',
+          'timestamp.headerParam.*',
+          'timestamp.format',
+          'timestamp.maxAgeSeconds',
+          'timestamp.maxFutureSkewSeconds',
+        ]
+      : []),
+    'identity',
+    'identity.delivery',
+    'identity.delivery.policy',
+    ...(form.deliveryPolicy === 'delivery_header' || form.deliveryPolicy === 'idempotency_key'
+      ? ['identity.delivery.header']
+      : []),
+    'identity.replay',
+    'identity.replay.policy',
+    ...(form.replayPolicy === 'business_event' ? ['identity.replay.path'] : []),
+    'semanticBindings.*',
+    'handshakes.*',
+  ];
+}
 
 export function InboundEndpointForm({
   endpoint,
@@ -446,7 +486,7 @@ export function InboundEndpointForm({
                     placeholder="X-Timestamp"
                     value={form.timestampHeader}
                     onChange={(e) => set('timestampHeader')(e.currentTarget.value)}
-                    error={problem('timestamp.header')}
+                    error={problem('timestamp.header') ?? under('timestamp.headerParam')}
                   />
                   <Select
                     label="Timestamp format"
@@ -493,7 +533,11 @@ export function InboundEndpointForm({
                 value={form.deliveryPolicy}
                 onChange={(value) => set('deliveryPolicy')(value ?? PRESET_DEFAULT)}
                 allowDeselect={false}
-                error={problem('identity.delivery') ?? problem('identity')}
+                error={
+                  problem('identity.delivery.policy') ??
+                  problem('identity.delivery') ??
+                  problem('identity')
+                }
               />
               {form.deliveryPolicy === 'delivery_header' ||
               form.deliveryPolicy === 'idempotency_key' ? (
@@ -502,6 +546,7 @@ export function InboundEndpointForm({
                   placeholder="X-Request-Id"
                   value={form.deliveryHeader}
                   onChange={(e) => set('deliveryHeader')(e.currentTarget.value)}
+                  error={problem('identity.delivery.header')}
                 />
               ) : null}
             </Group>
@@ -518,7 +563,7 @@ export function InboundEndpointForm({
                 value={form.replayPolicy}
                 onChange={(value) => set('replayPolicy')(value ?? PRESET_DEFAULT)}
                 allowDeselect={false}
-                error={problem('identity.replay')}
+                error={problem('identity.replay.policy') ?? problem('identity.replay')}
               />
               {form.replayPolicy === 'business_event' ? (
                 <TextInput
@@ -526,6 +571,7 @@ export function InboundEndpointForm({
                   placeholder="data.id"
                   value={form.replayPath}
                   onChange={(e) => set('replayPath')(e.currentTarget.value)}
+                  error={problem('identity.replay.path')}
                 />
               ) : null}
               {form.replayPolicy === 'idempotency_key' ? (
@@ -615,7 +661,7 @@ export function InboundEndpointForm({
           </Group>
         </Fieldset>
 
-        <OtherProblems error={save.error} shown={SHOWN} />
+        <OtherProblems error={save.error} shown={shownFields(form)} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onDone}>
             Cancel
@@ -727,6 +773,7 @@ function CustomHmac({
               value={part.kind}
               onChange={(value) => change(index, { kind: value ?? 'body' })}
               allowDeselect={false}
+              error={problem(`signature.parts.${index}.kind`)}
               w={170}
             />
             {part.kind === 'literal' ? (
@@ -734,6 +781,7 @@ function CustomHmac({
                 label={`Part ${index + 1} text`}
                 value={part.value}
                 onChange={(e) => change(index, { value: e.currentTarget.value })}
+                error={problem(`signature.parts.${index}.value`)}
                 style={{ flex: 1 }}
               />
             ) : null}
@@ -742,6 +790,7 @@ function CustomHmac({
                 label={`Part ${index + 1} header`}
                 value={part.name}
                 onChange={(e) => change(index, { name: e.currentTarget.value })}
+                error={problem(`signature.parts.${index}.name`)}
                 style={{ flex: 1 }}
               />
             ) : null}
@@ -750,6 +799,7 @@ function CustomHmac({
                 label={`Part ${index + 1} parameter`}
                 value={part.param}
                 onChange={(e) => change(index, { param: e.currentTarget.value })}
+                error={problem(`signature.parts.${index}.param`)}
                 style={{ flex: 1 }}
               />
             ) : null}

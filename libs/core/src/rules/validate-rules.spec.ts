@@ -3,6 +3,7 @@ import {
   actionProblems,
   conditionProblems,
   validateRules,
+  validateRulesAt,
   valueSourceProblems,
 } from './validate-rules';
 
@@ -265,6 +266,67 @@ describe('mutate header assignments', () => {
       ),
     ).toEqual([
       'rule #1 "r" (sequence 10): assignment #1 "headers.": a header assignment needs a name after "headers."',
+    ]);
+  });
+});
+
+describe('validateRulesAt', () => {
+  it('says which rule and which field of it each problem concerns, in the API’s dotted form', () => {
+    const found = validateRulesAt(
+      [
+        rule({ name: 'ok' }),
+        rule({
+          name: 'bad',
+          sequence: 20,
+          action: 'upsert_record',
+          conditions: [
+            { source: 'payload', path: 'a', operator: '=', value: 1 },
+            { source: 'payload', path: 'b', operator: '~' as '=', value: 1 },
+          ],
+          assignments: [{ field: 'x', source: { kind: 'header' } as never }],
+        }),
+      ],
+      'inbound',
+    );
+    expect(found.map(({ index, field, problem }) => ({ index, field, problem }))).toEqual([
+      {
+        index: 1,
+        field: 'conditions.1.operator',
+        problem: expect.stringMatching(/^unknown operator "~"/),
+      },
+      { index: 1, field: 'targetModel', problem: 'upsert_record needs a targetModel' },
+      {
+        index: 1,
+        field: 'lookups',
+        problem: 'upsert_record needs at least one lookup to find the record',
+      },
+      { index: 1, field: 'assignments.0.source', problem: 'a header source needs name' },
+    ]);
+    // The same problems, as the sentences validateRules gives.
+    expect(found.map((p) => p.text)).toEqual(
+      validateRules(
+        [
+          rule({ name: 'ok' }),
+          rule({
+            name: 'bad',
+            sequence: 20,
+            action: 'upsert_record',
+            conditions: [
+              { source: 'payload', path: 'a', operator: '=', value: 1 },
+              { source: 'payload', path: 'b', operator: '~' as '=', value: 1 },
+            ],
+            assignments: [{ field: 'x', source: { kind: 'header' } as never }],
+          }),
+        ],
+        'inbound',
+      ),
+    );
+    expect(found[0].text).toMatch(/^rule #2 "bad" \(sequence 20\): condition #2: unknown operator/);
+  });
+
+  it('puts problems of the list itself on no rule', () => {
+    expect(validateRulesAt({} as unknown as Rule[], 'inbound')).toEqual([
+      { field: '', problem: 'rules must be a list', text: 'rules must be a list' },
     ]);
   });
 });

@@ -36,34 +36,81 @@ const VALUE_KINDS_BY_DIRECTION: Record<Direction, ReadonlySet<ValueSource['kind'
 };
 
 export function validateRules(rules: readonly Rule[], direction: Direction): string[] {
+  return validateRulesAt(rules, direction).map((found) => found.text);
+}
+
+/**
+ * One problem of a rule list, with where it is: the rule's position in the list (absent for
+ * a problem of the list itself), the field within the rule in the admin API's dotted form
+ * (`conditions.0.operator`, `lookups.1.source`; empty for the rule as a whole), the problem
+ * alone (`unknown operator "~"; …`) and the sentence validateRules gives (`rule #1 "a"
+ * (sequence 10): condition #1: unknown operator "~"; …`).
+ */
+export interface RuleProblem {
+  index?: number;
+  field: string;
+  problem: string;
+  text: string;
+}
+
+export function validateRulesAt(rules: readonly Rule[], direction: Direction): RuleProblem[] {
+  const whole = (problem: string): RuleProblem[] => [{ field: '', problem, text: problem }];
   if (direction !== 'inbound' && direction !== 'outbound') {
-    return [`direction must be "inbound" or "outbound", got ${JSON.stringify(direction)}`];
+    return whole(`direction must be "inbound" or "outbound", got ${JSON.stringify(direction)}`);
   }
-  if (!Array.isArray(rules)) return ['rules must be a list'];
-  return rules.flatMap((rule, index) => {
-    if (rule === null || typeof rule !== 'object') return [`rule #${index + 1} is not an object`];
+  if (!Array.isArray(rules)) return whole('rules must be a list');
+  return rules.flatMap((rule, index): RuleProblem[] => {
+    if (rule === null || typeof rule !== 'object') {
+      const problem = `rule #${index + 1} is not an object`;
+      return [{ index, field: '', problem, text: problem }];
+    }
     const label = ruleLabel(rule, index);
-    return ruleProblems(rule, direction).map((problem) => `${label}: ${problem}`);
+    return ruleProblemsAt(rule, direction).map((found) => ({
+      index,
+      field: found.field,
+      problem: found.problem,
+      text: `${label}: ${found.text}`,
+    }));
   });
 }
 
+/** A problem within one rule, condition or list entry: its field, bare and as labelled. */
+interface FieldProblem {
+  field: string;
+  problem: string;
+  text: string;
+}
+
+const at = (field: string, problem: string): FieldProblem => ({ field, problem, text: problem });
+const under = (prefix: string, label: string, found: FieldProblem): FieldProblem => ({
+  field: found.field ? `${prefix}.${found.field}` : prefix,
+  problem: found.problem,
+  text: `${label}: ${found.text}`,
+});
+
 /** Problems of one rule, without the rule label. */
 export function ruleProblems(rule: Rule, direction: Direction): string[] {
-  const problems: string[] = [];
+  return ruleProblemsAt(rule, direction).map((found) => found.text);
+}
+
+function ruleProblemsAt(rule: Rule, direction: Direction): FieldProblem[] {
+  const problems: FieldProblem[] = [];
   if (typeof rule.sequence !== 'number' || !Number.isFinite(rule.sequence)) {
-    problems.push('sequence must be a number');
+    problems.push(at('sequence', 'sequence must be a number'));
   }
-  if (typeof rule.name !== 'string' || rule.name.trim() === '') problems.push('name is required');
+  if (typeof rule.name !== 'string' || rule.name.trim() === '') {
+    problems.push(at('name', 'name is required'));
+  }
   if (rule.conditions !== undefined && !Array.isArray(rule.conditions)) {
-    problems.push('conditions must be a list');
+    problems.push(at('conditions', 'conditions must be a list'));
   } else {
     (rule.conditions ?? []).forEach((condition, i) => {
-      for (const problem of conditionProblems(condition, direction)) {
-        problems.push(`condition #${i + 1}: ${problem}`);
+      for (const found of conditionProblemsAt(condition, direction)) {
+        problems.push(under(`conditions.${i}`, `condition #${i + 1}`, found));
       }
     });
   }
-  problems.push(...actionProblems(rule, direction));
+  problems.push(...actionProblemsAt(rule, direction));
   problems.push(...listProblems(rule.lookups, 'lookup', direction, false));
   problems.push(
     ...listProblems(rule.assignments, 'assignment', direction, rule.action === 'mutate'),
@@ -77,71 +124,87 @@ export function ruleProblems(rule: Rule, direction: Direction): string[] {
  * mutate. The engine checks these on the matched rule before acting.
  */
 export function actionProblems(rule: Rule, direction: Direction): string[] {
-  const problems: string[] = [];
+  return actionProblemsAt(rule, direction).map((found) => found.text);
+}
+
+function actionProblemsAt(rule: Rule, direction: Direction): FieldProblem[] {
+  const problems: FieldProblem[] = [];
   const actions: readonly string[] = direction === 'inbound' ? INBOUND_ACTIONS : OUTBOUND_ACTIONS;
   const action = rule.action as string;
   if (!actions.includes(action)) {
     const other: readonly string[] = direction === 'inbound' ? OUTBOUND_ACTIONS : INBOUND_ACTIONS;
     problems.push(
-      other.includes(action)
-        ? `action "${action}" is ${direction === 'inbound' ? 'outbound' : 'inbound'}-only`
-        : `unknown action ${JSON.stringify(action)}; ${direction} actions are ${actions.join(', ')}`,
+      at(
+        'action',
+        other.includes(action)
+          ? `action "${action}" is ${direction === 'inbound' ? 'outbound' : 'inbound'}-only`
+          : `unknown action ${JSON.stringify(action)}; ${direction} actions are ${actions.join(', ')}`,
+      ),
     );
     return problems;
   }
   if (action === 'retry') {
     const seconds = rule.retrySeconds;
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
-      problems.push('retry needs retrySeconds greater than 0');
+      problems.push(at('retrySeconds', 'retry needs retrySeconds greater than 0'));
     }
   }
   if (RECORD_ACTIONS.has(action)) {
     if (typeof rule.targetModel !== 'string' || rule.targetModel.trim() === '') {
-      problems.push(`${action} needs a targetModel`);
+      problems.push(at('targetModel', `${action} needs a targetModel`));
     }
     if (LOOKUP_ACTIONS.has(action) && (!Array.isArray(rule.lookups) || rule.lookups.length === 0)) {
-      problems.push(`${action} needs at least one lookup to find the record`);
+      problems.push(at('lookups', `${action} needs at least one lookup to find the record`));
     }
   }
   if (
     action === 'forward' &&
     (typeof rule.forwardTo !== 'string' || rule.forwardTo.trim() === '')
   ) {
-    problems.push('forward needs forwardTo (an outbound endpoint code)');
+    problems.push(at('forwardTo', 'forward needs forwardTo (an outbound endpoint code)'));
   }
   if (action === 'mutate' && (!Array.isArray(rule.assignments) || rule.assignments.length === 0)) {
-    problems.push('mutate needs at least one assignment');
+    problems.push(at('assignments', 'mutate needs at least one assignment'));
   }
   return problems;
 }
 
 export function conditionProblems(condition: Condition, direction: Direction): string[] {
-  if (condition === null || typeof condition !== 'object') return ['not an object'];
-  const problems: string[] = [];
+  return conditionProblemsAt(condition, direction).map((found) => found.text);
+}
+
+function conditionProblemsAt(condition: Condition, direction: Direction): FieldProblem[] {
+  if (condition === null || typeof condition !== 'object') return [at('', 'not an object')];
+  const problems: FieldProblem[] = [];
   const source = condition.source ?? 'payload';
   if (!CONDITION_SOURCES.includes(source)) {
-    problems.push(`unknown source ${JSON.stringify(source)}; use ${CONDITION_SOURCES.join(', ')}`);
+    problems.push(
+      at('source', `unknown source ${JSON.stringify(source)}; use ${CONDITION_SOURCES.join(', ')}`),
+    );
   } else if (!CONDITION_SOURCES_BY_DIRECTION[direction].has(source)) {
-    problems.push(`source "${source}" is not available to ${direction} rules`);
+    problems.push(at('source', `source "${source}" is not available to ${direction} rules`));
   }
-  if (typeof condition.path !== 'string') problems.push('path must be a string');
+  if (typeof condition.path !== 'string') problems.push(at('path', 'path must be a string'));
   else if (source !== 'payload' && condition.path.trim() === '') {
-    problems.push(`a ${source} condition needs a path (the name to read)`);
+    problems.push(at('path', `a ${source} condition needs a path (the name to read)`));
   }
   const operator = condition.operator as string;
   if (!(CONDITION_OPERATORS as readonly string[]).includes(operator)) {
     problems.push(
-      `unknown operator ${JSON.stringify(operator)}; use ${CONDITION_OPERATORS.join(', ')}`,
+      at(
+        'operator',
+        `unknown operator ${JSON.stringify(operator)}; use ${CONDITION_OPERATORS.join(', ')}`,
+      ),
     );
     return problems;
   }
   if ((operator === 'in' || operator === 'not in') && !Array.isArray(condition.value)) {
-    problems.push(`"${operator}" needs a list value`);
+    problems.push(at('value', `"${operator}" needs a list value`));
   } else if (operator === 'matches') {
     const reason = validatePattern(condition.value);
-    if (reason) problems.push(reason);
+    if (reason) problems.push(at('value', reason));
   } else if (operator !== 'exists' && operator !== 'not exists' && condition.value === undefined) {
-    problems.push(`"${operator}" needs a value`);
+    problems.push(at('value', `"${operator}" needs a value`));
   }
   return problems;
 }
@@ -186,25 +249,34 @@ function listProblems(
   what: 'lookup' | 'assignment',
   direction: Direction,
   mutate: boolean,
-): string[] {
+): FieldProblem[] {
   if (list === undefined) return [];
-  if (!Array.isArray(list)) return [`${what}s must be a list`];
+  if (!Array.isArray(list)) return [at(`${what}s`, `${what}s must be a list`)];
   return list.flatMap((item: unknown, i) => {
+    const path = `${what}s.${i}`;
     const prefix = `${what} #${i + 1}`;
-    if (item === null || typeof item !== 'object') return [`${prefix} is not an object`];
+    if (item === null || typeof item !== 'object') {
+      const problem = `${prefix} is not an object`;
+      return [{ field: path, problem, text: problem }];
+    }
     const entry = item as { field?: unknown; source: ValueSource; transform?: unknown };
-    const problems = fieldProblems(entry.field, mutate);
-    problems.push(...valueSourceProblems(entry.source, direction));
+    const problems = fieldProblems(entry.field, mutate).map((problem) => at('field', problem));
+    problems.push(
+      ...valueSourceProblems(entry.source, direction).map((problem) => at('source', problem)),
+    );
     if (
       entry.transform !== undefined &&
       !(VALUE_TRANSFORMS as readonly unknown[]).includes(entry.transform)
     ) {
       problems.push(
-        `unknown transform ${JSON.stringify(entry.transform)}; use ${VALUE_TRANSFORMS.join(', ')}`,
+        at(
+          'transform',
+          `unknown transform ${JSON.stringify(entry.transform)}; use ${VALUE_TRANSFORMS.join(', ')}`,
+        ),
       );
     }
     const label = typeof entry.field === 'string' ? `${prefix} "${entry.field}"` : prefix;
-    return problems.map((problem) => `${label}: ${problem}`);
+    return problems.map((found) => under(path, label, found));
   });
 }
 

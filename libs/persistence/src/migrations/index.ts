@@ -7,6 +7,7 @@ import { OutboundRequestRefusals1764530000000 } from './1764530000000-outbound-r
 import { ApiKeyBootstrap1764530000001 } from './1764530000001-api-key-bootstrap';
 import { OutboundRequestRefusalsTenant1764540000000 } from './1764540000000-outbound-request-refusals-tenant';
 import { DeliveriesLookupIndexes1764550000000 } from './1764550000000-deliveries-lookup-indexes';
+import { InboundEventsMatchedRuleIndex1764560000000 } from './1764560000000-inbound-events-matched-rule-index';
 import { ApiKeyPublisherRole1764561000000 } from './1764561000000-api-key-publisher-role';
 import { IdempotencyKeys1764562500000 } from './1764562500000-idempotency-keys';
 
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   ApiKeyBootstrap1764530000001,
   OutboundRequestRefusalsTenant1764540000000,
   DeliveriesLookupIndexes1764550000000,
+  InboundEventsMatchedRuleIndex1764560000000,
   ApiKeyPublisherRole1764561000000,
   IdempotencyKeys1764562500000,
 ];
@@ -35,6 +37,7 @@ export {
   ApiKeyBootstrap1764530000001,
   OutboundRequestRefusalsTenant1764540000000,
   DeliveriesLookupIndexes1764550000000,
+  InboundEventsMatchedRuleIndex1764560000000,
   ApiKeyPublisherRole1764561000000,
   IdempotencyKeys1764562500000,
 };
