@@ -10,6 +10,7 @@ export * from './data-source';
 export * from './pg-pool';
 export * from './query-rows';
 export * from './database-bootstrap';
+export * from './repositories';
 export * from './handlers/handler-cache';
 export * from './records/record-errors';
 export * from './records/record-store';

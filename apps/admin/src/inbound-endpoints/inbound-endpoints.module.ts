@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { HandlersModule } from '../handlers/handlers.module';
+import { InboundEndpointsController } from './inbound-endpoints.controller';
+import { InboundEndpointsService } from './inbound-endpoints.service';
+
+/** Inbound endpoints: the gateway's public paths and how each verifies what it receives. */
+@Module({
+  imports: [HandlersModule],
+  controllers: [InboundEndpointsController],
+  providers: [InboundEndpointsService],
+})
+export class InboundEndpointsModule {}
