@@ -12,8 +12,6 @@ export * from './query-rows';
 export * from './database-bootstrap';
 export * from './repositories';
 export * from './handlers/handler-cache';
-export * from './records/record-errors';
-export * from './records/record-store';
 export * from './secrets/secret-box';
 export * from './secrets/create-secret-box';
 export * from './secrets/reencrypt-secrets';

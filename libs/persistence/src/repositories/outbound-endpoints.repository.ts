@@ -68,9 +68,9 @@ export class OutboundEndpointsRepository extends BaseRepository {
     return row?.code ?? null;
   }
 
-  /** The endpoints a connector provisioned (linked by `connector_id`). */
+  /** The endpoints a connector provisioned (linked by `connector_id`), by code. */
   findByConnector(connectorId: string): Promise<OutboundEndpointEntity[]> {
-    return this.endpoints.findBy({ connectorId });
+    return this.endpoints.find({ where: { connectorId }, order: { code: 'ASC' } });
   }
 
   /** Inserts an endpoint and answers it as stored. */
