@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { HandlersModule } from '../handlers/handlers.module';
+import { InboundEndpointSecrets } from './inbound-endpoint-secrets';
 import { InboundEndpointsController } from './inbound-endpoints.controller';
 import { InboundEndpointsService } from './inbound-endpoints.service';
 
@@ -7,6 +8,6 @@ import { InboundEndpointsService } from './inbound-endpoints.service';
 @Module({
   imports: [HandlersModule],
   controllers: [InboundEndpointsController],
-  providers: [InboundEndpointsService],
+  providers: [InboundEndpointsService, InboundEndpointSecrets],
 })
 export class InboundEndpointsModule {}

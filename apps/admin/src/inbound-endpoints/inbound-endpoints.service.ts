@@ -1,24 +1,7 @@
-import {
-  BadRequestException,
-  ConflictException,
-  Inject,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import {
-  resolveInboundSecurity,
-  type IdentityConfig,
-  type SignatureConfig,
-  type TimestampConfig,
-} from '@app/core';
-import {
-  InboundEndpointsRepository,
-  type InboundEndpointEntity,
-  type InboundHandshakeSettings,
-  type SecretBox,
-} from '@app/persistence';
-import { SECRET_BOX } from '@app/platform';
+import { type IdentityConfig, type SignatureConfig, type TimestampConfig } from '@app/core';
+import { InboundEndpointsRepository, type InboundEndpointEntity } from '@app/persistence';
 import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { requireUuid } from '../common/ids';
@@ -26,6 +9,7 @@ import { conflictOnDuplicate } from '../common/pg-errors';
 import { validationFailure } from '../common/validation';
 import { HandlersService } from '../handlers/handlers.service';
 import type { CreateInboundEndpointDto, UpdateInboundEndpointDto } from './inbound-endpoint.dto';
+import { handshakeFlags, InboundEndpointSecrets } from './inbound-endpoint-secrets';
 
 /**
  * Inbound endpoints (SPEC §4). Secrets (signature secrets, handshake tokens) are encrypted
@@ -60,8 +44,6 @@ export interface InboundEndpointView {
   updatedAt: string;
 }
 
-type Secrets = Record<string, string>;
-
 @Injectable()
 export class InboundEndpointsService {
   constructor(
@@ -70,7 +52,7 @@ export class InboundEndpointsService {
     private readonly handlers: HandlersService,
     private readonly changes: ConfigChangePublisher,
     private readonly audit: AuditService,
-    @Inject(SECRET_BOX) private readonly secrets: SecretBox,
+    private readonly security: InboundEndpointSecrets,
   ) {}
 
   async list(tenantId: string): Promise<InboundEndpointView[]> {
@@ -83,7 +65,7 @@ export class InboundEndpointsService {
 
   async create(tenantId: string, dto: CreateInboundEndpointDto): Promise<InboundEndpointView> {
     const handlerId = await this.checkHandler(tenantId, dto.handler);
-    const { signature, secrets } = this.prepareSecurity(dto, {});
+    const { signature, secrets } = this.security.prepare(dto, {});
     const row = await conflictOnDuplicate(
       () =>
         this.dataSource.transaction(async (manager) => {
@@ -98,8 +80,8 @@ export class InboundEndpointsService {
             identity: dto.identity ?? {},
             timestamp: dto.timestamp ?? null,
             semanticBindings: dto.semanticBindings ?? [],
-            handshakes: this.handshakeFlags(dto.handshakes, {}),
-            secrets: this.handshakeSecrets(dto.handshakes, secrets),
+            handshakes: handshakeFlags(dto.handshakes, {}),
+            secrets: this.security.handshakeSecrets(dto.handshakes, secrets),
             rejectedPerMinute: dto.rejectedPerMinute ?? 60,
           });
           await this.audit.record(manager, null, {
@@ -141,12 +123,12 @@ export class InboundEndpointsService {
       identity: dto.identity ?? current.identity,
       timestamp: dto.timestamp ?? current.timestamp ?? undefined,
     };
-    const { signature, secrets } = this.prepareSecurity(
+    const { signature, secrets } = this.security.prepare(
       merged,
       current.secrets ?? {},
       dto.signature !== undefined,
     );
-    const handshakeSecrets = this.handshakeSecrets(dto.handshakes, secrets);
+    const handshakeSecrets = this.security.handshakeSecrets(dto.handshakes, secrets);
     await conflictOnDuplicate(
       () =>
         this.dataSource.transaction(async (manager) => {
@@ -161,7 +143,7 @@ export class InboundEndpointsService {
             identity: merged.identity ?? {},
             timestamp: merged.timestamp ?? null,
             semanticBindings: dto.semanticBindings ?? current.semanticBindings ?? [],
-            handshakes: this.handshakeFlags(dto.handshakes, current.handshakes ?? {}),
+            handshakes: handshakeFlags(dto.handshakes, current.handshakes ?? {}),
             secrets: handshakeSecrets,
             rejectedPerMinute: dto.rejectedPerMinute ?? current.rejectedPerMinute,
           });
@@ -211,71 +193,6 @@ export class InboundEndpointsService {
     if (!handler.active)
       throw validationFailure([{ field: 'handler', problems: ['the handler is archived'] }]);
     return handler.id;
-  }
-
-  /**
-   * Splits secrets out of the signature config, encrypts new ones and keeps stored ones
-   * the update did not mention, then proves the result resolves (400 if it cannot verify).
-   */
-  private prepareSecurity(
-    dto: Pick<CreateInboundEndpointDto, 'signature' | 'timestamp' | 'identity'>,
-    stored: Secrets,
-    signatureGiven = true,
-  ): { signature: Omit<SignatureConfig, 'secret' | 'secondarySecret'>; secrets: Secrets } {
-    const { secret, secondarySecret, ...signature } = (dto.signature ?? {
-      mode: 'none',
-    }) as SignatureConfig;
-    const secrets: Secrets = { ...stored };
-    if (signatureGiven && secret !== undefined) secrets.secret = this.secrets.encrypt(secret);
-    if (signatureGiven && secondarySecret !== undefined)
-      secrets.secondarySecret = this.secrets.encrypt(secondarySecret);
-    try {
-      resolveInboundSecurity(
-        {
-          signature: {
-            ...signature,
-            secret: secrets.secret ? this.secrets.decrypt(secrets.secret) : undefined,
-            secondarySecret: secrets.secondarySecret
-              ? this.secrets.decrypt(secrets.secondarySecret)
-              : undefined,
-          },
-          timestamp: dto.timestamp,
-          identity: dto.identity,
-        },
-        { requireSecret: true },
-      );
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new BadRequestException({
-        message,
-        details: [{ field: 'signature', problems: [message] }],
-      });
-    }
-    return { signature, secrets };
-  }
-
-  private handshakeFlags(
-    given: CreateInboundEndpointDto['handshakes'],
-    current: InboundHandshakeSettings,
-  ): InboundHandshakeSettings {
-    if (!given) return current;
-    return {
-      slack: given.slack ?? current.slack ?? false,
-      meta: given.meta === null ? false : given.meta !== undefined ? true : (current.meta ?? false),
-      zoom: given.zoom === null ? false : given.zoom !== undefined ? true : (current.zoom ?? false),
-    };
-  }
-
-  private handshakeSecrets(
-    given: CreateInboundEndpointDto['handshakes'],
-    secrets: Secrets,
-  ): Secrets {
-    const next = { ...secrets };
-    if (given?.meta) next.metaVerifyToken = this.secrets.encrypt(given.meta.verifyToken);
-    if (given?.meta === null) delete next.metaVerifyToken;
-    if (given?.zoom) next.zoomSecretToken = this.secrets.encrypt(given.zoom.secretToken);
-    if (given?.zoom === null) delete next.zoomSecretToken;
-    return next;
   }
 
   /** The endpoint of this tenant (locked until commit when read in a transaction); 404. */
