@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { SecretBox } from '@app/persistence';
+import { ConnectorsRepository, type ConnectorEntity, type SecretBox } from '@app/persistence';
 import { LookupCache } from '@app/platform/lookup-cache';
 import type { ConnectorSource } from './connector-kind-registry';
 import type { ConnectorRuntime } from './connector.types';
@@ -9,36 +9,33 @@ import type { ConnectorRuntime } from './connector.types';
  * seconds and dropped on a configuration-change announcement (so deactivating a
  * connector stops its deliveries at once).
  */
-type Row = Record<string, unknown>;
-
 export class ConnectorCache extends LookupCache<ConnectorRuntime> implements ConnectorSource {
   constructor(dataSource: DataSource, secrets: SecretBox, ttlMs: number) {
-    super((id) => loadConnector(dataSource, secrets, id), { ttlMs });
+    const connectors = new ConnectorsRepository(dataSource);
+    super(
+      async (id) => {
+        const row = await connectors.findById(id);
+        return row ? toRuntime(row, secrets) : null;
+      },
+      { ttlMs },
+    );
   }
 }
 
-async function loadConnector(
-  db: DataSource,
-  secrets: SecretBox,
-  id: string,
-): Promise<ConnectorRuntime | null> {
-  const rows: Row[] = await db.query(`SELECT * FROM connectors WHERE id = $1`, [id]);
-  return rows[0] ? toRuntime(rows[0], secrets) : null;
-}
-
 /** A connectors row with its credentials envelope opened. */
-export function toRuntime(row: Row, secrets: SecretBox): ConnectorRuntime {
-  const envelope = row.credentials as string | null;
+export function toRuntime(row: ConnectorEntity, secrets: SecretBox): ConnectorRuntime {
   return {
-    id: String(row.id),
-    tenantId: String(row.tenant_id),
-    kind: String(row.kind),
-    code: String(row.code),
-    name: String(row.name),
-    active: Boolean(row.active),
-    baseUrl: (row.base_url as string | null) ?? null,
-    credentials: envelope ? (JSON.parse(secrets.decrypt(envelope)) as Record<string, string>) : {},
-    settings: (row.settings as Record<string, unknown> | null) ?? {},
-    technicalPrefix: String(row.technical_prefix),
+    id: row.id,
+    tenantId: row.tenantId,
+    kind: row.kind,
+    code: row.code,
+    name: row.name,
+    active: row.active,
+    baseUrl: row.baseUrl ?? null,
+    credentials: row.credentials
+      ? (JSON.parse(secrets.decrypt(row.credentials)) as Record<string, string>)
+      : {},
+    settings: row.settings ?? {},
+    technicalPrefix: row.technicalPrefix,
   };
 }

@@ -1,11 +1,10 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { ApiKeyRole } from '@app/persistence';
+import { ApiKeysRepository, type ApiKeyEntity, type ApiKeyRole } from '@app/persistence';
 import { AuditService, type AuditActor } from '../audit/audit.service';
 import { hashApiKey } from '../auth/api-key.guard';
 import { requireUuid } from '../common/ids';
-import { rowsOf } from '../common/pg-errors';
 
 /**
  * Admin API keys of a tenant (SPEC §3). A key is 32 random bytes, stored only as its
@@ -29,9 +28,7 @@ export interface CreatedApiKey extends ApiKeyView {
   key: string;
 }
 
-type Row = Record<string, unknown>;
-const iso = (value: unknown): string | null =>
-  value ? new Date(value as string).toISOString() : null;
+const iso = (value: Date | null): string | null => (value ? value.toISOString() : null);
 
 export function generateApiKey(): string {
   return `hg_${randomBytes(32).toString('base64url')}`;
@@ -41,15 +38,12 @@ export function generateApiKey(): string {
 export class ApiKeysService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly keys: ApiKeysRepository,
     private readonly audit: AuditService,
   ) {}
 
   async list(tenantId: string): Promise<ApiKeyView[]> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC`,
-      [tenantId],
-    );
-    return rows.map(toView);
+    return (await this.keys.listByTenant(tenantId)).map(toView);
   }
 
   async create(tenantId: string, name: string, role: ApiKeyRole): Promise<CreatedApiKey> {
@@ -67,11 +61,13 @@ export class ApiKeysService {
     role: ApiKeyRole,
   ): Promise<CreatedApiKey> {
     const key = generateApiKey();
-    const [row]: Row[] = await manager.query(
-      `INSERT INTO api_keys (tenant_id, name, role, key_hash, key_prefix)
-       VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-      [tenantId, name.trim(), role, hashApiKey(key), key.slice(0, 12)],
-    );
+    const row = await this.keys.in(manager).insert({
+      tenantId,
+      name: name.trim(),
+      role,
+      keyHash: hashApiKey(key),
+      keyPrefix: key.slice(0, 12),
+    });
     const view = toView(row);
     await this.audit.record(manager, actor ? { ...actor, tenantId } : null, {
       action: 'api-key.create',
@@ -87,30 +83,17 @@ export class ApiKeysService {
     return this.dataSource.transaction(async (manager) => {
       // Locks the tenant's active admin keys (in id order: no deadlock between two revocations),
       // so two revocations cannot both pass the last-admin check.
-      const admins = rowsOf<{ id: string }>(
-        await manager.query(
-          `SELECT id FROM api_keys WHERE tenant_id = $1 AND role = 'admin' AND revoked_at IS NULL
-            ORDER BY id FOR UPDATE`,
-          [tenantId],
-        ),
-      );
-      const [current]: Row[] = await manager.query(
-        `SELECT * FROM api_keys WHERE id = $1 AND tenant_id = $2 FOR UPDATE`,
-        [id, tenantId],
-      );
+      const keys = this.keys.in(manager);
+      const admins = await keys.lockActiveAdmins(tenantId);
+      const current = await keys.lockOwned(tenantId, id);
       if (!current) throw new NotFoundException(`API key ${id} not found`);
-      if (current.revoked_at) return toView(current);
+      if (current.revokedAt) return toView(current);
       if (current.role === 'admin' && admins.length <= 1) {
         throw new ConflictException(
           'this is the last active admin key of the tenant; create another admin key first',
         );
       }
-      const [revoked]: Row[] = rowsOf<Row>(
-        await manager.query(
-          `UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND tenant_id = $2 RETURNING *`,
-          [id, tenantId],
-        ),
-      );
+      const revoked = await keys.revoke(tenantId, id);
       await this.audit.record(manager, null, {
         action: 'api-key.revoke',
         entityType: 'api-key',
@@ -123,14 +106,14 @@ export class ApiKeysService {
   }
 }
 
-function toView(row: Row): ApiKeyView {
+function toView(row: ApiKeyEntity): ApiKeyView {
   return {
-    id: String(row.id),
-    name: String(row.name),
-    role: row.role as ApiKeyRole,
-    prefix: String(row.key_prefix),
-    createdAt: iso(row.created_at)!,
-    lastUsedAt: iso(row.last_used_at),
-    revokedAt: iso(row.revoked_at),
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    prefix: row.keyPrefix,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: iso(row.lastUsedAt),
+    revokedAt: iso(row.revokedAt),
   };
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { AuditRepository, type AuditEntryEntity } from '@app/persistence';
 import { currentPrincipal } from '../auth/request-context';
-import { afterCursor, toPage, type Page } from '../common/pagination';
+import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { toTimestamp } from '../common/validation';
 import type { ListAuditQuery } from './audit.dto';
 import { redact } from './redact';
@@ -48,12 +49,9 @@ export interface AuditEntryView {
   createdAt: string;
 }
 
-type Row = Record<string, unknown>;
-const iso = (value: unknown): string => new Date(value as string).toISOString();
-
 @Injectable()
 export class AuditService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly entries: AuditRepository) {}
 
   async record(
     manager: EntityManager | null,
@@ -62,63 +60,50 @@ export class AuditService {
   ): Promise<void> {
     const actor = principal ?? currentPrincipal();
     if (!actor) throw new Error(`audit: nobody to attribute "${entry.action}" to`);
-    await (manager ?? this.dataSource).query(
-      `INSERT INTO audit_entries (tenant_id, api_key_id, actor, action, entity_type, entity_id, before, after)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)`,
-      [
-        actor.tenantId,
-        actor.keyId,
-        actor.name,
-        entry.action,
-        entry.entityType,
-        entry.entityId,
-        jsonOrNull(entry.before),
-        jsonOrNull(entry.after),
-      ],
-    );
+    await this.entries.in(manager).insert({
+      tenantId: actor.tenantId,
+      apiKeyId: actor.keyId,
+      actor: actor.name,
+      action: entry.action,
+      entityType: entry.entityType,
+      entityId: entry.entityId,
+      before: snapshot(entry.before),
+      after: snapshot(entry.after),
+    });
   }
 
   async list(tenantId: string, query: ListAuditQuery): Promise<Page<AuditEntryView>> {
     const limit = query.limit ?? 50;
-    const where = ['a.tenant_id = $1'];
-    const params: unknown[] = [tenantId];
-    const add = (sql: (n: number) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(params.length));
-    };
-    if (query.entity) add((n) => `a.entity_type = $${n}`, query.entity);
-    if (query.entityId) add((n) => `a.entity_id = $${n}`, query.entityId);
-    if (query.action) add((n) => `a.action = $${n}`, query.action);
-    if (query.from) add((n) => `a.created_at >= $${n}`, toTimestamp(query.from));
-    if (query.to) add((n) => `a.created_at < $${n}`, toTimestamp(query.to));
-    const after = afterCursor(query.cursor, params, { time: 'a.created_at', id: 'a.id' });
-    if (after) where.push(after);
-    params.push(limit + 1);
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT a.* FROM audit_entries a
-        WHERE ${where.join(' AND ')}
-        ORDER BY a.created_at DESC, a.id DESC
-        LIMIT $${params.length}`,
-      params,
+    const rows = await this.entries.list(
+      tenantId,
+      {
+        entityType: query.entity || undefined,
+        entityId: query.entityId || undefined,
+        action: query.action || undefined,
+        from: (query.from && toTimestamp(query.from)) || undefined,
+        to: (query.to && toTimestamp(query.to)) || undefined,
+      },
+      { after: decodeCursor(query.cursor), limit },
     );
-    return toPage(rows, limit, toView, (row) => ({ at: iso(row.created_at), id: String(row.id) }));
+    return toPage(rows, limit, toView, (row) => ({ at: row.createdAt.toISOString(), id: row.id }));
   }
 }
 
-function jsonOrNull(value: unknown): string | null {
-  return value === undefined || value === null ? null : JSON.stringify(redact(value));
+/** What a snapshot stores: redacted, and null when there is none. */
+function snapshot(value: unknown): unknown {
+  return value === undefined || value === null ? null : redact(value);
 }
 
-function toView(row: Row): AuditEntryView {
+function toView(row: AuditEntryEntity): AuditEntryView {
   return {
-    id: String(row.id),
-    apiKeyId: (row.api_key_id as string | null) ?? null,
-    actor: String(row.actor),
-    action: String(row.action),
-    entityType: String(row.entity_type),
-    entityId: (row.entity_id as string | null) ?? null,
+    id: row.id,
+    apiKeyId: row.apiKeyId ?? null,
+    actor: row.actor,
+    action: row.action,
+    entityType: row.entityType,
+    entityId: row.entityId ?? null,
     before: row.before ?? null,
     after: row.after ?? null,
-    createdAt: iso(row.created_at),
+    createdAt: row.createdAt.toISOString(),
   };
 }

@@ -10,8 +10,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { rowsOf } from '@app/persistence';
+import { ApiKeysRepository } from '@app/persistence';
 import { ApiErrors } from '../common/openapi';
 import type { Principal, RequestWithPrincipal, Role } from './principal';
 
@@ -41,25 +40,18 @@ export function hashApiKey(key: string): string {
  * Shared by the guard and the queue UI's middleware so both accept exactly the same keys.
  */
 export async function authenticateApiKey(
-  dataSource: DataSource,
+  keys: ApiKeysRepository,
   key: string,
 ): Promise<Principal | null> {
-  const [row] = rowsOf<{ id: string; tenant_id: string; role: Role; name: string }>(
-    await dataSource.query(
-      `UPDATE api_keys SET last_used_at = now()
-        WHERE key_hash = $1 AND revoked_at IS NULL
-        RETURNING id, tenant_id, role, name`,
-      [hashApiKey(key)],
-    ),
-  );
+  const row = await keys.touchLive(hashApiKey(key));
   if (!row) return null;
-  return { keyId: row.id, tenantId: row.tenant_id, role: row.role, name: row.name };
+  return { keyId: row.id, tenantId: row.tenantId, role: row.role, name: row.name };
 }
 
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly keys: ApiKeysRepository,
     private readonly reflector: Reflector,
   ) {}
 
@@ -69,7 +61,7 @@ export class ApiKeyGuard implements CanActivate {
     const value = Array.isArray(header) ? header[0] : header;
     const match = value ? /^Bearer\s+(\S+)$/i.exec(value) : null;
     if (!match) throw new UnauthorizedException('missing bearer API key');
-    const principal = await authenticateApiKey(this.dataSource, match[1]);
+    const principal = await authenticateApiKey(this.keys, match[1]);
     if (!principal) throw new UnauthorizedException('unknown or revoked API key');
     request.principal = principal;
     const targets = [context.getHandler(), context.getClass()];

@@ -2,6 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { keysetAfter } from '@app/persistence';
 import { isUuid } from './ids';
 import { toTimestamp } from './validation';
 
@@ -90,10 +91,7 @@ export function afterCursor(
   params: unknown[],
   columns: { time: string; id: string },
 ): string | null {
-  const after = decodeCursor(cursor);
-  if (!after) return null;
-  params.push(after.at, after.id);
-  return `(${columns.time}, ${columns.id}) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+  return keysetAfter(decodeCursor(cursor), params, columns);
 }
 
 /** Builds a page from `limit + 1` fetched rows. */

@@ -2,12 +2,18 @@ import { ConflictException, Inject, Injectable, NotFoundException } from '@nestj
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { CONNECTOR_KINDS, type ConnectorKind, type ConnectorKindRegistry } from '@app/connectors';
-import type { SecretBox } from '@app/persistence';
+import {
+  ConnectorsRepository,
+  InboundEndpointsRepository,
+  OutboundEndpointsRepository,
+  type ConnectorEntity,
+  type SecretBox,
+} from '@app/persistence';
 import { SECRET_BOX } from '@app/platform';
 import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { requireUuid } from '../common/ids';
-import { conflictOnDuplicate, rowsOf } from '../common/pg-errors';
+import { conflictOnDuplicate } from '../common/pg-errors';
 import { validationFailure, type FieldProblem } from '../common/validation';
 import type { CreateConnectorDto, UpdateConnectorDto } from './connector.dto';
 
@@ -51,12 +57,13 @@ export interface ConnectorDetailView extends ConnectorView {
   }>;
 }
 
-type Row = Record<string, unknown>;
-
 @Injectable()
 export class ConnectorsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly connectors: ConnectorsRepository,
+    private readonly inboundEndpoints: InboundEndpointsRepository,
+    private readonly outboundEndpoints: OutboundEndpointsRepository,
     private readonly changes: ConfigChangePublisher,
     private readonly audit: AuditService,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
@@ -64,43 +71,33 @@ export class ConnectorsService {
   ) {}
 
   async list(tenantId: string): Promise<ConnectorView[]> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM connectors WHERE tenant_id = $1 ORDER BY code`,
-      [tenantId],
-    );
-    return rows.map((row) => this.toView(row));
+    return (await this.connectors.listByTenant(tenantId)).map((row) => this.toView(row));
   }
 
   async get(tenantId: string, id: string): Promise<ConnectorDetailView> {
     const row = await this.row(tenantId, id);
-    const [inbound, outbound]: [Row[], Row[]] = await Promise.all([
-      this.dataSource.query(
-        `SELECT id, name, path, code_suffix, active FROM inbound_endpoints WHERE connector_id = $1`,
-        [id],
-      ),
-      this.dataSource.query(
-        `SELECT id, code, name, code_suffix, state FROM outbound_endpoints WHERE connector_id = $1 ORDER BY code`,
-        [id],
-      ),
+    const [inbound, outbound] = await Promise.all([
+      this.inboundEndpoints.findByConnector(id),
+      this.outboundEndpoints.findByConnector(id),
     ]);
     return {
       ...this.toView(row),
       inboundEndpoint: inbound[0]
         ? {
-            id: String(inbound[0].id),
-            name: String(inbound[0].name),
-            path: String(inbound[0].path),
-            url: `/webhooks/${String(inbound[0].path)}`,
-            codeSuffix: (inbound[0].code_suffix as string | null) ?? null,
-            active: Boolean(inbound[0].active),
+            id: inbound[0].id,
+            name: inbound[0].name,
+            path: inbound[0].path,
+            url: `/webhooks/${inbound[0].path}`,
+            codeSuffix: inbound[0].codeSuffix ?? null,
+            active: inbound[0].active,
           }
         : null,
       outboundEndpoints: outbound.map((e) => ({
-        id: String(e.id),
-        code: String(e.code),
-        name: String(e.name),
-        codeSuffix: (e.code_suffix as string | null) ?? null,
-        state: String(e.state),
+        id: e.id,
+        code: e.code,
+        name: e.name,
+        codeSuffix: e.codeSuffix ?? null,
+        state: e.state,
       })),
     };
   }
@@ -115,22 +112,18 @@ export class ConnectorsService {
     await conflictOnDuplicate(
       () =>
         this.dataSource.transaction(async (manager) => {
-          const [row]: Row[] = await manager.query(
-            `INSERT INTO connectors (id, tenant_id, kind, code, name, active, base_url, credentials, settings, technical_prefix)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-            [
-              id,
-              tenantId,
-              kind.name,
-              dto.code,
-              dto.name,
-              dto.active ?? true,
-              dto.baseUrl ?? null,
-              this.seal(credentials),
-              dto.settings ?? {},
-              technicalPrefix,
-            ],
-          );
+          const row = await this.connectors.in(manager).insert({
+            id,
+            tenantId,
+            kind: kind.name,
+            code: dto.code,
+            name: dto.name,
+            active: dto.active ?? true,
+            baseUrl: dto.baseUrl ?? null,
+            credentials: this.seal(credentials),
+            settings: dto.settings ?? {},
+            technicalPrefix,
+          });
           await this.audit.record(manager, null, {
             action: 'connector.create',
             entityType: 'connector',
@@ -150,58 +143,42 @@ export class ConnectorsService {
     dto: UpdateConnectorDto,
   ): Promise<ConnectorDetailView> {
     const current = await this.row(tenantId, id);
-    const kind = this.kindOf(String(current.kind));
+    const kind = this.kindOf(current.kind);
     const credentials =
-      dto.credentials === undefined
-        ? this.open(current.credentials as string | null)
-        : (dto.credentials ?? {});
+      dto.credentials === undefined ? this.open(current.credentials) : (dto.credentials ?? {});
     const merged = {
-      code: dto.code ?? String(current.code),
-      name: dto.name ?? String(current.name),
-      active: dto.active ?? Boolean(current.active),
-      baseUrl:
-        dto.baseUrl === undefined ? ((current.base_url as string | null) ?? null) : dto.baseUrl,
-      settings: dto.settings ?? (current.settings as Record<string, unknown> | null) ?? {},
-      technicalPrefix: dto.technicalPrefix ?? String(current.technical_prefix),
+      code: dto.code ?? current.code,
+      name: dto.name ?? current.name,
+      active: dto.active ?? current.active,
+      baseUrl: dto.baseUrl === undefined ? (current.baseUrl ?? null) : dto.baseUrl,
+      settings: dto.settings ?? current.settings ?? {},
+      technicalPrefix: dto.technicalPrefix ?? current.technicalPrefix,
     };
     this.check(kind, { credentials, settings: merged.settings, baseUrl: merged.baseUrl });
-    if (merged.technicalPrefix !== current.technical_prefix && (await this.hasLinked(id))) {
+    if (
+      merged.technicalPrefix !== current.technicalPrefix &&
+      (await this.connectors.hasLinkedEndpoints(id))
+    ) {
       throw new ConflictException({
         message:
           'the technical prefix cannot change while linked endpoints exist: their codes are built from it',
-        details: { technicalPrefix: current.technical_prefix },
+        details: { technicalPrefix: current.technicalPrefix },
       });
     }
     await conflictOnDuplicate(
       () =>
         this.dataSource.transaction(async (manager) => {
-          const rows = rowsOf<Row>(
-            await manager.query(
-              `UPDATE connectors
-                SET code = $3, name = $4, active = $5, base_url = $6, credentials = $7, settings = $8,
-                    technical_prefix = $9, updated_at = now()
-              WHERE id = $1 AND tenant_id = $2 RETURNING *`,
-              [
-                id,
-                tenantId,
-                merged.code,
-                merged.name,
-                merged.active,
-                merged.baseUrl,
-                dto.credentials === undefined
-                  ? (current.credentials as string | null)
-                  : this.seal(credentials),
-                merged.settings,
-                merged.technicalPrefix,
-              ],
-            ),
-          );
+          const updated = await this.connectors.in(manager).update(tenantId, id, {
+            ...merged,
+            credentials:
+              dto.credentials === undefined ? current.credentials : this.seal(credentials),
+          });
           await this.audit.record(manager, null, {
             action: 'connector.update',
             entityType: 'connector',
             entityId: id,
             before: this.toView(current),
-            after: this.toView(rows[0]),
+            after: this.toView(updated),
           });
         }),
       `a connector with code "${merged.code}" or technical prefix "${merged.technicalPrefix}" already exists`,
@@ -270,39 +247,26 @@ export class ConnectorsService {
     }
   }
 
-  private async hasLinked(id: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM inbound_endpoints WHERE connector_id = $1
-       UNION ALL SELECT 1 FROM outbound_endpoints WHERE connector_id = $1 LIMIT 1`,
-      [id],
-    );
-    return rows.length > 0;
+  async row(tenantId: string, id: string): Promise<ConnectorEntity> {
+    const row = await this.connectors.findOwned(tenantId, requireUuid(id, 'connector'));
+    if (!row) throw new NotFoundException(`connector ${id} not found`);
+    return row;
   }
 
-  async row(tenantId: string, id: string): Promise<Row> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM connectors WHERE id = $1 AND tenant_id = $2`,
-      [requireUuid(id, 'connector'), tenantId],
-    );
-    if (!rows[0]) throw new NotFoundException(`connector ${id} not found`);
-    return rows[0];
-  }
-
-  toView(row: Row): ConnectorView {
-    const envelope = row.credentials as string | null;
+  toView(row: ConnectorEntity): ConnectorView {
     return {
-      id: String(row.id),
-      kind: String(row.kind),
-      code: String(row.code),
-      name: String(row.name),
-      active: Boolean(row.active),
-      baseUrl: (row.base_url as string | null) ?? null,
-      credentialsSet: Boolean(envelope),
-      credentialNames: this.credentialNames(envelope),
-      settings: (row.settings as Record<string, unknown> | null) ?? {},
-      technicalPrefix: String(row.technical_prefix),
-      createdAt: new Date(row.created_at as string).toISOString(),
-      updatedAt: new Date(row.updated_at as string).toISOString(),
+      id: row.id,
+      kind: row.kind,
+      code: row.code,
+      name: row.name,
+      active: row.active,
+      baseUrl: row.baseUrl ?? null,
+      credentialsSet: Boolean(row.credentials),
+      credentialNames: this.credentialNames(row.credentials),
+      settings: row.settings ?? {},
+      technicalPrefix: row.technicalPrefix,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
     };
   }
 }

@@ -1,15 +1,20 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { validateRulesAt, type HandlerRegistry, type Rule } from '@app/core';
-import { writeHandlerRules } from './handler-rules';
+import {
+  HandlersRepository,
+  OutboundEndpointsRepository,
+  ruleOf,
+  type HandlerWithRules,
+} from '@app/persistence';
 import { HANDLER_REGISTRY } from '@app/platform';
 import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { isUuid, requireUuid } from '../common/ids';
 import { conflictOnDuplicate } from '../common/pg-errors';
-import type { Queryable } from '../common/queryable';
 import { validationFailure } from '../common/validation';
 import type { CreateHandlerDto, UpdateHandlerDto } from './handler.dto';
+import { SaveHandler } from './save-handler.use-case';
 
 /**
  * Handlers and their rules (SPEC §3). Rules are rows, answered nested, replaced as a whole
@@ -31,40 +36,28 @@ export interface HandlerView {
   updatedAt: string;
 }
 
-type Row = Record<string, unknown>;
-
-const SELECT_HANDLER = `
-  SELECT h.*, COALESCE((SELECT json_agg(json_strip_nulls(json_build_object(
-              'sequence', r.sequence, 'name', r.name, 'conditions', r.conditions, 'action', r.action,
-              'retrySeconds', r.retry_seconds, 'targetModel', r.target_model, 'lookups', r.lookups,
-              'assignments', r.assignments, 'forwardTo', r.forward_to)) ORDER BY r.sequence)
-            FROM handler_rules r WHERE r.handler_id = h.id), '[]') AS rules
-    FROM handlers h`;
-
 @Injectable()
 export class HandlersService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly handlers: HandlersRepository,
+    private readonly endpoints: OutboundEndpointsRepository,
+    private readonly saveHandler: SaveHandler,
     private readonly changes: ConfigChangePublisher,
     private readonly audit: AuditService,
     @Inject(HANDLER_REGISTRY) private readonly registry: HandlerRegistry,
   ) {}
 
   async list(tenantId: string): Promise<HandlerView[]> {
-    const rows: Row[] = await this.dataSource.query(
-      `${SELECT_HANDLER} WHERE h.tenant_id = $1 ORDER BY h.code`,
-      [tenantId],
-    );
-    return rows.map(toView);
+    return (await this.handlers.listWithRules(tenantId)).map(toView);
   }
 
-  async get(tenantId: string, id: string, db: Queryable = this.dataSource): Promise<HandlerView> {
-    const rows: Row[] = await db.query(`${SELECT_HANDLER} WHERE h.id = $1 AND h.tenant_id = $2`, [
-      requireUuid(id, 'handler'),
-      tenantId,
-    ]);
-    if (!rows[0]) throw new NotFoundException(`handler ${id} not found`);
-    return toView(rows[0]);
+  async get(tenantId: string, id: string, manager?: EntityManager): Promise<HandlerView> {
+    const handler = await this.handlers
+      .in(manager)
+      .findOneWithRules(tenantId, { id: requireUuid(id, 'handler') });
+    if (!handler) throw new NotFoundException(`handler ${id} not found`);
+    return toView(handler);
   }
 
   async create(tenantId: string, dto: CreateHandlerDto): Promise<HandlerView> {
@@ -73,28 +66,26 @@ export class HandlersService {
     const id = await conflictOnDuplicate(
       () =>
         this.dataSource.transaction(async (manager) => {
-          const [row]: Array<{ id: string }> = await manager.query(
-            `INSERT INTO handlers (tenant_id, code, name, direction, execution_mode, callback, active, max_retries)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-            [
-              tenantId,
-              dto.code,
-              dto.name,
-              dto.direction,
-              dto.executionMode,
-              dto.executionMode === 'callback' ? (dto.callback ?? null) : null,
-              dto.active ?? true,
-              dto.maxRetries ?? 5,
-            ],
-          );
-          await writeHandlerRules(manager, row.id, rules, { replace: false });
+          const id = await this.saveHandler.execute(manager, {
+            tenantId,
+            code: dto.code,
+            direction: dto.direction,
+            fields: {
+              name: dto.name,
+              executionMode: dto.executionMode,
+              callback: dto.callback ?? null,
+              active: dto.active ?? true,
+              maxRetries: dto.maxRetries ?? 5,
+            },
+            rules,
+          });
           await this.audit.record(manager, null, {
             action: 'handler.create',
             entityType: 'handler',
-            entityId: row.id,
-            after: await this.get(tenantId, row.id, manager),
+            entityId: id,
+            after: await this.get(tenantId, id, manager),
           });
-          return row.id;
+          return id;
         }),
       `a handler with code "${dto.code}" already exists`,
     );
@@ -107,20 +98,20 @@ export class HandlersService {
     this.checkCallback(current.direction, dto.executionMode, dto.callback);
     await this.dataSource.transaction(async (manager) => {
       const before = await this.lockedView(manager, tenantId, id);
-      await manager.query(
-        `UPDATE handlers SET name = $3, execution_mode = $4, callback = $5, active = $6, max_retries = $7, updated_at = now()
-          WHERE id = $1 AND tenant_id = $2`,
-        [
-          id,
-          tenantId,
-          dto.name,
-          dto.executionMode,
-          dto.executionMode === 'callback' ? (dto.callback ?? null) : null,
-          dto.active ?? current.active,
-          dto.maxRetries ?? current.maxRetries,
-        ],
-      );
-      await writeHandlerRules(manager, id, rules, { replace: true });
+      await this.saveHandler.execute(manager, {
+        tenantId,
+        id,
+        code: current.code,
+        direction: current.direction,
+        fields: {
+          name: dto.name,
+          executionMode: dto.executionMode,
+          callback: dto.callback ?? null,
+          active: dto.active ?? current.active,
+          maxRetries: dto.maxRetries ?? current.maxRetries,
+        },
+        rules,
+      });
       await this.audit.record(manager, null, {
         action: 'handler.update',
         entityType: 'handler',
@@ -137,10 +128,7 @@ export class HandlersService {
     await this.get(tenantId, id);
     await this.dataSource.transaction(async (manager) => {
       const before = await this.lockedView(manager, tenantId, id);
-      await manager.query(
-        `UPDATE handlers SET active = false, updated_at = now() WHERE id = $1 AND tenant_id = $2`,
-        [id, tenantId],
-      );
+      await this.handlers.in(manager).update(tenantId, id, { active: false });
       await this.audit.record(manager, null, {
         action: 'handler.archive',
         entityType: 'handler',
@@ -158,12 +146,7 @@ export class HandlersService {
     tenantId: string,
     ref: string,
   ): Promise<{ id: string; direction: string; active: boolean } | null> {
-    const rows: Array<{ id: string; direction: string; active: boolean }> =
-      await this.dataSource.query(
-        `SELECT id, direction, active FROM handlers WHERE tenant_id = $1 AND ${isUuid(ref) ? 'id = $2' : 'code = $2'} LIMIT 1`,
-        [tenantId, ref],
-      );
-    return rows[0] ?? null;
+    return this.handlers.findRef(tenantId, isUuid(ref) ? { id: ref } : { code: ref });
   }
 
   /** The handler as it is before a change, its row locked until the change commits. */
@@ -172,10 +155,7 @@ export class HandlersService {
     tenantId: string,
     id: string,
   ): Promise<HandlerView> {
-    await manager.query(`SELECT 1 FROM handlers WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, [
-      id,
-      tenantId,
-    ]);
+    await this.handlers.in(manager).lock(tenantId, id);
     return this.get(tenantId, id, manager);
   }
 
@@ -233,36 +213,35 @@ export class HandlersService {
         resolved.push(rule);
         continue;
       }
-      const rows: Array<{ code: string }> = await this.dataSource.query(
-        `SELECT code FROM outbound_endpoints
-          WHERE tenant_id = $1 AND ${isUuid(rule.forwardTo) ? 'id = $2' : 'code = $2'} LIMIT 1`,
-        [tenantId, rule.forwardTo],
+      const code = await this.endpoints.findCode(
+        tenantId,
+        isUuid(rule.forwardTo) ? { id: rule.forwardTo } : { code: rule.forwardTo },
       );
-      if (!rows[0]) {
+      if (code === null) {
         problems.push({
           field: `rules.${index}.forwardTo`,
           problem: `forwardTo "${rule.forwardTo}" is not an outbound endpoint of this tenant`,
         });
-      } else resolved.push({ ...rule, forwardTo: rows[0].code });
+      } else resolved.push({ ...rule, forwardTo: code });
     }
     if (problems.length > 0) throw validationFailure(byField(problems));
     return resolved;
   }
 }
 
-function toView(row: Row): HandlerView {
+function toView(handler: HandlerWithRules): HandlerView {
   return {
-    id: String(row.id),
-    code: String(row.code),
-    name: String(row.name),
-    direction: row.direction as HandlerView['direction'],
-    executionMode: row.execution_mode as HandlerView['executionMode'],
-    callback: (row.callback as string | null) ?? null,
-    active: Boolean(row.active),
-    maxRetries: Number(row.max_retries),
-    rules: row.rules as Rule[],
-    createdAt: new Date(row.created_at as string).toISOString(),
-    updatedAt: new Date(row.updated_at as string).toISOString(),
+    id: handler.id,
+    code: handler.code,
+    name: handler.name,
+    direction: handler.direction,
+    executionMode: handler.executionMode,
+    callback: handler.callback,
+    active: handler.active,
+    maxRetries: handler.maxRetries,
+    rules: handler.rules.map((rule) => withoutNulls(ruleOf(rule))),
+    createdAt: handler.createdAt.toISOString(),
+    updatedAt: handler.updatedAt.toISOString(),
   };
 }
 
@@ -278,4 +257,15 @@ function byField(
   for (const { field, problem } of problems)
     fields.set(field, [...(fields.get(field) ?? []), problem]);
   return [...fields].map(([field, list]) => ({ field, problems: list }));
+}
+
+/** Rules answer without null fields, at any depth (what `json_strip_nulls` did). */
+function withoutNulls<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutNulls) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, withoutNulls(v)]),
+  ) as T;
 }

@@ -1,7 +1,6 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { DataSource } from 'typeorm';
-import { DEFAULT_TENANT_NAME } from '@app/persistence';
+import { ApiKeysRepository, DEFAULT_TENANT_NAME, TenantsRepository } from '@app/persistence';
 import { authenticateApiKey } from '../auth/api-key.guard';
 
 /**
@@ -29,22 +28,21 @@ export function keyFromAuthorization(header: string | undefined): string | null 
 
 @Injectable()
 export class QueueBoardAuthMiddleware implements NestMiddleware {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly tenants: TenantsRepository,
+  ) {}
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
     try {
       const key = keyFromAuthorization(req.headers.authorization);
       if (!key)
         return this.refuse(res, 401, 'missing API key (Bearer, or Basic with the key as password)');
-      const principal = await authenticateApiKey(this.dataSource, key);
+      const principal = await authenticateApiKey(this.keys, key);
       if (!principal) return this.refuse(res, 401, 'unknown or revoked API key');
       if (principal.role !== 'admin')
         return this.refuse(res, 403, 'the queue UI needs an admin key');
-      const rows: unknown[] = await this.dataSource.query(
-        `SELECT 1 FROM tenants WHERE id = $1 AND name = $2`,
-        [principal.tenantId, DEFAULT_TENANT_NAME],
-      );
-      if (rows.length === 0) {
+      if (!(await this.tenants.isNamed(principal.tenantId, DEFAULT_TENANT_NAME))) {
         return this.refuse(
           res,
           403,

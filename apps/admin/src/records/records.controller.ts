@@ -1,4 +1,4 @@
-import { Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiOkResponse,
@@ -7,28 +7,13 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
-import { cloneData, prototypeKeyIn, writeAt } from '@app/core';
+import { prototypeKeyIn } from '@app/core';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
-import { requireUuid } from '../common/ids';
 import { ApiErrors, ApiPageResponse } from '../common/openapi';
-import { afterCursor, toPage, type Page } from '../common/pagination';
+import type { Page } from '../common/pagination';
 import { validationFailure } from '../common/validation';
-
-/**
- * The records store (SPEC §6), read-only over HTTP: `GET /records/:model?field=value`
- * filters by equality on data fields (dot paths allowed) through the JSONB GIN index.
- */
-export interface RecordView {
-  id: string;
-  model: string;
-  data: unknown;
-  createdByEvent: string | null;
-  updatedByEvent: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
+import { RecordsService, type RecordView } from './records.service';
 
 class RecordResponse implements RecordView {
   @ApiProperty({ format: 'uuid' })
@@ -53,58 +38,16 @@ class RecordResponse implements RecordView {
   updatedAt: string;
 }
 
-type Row = Record<string, unknown>;
 const RESERVED = new Set(['limit', 'cursor']);
 
-function toView(row: Row): RecordView {
-  return {
-    id: String(row.id),
-    model: String(row.model),
-    data: row.data,
-    createdByEvent: (row.created_by_event as string | null) ?? null,
-    updatedByEvent: (row.updated_by_event as string | null) ?? null,
-    createdAt: new Date(row.created_at as string).toISOString(),
-    updatedAt: new Date(row.updated_at as string).toISOString(),
-  };
-}
-
-/**
- * `{ "a.b": "1" }` → `{ a: { b: "1" } }` for JSONB containment; numeric-looking values match
- * numbers too. Filter names are the caller's text: the documents are built by core's
- * untrusted-keys (`writeAt`), and names with a prototype key were refused before this.
- */
-function containment(filters: Array<[string, string]>): Array<Record<string, unknown>> {
-  const variants = (value: string): unknown[] => {
-    const out: unknown[] = [value];
-    if (/^-?\d+(\.\d+)?$/.test(value)) out.push(Number(value));
-    if (value === 'true' || value === 'false') out.push(value === 'true');
-    return out;
-  };
-  return filters
-    .map(([path, value]) => {
-      const segments = path.split('.');
-      return { segments, values: variants(value) };
-    })
-    .reduce<Array<Record<string, unknown>>>(
-      (acc, { segments, values }) =>
-        acc.flatMap((doc) =>
-          values.map((v) => {
-            const copy = cloneData(doc);
-            writeAt(copy, segments, v, segments.join('.'), { arrays: false });
-            return copy;
-          }),
-        ),
-      [{}],
-    );
-}
-
+/** The records store (SPEC §6), read-only over HTTP; the query string names the filters. */
 @ApiTags('records')
 @ApiBearerAuth()
 @ApiErrors(401)
 @UseGuards(ApiKeyGuard)
 @Controller('api/v1/records')
 export class RecordsController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly records: RecordsService) {}
 
   @Get(':model')
   @ApiOperation({
@@ -148,48 +91,22 @@ export class RecordsController {
         : [{ field: key, problems: [`a filter may not name "${found}"`] }];
     });
     if (unsafe.length > 0) throw validationFailure(unsafe);
-    const params: unknown[] = [principal.tenantId, model];
-    const where = ['tenant_id = $1', 'model = $2'];
-    if (filters.length > 0) {
-      // One containment per typing variant (`42` may be stored as a number or a string),
-      // OR-ed so Postgres can combine GIN index scans.
-      const docs = containment(filters).slice(0, 16);
-      const ors = docs.map((doc) => {
-        params.push(JSON.stringify(doc));
-        return `data @> $${params.length}::jsonb`;
-      });
-      where.push(`(${ors.join(' OR ')})`);
-    }
-    const after = afterCursor(typeof query.cursor === 'string' ? query.cursor : undefined, params, {
-      time: 'created_at',
-      id: 'id',
+    return this.records.list(principal.tenantId, model, {
+      filters,
+      limit: limitRaw,
+      cursor: typeof query.cursor === 'string' ? query.cursor : undefined,
     });
-    if (after) where.push(after);
-    params.push(limitRaw + 1);
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM records WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-      params,
-    );
-    return toPage(rows, limitRaw, toView, (row) => ({
-      at: new Date(row.created_at as string).toISOString(),
-      id: String(row.id),
-    }));
   }
 
   @Get(':model/:id')
   @ApiOperation({ operationId: 'getRecord', summary: 'Get a record' })
   @ApiOkResponse({ type: RecordResponse, description: 'the record' })
   @ApiErrors(404)
-  async get(
+  get(
     @CurrentPrincipal() principal: Principal,
     @Param('model') model: string,
     @Param('id') id: string,
   ): Promise<RecordView> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM records WHERE id = $1 AND tenant_id = $2 AND model = $3`,
-      [requireUuid(id, 'record'), principal.tenantId, model],
-    );
-    if (!rows[0]) throw new NotFoundException(`record ${model}/${id} not found`);
-    return toView(rows[0]);
+    return this.records.get(principal.tenantId, model, id);
   }
 }

@@ -1,11 +1,11 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DEFAULT_TENANT_NAME } from '@app/persistence';
+import { DEFAULT_TENANT_NAME, TenantsRepository, type TenantEntity } from '@app/persistence';
 import { ApiKeysService, type CreatedApiKey } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import type { Principal } from '../auth/principal';
-import { conflictOnDuplicate, rowsOf } from '../common/pg-errors';
+import { conflictOnDuplicate } from '../common/pg-errors';
 import { validationFailure } from '../common/validation';
 import type { CreateTenantDto, UpdateTenantDto } from './tenant.dto';
 
@@ -22,21 +22,18 @@ export interface TenantView {
   createdAt: string;
 }
 
-type Row = Record<string, unknown>;
-
 @Injectable()
 export class TenantsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly tenants: TenantsRepository,
     private readonly keys: ApiKeysService,
     private readonly audit: AuditService,
     private readonly changes: ConfigChangePublisher,
   ) {}
 
   async get(tenantId: string): Promise<TenantView> {
-    const [row]: Row[] = await this.dataSource.query(`SELECT * FROM tenants WHERE id = $1`, [
-      tenantId,
-    ]);
+    const row = await this.tenants.findById(tenantId);
     if (!row) throw new NotFoundException('tenant not found');
     return toView(row);
   }
@@ -45,10 +42,8 @@ export class TenantsService {
     const updated = await conflictOnDuplicate(
       () =>
         this.dataSource.transaction(async (manager) => {
-          const [current]: Row[] = await manager.query(
-            `SELECT * FROM tenants WHERE id = $1 FOR UPDATE`,
-            [tenantId],
-          );
+          const tenants = this.tenants.in(manager);
+          const current = await tenants.findById(tenantId, { lock: true });
           if (!current) throw new NotFoundException('tenant not found');
           if (
             current.name === DEFAULT_TENANT_NAME &&
@@ -59,12 +54,10 @@ export class TenantsService {
               { field: 'name', problems: ['the default tenant cannot be renamed'] },
             ]);
           }
-          const [updated] = rowsOf<Row>(
-            await manager.query(
-              `UPDATE tenants SET name = $2, retention_days = $3 WHERE id = $1 RETURNING *`,
-              [tenantId, dto.name ?? current.name, dto.retentionDays ?? current.retention_days],
-            ),
-          );
+          const updated = await tenants.update(tenantId, {
+            name: dto.name ?? current.name,
+            retentionDays: dto.retentionDays ?? current.retentionDays,
+          });
           await this.audit.record(manager, null, {
             action: 'tenant.update',
             entityType: 'tenant',
@@ -84,8 +77,7 @@ export class TenantsService {
 
   async list(principal: Principal): Promise<TenantView[]> {
     await this.requireOperatorTenant(principal);
-    const rows: Row[] = await this.dataSource.query(`SELECT * FROM tenants ORDER BY name`);
-    return rows.map(toView);
+    return (await this.tenants.list()).map(toView);
   }
 
   /** A new tenant and its first admin key, in one transaction, audited in both tenants. */
@@ -97,10 +89,9 @@ export class TenantsService {
     return conflictOnDuplicate(
       () =>
         this.dataSource.transaction(async (manager) => {
-          const [row]: Row[] = await manager.query(
-            `INSERT INTO tenants (name, retention_days) VALUES ($1, $2) RETURNING *`,
-            [dto.name, dto.retentionDays ?? 30],
-          );
+          const row = await this.tenants
+            .in(manager)
+            .insert({ name: dto.name, retentionDays: dto.retentionDays ?? 30 });
           const tenant = toView(row);
           const entry = {
             action: 'tenant.create',
@@ -132,11 +123,11 @@ export class TenantsService {
   }
 }
 
-function toView(row: Row): TenantView {
+function toView(row: TenantEntity): TenantView {
   return {
-    id: String(row.id),
-    name: String(row.name),
-    retentionDays: Number(row.retention_days),
-    createdAt: new Date(row.created_at as string).toISOString(),
+    id: row.id,
+    name: row.name,
+    retentionDays: row.retentionDays,
+    createdAt: row.createdAt.toISOString(),
   };
 }

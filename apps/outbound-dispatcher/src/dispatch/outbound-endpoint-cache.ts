@@ -2,11 +2,11 @@ import type { DataSource } from 'typeorm';
 import { withRetryDefaults, type RequestSpec, type RetryPolicy } from '@app/core';
 import { LookupCache } from '@app/platform';
 import {
+  OutboundEndpointsRepository,
   withAuthSecret,
   withSigningSecret,
+  type OutboundEndpointEntity,
   type SecretBox,
-  type StoredEndpointAuth,
-  type StoredOutboundSigning,
 } from '@app/persistence';
 
 /**
@@ -30,18 +30,14 @@ export interface OutboundEndpointRuntime {
   health: { disableAfterFailures: number | null; disableAfterSeconds: number };
 }
 
-type Row = Record<string, unknown>;
-type Secrets = Record<string, string>;
-
 export const DEFAULT_DISABLE_AFTER_SECONDS = 5 * 86_400;
 
 export class OutboundEndpointCache extends LookupCache<OutboundEndpointRuntime> {
   constructor(dataSource: DataSource, secrets: SecretBox, ttlMs: number) {
+    const endpoints = new OutboundEndpointsRepository(dataSource);
     super(
       async (id) => {
-        const [row] = (await dataSource.query(`SELECT * FROM outbound_endpoints WHERE id = $1`, [
-          id,
-        ])) as Row[];
+        const row = await endpoints.findById(id);
         return row ? toEndpointRuntime(row, secrets) : null;
       },
       { ttlMs },
@@ -49,43 +45,36 @@ export class OutboundEndpointCache extends LookupCache<OutboundEndpointRuntime> 
   }
 }
 
-function toEndpointRuntime(row: Row, box: SecretBox): OutboundEndpointRuntime {
-  const secrets = (row.secrets as Secrets | null) ?? {};
+function toEndpointRuntime(row: OutboundEndpointEntity, box: SecretBox): OutboundEndpointRuntime {
+  const secrets = row.secrets ?? {};
   const secret = (name: string): string => (secrets[name] ? box.decrypt(secrets[name]) : '');
-  const health = (row.health as Row | null) ?? {};
+  const health = row.health ?? {};
   return {
-    id: String(row.id),
-    tenantId: String(row.tenant_id),
-    code: String(row.code),
-    state: row.state as OutboundEndpointRuntime['state'],
-    disabled: row.disabled_at !== null && row.disabled_at !== undefined,
-    handlerId: (row.handler_id as string | null) ?? null,
-    connectorId: (row.connector_id as string | null) ?? null,
-    codeSuffix: (row.code_suffix as string | null) ?? null,
-    timeoutMs: Number(row.timeout_ms ?? 10_000),
+    id: row.id,
+    tenantId: row.tenantId,
+    code: row.code,
+    state: row.state,
+    disabled: row.disabledAt !== null && row.disabledAt !== undefined,
+    handlerId: row.handlerId ?? null,
+    connectorId: row.connectorId ?? null,
+    codeSuffix: row.codeSuffix ?? null,
+    timeoutMs: row.timeoutMs ?? 10_000,
     spec: {
-      method: row.method as RequestSpec['method'],
-      bodyMode: row.body_mode as RequestSpec['bodyMode'],
-      targetHost: String(row.target_host ?? ''),
-      targetPath: String(row.target_path ?? ''),
-      headerRules: (row.header_rules as RequestSpec['headerRules']) ?? [],
-      payloadRules: (row.payload_rules as RequestSpec['payloadRules']) ?? [],
-      replacePayload: Boolean(row.replace_payload),
-      signing: withSigningSecret(
-        (row.signing as StoredOutboundSigning | null) ?? { type: 'none' },
-        secret('signingSecret'),
-      ),
-      auth: withAuthSecret(
-        (row.auth as StoredEndpointAuth | null) ?? { type: 'none' },
-        secret('authSecret'),
-      ),
+      method: row.method,
+      bodyMode: row.bodyMode,
+      targetHost: row.targetHost ?? '',
+      targetPath: row.targetPath ?? '',
+      headerRules: row.headerRules ?? [],
+      payloadRules: row.payloadRules ?? [],
+      replacePayload: row.replacePayload,
+      signing: withSigningSecret(row.signing ?? { type: 'none' }, secret('signingSecret')),
+      auth: withAuthSecret(row.auth ?? { type: 'none' }, secret('authSecret')),
     },
-    retryPolicy: withRetryDefaults(row.retry_policy as Partial<RetryPolicy> | null),
-    rateLimitPerSecond: (row.rate_limit_per_second as number | null) ?? null,
+    retryPolicy: withRetryDefaults(row.retryPolicy),
+    rateLimitPerSecond: row.rateLimitPerSecond ?? null,
     health: {
-      disableAfterFailures: (health.disableAfterFailures as number | undefined) ?? null,
-      disableAfterSeconds:
-        (health.disableAfterSeconds as number | undefined) ?? DEFAULT_DISABLE_AFTER_SECONDS,
+      disableAfterFailures: health.disableAfterFailures ?? null,
+      disableAfterSeconds: health.disableAfterSeconds ?? DEFAULT_DISABLE_AFTER_SECONDS,
     },
   };
 }

@@ -1,34 +1,16 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Rule } from '@app/core';
 import { LookupCache } from '@app/platform/lookup-cache';
+import { loadHandlerRuntime, type HandlerRuntime } from '../repositories/handlers.repository';
 
-/** A handler as the workers run it (rules nested), cached briefly so each item costs no lookups. */
-export interface HandlerRuntime {
-  id: string;
-  code: string;
-  direction: 'inbound' | 'outbound';
-  executionMode: 'rules' | 'callback';
-  callback: string | null;
-  maxRetries: number;
-  rules: Rule[];
-}
+export type { HandlerRuntime } from '../repositories/handlers.repository';
 
-interface HandlerRow {
-  id: string;
-  code: string;
-  direction: 'inbound' | 'outbound';
-  execution_mode: 'rules' | 'callback';
-  callback: string | null;
-  max_retries: number;
-  rules: Rule[] | null;
-}
-
+/** Handlers as the workers run them, cached briefly so each item costs no lookups. */
 export class HandlerCache {
   private readonly cache: LookupCache<HandlerRuntime>;
 
   /** `ttlMs` 0: nothing is kept (the admin simulator reads the workers' query fresh). */
   constructor(dataSource: DataSource, ttlMs: number) {
-    this.cache = new LookupCache((id) => this.load(id, dataSource), { ttlMs });
+    this.cache = new LookupCache((id) => loadHandlerRuntime(dataSource, id), { ttlMs });
   }
 
   invalidate(handlerId?: string): void {
@@ -43,40 +25,6 @@ export class HandlerCache {
     handlerId: string,
     db?: Pick<DataSource | EntityManager, 'query'>,
   ): Promise<HandlerRuntime | null> {
-    return this.cache.get(handlerId, db && ((id) => this.load(id, db)));
+    return this.cache.get(handlerId, db && ((id) => loadHandlerRuntime(db, id)));
   }
-
-  private async load(
-    handlerId: string,
-    db: Pick<DataSource | EntityManager, 'query'>,
-  ): Promise<HandlerRuntime | null> {
-    const rows: HandlerRow[] = await db.query(
-      `SELECT h.id, h.code, h.direction, h.execution_mode, h.callback, h.max_retries,
-              COALESCE((SELECT json_agg(json_build_object(
-                         'sequence', r.sequence, 'name', r.name, 'conditions', r.conditions,
-                         'action', r.action, 'retrySeconds', r.retry_seconds,
-                         'targetModel', r.target_model, 'lookups', r.lookups,
-                         'assignments', r.assignments, 'forwardTo', r.forward_to)
-                         ORDER BY r.sequence)
-                  FROM handler_rules r WHERE r.handler_id = h.id), '[]') AS rules
-         FROM handlers h WHERE h.id = $1`,
-      [handlerId],
-    );
-    const row = rows[0];
-    return row
-      ? {
-          id: row.id,
-          code: row.code,
-          direction: row.direction,
-          executionMode: row.execution_mode,
-          callback: row.callback,
-          maxRetries: row.max_retries,
-          rules: (row.rules ?? []).map(stripNulls),
-        }
-      : null;
-  }
-}
-
-function stripNulls(rule: Rule): Rule {
-  return Object.fromEntries(Object.entries(rule).filter(([, v]) => v !== null)) as unknown as Rule;
 }

@@ -25,4 +25,4 @@ export const QUEUE_BOARD_ROUTE = '/api/queues';
     ),
   ],
 })
-export class QueueBoardModule {}
+export class QueuesModule {}

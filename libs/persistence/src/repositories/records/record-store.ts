@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { parsePath, setPath } from '@app/core/extraction/path';
 import { defineOwn, getOwn, hasOwn, prototypeKeyIn } from '@app/core/untrusted-keys/untrusted-keys';
 import type { RecordData, RecordLookup, RecordStore, StoredRecord } from '@app/core/ports/ports';
-import { rowsOf } from '../query-rows';
+import { rowsOf } from '../../query-rows';
 import {
   AmbiguousRecordError,
   InvalidRecordLookupError,
