@@ -54,6 +54,7 @@ const config: Config = {
       moduleNameMapper,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      setupFiles: ['<rootDir>/test/support/worker-env.ts'],
     },
     {
       // Faults, floods and fuzzing against the built apps (`npm run test:chaos[:ci]`).

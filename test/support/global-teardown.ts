@@ -10,6 +10,10 @@ export default async function globalTeardown(): Promise<void> {
     await client.connect();
     try {
       await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      const workers = Number(process.env.HOOKGATE_TEST_WORKERS ?? '1');
+      for (let worker = 1; worker <= workers && workers > 1; worker++) {
+        await client.query(`DROP DATABASE IF EXISTS "${database}_w${worker}" WITH (FORCE)`);
+      }
     } finally {
       await client.end();
     }

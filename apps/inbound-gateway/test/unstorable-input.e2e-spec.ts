@@ -1,4 +1,6 @@
 import { connect } from 'node:net';
+import { Queue } from 'bullmq';
+import { QueueName } from '@app/messaging';
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { createHandler, createInboundEndpoint } from '../../../test/support/fixtures';
 import { query } from '../../../test/support/database';
@@ -48,8 +50,16 @@ describe('inbound input Postgres cannot store as sent', () => {
   let harness: Harness;
   let open: { url: string; path: string };
   let signed: { url: string; path: string };
+  // Paused, so the stored events stay `received` while they are read back (the worker
+  // would otherwise race the reads and settle them).
+  let jobs: Queue;
 
   beforeAll(async () => {
+    jobs = new Queue(QueueName.InboundEvents, {
+      connection: { url: process.env.REDIS_URL! },
+      prefix: process.env.QUEUE_PREFIX,
+    });
+    await jobs.pause();
     harness = await startHarness();
     const handler = (await createHandler(harness, {})).code;
     open = await createInboundEndpoint(harness, { handler, signature: { mode: 'none' } });
@@ -61,6 +71,8 @@ describe('inbound input Postgres cannot store as sent', () => {
 
   afterAll(async () => {
     await harness?.close();
+    await jobs.resume();
+    await jobs.close();
   });
 
   async function stored(id: string) {
