@@ -15,4 +15,11 @@ export * from './handlers/handler-cache';
 export * from './secrets/secret-box';
 export * from './secrets/create-secret-box';
 export * from './secrets/reencrypt-secrets';
-export * from './leases/sql-lease-store';
+// Worker-side repositories (inbound events, deliveries, the endpoints the workers read).
+export * from './repositories/sql-lease-store';
+export * from './repositories/inbound-events.repository';
+export * from './repositories/deliveries.repository';
+export * from './repositories/delivery-intake.repository';
+export * from './repositories/dispatcher-endpoints.repository';
+export * from './repositories/unit-of-work';
+export * from './repositories/inbound-endpoint-lookup.repository';
