@@ -23,3 +23,4 @@ export * from './repositories/delivery-intake.repository';
 export * from './repositories/dispatcher-endpoints.repository';
 export * from './repositories/unit-of-work';
 export * from './repositories/inbound-endpoint-lookup.repository';
+export * from './repositories/database-health.repository';

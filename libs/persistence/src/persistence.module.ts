@@ -1,5 +1,6 @@
 import { Global, Module, type Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { DatabaseHealth } from './repositories/database-health.repository';
 import { DeliveriesRepository, DeliveryLeases } from './repositories/deliveries.repository';
 import { DeliveryIntakeRepository } from './repositories/delivery-intake.repository';
 import { DispatcherEndpointsRepository } from './repositories/dispatcher-endpoints.repository';
@@ -22,6 +23,7 @@ const overDataSource = <T>(
 ): Provider => ({ provide: token, inject: [DataSource], useFactory: build });
 
 const REPOSITORIES: Provider[] = [
+  overDataSource(DatabaseHealth, (ds) => new DatabaseHealth(ds)),
   overDataSource(TypeormUnitOfWork, (ds) => new TypeormUnitOfWork(ds)),
   overDataSource(InboundEventsRepository, (ds) => new InboundEventsRepository(ds)),
   overDataSource(InboundEventLeases, (ds) => new InboundEventLeases(ds)),

@@ -1,20 +1,14 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { OutboundEndpointEntity } from '../entities/outbound-endpoint.entity';
 import { rowsOf } from '../query-rows';
 import type { Queryable } from './inbound-events.repository';
 
 /**
- * `outbound_endpoints` as the dispatcher reads and writes it: the endpoint a delivery
- * goes to, the re-read of a held delivery's endpoint, and endpoint health (SPEC §11).
- * The admin side's writes to the table live in its own repository.
+ * `outbound_endpoints` as the dispatcher writes it: the re-read of a held delivery's
+ * endpoint under its hold's lock, and endpoint health (SPEC §11). The endpoint itself is
+ * read through OutboundEndpointsRepository, like the admin's.
  */
 export class DispatcherEndpointsRepository {
   constructor(private readonly dataSource: DataSource) {}
-
-  /** The endpoint by id, as its entity (the dispatcher's cache resolves it). */
-  findById(id: string): Promise<OutboundEndpointEntity | null> {
-    return this.dataSource.getRepository(OutboundEndpointEntity).findOneBy({ id });
-  }
 
   /**
    * The endpoint row a held delivery re-reads under `FOR SHARE`, in the hold's
