@@ -1,4 +1,3 @@
-import type { EntityManager } from 'typeorm';
 import {
   evaluateRules,
   planInboundEffects,
@@ -141,13 +140,7 @@ export class ProcessInboundEvent {
     const upserted = await upsertTogether(manager, planned);
     for (const { event, evaluation, plan } of planned) {
       after.settlements.push(
-        await this.applyPlan(
-          manager,
-          event,
-          after.queued,
-          { evaluation, plan },
-          upserted.get(event.id),
-        ),
+        await this.applyPlan(tx, event, after.queued, { evaluation, plan }, upserted.get(event.id)),
       );
     }
     await settleEvents(tx.inboundEvents, after.settlements, 'lock');
@@ -202,7 +195,7 @@ export class ProcessInboundEvent {
         done.settlements.push(settlementRow(event, settlement, log));
       } else {
         done.settlements.push(
-          await this.applyPlan(manager, event, done.queued, this.plan(event, handler)),
+          await this.applyPlan(tx, event, done.queued, this.plan(event, handler)),
         );
       }
       await settleEvents(tx.inboundEvents, done.settlements, 'lease');
@@ -244,7 +237,7 @@ export class ProcessInboundEvent {
 
   /** Carries out a rules plan in the caller's transaction; the log gains the records written. */
   private async applyPlan(
-    manager: EntityManager,
+    { manager }: WorkerTransaction,
     event: ClaimedEvent,
     queued: string[],
     { evaluation, plan }: ReturnType<ProcessInboundEvent['plan']>,

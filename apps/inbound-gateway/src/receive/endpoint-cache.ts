@@ -1,4 +1,5 @@
 import type {
+  ConfigLookup,
   IdentityConfig,
   ResolvedSignatureConfig,
   SignatureConfig,
@@ -43,7 +44,7 @@ export interface EndpointHandshakes {
 
 type EndpointRow = InboundEndpointLookupRow;
 
-export class EndpointCache {
+export class EndpointCache implements ConfigLookup<EndpointRuntime> {
   private readonly cache: LookupCache<EndpointRuntime>;
 
   constructor(

@@ -5,6 +5,7 @@ import {
   storableTextOrNull,
   type OutboundSettlement,
   type SendResult,
+  type SendScheduler,
   type UnitOfWork,
 } from '@app/core';
 import { ItemLog, MicroBatcher, outboundDeliveriesFinished } from '@app/platform';
@@ -23,7 +24,6 @@ import type { RequestSnapshot } from './request-snapshot';
 
 /** Enqueues a delivery's next attempt (core's port). */
 export type { SendScheduler } from '@app/core';
-import type { SendScheduler } from '@app/core';
 
 /** One HTTP exchange as its attempt row records it. */
 export interface Exchange {
