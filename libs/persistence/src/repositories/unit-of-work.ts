@@ -16,6 +16,8 @@ export interface WorkerTransaction {
 
 /** core's UnitOfWork over a TypeORM DataSource: one transaction per `transaction` call. */
 export class TypeormUnitOfWork implements UnitOfWork<WorkerTransaction> {
+  private unscoped?: WorkerTransaction;
+
   constructor(private readonly dataSource: DataSource) {}
 
   transaction<T>(work: (tx: WorkerTransaction) => Promise<T>): Promise<T> {
@@ -24,7 +26,8 @@ export class TypeormUnitOfWork implements UnitOfWork<WorkerTransaction> {
 
   /** The repositories outside any explicit transaction (each statement its own). */
   get outside(): WorkerTransaction {
-    return this.scope(this.dataSource.manager);
+    this.unscoped ??= this.scope(this.dataSource.manager);
+    return this.unscoped;
   }
 
   private scope(manager: EntityManager): WorkerTransaction {
