@@ -18,12 +18,3 @@ export * from './handlers/handler-cache';
 export * from './secrets/secret-box';
 export * from './secrets/create-secret-box';
 export * from './secrets/reencrypt-secrets';
-// Worker-side repositories (inbound events, deliveries, the endpoints the workers read).
-export * from './repositories/sql-lease-store';
-export * from './repositories/inbound-events.repository';
-export * from './repositories/deliveries.repository';
-export * from './repositories/delivery-intake.repository';
-export * from './repositories/dispatcher-endpoints.repository';
-export * from './repositories/unit-of-work';
-export * from './repositories/inbound-endpoint-lookup.repository';
-export * from './repositories/database-health.repository';
