@@ -1,38 +1,24 @@
-import { DynamicModule, Logger, Module } from '@nestjs/common';
-import type Redis from 'ioredis';
+import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { buildHandlerRegistry } from '@app/callbacks';
-import {
-  buildConnectorKinds,
-  CONNECTOR_KINDS,
-  ConnectorCache,
-  type ConnectorKindRegistry,
-} from '@app/connectors';
+import { ConnectorCache } from '@app/connectors';
 import type { HandlerRegistry } from '@app/core';
 import {
   configChangeListener,
   DeliveryQueue,
   leasedWorker,
   MessagingModule,
-  publishConfigChange,
   QueueName,
 } from '@app/messaging';
-import { DeliveryIntake, RequestRefusals } from '@app/outbound';
-import { createSecretBox, HandlerCache, type SecretBox } from '@app/persistence';
-import { HANDLER_REGISTRY, PlatformModule, REDIS_CLIENT, SECRET_BOX } from '@app/platform';
-import {
-  endpointBurstConcurrency,
-  endpointConcurrency,
-  type OutboundDispatcherConfig,
-} from './config';
-import { DisabledEndpointsMetric, EndpointHealth } from './dispatch/endpoint-health';
+import { DeliveryIntake } from '@app/outbound';
+import { DeliveryLeases, HandlerCache } from '@app/persistence';
+import { PersistenceModule } from '@app/persistence/persistence.module';
+import { PlatformModule } from '@app/platform';
+import type { OutboundDispatcherConfig } from './config';
+import { configCacheProviders } from './config-caches.providers';
+import { dispatchProviders } from './dispatch/dispatch.providers';
 import { OutboundEndpointCache } from './dispatch/outbound-endpoint-cache';
-import { RateLimiter } from './dispatch/rate-limiter';
-import { EndpointSlots } from './dispatch/endpoint-slots';
 import { SendDelivery } from './dispatch/send-delivery.use-case';
-import { OutboundRequestsProcessor } from './intake/outbound-requests.processor';
-import { DeliveryLeases } from './reconcile/delivery-leases';
-import { HttpSender } from './send/http-sender';
+import { intakeProviders } from './intake/intake.providers';
 
 /**
  * Composition root of the outbound dispatcher: a worker process (publish intake, delivery
@@ -57,127 +43,16 @@ export class OutboundDispatcherModule {
           // context, so promise hooks stay off for the delivery workers (loggerOptions).
           requestContext: false,
         }),
+        PersistenceModule,
         MessagingModule.forApp({
           config,
           consumes: [QueueName.OutboundRequests, QueueName.OutboundDeliveries],
         }),
       ],
       providers: [
-        { provide: SECRET_BOX, useFactory: () => createSecretBox(config) },
-        { provide: CONNECTOR_KINDS, useFactory: buildConnectorKinds },
-        {
-          provide: ConnectorCache,
-          inject: [DataSource, SECRET_BOX],
-          useFactory: (ds: DataSource, box: SecretBox) =>
-            new ConnectorCache(ds, box, config.ENDPOINT_CACHE_TTL_MS),
-        },
-        {
-          provide: HANDLER_REGISTRY,
-          inject: [CONNECTOR_KINDS, ConnectorCache],
-          useFactory: (kinds: ConnectorKindRegistry, connectors: ConnectorCache) =>
-            options.registry ?? buildHandlerRegistry({ kinds, connectors }),
-        },
-        {
-          provide: OutboundEndpointCache,
-          inject: [DataSource, SECRET_BOX],
-          useFactory: (ds: DataSource, box: SecretBox) =>
-            new OutboundEndpointCache(ds, box, config.ENDPOINT_CACHE_TTL_MS),
-        },
-        {
-          provide: HandlerCache,
-          inject: [DataSource],
-          useFactory: (ds: DataSource) => new HandlerCache(ds, config.ENDPOINT_CACHE_TTL_MS),
-        },
-        {
-          provide: HttpSender,
-          useFactory: () =>
-            new HttpSender({
-              allowPrivateNetworks: config.OUTBOUND_ALLOW_PRIVATE_NETWORKS,
-              maxSockets: config.OUTBOUND_MAX_SOCKETS,
-            }),
-        },
-        {
-          provide: RateLimiter,
-          inject: [REDIS_CLIENT],
-          useFactory: (redis: Redis) => new RateLimiter(redis, config.QUEUE_PREFIX),
-        },
-        {
-          provide: EndpointHealth,
-          inject: [DataSource, OutboundEndpointCache, REDIS_CLIENT],
-          useFactory: (ds: DataSource, endpoints: OutboundEndpointCache, redis: Redis) => {
-            const logger = new Logger('EndpointHealth');
-            return new EndpointHealth(ds, (endpointId, reason) => {
-              logger.warn(`outbound endpoint ${endpointId} disabled: ${reason}`);
-              endpoints.invalidate(endpointId);
-              publishConfigChange(redis, config.QUEUE_PREFIX, {
-                entity: 'outbound-endpoint',
-                id: endpointId,
-              }).catch(() => undefined);
-            });
-          },
-        },
-        {
-          provide: DeliveryIntake,
-          inject: [DataSource],
-          useFactory: (ds: DataSource) => new DeliveryIntake(ds, config.ENDPOINT_CACHE_TTL_MS),
-        },
-        {
-          provide: RequestRefusals,
-          inject: [DataSource],
-          useFactory: (ds: DataSource) => new RequestRefusals(ds),
-        },
-        {
-          provide: SendDelivery,
-          inject: [
-            DataSource,
-            OutboundEndpointCache,
-            HandlerCache,
-            HANDLER_REGISTRY,
-            HttpSender,
-            RateLimiter,
-            DeliveryQueue,
-            EndpointHealth,
-            CONNECTOR_KINDS,
-            ConnectorCache,
-          ],
-          useFactory: (
-            ds: DataSource,
-            endpoints: OutboundEndpointCache,
-            handlers: HandlerCache,
-            registry: HandlerRegistry,
-            sender: HttpSender,
-            rateLimiter: RateLimiter,
-            deliveries: DeliveryQueue,
-            health: EndpointHealth,
-            kinds: ConnectorKindRegistry,
-            connectors: ConnectorCache,
-          ) =>
-            new SendDelivery(
-              ds,
-              endpoints,
-              handlers,
-              registry,
-              sender,
-              rateLimiter,
-              {
-                schedule: (id, attempts, delayMs, rerun) =>
-                  deliveries.enqueue([{ id, attempts, delayMs, rerun }]),
-              },
-              health,
-              {
-                resolve: async (id) => {
-                  const connector = await connectors.get(id);
-                  return connector ? { connector, kind: kinds.get(connector.kind) } : null;
-                },
-              },
-              config.PROCESSING_LEASE_SECONDS,
-              new EndpointSlots(endpointConcurrency(config), {
-                burstCap: endpointBurstConcurrency(config),
-              }),
-            ),
-        },
-        OutboundRequestsProcessor,
-        DeliveryLeases,
+        ...configCacheProviders(config, options.registry),
+        ...intakeProviders(config),
+        ...dispatchProviders(config),
         ...leasedWorker({
           queue: DeliveryQueue,
           handler: SendDelivery,
@@ -201,7 +76,6 @@ export class OutboundDispatcherModule {
             otherwise: () => endpoints.invalidate(),
           }),
         ),
-        DisabledEndpointsMetric,
       ],
     };
   }

@@ -1,5 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import {
+  DeliveryIntakeRepository,
+  type IntakeEndpointRow,
+} from '@app/persistence/repositories/delivery-intake.repository';
+import {
   isSubscribed,
   storableJson,
   storableJsonText,
@@ -51,13 +55,7 @@ export interface IntakeResult {
   endpointCode: string;
 }
 
-interface EndpointRow {
-  id: string;
-  code: string;
-  state: 'draft' | 'active' | 'archived';
-  event_types: string[];
-  disabled_reason: string | null;
-}
+type EndpointRow = IntakeEndpointRow;
 
 export class UnknownTenantError extends Error {}
 
@@ -74,6 +72,7 @@ export class DeliveryIntake {
    * that announcement is missed.
    */
   private readonly tenantIds = new Map<string, { id: string; until: number }>();
+  private readonly repository = new DeliveryIntakeRepository();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -93,16 +92,13 @@ export class DeliveryIntake {
     const key = name ?? 'default';
     const cached = this.tenantIds.get(key);
     if (cached && cached.until > Date.now()) return cached.id;
-    const rows: Array<{ id: string }> = await manager.query(
-      `SELECT id FROM tenants WHERE name = $1`,
-      [key],
-    );
-    if (!rows[0]) {
+    const id = await this.repository.tenantIdByName(manager, key);
+    if (id === null) {
       this.tenantIds.delete(key);
       throw new UnknownTenantError(`unknown tenant "${key}"`);
     }
-    this.tenantIds.set(key, { id: rows[0].id, until: Date.now() + this.tenantCacheTtlMs });
-    return rows[0].id;
+    this.tenantIds.set(key, { id, until: Date.now() + this.tenantCacheTtlMs });
+    return id;
   }
 
   async deliver(
@@ -112,11 +108,8 @@ export class DeliveryIntake {
   ): Promise<IntakeResult> {
     if (request.connector)
       return this.deliverThroughConnector(tenantId, request, request.connector, manager);
-    const rows: EndpointRow[] = await manager.query(
-      `SELECT id, code, state, event_types, disabled_reason FROM outbound_endpoints WHERE tenant_id = $1 AND code = $2`,
-      [tenantId, request.endpoint],
-    );
-    return this.insert(manager, tenantId, rows[0] ?? null, request);
+    const endpoint = await this.repository.endpointByCode(manager, tenantId, request.endpoint);
+    return this.insert(manager, tenantId, endpoint, request);
   }
 
   /** Resolves the connector's endpoint by suffix; none → a dead_letter row saying so. */
@@ -126,18 +119,18 @@ export class DeliveryIntake {
     ref: ConnectorEndpointRef,
     manager: EntityManager,
   ): Promise<IntakeResult> {
-    const byId = UUID.test(ref.connector);
-    const rows: EndpointRow[] = await manager.query(
-      `SELECT e.id, e.code, e.state, e.event_types, e.disabled_reason
-         FROM outbound_endpoints e JOIN connectors c ON c.id = e.connector_id
-        WHERE c.tenant_id = $1 AND ${byId ? 'c.id = $2::uuid' : 'c.code = $2'} AND e.code_suffix = $3`,
-      [tenantId, ref.connector, ref.suffix],
+    const endpoint = await this.repository.endpointByConnector(
+      manager,
+      tenantId,
+      ref.connector,
+      ref.suffix,
+      UUID.test(ref.connector),
     );
     return this.insert(
       manager,
       tenantId,
-      rows[0] ?? null,
-      { ...request, endpoint: rows[0]?.code ?? connectorEndpointLabel(ref) },
+      endpoint,
+      { ...request, endpoint: endpoint?.code ?? connectorEndpointLabel(ref) },
       `connector "${ref.connector}" has no outbound endpoint with suffix "${ref.suffix}"`,
     );
   }
@@ -148,12 +141,7 @@ export class DeliveryIntake {
     request: Omit<DeliveryRequest, 'endpoint'> & { eventType: string },
     manager: EntityManager = this.dataSource.manager,
   ): Promise<IntakeResult[]> {
-    const endpoints: EndpointRow[] = await manager.query(
-      `SELECT id, code, state, event_types, disabled_reason FROM outbound_endpoints
-        WHERE tenant_id = $1 AND state <> 'archived' AND cardinality(event_types) > 0
-        ORDER BY code`,
-      [tenantId],
-    );
+    const endpoints = await this.repository.subscribableEndpoints(manager, tenantId);
     const results: IntakeResult[] = [];
     for (const endpoint of endpoints.filter((e) =>
       isSubscribed(e.event_types, request.eventType),
@@ -189,47 +177,39 @@ export class DeliveryIntake {
     // A publisher's payload and context are outside text: made storable (NUL, lone
     // surrogates), so the row is not refused. The key is the stored one for the lookup too.
     const idempotencyKey = storableTextOrNull(request.idempotencyKey);
-    const inserted: Array<{ id: string; state: string }> = await manager.query(
-      `INSERT INTO deliveries (id, tenant_id, endpoint_id, endpoint_code, event_type, state, payload, context,
-                               idempotency_key, is_test, source_event_id, last_error, next_attempt_at, completed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-               CASE WHEN $6 = 'queued' THEN now() END, CASE WHEN $6 = 'dead_letter' THEN now() END)
-       ON CONFLICT DO NOTHING
-       RETURNING id, state`,
-      [
-        id,
-        tenantId,
-        endpoint?.id ?? null,
-        endpoint?.code ?? storableText(request.endpoint),
-        storableTextOrNull(request.eventType),
-        state,
-        storableJsonText(request.payload ?? null),
-        storableJson(request.context ?? {}),
-        idempotencyKey,
-        request.isTest ?? false,
-        request.sourceEventId ?? null,
-        storableTextOrNull(error),
-      ],
-    );
-    if (inserted[0]) {
+    const inserted = await this.repository.insertDelivery(manager, {
+      id,
+      tenantId,
+      endpointId: endpoint?.id ?? null,
+      endpointCode: endpoint?.code ?? storableText(request.endpoint),
+      eventType: storableTextOrNull(request.eventType),
+      state,
+      payload: storableJsonText(request.payload ?? null),
+      context: storableJson(request.context ?? {}),
+      idempotencyKey,
+      isTest: request.isTest ?? false,
+      sourceEventId: request.sourceEventId ?? null,
+      lastError: storableTextOrNull(error),
+    });
+    if (inserted) {
       // Created while an inbound event is processed: its send continues that event's trace.
       linkItemTrace(id, request.sourceEventId);
       return {
-        id: inserted[0].id,
-        state: inserted[0].state,
+        id: inserted.id,
+        state: inserted.state,
         duplicate: false,
         endpointCode: endpoint?.code ?? request.endpoint,
       };
     }
-    const existing: Array<{ id: string; state: string }> = await manager.query(
-      `SELECT id, state FROM deliveries WHERE endpoint_id = $1 AND idempotency_key = $2`,
-      [endpoint?.id ?? null, idempotencyKey],
+    const existing = await this.repository.findByIdempotencyKey(
+      manager,
+      endpoint?.id ?? null,
+      idempotencyKey,
     );
-    if (!existing[0])
-      throw new Error('delivery insert conflicted but no existing delivery was found');
+    if (!existing) throw new Error('delivery insert conflicted but no existing delivery was found');
     return {
-      id: existing[0].id,
-      state: existing[0].state,
+      id: existing.id,
+      state: existing.state,
       duplicate: true,
       endpointCode: endpoint?.code ?? request.endpoint,
     };

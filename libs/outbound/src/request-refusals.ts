@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { storableText } from '@app/core';
-import { DEFAULT_TENANT_NAME } from '@app/persistence';
+import { DeliveryIntakeRepository } from '@app/persistence/repositories/delivery-intake.repository';
 
 /**
  * Publish requests the intake refuses (SPEC §5): kept as rows of
@@ -51,6 +51,8 @@ function jsonText(data: unknown): string {
 }
 
 export class RequestRefusals {
+  private readonly repository = new DeliveryIntakeRepository();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /**
@@ -62,21 +64,14 @@ export class RequestRefusals {
    */
   async record(refusal: Refusal): Promise<void> {
     const data = jsonText(refusal.data);
-    await this.dataSource.query(
-      `INSERT INTO outbound_request_refusals
-              (job_key, job_name, tenant, reason, data, data_bytes, tenant_id)
-       VALUES ($1, $2, $3, $4, $5, $6,
-               (SELECT id FROM tenants WHERE name = COALESCE($3, '${DEFAULT_TENANT_NAME}')))
-       ON CONFLICT (job_key) DO NOTHING`,
-      [
-        storable(refusal.jobKey, TEXT_PREFIX_CHARS),
-        storable(refusal.jobName, TEXT_PREFIX_CHARS),
-        refusal.tenant === null ? null : storable(refusal.tenant, TEXT_PREFIX_CHARS),
-        `${refusal.reason}: ${storable(refusal.message, TEXT_PREFIX_CHARS)}`,
-        storable(data, REFUSAL_DATA_PREFIX_CHARS),
-        Buffer.byteLength(data),
-      ],
-    );
+    await this.repository.recordRefusal(this.dataSource, {
+      jobKey: storable(refusal.jobKey, TEXT_PREFIX_CHARS),
+      jobName: storable(refusal.jobName, TEXT_PREFIX_CHARS),
+      tenant: refusal.tenant === null ? null : storable(refusal.tenant, TEXT_PREFIX_CHARS),
+      reason: `${refusal.reason}: ${storable(refusal.message, TEXT_PREFIX_CHARS)}`,
+      data: storable(data, REFUSAL_DATA_PREFIX_CHARS),
+      dataBytes: Buffer.byteLength(data),
+    });
   }
 }
 

@@ -20,42 +20,18 @@ const PENDING: Record<string, string> = {
     'not moved yet (time box): advisory-locked key bootstrap; goes to ApiKeysRepository',
   'apps/admin/src/outbound-request-refusals/outbound-request-refusals.service.ts':
     'not moved yet (time box): goes to an outbound-request-refusals repository',
-  'libs/outbound/src/request-refusals.ts':
-    'not moved yet (time box): the insert-once of a refusal; goes to the same repository',
   'apps/admin/src/retention/retention.job.ts':
     'not moved yet (time box): batched deletes; each goes to the repository of its table',
   'apps/admin/src/stats/stats.service.ts':
     'not moved yet (time box): stats reads over the rollup; goes to a stats repository',
   'apps/admin/src/stats/stats-rollup.job.ts':
     'not moved yet (time box): the rollup statements; go to the stats repository',
-  'apps/inbound-gateway/src/process/process-inbound-event.use-case.ts':
-    'the inbound worker, being reworked (issue 22, i22-core)',
-  'apps/inbound-gateway/src/receive/event-writer.ts':
-    'the gateway hot path (group commit), owned by the inbound helper (issue 22)',
-  'apps/inbound-gateway/src/receive/endpoint-cache.ts':
-    'the gateway hot path, owned by the inbound helper (issue 22)',
-  'apps/outbound-dispatcher/src/dispatch/send-delivery.use-case.ts':
-    'the outbound worker, being reworked (issue 22, i22-core)',
-  'apps/outbound-dispatcher/src/dispatch/endpoint-health.ts':
-    'deliveries-side writes of the dispatcher, moved with the deliveries repository (issue 22)',
-  'apps/outbound-dispatcher/src/intake/outbound-requests.processor.ts':
-    'the intake, moved with the deliveries repository (issue 22)',
-  'libs/outbound/src/delivery-intake.ts':
-    'being reworked with the deliver command (issue 22); moves to the deliveries repository',
   'libs/persistence/src/database-bootstrap.ts':
     'CREATE DATABASE and the migration lock: database administration, not a table',
-  'libs/persistence/src/secrets/reencrypt-secrets.ts':
-    'the re-encryption script walks every table with secrets; to split per repository',
-  'libs/persistence/src/leases/sql-lease-store.ts':
-    'the leased-work store of libs/messaging (i22-leases); moves to the repositories of events and deliveries',
   'apps/admin/src/idempotency/idempotency.store.ts':
     'landed beside the repository work (Idempotency-Key, issue 25); goes to an idempotency-keys repository',
   'apps/admin/src/records/record-models.controller.ts':
     'landed beside the repository work (console records by model, issue 23); goes to the records repository',
-  'apps/inbound-gateway/src/process/inbound-event.statements.ts':
-    "the inbound worker's claim/settle statements (i22-core gathered them); move to the inbound-events repository",
-  'apps/outbound-dispatcher/src/dispatch/outbound-effects.executor.ts':
-    "the dispatcher's settle/hold/attempt writes (i22-core); move to the deliveries repository",
   'libs/platform/src/health/health.controller.ts':
     'readiness ping; libs/platform must not import libs/persistence, so it waits for a PersistenceModule port',
 };

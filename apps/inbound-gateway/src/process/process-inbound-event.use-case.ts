@@ -1,16 +1,16 @@
-import type { DataSource, EntityManager } from 'typeorm';
 import {
   evaluateRules,
   planInboundEffects,
   ProcessingConfigurationError,
   settleInboundOutcome,
-  storableTextOrNull,
+  type DeliveryEnqueuer,
   type HandlerRegistry,
+  type RetryScheduler,
+  type UnitOfWork,
 } from '@app/core';
-import { rowsOf } from '@app/persistence';
 import type { DeliveryIntake } from '@app/outbound';
 import { inboundEventsProcessed, ItemLog, MicroBatcher } from '@app/platform';
-import type { HandlerCache, HandlerRuntime } from '@app/persistence';
+import type { HandlerCache, HandlerRuntime, WorkerTransaction } from '@app/persistence';
 import { ruleScopeOf, type ClaimedEvent } from './claimed-event';
 import {
   applyInboundPlan,
@@ -18,17 +18,7 @@ import {
   upsertTogether,
   type Upserted,
 } from './inbound-effects.executor';
-import {
-  CLAIM_SQL,
-  ClaimLostError,
-  FINISH_SQL,
-  LOCK_SQL,
-  SETTLE_LEASED_SQL,
-  SETTLE_LOCKED_SQL,
-  settleEvents,
-  settlementRow,
-  type Settlement,
-} from './inbound-event.statements';
+import { ClaimLostError, settleEvents, settlementRow, type Settlement } from './inbound-settlement';
 import { runInboundCallback } from './run-inbound-callback';
 
 export type { ClaimedEvent } from './claimed-event';
@@ -51,14 +41,7 @@ export type { ClaimedEvent } from './claimed-event';
  * rolls back, writing nothing, and the batch runs the unbatched way: claimed with a lease,
  * then each event on its own.
  */
-export interface RetryScheduler {
-  scheduleRetry(eventId: string, attempts: number, delayMs: number): Promise<void>;
-}
-
-/** Hands queued delivery ids to the dispatcher once their rows are committed (best effort). */
-export interface DeliveryEnqueuer {
-  enqueueDeliveries(ids: string[]): void;
-}
+export type { DeliveryEnqueuer, RetryScheduler } from '@app/core';
 
 export interface ProcessBatchOptions {
   /** Most events claimed and settled together. */
@@ -92,7 +75,7 @@ export class ProcessInboundEvent {
   private readonly batcher: MicroBatcher<string, string | null>;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork<WorkerTransaction>,
     private readonly handlers: HandlerCache,
     private readonly registry: HandlerRegistry,
     private readonly retries: RetryScheduler,
@@ -114,7 +97,7 @@ export class ProcessInboundEvent {
     const results = new Map<string, string | null>();
     let locked: LockedBatch | undefined;
     try {
-      locked = await this.dataSource.transaction((manager) => this.runLocked(manager, unique));
+      locked = await this.unitOfWork.transaction((tx) => this.runLocked(tx, unique));
     } catch {
       // Rolled back: nothing of the batch was written. It runs the unbatched way below.
     }
@@ -127,7 +110,7 @@ export class ProcessInboundEvent {
         ...alone.map(async (event) => results.set(event.id, await this.runAlone(event))),
       ]);
     } else {
-      const claimed = await this.claim(this.dataSource.manager, unique);
+      const claimed = await this.claim(this.unitOfWork.outside, unique);
       await settleAll(
         claimed.map(async (event) => results.set(event.id, await this.runAlone(event))),
       );
@@ -140,8 +123,9 @@ export class ProcessInboundEvent {
    * and settles them in one statement, and claims the others with a lease to run on their
    * own once this commits. Throws (rolling all of it back) if any rules event fails.
    */
-  private async runLocked(manager: EntityManager, ids: string[]): Promise<LockedBatch> {
-    const rows = rowsOf<ClaimedEvent>(await manager.query(LOCK_SQL, [ids]));
+  private async runLocked(tx: WorkerTransaction, ids: string[]): Promise<LockedBatch> {
+    const { manager } = tx;
+    const rows = await tx.inboundEvents.lock(ids);
     const rules: Array<{ event: ClaimedEvent; handler: HandlerRuntime }> = [];
     const others: string[] = [];
     for (const event of rows) {
@@ -149,29 +133,23 @@ export class ProcessInboundEvent {
       if (handler?.executionMode === 'rules') rules.push({ event, handler });
       else others.push(event.id);
     }
-    const alone = others.length > 0 ? await this.claim(manager, others) : [];
+    const alone = others.length > 0 ? await this.claim(tx, others) : [];
     const after: AfterCommit = { queued: [], settlements: [] };
     if (rules.length === 0) return { after, alone };
     const planned = rules.map(({ event, handler }) => ({ event, ...this.plan(event, handler) }));
     const upserted = await upsertTogether(manager, planned);
     for (const { event, evaluation, plan } of planned) {
       after.settlements.push(
-        await this.applyPlan(
-          manager,
-          event,
-          after.queued,
-          { evaluation, plan },
-          upserted.get(event.id),
-        ),
+        await this.applyPlan(tx, event, after.queued, { evaluation, plan }, upserted.get(event.id)),
       );
     }
-    await settleEvents(manager, after.settlements, SETTLE_LOCKED_SQL);
+    await settleEvents(tx.inboundEvents, after.settlements, 'lock');
     return { after, alone };
   }
 
   /** Claims with a lease (`received → processing`): the event runs outside the claim's transaction. */
-  private async claim(manager: EntityManager, ids: string[]): Promise<ClaimedEvent[]> {
-    return rowsOf<ClaimedEvent>(await manager.query(CLAIM_SQL, [ids, this.leaseSeconds]));
+  private claim(tx: WorkerTransaction, ids: string[]): Promise<ClaimedEvent[]> {
+    return tx.inboundEvents.claim(ids, this.leaseSeconds);
   }
 
   /** One claimed event in its own transaction; an unexpected failure ends it in `error`. */
@@ -180,13 +158,13 @@ export class ProcessInboundEvent {
       return await this.run(event);
     } catch (error) {
       if (error instanceof ClaimLostError) return null;
-      await this.dataSource.manager.query(FINISH_SQL, [
+      await this.unitOfWork.outside.inboundEvents.finish(
         event.id,
-        'error',
-        storableTextOrNull(error instanceof Error ? error.message : String(error)),
-        storableTextOrNull(error instanceof Error ? (error.stack ?? null) : null),
         event.attempts,
-      ]);
+        'error',
+        error instanceof Error ? error.message : String(error),
+        error instanceof Error ? (error.stack ?? null) : null,
+      );
       inboundEventsProcessed.inc({ outcome: 'error' });
       itemLog.event(event, 'error', error instanceof Error ? error.message : String(error));
       return 'error';
@@ -198,7 +176,8 @@ export class ProcessInboundEvent {
     if (!handler)
       throw new ProcessingConfigurationError(`handler ${event.handler_id} no longer exists`);
 
-    const after = await this.dataSource.transaction(async (manager) => {
+    const after = await this.unitOfWork.transaction(async (tx) => {
+      const { manager } = tx;
       const done: AfterCommit = { queued: [], settlements: [] };
       if (handler.executionMode === 'callback') {
         const { outcome, log } = await runInboundCallback(
@@ -216,10 +195,10 @@ export class ProcessInboundEvent {
         done.settlements.push(settlementRow(event, settlement, log));
       } else {
         done.settlements.push(
-          await this.applyPlan(manager, event, done.queued, this.plan(event, handler)),
+          await this.applyPlan(tx, event, done.queued, this.plan(event, handler)),
         );
       }
-      await settleEvents(manager, done.settlements, SETTLE_LEASED_SQL);
+      await settleEvents(tx.inboundEvents, done.settlements, 'lease');
       return done;
     });
     await this.afterCommit(after);
@@ -258,7 +237,7 @@ export class ProcessInboundEvent {
 
   /** Carries out a rules plan in the caller's transaction; the log gains the records written. */
   private async applyPlan(
-    manager: EntityManager,
+    { manager }: WorkerTransaction,
     event: ClaimedEvent,
     queued: string[],
     { evaluation, plan }: ReturnType<ProcessInboundEvent['plan']>,

@@ -1,4 +1,5 @@
 import type {
+  ConfigLookup,
   IdentityConfig,
   ResolvedSignatureConfig,
   SignatureConfig,
@@ -6,9 +7,12 @@ import type {
   ValueSource,
 } from '@app/core';
 import { resolveInboundSecurity } from '@app/core';
-import type { SecretBox } from '@app/persistence';
+import type {
+  InboundEndpointLookupRepository,
+  InboundEndpointLookupRow,
+  SecretBox,
+} from '@app/persistence';
 import { inboundEndpointLookups, LookupCache } from '@app/platform';
-import type { DataSource } from 'typeorm';
 
 /**
  * The receiver's view of an inbound endpoint: configuration resolved (preset merged,
@@ -38,26 +42,13 @@ export interface EndpointHandshakes {
   zoom?: { secretToken?: string };
 }
 
-interface EndpointRow {
-  id: string;
-  tenant_id: string;
-  path: string;
-  max_body_bytes: number;
-  signature: SignatureConfig | null;
-  identity: IdentityConfig | null;
-  timestamp: TimestampConfig | null;
-  semantic_bindings: Array<{ name: string; source: ValueSource }> | null;
-  handshakes:
-    (EndpointHandshakes & { metaVerifyTokenSet?: boolean; zoomSecretSet?: boolean }) | null;
-  secrets: Record<string, string> | null;
-  rejected_per_minute: number;
-}
+type EndpointRow = InboundEndpointLookupRow;
 
-export class EndpointCache {
+export class EndpointCache implements ConfigLookup<EndpointRuntime> {
   private readonly cache: LookupCache<EndpointRuntime>;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly endpoints: InboundEndpointLookupRepository,
     private readonly secrets: SecretBox,
     ttlMs: number,
     maxEntries = 10_000,
@@ -84,15 +75,8 @@ export class EndpointCache {
   }
 
   private async load(path: string): Promise<EndpointRuntime | null> {
-    const rows: EndpointRow[] = await this.dataSource.query(
-      `SELECT e.id, e.tenant_id, e.path, e.max_body_bytes, e.signature, e.identity, e.timestamp,
-              e.semantic_bindings, e.handshakes, e.secrets, e.rejected_per_minute
-         FROM inbound_endpoints e
-         JOIN handlers h ON h.id = e.handler_id
-        WHERE e.path = $1 AND e.active = true`,
-      [path],
-    );
-    return rows.length > 0 ? this.resolve(rows[0]) : null;
+    const row = await this.endpoints.findActiveByPath(path);
+    return row ? this.resolve(row) : null;
   }
 
   private resolve(row: EndpointRow): EndpointRuntime {

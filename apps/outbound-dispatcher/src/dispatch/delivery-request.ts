@@ -6,7 +6,7 @@ import {
   type RequestSpec,
 } from '@app/core';
 import type { ConnectorDelivery, ConnectorKind, ConnectorRuntime } from '@app/connectors';
-import type { DeliveryRow } from './delivery.statements';
+import type { DeliveryRow } from '@app/persistence';
 import type { ConnectorLookup } from './send-delivery.ports';
 import type { OutboundEndpointRuntime } from './outbound-endpoint-cache';
 

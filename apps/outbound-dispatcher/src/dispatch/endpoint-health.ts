@@ -1,7 +1,6 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { outboundEndpointsDisabled, readDisabledEndpointsWith } from '@app/platform';
-import { rowsOf } from '@app/persistence';
+import { DispatcherEndpointsRepository } from '@app/persistence';
 import type { EndpointHealthRecorder } from './send-delivery.ports';
 import type { OutboundEndpointRuntime } from './outbound-endpoint-cache';
 
@@ -15,7 +14,7 @@ export class EndpointHealth implements EndpointHealthRecorder {
   private readonly failing = new Set<string>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly endpoints: DispatcherEndpointsRepository,
     private readonly onDisabled: (endpointId: string, reason: string) => void,
   ) {}
 
@@ -26,46 +25,27 @@ export class EndpointHealth implements EndpointHealthRecorder {
     if (result.ok) {
       if (!this.failing.has(endpoint.id)) return;
       this.failing.delete(endpoint.id);
-      await this.dataSource.query(
-        `UPDATE outbound_endpoints SET consecutive_failures = 0, failing_since = NULL
-          WHERE id = $1 AND (consecutive_failures <> 0 OR failing_since IS NOT NULL)`,
-        [endpoint.id],
-      );
+      await this.endpoints.recordSuccess(endpoint.id);
       return;
     }
     this.failing.add(endpoint.id);
-    const [state] = rowsOf<{ consecutive_failures: number; failing_for: number }>(
-      await this.dataSource.query(
-        `UPDATE outbound_endpoints
-          SET consecutive_failures = consecutive_failures + 1, failing_since = COALESCE(failing_since, now())
-        WHERE id = $1
-        RETURNING consecutive_failures, EXTRACT(EPOCH FROM now() - failing_since)::float AS failing_for`,
-        [endpoint.id],
-      ),
-    );
+    const state = await this.endpoints.recordFailure(endpoint.id);
     if (!state) return;
     let reason: string | null = null;
     let kind: 'gone' | 'failures' | 'duration' = 'gone';
     if (result.status === 410) reason = 'the endpoint answered 410 Gone';
     else if (
       endpoint.health.disableAfterFailures &&
-      state.consecutive_failures >= endpoint.health.disableAfterFailures
+      state.consecutiveFailures >= endpoint.health.disableAfterFailures
     ) {
-      reason = `${state.consecutive_failures} consecutive failed attempts`;
+      reason = `${state.consecutiveFailures} consecutive failed attempts`;
       kind = 'failures';
-    } else if (state.failing_for >= endpoint.health.disableAfterSeconds) {
-      reason = `every attempt failed for ${Math.round(state.failing_for / 3600)} h`;
+    } else if (state.failingForSeconds >= endpoint.health.disableAfterSeconds) {
+      reason = `every attempt failed for ${Math.round(state.failingForSeconds / 3600)} h`;
       kind = 'duration';
     }
     if (!reason) return;
-    const changed = rowsOf<{ id: string }>(
-      await this.dataSource.query(
-        `UPDATE outbound_endpoints SET disabled_at = now(), disabled_reason = $2, updated_at = now()
-          WHERE id = $1 AND disabled_at IS NULL RETURNING id`,
-        [endpoint.id, reason],
-      ),
-    );
-    if (changed.length > 0) {
+    if (await this.endpoints.disable(endpoint.id, reason)) {
       outboundEndpointsDisabled.inc({ reason: kind });
       this.onDisabled(endpoint.id, reason);
     }
@@ -75,18 +55,10 @@ export class EndpointHealth implements EndpointHealthRecorder {
 /** Publishes how many active endpoints health has disabled, per tenant, at scrape time. */
 @Injectable()
 export class DisabledEndpointsMetric implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly endpoints: DispatcherEndpointsRepository) {}
 
   onApplicationBootstrap(): void {
-    readDisabledEndpointsWith(async () => {
-      const rows: Array<{ tenant: string; count: number }> = await this.dataSource.query(
-        `SELECT t.name AS tenant, count(*)::int AS count
-           FROM outbound_endpoints e JOIN tenants t ON t.id = e.tenant_id
-          WHERE e.state = 'active' AND e.disabled_at IS NOT NULL
-          GROUP BY t.name`,
-      );
-      return rows;
-    });
+    readDisabledEndpointsWith(() => this.endpoints.countDisabledByTenant());
   }
 
   onApplicationShutdown(): void {

@@ -1,4 +1,3 @@
-import type { DataSource, EntityManager } from 'typeorm';
 import {
   redactHeaders,
   storableJsonText,
@@ -6,30 +5,25 @@ import {
   storableTextOrNull,
   type OutboundSettlement,
   type SendResult,
+  type SendScheduler,
+  type UnitOfWork,
 } from '@app/core';
 import { ItemLog, MicroBatcher, outboundDeliveriesFinished } from '@app/platform';
 import {
-  ENDPOINT_HOLD_SQL,
   finishStatement,
-  RECORD_ATTEMPTS_SQL,
-  RECORD_ONE_ATTEMPT_SQL,
   type AttemptRecord,
+  type DeliveriesRepository,
   type DeliveryRow,
+  type DispatcherEndpointsRepository,
   type Final,
   type FinishOptions,
-} from './delivery.statements';
+  type WorkerTransaction,
+} from '@app/persistence';
 import type { OutboundEndpointCache, OutboundEndpointRuntime } from './outbound-endpoint-cache';
 import type { RequestSnapshot } from './request-snapshot';
 
-/** Enqueues a delivery's next attempt (see SendDelivery's port of the same name). */
-export interface SendScheduler {
-  /**
-   * Enqueue the delivery's next attempt (its job id carries the attempt count). `rerun`:
-   * the delivery was put back without using an attempt, so the job id must differ from
-   * the running job's.
-   */
-  schedule(deliveryId: string, attempts: number, delayMs: number, rerun?: boolean): Promise<void>;
-}
+/** Enqueues a delivery's next attempt (core's port). */
+export type { SendScheduler } from '@app/core';
 
 /** One HTTP exchange as its attempt row records it. */
 export interface Exchange {
@@ -48,7 +42,8 @@ export class OutboundEffectExecutor {
   private readonly attempts: MicroBatcher<AttemptRecord, PromiseSettledResult<void>>;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork<WorkerTransaction>,
+    private readonly dispatcherEndpoints: DispatcherEndpointsRepository,
     private readonly scheduler: SendScheduler,
     private readonly endpoints: OutboundEndpointCache,
     batchOptions: { maxBatch: number; maxInFlight: number },
@@ -56,6 +51,11 @@ export class OutboundEffectExecutor {
     // Deliveries the worker runs concurrently share their attempt-logging statement (see
     // MicroBatcher); each still waits for its own row's commit.
     this.attempts = new MicroBatcher((records) => this.recordAttempts(records), batchOptions);
+  }
+
+  /** The deliveries repository outside a transaction: each statement commits on its own. */
+  private get deliveries(): DeliveriesRepository {
+    return this.unitOfWork.outside.deliveries;
   }
 
   /** A plan's settlement, without an HTTP attempt; a retry is scheduled. */
@@ -67,7 +67,7 @@ export class OutboundEffectExecutor {
       case 'canceled':
         return this.settle(delivery, settlement.state, { error: settlement.reason });
       case 'queued':
-        await this.finish(this.dataSource.manager, delivery, 'queued', {
+        await this.finish(this.deliveries, delivery, 'queued', {
           delaySeconds: settlement.retrySeconds,
         });
         await this.scheduler.schedule(
@@ -85,7 +85,7 @@ export class OutboundEffectExecutor {
     state: Final,
     options: { error?: string | null; stack?: string | null; unclaim?: boolean },
   ): Promise<Final> {
-    await this.finish(this.dataSource.manager, delivery, state, {
+    await this.finish(this.deliveries, delivery, state, {
       error: options.error ?? null,
       stack: options.stack,
       unclaim: options.unclaim,
@@ -102,14 +102,12 @@ export class OutboundEffectExecutor {
    * (and then releases this delivery too) or this sees the endpoint already active.
    */
   async hold(delivery: DeliveryRow, endpointId: string): Promise<Final> {
-    const held = await this.dataSource.transaction(async (manager) => {
-      const rows: Array<{ state: string; disabled: boolean }> = await manager.query(
-        ENDPOINT_HOLD_SQL,
-        [endpointId],
-      );
-      const endpoint = rows[0];
+    const held = await this.unitOfWork.transaction(async (tx) => {
+      const endpoint = await this.dispatcherEndpoints.holdState(tx.manager, endpointId);
       const stillHeld = !endpoint || endpoint.state === 'draft' || endpoint.disabled;
-      await this.finish(manager, delivery, stillHeld ? 'draft' : 'queued', { unclaim: true });
+      await this.finish(tx.deliveries, delivery, stillHeld ? 'draft' : 'queued', {
+        unclaim: true,
+      });
       return stillHeld;
     });
     if (held) {
@@ -123,7 +121,7 @@ export class OutboundEffectExecutor {
 
   /** Rate-limited or over the in-flight cap: back to `queued` for later, not counted as an attempt. */
   async release(delivery: DeliveryRow, waitMs: number): Promise<void> {
-    await this.finish(this.dataSource.manager, delivery, 'queued', {
+    await this.finish(this.deliveries, delivery, 'queued', {
       delaySeconds: waitMs / 1000,
       unclaim: true,
     });
@@ -177,13 +175,12 @@ export class OutboundEffectExecutor {
   }
 
   async finish(
-    manager: EntityManager,
+    deliveries: DeliveriesRepository,
     delivery: DeliveryRow,
     state: Final,
     options: FinishOptions,
   ): Promise<void> {
-    const { sql, params } = finishStatement(delivery, state, options);
-    await manager.query(sql, params);
+    await deliveries.finish(delivery, state, options);
     itemLog.delivery(delivery, delivery.endpoint_code, state, options.error);
   }
 
@@ -194,12 +191,7 @@ export class OutboundEffectExecutor {
   private async recordAttempts(records: AttemptRecord[]): Promise<PromiseSettledResult<void>[]> {
     if (records.length > 1) {
       try {
-        const column = (i: number) =>
-          records.map((r) => (i < 9 ? r.finish.params[i] : r.attempt[i - 9]));
-        await this.dataSource.query(
-          RECORD_ATTEMPTS_SQL,
-          Array.from({ length: 19 }, (_, i) => column(i)),
-        );
+        await this.deliveries.recordAttempts(records);
         return records.map(() => ({ status: 'fulfilled', value: undefined }));
       } catch {
         // fall through: one statement per record
@@ -207,10 +199,7 @@ export class OutboundEffectExecutor {
     }
     return Promise.allSettled(
       records.map(async (r) => {
-        await this.dataSource.query(RECORD_ONE_ATTEMPT_SQL(r.finish.sql), [
-          ...r.finish.params,
-          ...r.attempt,
-        ]);
+        await this.deliveries.recordAttempt(r);
       }),
     );
   }

@@ -1,5 +1,10 @@
 import type { DataSource } from 'typeorm';
-import { withRetryDefaults, type RequestSpec, type RetryPolicy } from '@app/core';
+import {
+  withRetryDefaults,
+  type ConfigLookup,
+  type RequestSpec,
+  type RetryPolicy,
+} from '@app/core';
 import { LookupCache } from '@app/platform';
 import {
   OutboundEndpointsRepository,
@@ -32,7 +37,10 @@ export interface OutboundEndpointRuntime {
 
 export const DEFAULT_DISABLE_AFTER_SECONDS = 5 * 86_400;
 
-export class OutboundEndpointCache extends LookupCache<OutboundEndpointRuntime> {
+export class OutboundEndpointCache
+  extends LookupCache<OutboundEndpointRuntime>
+  implements ConfigLookup<OutboundEndpointRuntime>
+{
   constructor(dataSource: DataSource, secrets: SecretBox, ttlMs: number) {
     const endpoints = new OutboundEndpointsRepository(dataSource);
     super(

@@ -1,4 +1,3 @@
-import type { DataSource } from 'typeorm';
 import {
   attemptsExhausted,
   classifyHttpOutcome,
@@ -14,15 +13,22 @@ import {
   type HandlerRegistry,
   type OutboundPlan,
   type OutboundPlanInput,
+  systemClock,
+  type Clock,
   type OutboundRequest,
+  type UnitOfWork,
 } from '@app/core';
 import { MicroBatcher, outboundAttemptDuration, outboundDeliveriesPostponed } from '@app/platform';
-import { rowsOf } from '@app/persistence';
+import type {
+  DeliveryRow,
+  DispatcherEndpointsRepository,
+  Final,
+  WorkerTransaction,
+} from '@app/persistence';
 import type { OutboundEndpointCache, OutboundEndpointRuntime } from './outbound-endpoint-cache';
 import type { RateLimiter } from './rate-limiter';
 import type { EndpointSlots } from './endpoint-slots';
 import { snapshotRequest } from './request-snapshot';
-import { CLAIM_SQL, type DeliveryRow, type Final } from './delivery.statements';
 import {
   buildDeliveryRequest,
   callbackView,
@@ -58,7 +64,8 @@ export class SendDelivery {
   private readonly effects: OutboundEffectExecutor;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly unitOfWork: UnitOfWork<WorkerTransaction>,
+    dispatcherEndpoints: DispatcherEndpointsRepository,
     private readonly endpoints: OutboundEndpointCache,
     private readonly handlers: OutboundHandlerSource,
     private readonly registry: HandlerRegistry,
@@ -71,11 +78,18 @@ export class SendDelivery {
     private readonly slots: EndpointSlots,
     private readonly random: () => number = Math.random,
     batchOptions: DispatchBatchOptions = { maxBatch: 64, maxInFlight: 2 },
+    private readonly clock: Clock = systemClock,
   ) {
     // Deliveries the worker runs concurrently share their claim statement (see
     // MicroBatcher); each still waits for its own row's commit.
     this.claims = new MicroBatcher((ids) => this.claim(ids), batchOptions);
-    this.effects = new OutboundEffectExecutor(dataSource, scheduler, endpoints, batchOptions);
+    this.effects = new OutboundEffectExecutor(
+      unitOfWork,
+      dispatcherEndpoints,
+      scheduler,
+      endpoints,
+      batchOptions,
+    );
   }
 
   async execute(deliveryId: string): Promise<Final | null> {
@@ -94,11 +108,10 @@ export class SendDelivery {
   }
 
   private async claim(ids: string[]): Promise<Array<DeliveryRow | null>> {
-    const result: unknown = await this.dataSource.query(CLAIM_SQL, [
+    const rows = await this.unitOfWork.outside.deliveries.claim(
       [...new Set(ids)],
       this.leaseSeconds,
-    ]);
-    const rows = rowsOf<DeliveryRow>(result);
+    );
     const byId = new Map(rows.map((row) => [row.id, row]));
     // A delivery asked for twice in one batch is claimed once: only its first asker runs it.
     return ids.map((id) => {
@@ -177,7 +190,7 @@ export class SendDelivery {
       endpoint.spec.auth,
       signing.type === 'hmac' ? [signing.header] : [],
     );
-    const started = new Date();
+    const started = this.clock.now();
     const sent = await this.sender.send(request, { timeoutMs: endpoint.timeoutMs });
     const verdict = classifyHttpOutcome(sent);
     outboundAttemptDuration.observe({ outcome: verdict }, sent.durationMs / 1000);
@@ -199,7 +212,9 @@ export class SendDelivery {
       const error = `gave up after ${delivery.attempts} attempts; last: ${reason}`;
       return record('dead_letter', { error });
     }
-    const retryAfter = sent.ok ? parseRetryAfter(sent.headers['retry-after'], new Date()) : null;
+    const retryAfter = sent.ok
+      ? parseRetryAfter(sent.headers['retry-after'], this.clock.now())
+      : null;
     const delaySeconds = nextRetryDelaySeconds(
       endpoint.retryPolicy,
       delivery.attempts,

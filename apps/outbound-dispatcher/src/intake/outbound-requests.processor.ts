@@ -2,7 +2,6 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
 import {
   assertHandlesAllJobs,
   DeliveryQueue,
@@ -24,6 +23,7 @@ import {
   outboundRequestsRefused,
   traceItem,
 } from '@app/platform';
+import { DatabaseHealth, TypeormUnitOfWork } from '@app/persistence';
 import { JobValidationError, validateDeliverJob, validatePublishJob } from './job-validation';
 
 /**
@@ -97,7 +97,8 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
   private readonly logger = new Logger(OutboundRequestsProcessor.name);
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: DatabaseHealth,
+    private readonly unitOfWork: TypeormUnitOfWork,
     private readonly intake: DeliveryIntake,
     private readonly deliveries: DeliveryQueue,
     private readonly refusals: RequestRefusals,
@@ -143,7 +144,7 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
       try {
         return await this.takeOrRefuse(job);
       } catch (error) {
-        const unavailable = !this.dataSource.isInitialized || (await this.postgresDown());
+        const unavailable = !this.database.initialized || (await this.postgresDown());
         outboundRequestsDeferred.inc({ reason: unavailable ? 'unavailable' : 'error' });
         const delayMs = deferDelayMs(Math.max(job.attemptsStarted - 1, 0) + round);
         this.logger.warn(
@@ -167,7 +168,7 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
 
   private async postgresDown(): Promise<boolean> {
     try {
-      await this.dataSource.query('SELECT 1');
+      await this.database.ping();
       return false;
     } catch {
       return true;
@@ -224,7 +225,7 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
       case OutboundRequestsJob.Publish: {
         const data = validatePublishJob(job.data);
         const tenantId = await this.intake.tenantId(data.tenant);
-        const results = await this.dataSource.transaction((manager) =>
+        const results = await this.unitOfWork.transaction(({ manager }) =>
           this.intake.publish(
             tenantId,
             { ...data, idempotencyKey: data.idempotencyKey ?? implicitIdempotencyKey(job) },

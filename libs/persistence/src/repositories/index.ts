@@ -6,6 +6,12 @@ import { InboundEndpointsRepository } from './inbound-endpoints.repository';
 import { OutboundEndpointsRepository } from './outbound-endpoints.repository';
 import { RecordsRepository } from './records/records.repository';
 import { TenantsRepository } from './tenants.repository';
+import { DatabaseHealth } from './database-health.repository';
+import { DeliveriesRepository, DeliveryLeases } from './deliveries.repository';
+import { DispatcherEndpointsRepository } from './dispatcher-endpoints.repository';
+import { InboundEndpointLookupRepository } from './inbound-endpoint-lookup.repository';
+import { InboundEventLeases, InboundEventsRepository } from './inbound-events.repository';
+import { TypeormUnitOfWork } from './unit-of-work';
 
 export * from './api-keys.repository';
 export * from './audit.repository';
@@ -19,6 +25,16 @@ export * from './records/record-errors';
 export * from './records/record-store';
 export * from './records/records.repository';
 export * from './tenants.repository';
+// The workers' tables: inbound events, deliveries and attempts, what the workers read
+// and write of the endpoints, the intake's reads and inserts, and the unit of work.
+export * from './sql-lease-store';
+export * from './inbound-events.repository';
+export * from './deliveries.repository';
+export * from './delivery-intake.repository';
+export * from './dispatcher-endpoints.repository';
+export * from './inbound-endpoint-lookup.repository';
+export * from './database-health.repository';
+export * from './unit-of-work';
 
 /**
  * Every repository class, each built from the DataSource alone: what an app binds once
@@ -33,4 +49,19 @@ export const REPOSITORIES = [
   OutboundEndpointsRepository,
   RecordsRepository,
   TenantsRepository,
+] as const;
+
+/**
+ * The workers' repositories and the unit of work, each built from the DataSource alone;
+ * PersistenceModule binds them with {@link REPOSITORIES}.
+ */
+export const WORKER_REPOSITORIES = [
+  DatabaseHealth,
+  DeliveriesRepository,
+  DeliveryLeases,
+  DispatcherEndpointsRepository,
+  InboundEndpointLookupRepository,
+  InboundEventLeases,
+  InboundEventsRepository,
+  TypeormUnitOfWork,
 ] as const;

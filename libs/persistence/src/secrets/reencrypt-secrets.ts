@@ -1,4 +1,9 @@
 import type { DataSource } from 'typeorm';
+import {
+  SECRET_COLUMNS,
+  SecretColumnsRepository,
+  type SecretColumn,
+} from '../repositories/secret-columns.repository';
 import type { SecretBox } from './secret-box';
 
 /**
@@ -16,18 +21,7 @@ export interface ReencryptReport {
   activeKeyId: string;
 }
 
-interface SecretColumn {
-  table: string;
-  column: string;
-  /** `map`: a jsonb object of envelopes; `envelope`: one text envelope. */
-  shape: 'map' | 'envelope';
-}
-
-export const SECRET_COLUMNS: readonly SecretColumn[] = [
-  { table: 'inbound_endpoints', column: 'secrets', shape: 'map' },
-  { table: 'outbound_endpoints', column: 'secrets', shape: 'map' },
-  { table: 'connectors', column: 'credentials', shape: 'envelope' },
-];
+export { SECRET_COLUMNS };
 
 export async function reencryptStoredSecrets(
   dataSource: DataSource,
@@ -36,20 +30,17 @@ export async function reencryptStoredSecrets(
 ): Promise<ReencryptReport> {
   const batchSize = options.batchSize ?? 200;
   const report: ReencryptReport = { tables: {}, activeKeyId: box.activeKeyId };
+  const columns = new SecretColumnsRepository(dataSource);
   for (const target of SECRET_COLUMNS) {
     const counts = { rows: 0, rewritten: 0, secrets: 0, unreadable: 0 };
     report.tables[target.table] = counts;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows: Array<{ id: string; value: unknown }> = await dataSource.query(
-        `SELECT id, ${target.column} AS value FROM ${target.table}
-          WHERE id > $1 AND ${target.column} IS NOT NULL ORDER BY id LIMIT $2`,
-        [after, batchSize],
-      );
+      const rows = await columns.page(target, after, batchSize);
       if (rows.length === 0) break;
       after = rows[rows.length - 1].id;
       counts.rows += rows.length;
-      await dataSource.transaction(async (manager) => {
+      await columns.transaction(async (rewrite) => {
         for (const row of rows) {
           const moved = moveRow(box, target.shape, row.value, counts);
           if (moved === null) continue;
@@ -57,13 +48,7 @@ export async function reencryptStoredSecrets(
             target.shape === 'map' ? JSON.stringify(moved.next) : (moved.next as string);
           const previous =
             target.shape === 'map' ? JSON.stringify(row.value) : (row.value as string);
-          const result: unknown = await manager.query(
-            target.shape === 'map'
-              ? `UPDATE ${target.table} SET ${target.column} = $2::jsonb WHERE id = $1 AND ${target.column} = $3::jsonb`
-              : `UPDATE ${target.table} SET ${target.column} = $2 WHERE id = $1 AND ${target.column} = $3`,
-            [row.id, stored, previous],
-          );
-          if (affected(result) > 0) {
+          if (await rewrite(target, row.id, stored, previous)) {
             counts.rewritten += 1;
             counts.secrets += moved.count;
           }
@@ -108,10 +93,4 @@ function moveRow(
     ]),
   );
   return count > 0 ? { next, count } : null;
-}
-
-/** TypeORM answers an UPDATE as `[rows, affected]` with the pg driver. */
-function affected(result: unknown): number {
-  if (Array.isArray(result) && typeof result[1] === 'number') return result[1];
-  return 0;
 }

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { rowsOf } from '../query-rows';
 
 /**
@@ -24,7 +24,7 @@ interface LeasedRow {
 
 export class SqlLeaseStore {
   constructor(
-    private readonly db: Pick<DataSource, 'query'>,
+    private readonly db: Pick<DataSource | EntityManager, 'query'>,
     private readonly sql: LeaseStatements,
   ) {}
 

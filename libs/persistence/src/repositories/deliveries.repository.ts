@@ -1,9 +1,14 @@
-import { storableTextOrNull } from '@app/core';
+import type { EntityManager } from 'typeorm';
+import { storableTextOrNull } from '@app/core/storable';
+import { rowsOf } from '../query-rows';
+import type { Queryable } from './inbound-events.repository';
+import { SqlLeaseStore } from './sql-lease-store';
 
 /**
- * The dispatcher's statements on `deliveries` and `delivery_attempts` (claim, finish,
- * attempt logging), kept together so the hot path's SQL has one home until it moves into
- * a repository.
+ * `deliveries` and `delivery_attempts`: the dispatcher's claim, finish and attempt
+ * logging, and the lease reconciler's passes. The statements are tuned for the hot path
+ * (batched claims and attempt writes through `unnest`, the `IS TRUE` guard form; see each
+ * one's comment) and kept as they are; only their home moved here.
  */
 
 /** A delivery as the dispatcher claims it. */
@@ -30,7 +35,7 @@ export type Final = 'done' | 'queued' | 'error' | 'dead_letter' | 'canceled' | '
  * claim once that index has grown past its statistics. The IS TRUE form does not match a
  * partial index's predicate; the finish statement uses it for `processing` likewise.
  */
-export const CLAIM_SQL = `
+const CLAIM_SQL = `
   UPDATE deliveries d SET state = 'processing', attempts = d.attempts + 1,
          lease_until = now() + make_interval(secs => $2), updated_at = now()
     FROM unnest($1::uuid[]) AS claim(id)
@@ -50,7 +55,7 @@ export interface AttemptRecord {
  * trip and atomic: an attempt row is written only where the guarded UPDATE found this
  * worker's claim. Columns as {@link finishStatement}'s parameters, then the attempt's.
  */
-export const RECORD_ATTEMPTS_SQL = `
+const RECORD_ATTEMPTS_SQL = `
   WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[],
                          $7::float8[], $8::int[], $9::bool[], $10::uuid[], $11::uuid[],
@@ -82,19 +87,13 @@ export const RECORD_ATTEMPTS_SQL = `
   ON CONFLICT (delivery_id, attempt_number) DO NOTHING`;
 
 /** One attempt and the delivery's move, for a record the batched statement could not write. */
-export const RECORD_ONE_ATTEMPT_SQL = (finishSql: string) => `
+const RECORD_ONE_ATTEMPT_SQL = (finishSql: string) => `
   WITH finished AS (${finishSql} RETURNING id)
   INSERT INTO delivery_attempts (delivery_id, tenant_id, endpoint_id, attempt_number, started_at, finished_at,
                                  duration_ms, request, response_status, response_headers, response_body,
                                  error, error_class, outcome)
   SELECT id, $10, $11, $2, $12, now(), $13, $14, $8, $15, $16, $17, $18, $19 FROM finished
   ON CONFLICT (delivery_id, attempt_number) DO NOTHING`;
-
-/**
- * The endpoint row a held delivery re-reads under `FOR SHARE`: activation updates it
- * before it moves the endpoint's drafts to `queued` (see the executor's `hold`).
- */
-export const ENDPOINT_HOLD_SQL = `SELECT state, disabled_at IS NOT NULL AS disabled FROM outbound_endpoints WHERE id = $1 FOR SHARE`;
 
 export interface FinishOptions {
   error?: string | null;
@@ -139,4 +138,82 @@ export function finishStatement(
       terminal,
     ],
   };
+}
+
+/**
+ * The dispatcher's statements on deliveries. Bound to the DataSource, or to a
+ * transaction's manager ({@link withManager}; the unit of work hands those out).
+ */
+export class DeliveriesRepository {
+  constructor(private readonly db: Queryable) {}
+
+  withManager(manager: EntityManager): DeliveriesRepository {
+    return new DeliveriesRepository(manager);
+  }
+
+  /** Claims the batch's due deliveries with a lease (CLAIM_SQL): the rows claimed. */
+  async claim(ids: string[], leaseSeconds: number): Promise<DeliveryRow[]> {
+    return rowsOf<DeliveryRow>(await this.db.query(CLAIM_SQL, [ids, leaseSeconds]));
+  }
+
+  /** The delivery's guarded move out of `processing` ({@link finishStatement}). */
+  async finish(delivery: DeliveryRow, state: Final, options: FinishOptions): Promise<void> {
+    const { sql, params } = finishStatement(delivery, state, options);
+    await this.db.query(sql, params);
+  }
+
+  /** A batch of attempts and moves in one statement (RECORD_ATTEMPTS_SQL); all or none. */
+  async recordAttempts(records: AttemptRecord[]): Promise<void> {
+    const column = (i: number) =>
+      records.map((r) => (i < 9 ? r.finish.params[i] : r.attempt[i - 9]));
+    await this.db.query(
+      RECORD_ATTEMPTS_SQL,
+      Array.from({ length: 19 }, (_, i) => column(i)),
+    );
+  }
+
+  /** One attempt and its move, for a record the batched statement could not write. */
+  async recordAttempt(record: AttemptRecord): Promise<void> {
+    await this.db.query(RECORD_ONE_ATTEMPT_SQL(record.finish.sql), [
+      ...record.finish.params,
+      ...record.attempt,
+    ]);
+  }
+}
+
+/**
+ * The lease reconciler's SQL for deliveries (messaging's LeaseReconciler runs the passes).
+ * A `processing` delivery whose lease expired (its dispatcher died mid-request) gets an
+ * `interrupted` attempt row and returns to `queued` — the receiver may have seen that
+ * request, which is why deliveries carry a stable `webhook-id` for deduplication.
+ * `queued` deliveries are due once `next_attempt_at` has passed.
+ */
+export class DeliveryLeases extends SqlLeaseStore {
+  constructor(db: Queryable) {
+    super(db, {
+      releaseExpired: `WITH expired AS (
+         UPDATE deliveries SET state = 'queued', lease_until = NULL, next_attempt_at = now(), updated_at = now(),
+                last_error = 'attempt interrupted: the dispatcher stopped before recording its outcome'
+          WHERE state = 'processing' AND lease_until < now()
+          RETURNING id, tenant_id, endpoint_id, attempts),
+       logged AS (
+         INSERT INTO delivery_attempts (delivery_id, tenant_id, endpoint_id, attempt_number, started_at, finished_at,
+                                        duration_ms, error, error_class, outcome)
+         SELECT id, tenant_id, endpoint_id, attempts, now(), now(), 0,
+                'interrupted: the dispatcher stopped before recording this attempt', 'interrupted', 'interrupted'
+           FROM expired
+         ON CONFLICT (delivery_id, attempt_number) DO NOTHING)
+       SELECT id, attempts FROM expired`,
+      countDue: `SELECT count(*)::int AS due FROM deliveries
+        WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= now())`,
+      dueAfter: `SELECT id, attempts FROM deliveries
+        WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= now()) AND id > $1
+        ORDER BY id LIMIT $2`,
+      overdue: `SELECT id, attempts,
+              COALESCE(next_attempt_at, updated_at) < now() - make_interval(secs => $3) AS lost
+         FROM deliveries
+        WHERE state = 'queued' AND COALESCE(next_attempt_at, updated_at) < now() - make_interval(secs => $1)
+        ORDER BY COALESCE(next_attempt_at, updated_at) LIMIT $2`,
+    });
+  }
 }

@@ -1,0 +1,157 @@
+import { DEFAULT_TENANT_NAME } from '../entities/tenant.entity';
+import type { Queryable } from './inbound-events.repository';
+
+/**
+ * What the delivery intake (libs/outbound) reads and writes: the tenant a request names,
+ * the outbound endpoints it may go to, the delivery rows it creates, and the refusals of
+ * requests that cannot become deliveries (`outbound_request_refusals`; the admin lists
+ * them through its own repository). Every method takes the caller's transaction (or the
+ * DataSource's manager): an inbound event's deliveries join its settle's transaction.
+ */
+
+/** An outbound endpoint as the intake decides a new delivery's state from it. */
+export interface IntakeEndpointRow {
+  id: string;
+  code: string;
+  state: 'draft' | 'active' | 'archived';
+  event_types: string[];
+  disabled_reason: string | null;
+}
+
+/** A delivery row to create, its texts already made storable. */
+export interface NewDeliveryRow {
+  id: string;
+  tenantId: string;
+  endpointId: string | null;
+  endpointCode: string;
+  eventType: string | null;
+  state: string;
+  /** JSON text. */
+  payload: string;
+  context: unknown;
+  idempotencyKey: string | null;
+  isTest: boolean;
+  sourceEventId: string | null;
+  lastError: string | null;
+}
+
+/** A refused publish request, its texts already cut and made storable. */
+export interface RefusalRow {
+  jobKey: string;
+  jobName: string;
+  tenant: string | null;
+  reason: string;
+  data: string;
+  dataBytes: number;
+}
+
+export class DeliveryIntakeRepository {
+  /** The tenant's id by name; null when no tenant has it. */
+  async tenantIdByName(manager: Queryable, name: string): Promise<string | null> {
+    const rows: Array<{ id: string }> = await manager.query(
+      `SELECT id FROM tenants WHERE name = $1`,
+      [name],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  async endpointByCode(
+    manager: Queryable,
+    tenantId: string,
+    code: string,
+  ): Promise<IntakeEndpointRow | null> {
+    const rows: IntakeEndpointRow[] = await manager.query(
+      `SELECT id, code, state, event_types, disabled_reason FROM outbound_endpoints WHERE tenant_id = $1 AND code = $2`,
+      [tenantId, code],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The connector's endpoint with the suffix; the connector by id (`byId`) or by code. */
+  async endpointByConnector(
+    manager: Queryable,
+    tenantId: string,
+    connector: string,
+    suffix: string,
+    byId: boolean,
+  ): Promise<IntakeEndpointRow | null> {
+    const rows: IntakeEndpointRow[] = await manager.query(
+      `SELECT e.id, e.code, e.state, e.event_types, e.disabled_reason
+         FROM outbound_endpoints e JOIN connectors c ON c.id = e.connector_id
+        WHERE c.tenant_id = $1 AND ${byId ? 'c.id = $2::uuid' : 'c.code = $2'} AND e.code_suffix = $3`,
+      [tenantId, connector, suffix],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The tenant's live endpoints with at least one event type, by code (publish filters them). */
+  subscribableEndpoints(manager: Queryable, tenantId: string): Promise<IntakeEndpointRow[]> {
+    return manager.query(
+      `SELECT id, code, state, event_types, disabled_reason FROM outbound_endpoints
+        WHERE tenant_id = $1 AND state <> 'archived' AND cardinality(event_types) > 0
+        ORDER BY code`,
+      [tenantId],
+    );
+  }
+
+  /**
+   * Inserts the delivery; null when its idempotency key is taken on the endpoint (the
+   * unique index), in which case {@link findByIdempotencyKey} answers the existing row.
+   */
+  async insertDelivery(
+    manager: Queryable,
+    row: NewDeliveryRow,
+  ): Promise<{ id: string; state: string } | null> {
+    const inserted: Array<{ id: string; state: string }> = await manager.query(
+      `INSERT INTO deliveries (id, tenant_id, endpoint_id, endpoint_code, event_type, state, payload, context,
+                               idempotency_key, is_test, source_event_id, last_error, next_attempt_at, completed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+               CASE WHEN $6 = 'queued' THEN now() END, CASE WHEN $6 = 'dead_letter' THEN now() END)
+       ON CONFLICT DO NOTHING
+       RETURNING id, state`,
+      [
+        row.id,
+        row.tenantId,
+        row.endpointId,
+        row.endpointCode,
+        row.eventType,
+        row.state,
+        row.payload,
+        row.context,
+        row.idempotencyKey,
+        row.isTest,
+        row.sourceEventId,
+        row.lastError,
+      ],
+    );
+    return inserted[0] ?? null;
+  }
+
+  async findByIdempotencyKey(
+    manager: Queryable,
+    endpointId: string | null,
+    idempotencyKey: string | null,
+  ): Promise<{ id: string; state: string } | null> {
+    const existing: Array<{ id: string; state: string }> = await manager.query(
+      `SELECT id, state FROM deliveries WHERE endpoint_id = $1 AND idempotency_key = $2`,
+      [endpointId, idempotencyKey],
+    );
+    return existing[0] ?? null;
+  }
+
+  /**
+   * Records a refusal once per job (`ON CONFLICT (job_key) DO NOTHING`). The row belongs
+   * to the tenant the job named (none named: `default`) if that tenant exists now, looked
+   * up in the same statement; otherwise `tenant_id` stays null.
+   */
+  async recordRefusal(manager: Queryable, row: RefusalRow): Promise<void> {
+    await manager.query(
+      `INSERT INTO outbound_request_refusals
+              (job_key, job_name, tenant, reason, data, data_bytes, tenant_id)
+       VALUES ($1, $2, $3, $4, $5, $6,
+               (SELECT id FROM tenants WHERE name = COALESCE($3, '${DEFAULT_TENANT_NAME}')))
+       ON CONFLICT (job_key) DO NOTHING`,
+      [row.jobKey, row.jobName, row.tenant, row.reason, row.data, row.dataBytes],
+    );
+  }
+}
