@@ -96,3 +96,28 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     },
   };
 }
+
+/**
+ * The admin app alone, listening on an ephemeral loopback port, on the run's database and
+ * queue prefix; `env` adds or overrides variables (a key, a log level, another database).
+ */
+export async function startAdminApp(
+  env: Record<string, string | undefined> = {},
+): Promise<{ app: INestApplication; url: string }> {
+  const app = await createAdmin(
+    loadConfig(AdminConfig, {
+      DATABASE_URL: process.env.DATABASE_URL,
+      REDIS_URL: process.env.REDIS_URL,
+      QUEUE_PREFIX: process.env.QUEUE_PREFIX,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      ...env,
+    }),
+  );
+  await app.listen(0, '127.0.0.1');
+  return {
+    app,
+    url: `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`,
+  };
+}

@@ -1,9 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
+import { startAdminApp } from '../../../test/support/harness';
 import { getMetadataStorage } from 'class-validator';
 import { METHODS } from 'node:http';
-import { loadConfig } from '@app/platform';
-import { createAdmin } from '../src/main';
-import { AdminConfig } from '../src/config';
 import { validateOpenApi } from '../../../test/support/openapi';
 
 /**
@@ -61,18 +59,7 @@ describe('admin API: OpenAPI document', () => {
   let doc: OpenApiDoc;
 
   beforeAll(async () => {
-    app = await createAdmin(
-      loadConfig(AdminConfig, {
-        DATABASE_URL: process.env.DATABASE_URL,
-        REDIS_URL: process.env.REDIS_URL,
-        QUEUE_PREFIX: process.env.QUEUE_PREFIX,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-      }),
-    );
-    await app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    ({ app, url: url } = await startAdminApp({}));
     const res = await fetch(`${url}/api/docs-json`);
     expect(res.status).toBe(200);
     doc = (await res.json()) as OpenApiDoc;

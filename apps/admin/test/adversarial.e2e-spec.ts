@@ -1,8 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { loadConfig } from '@app/platform';
-import { createAdmin } from '../src/main';
-import { AdminConfig } from '../src/config';
-import { TEST_ADMIN_KEY } from '../../../test/support/harness';
+import { startAdminApp, TEST_ADMIN_KEY } from '../../../test/support/harness';
 import {
   formatCounts,
   runAdversarialSuite,
@@ -31,20 +28,11 @@ describe('admin API: adversarial requests from the OpenAPI document', () => {
   let result: SuiteResult;
 
   beforeAll(async () => {
-    app = await createAdmin(
-      loadConfig(AdminConfig, {
-        DATABASE_URL: process.env.DATABASE_URL,
-        REDIS_URL: process.env.REDIS_URL,
-        QUEUE_PREFIX: process.env.QUEUE_PREFIX,
-        NODE_ENV: 'test',
-        // FUZZ_LOG_LEVEL=error shows the stack of a 500.
-        LOG_LEVEL: process.env.FUZZ_LOG_LEVEL ?? 'fatal',
-        ADMIN_API_KEY: TEST_ADMIN_KEY,
-        HOST: '127.0.0.1',
-      }),
-    );
-    await app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    ({ app, url: url } = await startAdminApp({
+      // FUZZ_LOG_LEVEL=error shows the stack of a 500.
+      LOG_LEVEL: process.env.FUZZ_LOG_LEVEL ?? 'fatal',
+      ADMIN_API_KEY: TEST_ADMIN_KEY,
+    }));
   });
 
   afterAll(async () => {

@@ -1,8 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { loadConfig } from '@app/platform';
-import { createAdmin } from '../src/main';
-import { AdminConfig } from '../src/config';
-import { TEST_ADMIN_KEY } from '../../../test/support/harness';
+import { startAdminApp, TEST_ADMIN_KEY } from '../../../test/support/harness';
 import { send } from '../../../test/support/adversarial';
 import { query } from '../../../test/support/database';
 
@@ -17,19 +14,10 @@ describe('admin API: bodies the parser refuses', () => {
   let url: string;
 
   beforeAll(async () => {
-    app = await createAdmin(
-      loadConfig(AdminConfig, {
-        DATABASE_URL: process.env.DATABASE_URL,
-        REDIS_URL: process.env.REDIS_URL,
-        QUEUE_PREFIX: process.env.QUEUE_PREFIX,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'fatal',
-        ADMIN_API_KEY: TEST_ADMIN_KEY,
-        HOST: '127.0.0.1',
-      }),
-    );
-    await app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    ({ app, url: url } = await startAdminApp({
+      LOG_LEVEL: 'fatal',
+      ADMIN_API_KEY: TEST_ADMIN_KEY,
+    }));
   });
 
   afterAll(async () => {

@@ -1,8 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
+import { startAdminApp } from '../../../test/support/harness';
 import { ApiKeyBootstrap1764530000001, prepareDatabase } from '@app/persistence';
-import { loadConfig } from '@app/platform';
-import { AdminConfig } from '../src/config';
-import { createAdmin } from '../src/main';
 import { databaseUrl, dropDatabase, query, uniqueName } from '../../../test/support/database';
 
 /**
@@ -21,19 +19,11 @@ describe('changing ADMIN_API_KEY retires the previous bootstrap key', () => {
 
   async function startAdmin(key: string): Promise<void> {
     await app?.close();
-    app = await createAdmin(
-      loadConfig(AdminConfig, {
-        DATABASE_URL: url,
-        REDIS_URL: process.env.REDIS_URL,
-        QUEUE_PREFIX: process.env.QUEUE_PREFIX,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'error',
-        HOST: '127.0.0.1',
-        ADMIN_API_KEY: key,
-      }),
-    );
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    ({ app, url: base } = await startAdminApp({
+      DATABASE_URL: url,
+      LOG_LEVEL: 'error',
+      ADMIN_API_KEY: key,
+    }));
   }
 
   async function call(key: string, path = '/api-keys', method = 'GET', body?: unknown) {

@@ -1,9 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { loadConfig } from '@app/platform';
-import { createAdmin } from '../src/main';
-import { AdminConfig } from '../src/config';
 import { IdempotencyPurgeJob } from '../src/idempotency/idempotency-purge.job';
-import { TEST_ADMIN_KEY } from '../../../test/support/harness';
+import { startAdminApp, TEST_ADMIN_KEY } from '../../../test/support/harness';
 import { unique } from '../../../test/support/fixtures';
 import { query } from '../../../test/support/database';
 
@@ -26,19 +23,7 @@ describe('admin API: Idempotency-Key on creating POSTs', () => {
   let url: string;
 
   beforeAll(async () => {
-    app = await createAdmin(
-      loadConfig(AdminConfig, {
-        DATABASE_URL: process.env.DATABASE_URL,
-        REDIS_URL: process.env.REDIS_URL,
-        QUEUE_PREFIX: process.env.QUEUE_PREFIX,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        HOST: '127.0.0.1',
-        ADMIN_API_KEY: TEST_ADMIN_KEY,
-      }),
-    );
-    await app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    ({ app, url: url } = await startAdminApp({ ADMIN_API_KEY: TEST_ADMIN_KEY }));
   });
 
   afterAll(async () => {
