@@ -22,10 +22,6 @@ const PENDING: Record<string, string> = {
     'not moved yet (time box): goes to an outbound-request-refusals repository',
   'apps/admin/src/retention/retention.job.ts':
     'not moved yet (time box): batched deletes; each goes to the repository of its table',
-  'apps/admin/src/stats/stats.service.ts':
-    'not moved yet (time box): stats reads over the rollup; goes to a stats repository',
-  'apps/admin/src/stats/stats-rollup.job.ts':
-    'not moved yet (time box): the rollup statements; go to the stats repository',
   'libs/persistence/src/database-bootstrap.ts':
     'CREATE DATABASE and the migration lock: database administration, not a table',
   'apps/admin/src/idempotency/idempotency.store.ts':

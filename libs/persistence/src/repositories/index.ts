@@ -5,6 +5,7 @@ import { HandlersRepository } from './handlers.repository';
 import { InboundEndpointsRepository } from './inbound-endpoints.repository';
 import { OutboundEndpointsRepository } from './outbound-endpoints.repository';
 import { RecordsRepository } from './records/records.repository';
+import { StatsRepository } from './stats.repository';
 import { TenantsRepository } from './tenants.repository';
 import { DatabaseHealth } from './database-health.repository';
 import { DeliveriesRepository, DeliveryLeases } from './deliveries.repository';
@@ -24,6 +25,7 @@ export * from './outbound-endpoints.repository';
 export * from './records/record-errors';
 export * from './records/record-store';
 export * from './records/records.repository';
+export * from './stats.repository';
 export * from './tenants.repository';
 // The workers' tables: inbound events, deliveries and attempts, what the workers read
 // and write of the endpoints, the intake's reads and inserts, and the unit of work.
@@ -48,6 +50,7 @@ export const REPOSITORIES = [
   InboundEndpointsRepository,
   OutboundEndpointsRepository,
   RecordsRepository,
+  StatsRepository,
   TenantsRepository,
 ] as const;
 
