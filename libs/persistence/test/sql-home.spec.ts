@@ -20,8 +20,6 @@ const PENDING: Record<string, string> = {
     'not moved yet (time box): advisory-locked key bootstrap; goes to ApiKeysRepository',
   'apps/admin/src/outbound-request-refusals/outbound-request-refusals.service.ts':
     'not moved yet (time box): goes to an outbound-request-refusals repository',
-  'apps/admin/src/retention/retention.job.ts':
-    'not moved yet (time box): batched deletes; each goes to the repository of its table',
   'libs/persistence/src/database-bootstrap.ts':
     'CREATE DATABASE and the migration lock: database administration, not a table',
   'apps/admin/src/idempotency/idempotency.store.ts':

@@ -5,6 +5,7 @@ import { HandlersRepository } from './handlers.repository';
 import { InboundEndpointsRepository } from './inbound-endpoints.repository';
 import { OutboundEndpointsRepository } from './outbound-endpoints.repository';
 import { RecordsRepository } from './records/records.repository';
+import { RetentionRepository } from './retention.repository';
 import { StatsRepository } from './stats.repository';
 import { TenantsRepository } from './tenants.repository';
 import { DatabaseHealth } from './database-health.repository';
@@ -25,6 +26,7 @@ export * from './outbound-endpoints.repository';
 export * from './records/record-errors';
 export * from './records/record-store';
 export * from './records/records.repository';
+export * from './retention.repository';
 export * from './stats.repository';
 export * from './tenants.repository';
 // The workers' tables: inbound events, deliveries and attempts, what the workers read
@@ -50,6 +52,7 @@ export const REPOSITORIES = [
   InboundEndpointsRepository,
   OutboundEndpointsRepository,
   RecordsRepository,
+  RetentionRepository,
   StatsRepository,
   TenantsRepository,
 ] as const;
