@@ -18,8 +18,6 @@ const PENDING: Record<string, string> = {
     'being reworked to report the shared effect planner (issue 22, i22-core)',
   'apps/admin/src/auth/bootstrap-key.ts':
     'not moved yet (time box): advisory-locked key bootstrap; goes to ApiKeysRepository',
-  'apps/admin/src/outbound-request-refusals/outbound-request-refusals.service.ts':
-    'not moved yet (time box): goes to an outbound-request-refusals repository',
   'libs/persistence/src/database-bootstrap.ts':
     'CREATE DATABASE and the migration lock: database administration, not a table',
   'apps/admin/src/idempotency/idempotency.store.ts':

@@ -4,6 +4,7 @@ import { ConnectorsRepository } from './connectors.repository';
 import { HandlersRepository } from './handlers.repository';
 import { InboundEndpointsRepository } from './inbound-endpoints.repository';
 import { OutboundEndpointsRepository } from './outbound-endpoints.repository';
+import { OutboundRequestRefusalsRepository } from './outbound-request-refusals.repository';
 import { RecordsRepository } from './records/records.repository';
 import { RetentionRepository } from './retention.repository';
 import { StatsRepository } from './stats.repository';
@@ -23,6 +24,7 @@ export * from './connectors.repository';
 export * from './handlers.repository';
 export * from './inbound-endpoints.repository';
 export * from './outbound-endpoints.repository';
+export * from './outbound-request-refusals.repository';
 export * from './records/record-errors';
 export * from './records/record-store';
 export * from './records/records.repository';
@@ -51,6 +53,7 @@ export const REPOSITORIES = [
   HandlersRepository,
   InboundEndpointsRepository,
   OutboundEndpointsRepository,
+  OutboundRequestRefusalsRepository,
   RecordsRepository,
   RetentionRepository,
   StatsRepository,
