@@ -22,8 +22,6 @@ const PENDING: Record<string, string> = {
     'landed beside the repository work (Idempotency-Key, issue 25); goes to an idempotency-keys repository',
   'apps/admin/src/records/record-models.controller.ts':
     'landed beside the repository work (console records by model, issue 23); goes to the records repository',
-  'libs/platform/src/health/health.controller.ts':
-    'readiness ping; libs/platform must not import libs/persistence, so it waits for a PersistenceModule port',
 };
 
 const ROOTS = ['apps', 'libs'];
