@@ -16,8 +16,6 @@ const PENDING: Record<string, string> = {
     'being reworked by the deliveries helper (issue 22); its SQL moves to a deliveries repository',
   'apps/admin/src/handlers/handler-simulator.service.ts':
     'being reworked to report the shared effect planner (issue 22, i22-core)',
-  'libs/persistence/src/database-bootstrap.ts':
-    'CREATE DATABASE and the migration lock: database administration, not a table',
   'apps/admin/src/idempotency/idempotency.store.ts':
     'landed beside the repository work (Idempotency-Key, issue 25); goes to an idempotency-keys repository',
   'apps/admin/src/records/record-models.controller.ts':

@@ -40,6 +40,7 @@ export * from './delivery-intake.repository';
 export * from './dispatcher-endpoints.repository';
 export * from './inbound-endpoint-lookup.repository';
 export * from './database-health.repository';
+export * from './database-admin.repository';
 export * from './unit-of-work';
 
 /**
