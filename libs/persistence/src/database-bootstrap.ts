@@ -2,6 +2,12 @@ import { Client, type ClientConfig } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from './data-source';
 import type { DataSourceSettings } from './pg-pool';
+import {
+  DatabaseAdminSession,
+  MIGRATION_LOCK_KEY,
+  MigrationsRepository,
+  quoteIdentifier,
+} from './repositories/database-admin.repository';
 
 /**
  * Getting a database ready at boot: create it when missing, then apply pending migrations
@@ -9,9 +15,6 @@ import type { DataSourceSettings } from './pg-pool';
  * never race. Every app calls `prepareDatabase` before Nest starts; with MIGRATE_ON_BOOT=false
  * it only checks the schema, and a separate one-shot `dist/scripts/migrate.js` migrates.
  */
-
-/** Advisory lock key of the migration run: "hookgate" in ASCII, read as a bigint. */
-export const MIGRATION_LOCK_KEY = '7525356009446012005';
 
 export interface MigrationLogger {
   log(message: string): void;
@@ -81,10 +84,6 @@ export function redactUrl(url: string): string {
   }
 }
 
-function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 async function withClient<T>(
   config: ClientConfig,
   work: (client: Client) => Promise<T>,
@@ -123,7 +122,7 @@ export async function ensureDatabase(url: string): Promise<boolean> {
       { connectionString: withDatabase(url, maintenance), application_name: 'hookgate-bootstrap' },
       async (client) => {
         try {
-          await client.query(`CREATE DATABASE ${quoteIdentifier(database)}`);
+          await new DatabaseAdminSession(client).createDatabase(database);
           return true;
         } catch (error) {
           const code = pgCode(error);
@@ -176,16 +175,12 @@ export async function runMigrations(
       connectionString: urlOf(dataSource),
       application_name: `${applicationName ?? 'hookgate'}:migration-lock`,
     },
-    async (lock) => {
-      const { rows } = await lock.query<{ locked: boolean }>(
-        'SELECT pg_try_advisory_lock($1::bigint) AS locked',
-        [MIGRATION_LOCK_KEY],
-      );
-      if (!rows[0]?.locked) {
+    async (client) => {
+      const lock = new DatabaseAdminSession(client);
+      if (!(await lock.tryLockMigrations())) {
         logger?.log('another process is migrating the database; waiting for it to finish');
-        await lock.query(`SET lock_timeout = ${Math.max(0, Math.floor(lockTimeoutMs))}`);
         try {
-          await lock.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+          await lock.lockMigrations(lockTimeoutMs);
         } catch (error) {
           throw new Error(
             `gave up after ${lockTimeoutMs} ms waiting for another process's migration run ` +
@@ -201,9 +196,7 @@ export async function runMigrations(
         return names;
       } finally {
         // Should the unlock fail, ending the session below releases the lock anyway.
-        await lock
-          .query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY])
-          .catch(() => undefined);
+        await lock.unlockMigrations().catch(() => undefined);
       }
     },
   );
@@ -214,16 +207,7 @@ export async function runMigrations(
  * unlike TypeORM's showMigrations it does not create the migrations table.
  */
 export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
-  const [table] = (await dataSource.query(
-    `SELECT to_regclass('migrations') IS NOT NULL AS present`,
-  )) as Array<{ present: boolean }>;
-  const applied = new Set<string>(
-    table?.present
-      ? ((await dataSource.query('SELECT name FROM migrations')) as Array<{ name: string }>).map(
-          (row) => row.name,
-        )
-      : [],
-  );
+  const applied = await new MigrationsRepository(dataSource).appliedNames();
   return dataSource.migrations
     .map((migration) => migration.name ?? migration.constructor.name)
     .filter((name) => !applied.has(name));

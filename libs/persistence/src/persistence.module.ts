@@ -1,6 +1,12 @@
 import { Global, Module, type Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DeliveryIntakeRepository, REPOSITORIES, WORKER_REPOSITORIES } from './repositories';
+import { DATABASE_PING } from '@app/platform';
+import {
+  DatabaseHealth,
+  DeliveryIntakeRepository,
+  REPOSITORIES,
+  WORKER_REPOSITORIES,
+} from './repositories';
 
 /**
  * The repositories and the unit of work, bound once for an app on its DataSource (the
@@ -15,6 +21,8 @@ const providers: Provider[] = [
     useFactory: (dataSource: DataSource) => new Repository(dataSource),
   })),
   { provide: DeliveryIntakeRepository, useFactory: () => new DeliveryIntakeRepository() },
+  // The readiness check's database ping (PlatformModule's /health/ready).
+  { provide: DATABASE_PING, useExisting: DatabaseHealth },
 ];
 
 @Global()

@@ -16,24 +16,10 @@ const PENDING: Record<string, string> = {
     'being reworked by the deliveries helper (issue 22); its SQL moves to a deliveries repository',
   'apps/admin/src/handlers/handler-simulator.service.ts':
     'being reworked to report the shared effect planner (issue 22, i22-core)',
-  'apps/admin/src/auth/bootstrap-key.ts':
-    'not moved yet (time box): advisory-locked key bootstrap; goes to ApiKeysRepository',
-  'apps/admin/src/outbound-request-refusals/outbound-request-refusals.service.ts':
-    'not moved yet (time box): goes to an outbound-request-refusals repository',
-  'apps/admin/src/retention/retention.job.ts':
-    'not moved yet (time box): batched deletes; each goes to the repository of its table',
-  'apps/admin/src/stats/stats.service.ts':
-    'not moved yet (time box): stats reads over the rollup; goes to a stats repository',
-  'apps/admin/src/stats/stats-rollup.job.ts':
-    'not moved yet (time box): the rollup statements; go to the stats repository',
-  'libs/persistence/src/database-bootstrap.ts':
-    'CREATE DATABASE and the migration lock: database administration, not a table',
   'apps/admin/src/idempotency/idempotency.store.ts':
     'landed beside the repository work (Idempotency-Key, issue 25); goes to an idempotency-keys repository',
   'apps/admin/src/records/record-models.controller.ts':
     'landed beside the repository work (console records by model, issue 23); goes to the records repository',
-  'libs/platform/src/health/health.controller.ts':
-    'readiness ping; libs/platform must not import libs/persistence, so it waits for a PersistenceModule port',
 };
 
 const ROOTS = ['apps', 'libs'];

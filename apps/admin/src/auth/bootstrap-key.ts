@@ -1,5 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import { rowsOf } from '@app/persistence';
+import type { DataSource } from 'typeorm';
+import { ApiKeysRepository, AuditRepository, type ApiKeyRow } from '@app/persistence';
 import { generateApiKey } from '../api-keys/api-keys.service';
 import { hashApiKey } from './api-key.guard';
 
@@ -22,8 +22,6 @@ export interface BootstrapKeyOutcome {
   configuredRevoked: boolean;
 }
 
-type Row = Record<string, unknown>;
-
 export async function ensureBootstrapKey(
   dataSource: DataSource,
   key: string | undefined,
@@ -31,37 +29,19 @@ export async function ensureBootstrapKey(
   if (!key) return { revoked: 0, configuredRevoked: false };
   const keyHash = hashApiKey(key);
   return dataSource.transaction(async (manager) => {
+    const keys = new ApiKeysRepository(manager);
     // Admin replicas booting at once take turns; the last one's key wins.
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtext('hookgate:bootstrap-key'))`);
-    await manager.query(
-      `INSERT INTO api_keys (tenant_id, name, role, key_hash, key_prefix, bootstrap)
-       SELECT id, $3, 'admin', $1, $2, true FROM tenants WHERE name = 'default'
-       ON CONFLICT (key_hash) DO NOTHING`,
-      [keyHash, key.slice(0, 8), BOOTSTRAP_KEY_NAME],
-    );
-    const [configured]: Row[] = await manager.query(
-      `SELECT * FROM api_keys WHERE key_hash = $1 FOR UPDATE`,
-      [keyHash],
-    );
+    await keys.lockBootstrap();
+    await keys.insertBootstrapIfAbsent(keyHash, key.slice(0, 8), BOOTSTRAP_KEY_NAME);
+    const configured = (await keys.lockByHash(keyHash)) as ApiKeyRow;
+    const audit = new AuditRepository(manager);
     if (configured.revoked_at && configured.revoked_reason === SUPERSEDED) {
-      const [reinstated]: Row[] = rowsOf<Row>(
-        await manager.query(
-          `UPDATE api_keys SET revoked_at = NULL, revoked_reason = NULL WHERE id = $1 RETURNING *`,
-          [configured.id],
-        ),
-      );
-      await audit(manager, 'api-key.reinstate', configured, reinstated);
+      const reinstated = await keys.reinstate(configured.id);
+      await systemAudit(audit, 'api-key.reinstate', configured, reinstated);
     }
-    const revoked: Row[] = rowsOf<Row>(
-      await manager.query(
-        `UPDATE api_keys SET revoked_at = now(), revoked_reason = $2
-          WHERE bootstrap AND revoked_at IS NULL AND id <> $1
-          RETURNING *`,
-        [configured.id, SUPERSEDED],
-      ),
-    );
+    const revoked = await keys.revokeOtherBootstraps(configured.id, SUPERSEDED);
     for (const row of revoked) {
-      await audit(manager, 'api-key.revoke', { ...row, revoked_at: null }, row);
+      await systemAudit(audit, 'api-key.revoke', { ...row, revoked_at: null }, row);
     }
     return {
       revoked: revoked.length,
@@ -93,26 +73,25 @@ export async function ensureFirstRunKey(
 ): Promise<FirstRunOutcome> {
   if (options.configuredKey) return { kind: 'present' };
   return dataSource.transaction(async (manager) => {
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtext('hookgate:bootstrap-key'))`);
-    const live: Row[] = await manager.query(
-      `SELECT 1 FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
-        WHERE t.name = 'default' AND k.role = 'admin' AND k.revoked_at IS NULL
-        LIMIT 1`,
-    );
-    if (live.length > 0) return { kind: 'present' };
+    const keys = new ApiKeysRepository(manager);
+    await keys.lockBootstrap();
+    if (await keys.defaultTenantHasLiveAdmin()) return { kind: 'present' };
     if (options.production) return { kind: 'missing' };
     const key = generateApiKey();
-    const [created]: Row[] = await manager.query(
-      `INSERT INTO api_keys (tenant_id, name, role, key_hash, key_prefix, bootstrap)
-       SELECT id, $3, 'admin', $1, $2, true FROM tenants WHERE name = 'default'
-       RETURNING *`,
-      [hashApiKey(key), key.slice(0, 12), FIRST_RUN_KEY_NAME],
+    const created = await keys.insertBootstrap(
+      hashApiKey(key),
+      key.slice(0, 12),
+      FIRST_RUN_KEY_NAME,
     );
-    await manager.query(
-      `INSERT INTO audit_entries (tenant_id, api_key_id, actor, action, entity_type, entity_id, after)
-       VALUES ($1, NULL, 'system', 'api-key.create', 'api-key', $2, $3::jsonb)`,
-      [created.tenant_id, String(created.id), JSON.stringify(view(created))],
-    );
+    await new AuditRepository(manager).insert({
+      tenantId: String(created.tenant_id),
+      apiKeyId: null,
+      actor: 'system',
+      action: 'api-key.create',
+      entityType: 'api-key',
+      entityId: String(created.id),
+      after: view(created),
+    });
     return { kind: 'created', key };
   });
 }
@@ -141,21 +120,25 @@ export const NO_ADMIN_KEY_MESSAGE =
   "and restart the admin app; it becomes the default tenant's admin key.";
 
 /** The audit entry, as AuditService writes it (that service needs Nest, not yet started). */
-async function audit(manager: EntityManager, action: string, before: Row, after: Row) {
-  await manager.query(
-    `INSERT INTO audit_entries (tenant_id, api_key_id, actor, action, entity_type, entity_id, before, after)
-     VALUES ($1, NULL, 'system', $2, 'api-key', $3, $4::jsonb, $5::jsonb)`,
-    [
-      after.tenant_id,
-      action,
-      String(after.id),
-      JSON.stringify(view(before)),
-      JSON.stringify(view(after)),
-    ],
-  );
+async function systemAudit(
+  audit: AuditRepository,
+  action: string,
+  before: ApiKeyRow,
+  after: ApiKeyRow,
+): Promise<void> {
+  await audit.insert({
+    tenantId: String(after.tenant_id),
+    apiKeyId: null,
+    actor: 'system',
+    action,
+    entityType: 'api-key',
+    entityId: String(after.id),
+    before: view(before),
+    after: view(after),
+  });
 }
 
-function view(row: Row): Record<string, unknown> {
+function view(row: ApiKeyRow): Record<string, unknown> {
   const iso = (value: unknown) => (value ? new Date(value as string).toISOString() : null);
   return {
     id: String(row.id),

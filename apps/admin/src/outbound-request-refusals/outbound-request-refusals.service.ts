@@ -1,9 +1,11 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { REFUSAL_REASONS, type RefusalReason } from '@app/outbound';
-import { DEFAULT_TENANT_NAME } from '@app/persistence';
+import {
+  OutboundRequestRefusalsRepository,
+  type OutboundRequestRefusalRow,
+} from '@app/persistence';
 import { requireUuid } from '../common/ids';
-import { afterCursor, positionAtSql, toPage, type Page } from '../common/pagination';
+import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { toTimestamp } from '../common/validation';
 import type { ListOutboundRequestRefusalsQuery } from './outbound-request-refusal.dto';
 
@@ -28,44 +30,25 @@ export interface OutboundRequestRefusalView {
   createdAt: string;
 }
 
-type Row = Record<string, unknown>;
 const iso = (value: unknown): string => new Date(value as string).toISOString();
-
-/** Rows the caller's tenant ($1) may see; `tenant_id` null is the default tenant's. */
-const VISIBLE_TO_TENANT = `(r.tenant_id = $1 OR (r.tenant_id IS NULL AND EXISTS (
-   SELECT 1 FROM tenants t WHERE t.id = $1 AND t.name = '${DEFAULT_TENANT_NAME}')))`;
-
-const COLUMNS = `r.id, r.job_name, r.tenant, r.reason, r.data, r.data_bytes, r.created_at,
-   octet_length(r.data) < r.data_bytes AS data_truncated, ${positionAtSql('r.created_at')}`;
 
 @Injectable()
 export class OutboundRequestRefusalsService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly refusals: OutboundRequestRefusalsRepository) {}
 
   async list(
     tenantId: string,
     query: ListOutboundRequestRefusalsQuery,
   ): Promise<Page<OutboundRequestRefusalView>> {
     const limit = query.limit ?? 50;
-    const where = [VISIBLE_TO_TENANT];
-    const params: unknown[] = [tenantId];
-    const add = (sql: (n: number) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(params.length));
-    };
-    // The column holds `<reason>: <message>` (RequestRefusals.record).
-    if (query.reason) add((n) => `split_part(r.reason, ':', 1) = $${n}`, query.reason);
-    if (query.from) add((n) => `r.created_at >= $${n}`, toTimestamp(query.from));
-    if (query.to) add((n) => `r.created_at < $${n}`, toTimestamp(query.to));
-    const after = afterCursor(query.cursor, params, { time: 'r.created_at', id: 'r.id' });
-    if (after) where.push(after);
-    params.push(limit + 1);
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM outbound_request_refusals r
-        WHERE ${where.join(' AND ')}
-        ORDER BY r.created_at DESC, r.id DESC
-        LIMIT $${params.length}`,
-      params,
+    const rows = await this.refusals.list(
+      tenantId,
+      {
+        reason: query.reason || undefined,
+        from: query.from ? toTimestamp(query.from) : undefined,
+        to: query.to ? toTimestamp(query.to) : undefined,
+      },
+      { after: decodeCursor(query.cursor), limit },
     );
     // Refusals of one burst share milliseconds: the position keeps Postgres' microseconds.
     return toPage(rows, limit, toView, (row) => ({
@@ -75,17 +58,13 @@ export class OutboundRequestRefusalsService {
   }
 
   async get(tenantId: string, id: string): Promise<OutboundRequestRefusalView> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM outbound_request_refusals r
-        WHERE ${VISIBLE_TO_TENANT} AND r.id = $2`,
-      [tenantId, requireUuid(id, 'refusal')],
-    );
-    if (!rows[0]) throw new NotFoundException(`refusal ${id} not found`);
-    return toView(rows[0]);
+    const row = await this.refusals.findVisible(tenantId, requireUuid(id, 'refusal'));
+    if (!row) throw new NotFoundException(`refusal ${id} not found`);
+    return toView(row);
   }
 }
 
-function toView(row: Row): OutboundRequestRefusalView {
+function toView(row: OutboundRequestRefusalRow): OutboundRequestRefusalView {
   const stored = String(row.reason);
   const colon = stored.indexOf(': ');
   const code = colon < 0 ? stored : stored.slice(0, colon);

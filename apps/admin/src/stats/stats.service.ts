@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { StatsRepository, type StatsCountRow, type StatsLatencyRow } from '@app/persistence';
 import { validationFailure } from '../common/validation';
-import { INBOUND_EVENT_STATES } from '../inbound-events/inbound-events.dto';
 
 /**
  * Operations statistics (SPEC §8 `GET /stats`) for one tenant and one time window, exact,
@@ -30,40 +29,7 @@ export const MAX_WINDOW_DAYS = 31;
 export const LATENCY_SAMPLE = 10_000;
 const DAY_MS = 86_400_000;
 
-export const DELIVERY_STATES = [
-  'draft',
-  'queued',
-  'processing',
-  'done',
-  'error',
-  'dead_letter',
-  'canceled',
-] as const;
-
 type Counts = Record<string, number>;
-type Direction = 'inbound' | 'outbound';
-
-/** Where each direction's rows live; terminal states are the ones nothing ever leaves. */
-const DIRECTION_SPECS = {
-  inbound: {
-    table: 'inbound_events',
-    createdAt: 'received_at',
-    finishedAt: 'COALESCE(processed_at, received_at)',
-    terminal: `state IN ('done', 'rejected')`,
-    liveStates: INBOUND_EVENT_STATES.filter((s) => s !== 'done' && s !== 'rejected'),
-  },
-  outbound: {
-    table: 'deliveries',
-    createdAt: 'created_at',
-    finishedAt: 'COALESCE(completed_at, updated_at)',
-    terminal: `state = 'done'`,
-    liveStates: DELIVERY_STATES.filter((s) => s !== 'done'),
-  },
-} as const;
-
-const HOUR_MS = 3_600_000;
-const floorHour = (at: Date) => new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);
-const ceilHour = (at: Date) => new Date(Math.ceil(at.getTime() / HOUR_MS) * HOUR_MS);
 
 export interface DirectionStats {
   total: number;
@@ -105,71 +71,27 @@ export interface StatsView {
   attemptLatencyMs: LatencyStats & { method: string };
 }
 
-interface CountRow {
-  endpoint_id: string | null;
-  state: string;
-  day: string;
-  n: number;
-}
-
-interface LatencyRow {
-  endpoint_id: string | null;
-  whole: boolean;
-  n: number;
-  p: Array<number | null> | null;
-}
-
 @Injectable()
 export class StatsService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly repository: StatsRepository) {}
 
   async stats(tenantId: string, query: { from?: string; to?: string }): Promise<StatsView> {
     const { from, to } = statsWindow(query);
-    const [inboundEndpoints, outboundEndpoints, watermarks] = await Promise.all([
-      this.dataSource.query<Array<{ id: string; name: string }>>(
-        `SELECT id, path AS name FROM inbound_endpoints WHERE tenant_id = $1`,
-        [tenantId],
-      ),
-      this.dataSource.query<Array<{ id: string; name: string }>>(
-        `SELECT id, code AS name FROM outbound_endpoints WHERE tenant_id = $1`,
-        [tenantId],
-      ),
-      // Before the first rollup the watermark is '-infinity', which pg answers as the
-      // number -Infinity, not a Date: epoch milliseconds avoid the special value.
-      this.dataSource.query<Array<{ direction: Direction; rolled_up_to_ms: string | null }>>(
-        `SELECT direction,
-                CASE WHEN isfinite(rolled_up_to) THEN (extract(epoch FROM rolled_up_to) * 1000)::bigint END
-                  AS rolled_up_to_ms
-           FROM stats_rollup_watermarks`,
-      ),
+    const [names, rolledUpTo] = await Promise.all([
+      this.repository.endpointNames(tenantId),
+      this.repository.rolledUpTo(),
     ]);
-    const rolledUpTo = (direction: Direction) => {
-      const ms = watermarks.find((w) => w.direction === direction)?.rolled_up_to_ms;
-      return ms === null || ms === undefined ? new Date(-8.64e15) : new Date(Number(ms));
-    };
     const [inboundRows, outboundRows, latencyRows] = await Promise.all([
-      this.counts('inbound', tenantId, inboundEndpoints, from, to, rolledUpTo('inbound')),
-      this.counts('outbound', tenantId, outboundEndpoints, from, to, rolledUpTo('outbound')),
-      this.dataSource.query<LatencyRow[]>(
-        `WITH sample AS (
-           SELECT endpoint_id, duration_ms FROM delivery_attempts
-            WHERE tenant_id = $1 AND started_at >= $2 AND started_at < $3
-              AND duration_ms IS NOT NULL AND outcome NOT IN ('interrupted', 'refused')
-            ORDER BY started_at DESC
-            LIMIT $4)
-         SELECT endpoint_id, GROUPING(endpoint_id) = 1 AS whole, count(*)::int AS n,
-                percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY duration_ms) AS p
-           FROM sample
-          GROUP BY GROUPING SETS ((), (endpoint_id))`,
-        [tenantId, from, to, LATENCY_SAMPLE],
-      ),
+      this.repository.counts('inbound', tenantId, names.inbound, from, to, rolledUpTo.inbound),
+      this.repository.counts('outbound', tenantId, names.outbound, from, to, rolledUpTo.outbound),
+      this.repository.latency(tenantId, from, to, LATENCY_SAMPLE),
     ]);
 
-    const inbound = summarise(inboundRows, inboundEndpoints);
-    const outbound = summarise(outboundRows, outboundEndpoints);
+    const inbound = summarise(inboundRows, names.inbound);
+    const outbound = summarise(outboundRows, names.outbound);
     const whole = latencyRows.find((row) => row.whole);
     const sampled = (whole?.n ?? 0) >= LATENCY_SAMPLE;
-    const latencyOf = (row: LatencyRow | undefined): LatencyStats => ({
+    const latencyOf = (row: StatsLatencyRow | undefined): LatencyStats => ({
       p50: round(row?.p?.[0]),
       p95: round(row?.p?.[1]),
       p99: round(row?.p?.[2]),
@@ -195,80 +117,6 @@ export class StatsService {
         method: `exact over the most recent ${LATENCY_SAMPLE} attempts started in the window (interrupted and refused attempts excluded)`,
       },
     };
-  }
-
-  /**
-   * (endpoint, state, UTC day) counts of one direction in [from, to): terminal states from
-   * the hourly rollup for the whole hours it covers and live (finish-time index) for the
-   * rest; other states live from the `(endpoint_id, state, time)` index.
-   */
-  private async counts(
-    direction: Direction,
-    tenantId: string,
-    endpoints: Array<{ id: string }>,
-    from: Date,
-    to: Date,
-    rolledUpTo: Date,
-  ): Promise<CountRow[]> {
-    const spec = DIRECTION_SPECS[direction];
-    const firstHour = ceilHour(from);
-    const rolledEnd = new Date(Math.min(floorHour(to).getTime(), rolledUpTo.getTime()));
-    const useRollup = firstHour < rolledEnd;
-    // Live terminal ranges: before the first whole hour, and after the rollup's end.
-    const [liveA, liveB] = useRollup
-      ? [
-          [from, firstHour],
-          [rolledEnd, to],
-        ]
-      : [
-          [from, to],
-          [to, to],
-        ];
-    const day = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
-    const queries: Array<Promise<CountRow[]>> = [
-      this.dataSource.query<CountRow[]>(
-        `SELECT endpoint_id, state, ${day(spec.createdAt)} AS day, count(*)::int AS n
-           FROM ${spec.table}
-          WHERE endpoint_id = ANY($1::uuid[]) AND state = ANY($2::text[])
-            AND ${spec.createdAt} >= $3 AND ${spec.createdAt} < $4
-          GROUP BY 1, 2, 3`,
-        [endpoints.map((e) => e.id), spec.liveStates, from, to],
-      ),
-      this.dataSource.query<CountRow[]>(
-        `SELECT endpoint_id, state, ${day(spec.finishedAt)} AS day, count(*)::int AS n
-           FROM ${spec.table}
-          WHERE ${spec.terminal} AND tenant_id = $1
-            AND ((${spec.finishedAt} >= $2 AND ${spec.finishedAt} < $3)
-              OR (${spec.finishedAt} >= $4 AND ${spec.finishedAt} < $5))
-          GROUP BY 1, 2, 3`,
-        [tenantId, liveA[0], liveA[1], liveB[0], liveB[1]],
-      ),
-    ];
-    if (useRollup) {
-      queries.push(
-        this.dataSource.query<CountRow[]>(
-          `SELECT endpoint_id, state, ${day('hour')} AS day, sum(count)::int AS n
-             FROM stats_hourly
-            WHERE tenant_id = $1 AND direction = $2 AND hour >= $3 AND hour < $4
-            GROUP BY 1, 2, 3`,
-          [tenantId, direction, firstHour, rolledEnd],
-        ),
-      );
-    }
-    if (direction === 'outbound') {
-      // Deliveries to an unknown endpoint have no endpoint id: a small partial index.
-      queries.push(
-        this.dataSource.query<CountRow[]>(
-          `SELECT NULL::uuid AS endpoint_id, state, ${day('created_at')} AS day, count(*)::int AS n
-             FROM deliveries
-            WHERE tenant_id = $1 AND endpoint_id IS NULL AND state = ANY($2::text[])
-              AND created_at >= $3 AND created_at < $4
-            GROUP BY 1, 2, 3`,
-          [tenantId, spec.liveStates, from, to],
-        ),
-      );
-    }
-    return (await Promise.all(queries)).flat();
   }
 }
 
@@ -299,7 +147,7 @@ function successRate(byState: Counts): number | null {
 }
 
 function summarise(
-  rows: CountRow[],
+  rows: StatsCountRow[],
   endpoints: Array<{ id: string; name: string }>,
 ): { total: DirectionStats; endpoints: EndpointStats[] } {
   const totalByState: Counts = {};
@@ -328,7 +176,12 @@ function summarise(
 }
 
 /** One entry per UTC day the window touches, zeros included, oldest first. */
-function daily(from: Date, to: Date, inbound: CountRow[], outbound: CountRow[]): DailyStats[] {
+function daily(
+  from: Date,
+  to: Date,
+  inbound: StatsCountRow[],
+  outbound: StatsCountRow[],
+): DailyStats[] {
   const days = new Map<string, DailyStats>();
   const first = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
   for (let at = first; at < to.getTime(); at += DAY_MS) {

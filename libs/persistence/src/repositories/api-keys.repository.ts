@@ -4,6 +4,9 @@ import { rowsOf } from '../query-rows';
 import { BaseRepository, writeValues, type EntityValues } from './base.repository';
 
 /** The admin API's keys, stored as sha256 digests. */
+/** An `api_keys` row as Postgres answers it (snake-case columns), for the bootstrap. */
+export type ApiKeyRow = Record<string, unknown>;
+
 export type LiveApiKey = Pick<ApiKeyEntity, 'id' | 'tenantId' | 'role' | 'name'>;
 
 export class ApiKeysRepository extends BaseRepository {
@@ -59,5 +62,77 @@ export class ApiKeysRepository extends BaseRepository {
   async revoke(tenantId: string, id: string): Promise<ApiKeyEntity> {
     await this.keys.update({ id, tenantId }, { revokedAt: () => 'now()' });
     return this.keys.findOneByOrFail({ id, tenantId });
+  }
+
+  /**
+   * The bootstrap keys' lock, until the transaction ends: admin replicas booting at once
+   * take turns (ADMIN_API_KEY and the first-run key), so the last one's key wins and only
+   * the first creates a first-run key.
+   */
+  async lockBootstrap(): Promise<void> {
+    await this.manager.query(`SELECT pg_advisory_xact_lock(hashtext('hookgate:bootstrap-key'))`);
+  }
+
+  /** Adds a bootstrap admin key of the default tenant unless this digest exists. */
+  async insertBootstrapIfAbsent(keyHash: string, prefix: string, name: string): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO api_keys (tenant_id, name, role, key_hash, key_prefix, bootstrap)
+       SELECT id, $3, 'admin', $1, $2, true FROM tenants WHERE name = 'default'
+       ON CONFLICT (key_hash) DO NOTHING`,
+      [keyHash, prefix, name],
+    );
+  }
+
+  /** Adds a bootstrap admin key of the default tenant; answers its row. */
+  async insertBootstrap(keyHash: string, prefix: string, name: string): Promise<ApiKeyRow> {
+    const [created]: ApiKeyRow[] = await this.manager.query(
+      `INSERT INTO api_keys (tenant_id, name, role, key_hash, key_prefix, bootstrap)
+       SELECT id, $3, 'admin', $1, $2, true FROM tenants WHERE name = 'default'
+       RETURNING *`,
+      [keyHash, prefix, name],
+    );
+    return created;
+  }
+
+  /** The key with this digest, locked until the transaction ends; undefined if none. */
+  async lockByHash(keyHash: string): Promise<ApiKeyRow | undefined> {
+    const [row]: ApiKeyRow[] = await this.manager.query(
+      `SELECT * FROM api_keys WHERE key_hash = $1 FOR UPDATE`,
+      [keyHash],
+    );
+    return row;
+  }
+
+  /** Clears a key's revocation; answers its row. */
+  async reinstate(id: unknown): Promise<ApiKeyRow> {
+    const [reinstated] = rowsOf<ApiKeyRow>(
+      await this.manager.query(
+        `UPDATE api_keys SET revoked_at = NULL, revoked_reason = NULL WHERE id = $1 RETURNING *`,
+        [id],
+      ),
+    );
+    return reinstated;
+  }
+
+  /** Revokes every live bootstrap key but `keepId`, with `reason`; answers their rows. */
+  async revokeOtherBootstraps(keepId: unknown, reason: string): Promise<ApiKeyRow[]> {
+    return rowsOf<ApiKeyRow>(
+      await this.manager.query(
+        `UPDATE api_keys SET revoked_at = now(), revoked_reason = $2
+          WHERE bootstrap AND revoked_at IS NULL AND id <> $1
+          RETURNING *`,
+        [keepId, reason],
+      ),
+    );
+  }
+
+  /** Whether the default tenant has a live admin key. */
+  async defaultTenantHasLiveAdmin(): Promise<boolean> {
+    const live: unknown[] = await this.manager.query(
+      `SELECT 1 FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+        WHERE t.name = 'default' AND k.role = 'admin' AND k.revoked_at IS NULL
+        LIMIT 1`,
+    );
+    return live.length > 0;
   }
 }

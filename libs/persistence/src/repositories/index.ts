@@ -4,7 +4,10 @@ import { ConnectorsRepository } from './connectors.repository';
 import { HandlersRepository } from './handlers.repository';
 import { InboundEndpointsRepository } from './inbound-endpoints.repository';
 import { OutboundEndpointsRepository } from './outbound-endpoints.repository';
+import { OutboundRequestRefusalsRepository } from './outbound-request-refusals.repository';
 import { RecordsRepository } from './records/records.repository';
+import { RetentionRepository } from './retention.repository';
+import { StatsRepository } from './stats.repository';
 import { TenantsRepository } from './tenants.repository';
 import { DatabaseHealth } from './database-health.repository';
 import { DeliveriesRepository, DeliveryLeases } from './deliveries.repository';
@@ -21,9 +24,12 @@ export * from './connectors.repository';
 export * from './handlers.repository';
 export * from './inbound-endpoints.repository';
 export * from './outbound-endpoints.repository';
+export * from './outbound-request-refusals.repository';
 export * from './records/record-errors';
 export * from './records/record-store';
 export * from './records/records.repository';
+export * from './retention.repository';
+export * from './stats.repository';
 export * from './tenants.repository';
 // The workers' tables: inbound events, deliveries and attempts, what the workers read
 // and write of the endpoints, the intake's reads and inserts, and the unit of work.
@@ -34,6 +40,7 @@ export * from './delivery-intake.repository';
 export * from './dispatcher-endpoints.repository';
 export * from './inbound-endpoint-lookup.repository';
 export * from './database-health.repository';
+export * from './database-admin.repository';
 export * from './unit-of-work';
 
 /**
@@ -47,7 +54,10 @@ export const REPOSITORIES = [
   HandlersRepository,
   InboundEndpointsRepository,
   OutboundEndpointsRepository,
+  OutboundRequestRefusalsRepository,
   RecordsRepository,
+  RetentionRepository,
+  StatsRepository,
   TenantsRepository,
 ] as const;
 

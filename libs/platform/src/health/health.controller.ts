@@ -7,8 +7,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type Redis from 'ioredis';
-import { DataSource } from 'typeorm';
-import { REDIS_CLIENT } from '../tokens';
+import { DATABASE_PING, REDIS_CLIENT, type DatabasePing } from '../tokens';
 
 /**
  * Liveness (`/health`: the process answers) and readiness (`/health/ready`: Postgres and
@@ -56,7 +55,7 @@ const CHECKS_SCHEMA = {
 @Controller('health')
 export class HealthController {
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(DATABASE_PING) private readonly database: DatabasePing,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {}
 
@@ -102,7 +101,7 @@ export class HealthController {
   })
   async ready(@Res() res: Response): Promise<void> {
     const [postgres, redis] = await Promise.all([
-      this.check(() => this.dataSource.query('SELECT 1'), 'postgres'),
+      this.check(() => this.database.ping(), 'postgres'),
       this.check(() => this.redis.ping(), 'redis'),
     ]);
     const ok = postgres.status === 'up' && redis.status === 'up';

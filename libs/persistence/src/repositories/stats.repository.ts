@@ -1,0 +1,244 @@
+import { DELIVERY_STATES } from '../entities/delivery.entity';
+import { INBOUND_EVENT_STATES } from '../entities/inbound-event.entity';
+import { BaseRepository } from './base.repository';
+
+/**
+ * The statistics of `GET /stats` (SPEC §8) and the hourly rollup behind them
+ * (`stats_hourly`, `stats_rollup_watermarks`; see the StatsRollup migration). The
+ * statements are tuned for a cost that does not grow with the tables (the
+ * `(endpoint_id, state, time)` and finish-time partial indexes, the index-only latency
+ * sample, the rollup upsert) and are kept as they were written, with their reasons.
+ */
+export type StatsDirection = 'inbound' | 'outbound';
+
+/** (endpoint, state, UTC day) count. */
+export interface StatsCountRow {
+  endpoint_id: string | null;
+  state: string;
+  day: string;
+  n: number;
+}
+
+/** Percentiles of the latency sample: the whole sample (`whole`) and per endpoint. */
+export interface StatsLatencyRow {
+  endpoint_id: string | null;
+  whole: boolean;
+  n: number;
+  p: Array<number | null> | null;
+}
+
+export interface StatsEndpointName {
+  id: string;
+  name: string;
+}
+
+/**
+ * Where each direction's rows live; terminal states are the ones nothing ever leaves
+ * (inbound `done`/`rejected`, delivery `done`): they are counted by the hour they finished
+ * in, every other state live by received/created time.
+ */
+const DIRECTION_SPECS = {
+  inbound: {
+    table: 'inbound_events',
+    createdAt: 'received_at',
+    finishedAt: 'COALESCE(processed_at, received_at)',
+    terminal: `state IN ('done', 'rejected')`,
+    liveStates: INBOUND_EVENT_STATES.filter((s) => s !== 'done' && s !== 'rejected'),
+  },
+  outbound: {
+    table: 'deliveries',
+    createdAt: 'created_at',
+    finishedAt: 'COALESCE(completed_at, updated_at)',
+    terminal: `state = 'done'`,
+    liveStates: DELIVERY_STATES.filter((s) => s !== 'done'),
+  },
+} as const;
+
+/**
+ * How long after the hour's end the rollup waits: a row's finish time is set by the
+ * statement that finishes it, and the transaction commits a little later; every statement
+ * has a 30 s timeout and idle transactions end after 60 s, so five minutes is well past
+ * any commit.
+ */
+export const ROLLUP_LAG = '5 minutes';
+
+const HOUR_MS = 3_600_000;
+const floorHour = (at: Date) => new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);
+const ceilHour = (at: Date) => new Date(Math.ceil(at.getTime() / HOUR_MS) * HOUR_MS);
+const day = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+
+export class StatsRepository extends BaseRepository {
+  /** The tenant's inbound endpoints (name: the path) and outbound ones (name: the code). */
+  async endpointNames(
+    tenantId: string,
+  ): Promise<{ inbound: StatsEndpointName[]; outbound: StatsEndpointName[] }> {
+    const [inbound, outbound] = await Promise.all([
+      this.manager.query<StatsEndpointName[]>(
+        `SELECT id, path AS name FROM inbound_endpoints WHERE tenant_id = $1`,
+        [tenantId],
+      ),
+      this.manager.query<StatsEndpointName[]>(
+        `SELECT id, code AS name FROM outbound_endpoints WHERE tenant_id = $1`,
+        [tenantId],
+      ),
+    ]);
+    return { inbound, outbound };
+  }
+
+  /** How far each direction is rolled up; before the first rollup, the distant past. */
+  async rolledUpTo(): Promise<Record<StatsDirection, Date>> {
+    // Before the first rollup the watermark is '-infinity', which pg answers as the
+    // number -Infinity, not a Date: epoch milliseconds avoid the special value.
+    const watermarks = await this.manager.query<
+      Array<{ direction: StatsDirection; rolled_up_to_ms: string | null }>
+    >(
+      `SELECT direction,
+              CASE WHEN isfinite(rolled_up_to) THEN (extract(epoch FROM rolled_up_to) * 1000)::bigint END
+                AS rolled_up_to_ms
+         FROM stats_rollup_watermarks`,
+    );
+    const of = (direction: StatsDirection) => {
+      const ms = watermarks.find((w) => w.direction === direction)?.rolled_up_to_ms;
+      return ms === null || ms === undefined ? new Date(-8.64e15) : new Date(Number(ms));
+    };
+    return { inbound: of('inbound'), outbound: of('outbound') };
+  }
+
+  /**
+   * Attempt latency percentiles over the most recent `sample` attempts started in
+   * [from, to): an index-only scan of `delivery_attempts (tenant_id, started_at)`, for the
+   * whole sample and per endpoint (GROUPING SETS).
+   */
+  latency(tenantId: string, from: Date, to: Date, sample: number): Promise<StatsLatencyRow[]> {
+    return this.manager.query<StatsLatencyRow[]>(
+      `WITH sample AS (
+         SELECT endpoint_id, duration_ms FROM delivery_attempts
+          WHERE tenant_id = $1 AND started_at >= $2 AND started_at < $3
+            AND duration_ms IS NOT NULL AND outcome NOT IN ('interrupted', 'refused')
+          ORDER BY started_at DESC
+          LIMIT $4)
+       SELECT endpoint_id, GROUPING(endpoint_id) = 1 AS whole, count(*)::int AS n,
+              percentile_cont(ARRAY[0.5, 0.95, 0.99]::float8[]) WITHIN GROUP (ORDER BY duration_ms) AS p
+         FROM sample
+        GROUP BY GROUPING SETS ((), (endpoint_id))`,
+      [tenantId, from, to, sample],
+    );
+  }
+
+  /**
+   * (endpoint, state, UTC day) counts of one direction in [from, to): terminal states from
+   * the hourly rollup for the whole hours it covers and live (finish-time index) for the
+   * rest; other states live from the `(endpoint_id, state, time)` index, the tenant's
+   * endpoints and those states given as arrays so Postgres reads only their index
+   * entries. Events and deliveries always carry their endpoint's tenant, so scoping by the
+   * tenant's endpoints scopes by tenant.
+   */
+  async counts(
+    direction: StatsDirection,
+    tenantId: string,
+    endpoints: Array<{ id: string }>,
+    from: Date,
+    to: Date,
+    rolledUpTo: Date,
+  ): Promise<StatsCountRow[]> {
+    const spec = DIRECTION_SPECS[direction];
+    const firstHour = ceilHour(from);
+    const rolledEnd = new Date(Math.min(floorHour(to).getTime(), rolledUpTo.getTime()));
+    const useRollup = firstHour < rolledEnd;
+    // Live terminal ranges: before the first whole hour, and after the rollup's end.
+    const [liveA, liveB] = useRollup
+      ? [
+          [from, firstHour],
+          [rolledEnd, to],
+        ]
+      : [
+          [from, to],
+          [to, to],
+        ];
+    const queries: Array<Promise<StatsCountRow[]>> = [
+      this.manager.query<StatsCountRow[]>(
+        `SELECT endpoint_id, state, ${day(spec.createdAt)} AS day, count(*)::int AS n
+           FROM ${spec.table}
+          WHERE endpoint_id = ANY($1::uuid[]) AND state = ANY($2::text[])
+            AND ${spec.createdAt} >= $3 AND ${spec.createdAt} < $4
+          GROUP BY 1, 2, 3`,
+        [endpoints.map((e) => e.id), spec.liveStates, from, to],
+      ),
+      this.manager.query<StatsCountRow[]>(
+        `SELECT endpoint_id, state, ${day(spec.finishedAt)} AS day, count(*)::int AS n
+           FROM ${spec.table}
+          WHERE ${spec.terminal} AND tenant_id = $1
+            AND ((${spec.finishedAt} >= $2 AND ${spec.finishedAt} < $3)
+              OR (${spec.finishedAt} >= $4 AND ${spec.finishedAt} < $5))
+          GROUP BY 1, 2, 3`,
+        [tenantId, liveA[0], liveA[1], liveB[0], liveB[1]],
+      ),
+    ];
+    if (useRollup) {
+      queries.push(
+        this.manager.query<StatsCountRow[]>(
+          `SELECT endpoint_id, state, ${day('hour')} AS day, sum(count)::int AS n
+             FROM stats_hourly
+            WHERE tenant_id = $1 AND direction = $2 AND hour >= $3 AND hour < $4
+            GROUP BY 1, 2, 3`,
+          [tenantId, direction, firstHour, rolledEnd],
+        ),
+      );
+    }
+    if (direction === 'outbound') {
+      // Deliveries to an unknown endpoint have no endpoint id: a small partial index.
+      queries.push(
+        this.manager.query<StatsCountRow[]>(
+          `SELECT NULL::uuid AS endpoint_id, state, ${day('created_at')} AS day, count(*)::int AS n
+             FROM deliveries
+            WHERE tenant_id = $1 AND endpoint_id IS NULL AND state = ANY($2::text[])
+              AND created_at >= $3 AND created_at < $4
+            GROUP BY 1, 2, 3`,
+          [tenantId, spec.liveStates, from, to],
+        ),
+      );
+    }
+    return (await Promise.all(queries)).flat();
+  }
+
+  /**
+   * Rolls the closed UTC hours between the direction's watermark and `now() - ROLLUP_LAG`
+   * into `stats_hourly` and moves the watermark on, in one transaction: a crash or a second
+   * admin replica (it waits on the watermark row, then finds nothing left) never counts an
+   * hour twice. Returns the rollup rows written. The statements are the tuned originals.
+   */
+  rollUp(direction: StatsDirection): Promise<number> {
+    const { table, finishedAt, terminal } = DIRECTION_SPECS[direction];
+    return this.manager.transaction(async (manager) => {
+      // The first pass over a big table aggregates all of it once.
+      await manager.query(`SET LOCAL statement_timeout = 0`);
+      const [mark] = (await manager.query(
+        `SELECT rolled_up_to AS "from", date_trunc('hour', now() - interval '${ROLLUP_LAG}', 'UTC') AS "to",
+                rolled_up_to < date_trunc('hour', now() - interval '${ROLLUP_LAG}', 'UTC') AS due
+           FROM stats_rollup_watermarks WHERE direction = $1 FOR UPDATE`,
+        [direction],
+      )) as Array<{ from: Date; to: Date; due: boolean }>;
+      if (!mark?.due) return 0;
+      // Per tenant, so the (tenant_id, finish time) index serves it.
+      const tenants = (await manager.query(`SELECT id FROM tenants`)) as Array<{ id: string }>;
+      const written: unknown = await manager.query(
+        `INSERT INTO stats_hourly AS s (tenant_id, direction, endpoint_id, hour, state, count)
+         SELECT tenant_id, $1, endpoint_id, date_trunc('hour', ${finishedAt}, 'UTC'), state, count(*)
+           FROM ${table}
+          WHERE ${terminal} AND tenant_id = ANY($4::uuid[])
+            AND ${finishedAt} >= $2 AND ${finishedAt} < $3
+          GROUP BY 1, 3, 4, 5
+         ON CONFLICT (tenant_id, direction, hour, state,
+                      COALESCE(endpoint_id, '00000000-0000-0000-0000-000000000000'::uuid))
+         DO UPDATE SET count = s.count + EXCLUDED.count
+         RETURNING 1`,
+        [direction, mark.from, mark.to, tenants.map((t) => t.id)],
+      );
+      await manager.query(
+        `UPDATE stats_rollup_watermarks SET rolled_up_to = $2 WHERE direction = $1`,
+        [direction, mark.to],
+      );
+      return Array.isArray(written) ? written.length : 0;
+    });
+  }
+}
