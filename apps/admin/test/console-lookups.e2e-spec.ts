@@ -2,7 +2,7 @@ import { startHarness, type Harness } from '../../../test/support/harness';
 import { createHandler, createInboundEndpoint, post, unique } from '../../../test/support/fixtures';
 import { Client } from 'pg';
 import { defaultTenantId, query } from '../../../test/support/database';
-import { searchSql } from '../src/inbound-events/inbound-events.service';
+import { searchSql } from '@app/persistence';
 import { waitFor } from '../../../test/support/wait';
 
 /**

@@ -9,18 +9,7 @@ import { join, relative, sep } from 'node:path';
  * PENDING lists the files not moved yet, each with why. It may only shrink: a listed file
  * that no longer matches fails this test too, so the entry is removed with the move.
  */
-const PENDING: Record<string, string> = {
-  'apps/admin/src/inbound-events/inbound-events.service.ts':
-    'being reworked by the inbound-events helper (issue 22); its SQL moves to an inbound-events repository',
-  'apps/admin/src/deliveries/deliveries.service.ts':
-    'being reworked by the deliveries helper (issue 22); its SQL moves to a deliveries repository',
-  'apps/admin/src/handlers/handler-simulator.service.ts':
-    'being reworked to report the shared effect planner (issue 22, i22-core)',
-  'apps/admin/src/idempotency/idempotency.store.ts':
-    'landed beside the repository work (Idempotency-Key, issue 25); goes to an idempotency-keys repository',
-  'apps/admin/src/records/record-models.controller.ts':
-    'landed beside the repository work (console records by model, issue 23); goes to the records repository',
-};
+const PENDING: Record<string, string> = {};
 
 const ROOTS = ['apps', 'libs'];
 const ALLOWED_HOMES = ['libs/persistence/src/repositories/', 'libs/persistence/src/migrations/'];

@@ -1,13 +1,16 @@
-import { redactHeaders, redactUrl } from '@app/core';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { DeliveryQueue } from '@app/messaging';
 import { DeliveryIntake, type DeliveryRequest, type IntakeResult } from '@app/outbound';
-import type { DeliveryState } from '@app/persistence';
+import {
+  ConnectorsRepository,
+  DeliveriesAdminRepository,
+  OutboundEndpointsRepository,
+  type DeliveryAdminFilter,
+} from '@app/persistence';
 import { AuditService } from '../audit/audit.service';
 import { isUuid, requireUuid } from '../common/ids';
-import { afterCursor, toPage, type Page } from '../common/pagination';
-import { rowsOf } from '../common/pg-errors';
+import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { toTimestamp, validationFailure } from '../common/validation';
 import type {
   CreateDeliveryDto,
@@ -16,6 +19,22 @@ import type {
   PublishEventDto,
   ReplayDeliveriesDto,
 } from './delivery.dto';
+import {
+  iso,
+  toAttemptView,
+  toSummary,
+  toView,
+  type DeliveryDetail,
+  type DeliverySummary,
+  type DeliveryView,
+} from './delivery.views';
+
+export type {
+  DeliveryAttemptView,
+  DeliveryDetail,
+  DeliverySummary,
+  DeliveryView,
+} from './delivery.views';
 
 /**
  * Outbound deliveries as services publish them and operators see and act on them (SPEC §5).
@@ -26,56 +45,6 @@ import type {
  * and is never a source state here. Operator actions are audited (state before and after,
  * never the payload), each transition in its own transaction.
  */
-export interface DeliverySummary {
-  id: string;
-  endpointId: string | null;
-  endpointCode: string;
-  eventType: string | null;
-  state: DeliveryState;
-  context: Record<string, string>;
-  idempotencyKey: string | null;
-  isTest: boolean;
-  sourceEventId: string | null;
-  /** HTTP attempts made so far (the detail view lists them as `attempts`). */
-  attemptCount: number;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  responseStatus: number | null;
-  createdAt: string;
-  updatedAt: string;
-  completedAt: string | null;
-}
-
-/** What a publish answers: the delivery as stored, and whether it already existed. */
-export interface DeliveryView extends DeliverySummary {
-  payload: unknown;
-  duplicate?: boolean;
-}
-
-export interface DeliveryAttemptView {
-  attemptNumber: number;
-  outcome: string;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  request: unknown;
-  responseStatus: number | null;
-  responseHeaders: Record<string, unknown> | null;
-  responseBody: string | null;
-  error: string | null;
-  errorClass: string | null;
-}
-
-export interface DeliveryDetail extends DeliveryView {
-  errorStack: string | null;
-  /** The attempt log, oldest first. */
-  attempts: DeliveryAttemptView[];
-}
-
-type Row = Record<string, unknown>;
-const iso = (value: unknown): string | null =>
-  value ? new Date(value as string).toISOString() : null;
-
 const TRANSITIONS = {
   reset: { from: ['error', 'dead_letter', 'canceled'], to: 'draft' },
   queue: { from: ['draft'], to: 'queued' },
@@ -90,6 +59,9 @@ const ENQUEUE_CHUNK = 1000;
 export class DeliveriesService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveriesAdminRepository,
+    private readonly endpoints: OutboundEndpointsRepository,
+    private readonly connectors: ConnectorsRepository,
     private readonly intake: DeliveryIntake,
     private readonly queue: DeliveryQueue,
     private readonly audit: AuditService,
@@ -137,20 +109,8 @@ export class DeliveriesService {
 
   async list(tenantId: string, query: ListDeliveriesQuery): Promise<Page<DeliverySummary>> {
     const limit = query.limit ?? 50;
-    const { where, params } = this.filter(tenantId, query);
-    const after = afterCursor(query.cursor, params, { time: 'd.created_at', id: 'd.id' });
-    if (after) where.push(after);
-    params.push(limit + 1);
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT d.id, d.endpoint_id, d.endpoint_code, d.event_type, d.state, d.context, d.idempotency_key, d.is_test,
-              d.source_event_id, d.attempts, d.next_attempt_at, d.last_error, d.response_status, d.created_at,
-              d.updated_at, d.completed_at
-         FROM deliveries d
-        WHERE ${where.join(' AND ')}
-        ORDER BY d.created_at DESC, d.id DESC
-        LIMIT $${params.length}`,
-      params,
-    );
+    const filter = toFilter(query);
+    const rows = await this.deliveries.list(tenantId, filter, decodeCursor(query.cursor), limit);
     return toPage(rows, limit, toSummary, (row) => ({
       at: iso(row.created_at)!,
       id: String(row.id),
@@ -159,18 +119,12 @@ export class DeliveriesService {
 
   /** One delivery with its attempt log, oldest attempt first. */
   async get(tenantId: string, id: string): Promise<DeliveryDetail> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM deliveries WHERE id = $1 AND tenant_id = $2`,
-      [requireUuid(id, 'delivery'), tenantId],
-    );
-    if (!rows[0]) throw new NotFoundException(`delivery ${id} not found`);
-    const attempts: Row[] = await this.dataSource.query(
-      `SELECT * FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt_number`,
-      [id],
-    );
+    const row = await this.deliveries.findOwned(tenantId, requireUuid(id, 'delivery'));
+    if (!row) throw new NotFoundException(`delivery ${id} not found`);
+    const attempts = await this.deliveries.attempts(id);
     return {
-      ...toView(rows[0]),
-      errorStack: (rows[0].error_stack as string | null) ?? null,
+      ...toView(row),
+      errorStack: (row.error_stack as string | null) ?? null,
       attempts: attempts.map(toAttemptView),
     };
   }
@@ -182,22 +136,9 @@ export class DeliveriesService {
   async act(tenantId: string, id: string, action: DeliveryAction): Promise<DeliveryDetail> {
     const transition = TRANSITIONS[action];
     const updated = await this.dataSource.transaction(async (manager) => {
-      // The state it had, read in the same statement as the change (the old row's values).
-      const rows = rowsOf<{ id: string; attempts: number; state: string; previous_state: string }>(
-        await manager.query(
-          `UPDATE deliveries d
-              SET state = $3, lease_until = NULL, updated_at = now(),
-                  next_attempt_at = CASE WHEN $3 = 'queued' THEN now() END,
-                  completed_at = CASE WHEN $3 IN ('dead_letter', 'canceled') THEN now() END,
-                  last_error = CASE WHEN $3 = 'dead_letter' THEN 'dead-lettered by an operator'
-                                    WHEN $3 = 'canceled' THEN 'canceled by an operator'
-                                    ELSE d.last_error END
-             FROM (SELECT id, state FROM deliveries WHERE id = $1 AND tenant_id = $2 FOR UPDATE) old
-            WHERE d.id = old.id AND d.state = ANY($4)
-            RETURNING d.id, d.attempts, d.state, old.state AS previous_state`,
-          [requireUuid(id, 'delivery'), tenantId, transition.to, transition.from],
-        ),
-      );
+      const rows = await this.deliveries
+        .in(manager)
+        .transition(tenantId, requireUuid(id, 'delivery'), transition.to, transition.from);
       if (rows[0]) {
         await this.audit.record(manager, null, {
           action: `delivery.${action}`,
@@ -232,33 +173,15 @@ export class DeliveriesService {
     dto: ReplayDeliveriesDto,
   ): Promise<{ replayed: number } | { matched: number }> {
     const { dryRun, ...filter } = dto;
-    const { where, params } = this.replayable(tenantId, filter);
+    const matching = toFilter(filter);
+    const states = filter.state ? [filter.state] : ['error', 'dead_letter'];
     if (dryRun) {
-      const [row] = rowsOf<{ matched: number }>(
-        await this.dataSource.query(
-          `SELECT count(*)::int AS matched FROM deliveries d WHERE ${where.join(' AND ')}`,
-          params,
-        ),
-      );
-      return { matched: row?.matched ?? 0 };
+      return { matched: await this.deliveries.countReplayable(tenantId, matching, states) };
     }
     let total = 0;
     // In batches, so a large replay never holds one long lock over rows the dispatcher needs.
     for (;;) {
-      const rows = rowsOf<{ id: string; state: string; attempts: number }>(
-        await this.dataSource.query(
-          `UPDATE deliveries AS t
-              SET state = CASE WHEN e.state = 'active' THEN 'queued' ELSE 'draft' END,
-                  next_attempt_at = CASE WHEN e.state = 'active' THEN now() END,
-                  lease_until = NULL, completed_at = NULL, updated_at = now()
-             FROM outbound_endpoints e
-            WHERE e.id = t.endpoint_id
-              AND t.id IN (SELECT d.id FROM deliveries d WHERE ${where.join(' AND ')}
-                            LIMIT 1000 FOR UPDATE SKIP LOCKED)
-            RETURNING t.id, t.state, t.attempts`,
-          params,
-        ),
-      );
+      const rows = await this.deliveries.replayBatch(tenantId, matching, states);
       if (rows.length === 0) break;
       await this.enqueue(rows.filter((row) => row.state === 'queued'));
       total += rows.length;
@@ -270,20 +193,6 @@ export class DeliveriesService {
       after: { filter, replayed: total },
     });
     return { replayed: total };
-  }
-
-  /** The deliveries a replay by `filter` sends again: one definition for the count and the act. */
-  private replayable(
-    tenantId: string,
-    filter: Omit<ReplayDeliveriesDto, 'dryRun'>,
-  ): { where: string[]; params: unknown[] } {
-    const { where, params } = this.filter(tenantId, { ...filter, state: undefined });
-    params.push(filter.state ? [filter.state] : ['error', 'dead_letter']);
-    where.push(`d.state = ANY($${params.length})`);
-    where.push(
-      `EXISTS (SELECT 1 FROM outbound_endpoints e WHERE e.id = d.endpoint_id AND e.state <> 'archived')`,
-    );
-    return { where, params };
   }
 
   /** Enqueues committed `queued` deliveries; the dispatcher's reconciler covers a failure. */
@@ -301,9 +210,9 @@ export class DeliveriesService {
 
   private async accepted(tenantId: string, results: IntakeResult[]): Promise<DeliveryView[]> {
     if (results.length === 0) return [];
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM deliveries WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
-      [tenantId, results.map((r) => r.id)],
+    const rows = await this.deliveries.findManyOwned(
+      tenantId,
+      results.map((r) => r.id),
     );
     const byId = new Map(rows.map((row) => [String(row.id), row]));
     return results.flatMap((result) => {
@@ -319,111 +228,37 @@ export class DeliveriesService {
    */
   private async endpointCode(tenantId: string, ref: string): Promise<string> {
     if (!isUuid(ref)) return ref;
-    const rows: Array<{ code: string }> = await this.dataSource.query(
-      `SELECT code FROM outbound_endpoints WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, ref],
-    );
-    if (!rows[0]) {
+    const code = await this.endpoints.findCode(tenantId, { id: ref });
+    if (code === null) {
       throw validationFailure([
         { field: 'endpoint', problems: [`no outbound endpoint ${ref} in this tenant`] },
       ]);
     }
-    return rows[0].code;
+    return code;
   }
 
   /** Like endpoint ids: a connector id that is not this tenant's is a 400, not a dead letter. */
   private async checkConnectorId(tenantId: string, ref: string): Promise<void> {
     if (!isUuid(ref)) return;
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM connectors WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, ref],
-    );
-    if (rows.length === 0) {
+    if (!(await this.connectors.findOwned(tenantId, ref))) {
       throw validationFailure([
         { field: 'connector', problems: [`no connector ${ref} in this tenant`] },
       ]);
     }
   }
-
-  private filter(tenantId: string, filter: DeliveryFilter): { where: string[]; params: unknown[] } {
-    const where = ['d.tenant_id = $1'];
-    const params: unknown[] = [tenantId];
-    const add = (sql: (n: number) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(params.length));
-    };
-    if (filter.state) add((n) => `d.state = $${n}`, filter.state);
-    if (filter.endpoint) {
-      add(
-        (n) => (isUuid(filter.endpoint!) ? `d.endpoint_id = $${n}` : `d.endpoint_code = $${n}`),
-        filter.endpoint,
-      );
-    }
-    if (filter.eventType) add((n) => `d.event_type = $${n}`, filter.eventType);
-    if (filter.idempotencyKey !== undefined) {
-      add((n) => `d.idempotency_key = $${n}`, filter.idempotencyKey);
-    }
-    if (filter.sourceEventId) add((n) => `d.source_event_id = $${n}`, filter.sourceEventId);
-    if (filter.isTest !== undefined) add((n) => `d.is_test = $${n}`, filter.isTest);
-    if (filter.from) add((n) => `d.created_at >= $${n}`, toTimestamp(filter.from));
-    if (filter.to) add((n) => `d.created_at < $${n}`, toTimestamp(filter.to));
-    return { where, params };
-  }
 }
 
-function toSummary(row: Row): DeliverySummary {
+/** The API's filter as the repository takes it: an endpoint by id or code, canonical times. */
+function toFilter(filter: Omit<DeliveryFilter, 'state'> & { state?: string }): DeliveryAdminFilter {
+  const endpoint = filter.endpoint;
   return {
-    id: String(row.id),
-    endpointId: (row.endpoint_id as string | null) ?? null,
-    endpointCode: String(row.endpoint_code),
-    eventType: (row.event_type as string | null) ?? null,
-    state: row.state as DeliveryState,
-    context: (row.context as Record<string, string> | null) ?? {},
-    idempotencyKey: (row.idempotency_key as string | null) ?? null,
-    isTest: Boolean(row.is_test),
-    sourceEventId: (row.source_event_id as string | null) ?? null,
-    attemptCount: Number(row.attempts ?? 0),
-    nextAttemptAt: iso(row.next_attempt_at),
-    lastError: (row.last_error as string | null) ?? null,
-    responseStatus: (row.response_status as number | null) ?? null,
-    createdAt: iso(row.created_at)!,
-    updatedAt: iso(row.updated_at)!,
-    completedAt: iso(row.completed_at),
-  };
-}
-
-function toView(row: Row): DeliveryView {
-  return { ...toSummary(row), payload: row.payload ?? null };
-}
-
-function toAttemptView(row: Row): DeliveryAttemptView {
-  return {
-    attemptNumber: Number(row.attempt_number),
-    outcome: String(row.outcome),
-    startedAt: iso(row.started_at)!,
-    finishedAt: iso(row.finished_at),
-    durationMs: (row.duration_ms as number | null) ?? null,
-    // Redacted when stored too (see request-snapshot.ts); again here for rows stored
-    // before that, so no key ever reads a credential back (issue 21).
-    request: redactSnapshot(row.request),
-    responseStatus: (row.response_status as number | null) ?? null,
-    responseHeaders: redactHeaders(
-      (row.response_headers as Record<string, unknown> | null) ?? null,
-    ),
-    responseBody: (row.response_body as string | null) ?? null,
-    error: (row.error as string | null) ?? null,
-    errorClass: (row.error_class as string | null) ?? null,
-  };
-}
-
-/** A stored request snapshot with its credential headers and query values redacted. */
-function redactSnapshot(request: unknown): unknown {
-  if (request === null || request === undefined) return null;
-  if (typeof request !== 'object' || Array.isArray(request)) return request;
-  const snapshot = request as { headers?: unknown; url?: unknown };
-  return {
-    ...snapshot,
-    ...(snapshot.headers !== undefined ? { headers: redactHeaders(snapshot.headers) } : {}),
-    ...(typeof snapshot.url === 'string' ? { url: redactUrl(snapshot.url) } : {}),
+    state: filter.state,
+    ...(endpoint ? (isUuid(endpoint) ? { endpointId: endpoint } : { endpointCode: endpoint }) : {}),
+    eventType: filter.eventType,
+    idempotencyKey: filter.idempotencyKey,
+    sourceEventId: filter.sourceEventId,
+    isTest: filter.isTest,
+    from: filter.from ? toTimestamp(filter.from) : undefined,
+    to: filter.to ? toTimestamp(filter.to) : undefined,
   };
 }

@@ -17,10 +17,16 @@ import {
   type InboundPlanInput,
   type OutboundPlan,
   type OutboundPlanInput,
-  type RetryPolicy,
   type RuleEvaluation,
 } from '@app/core';
-import { HandlerCache, PostgresRecordStore, type HandlerRuntime } from '@app/persistence';
+import {
+  HandlerCache,
+  HandlersRepository,
+  InboundEndpointsRepository,
+  OutboundEndpointsRepository,
+  PostgresRecordStore,
+  type HandlerRuntime,
+} from '@app/persistence';
 import { isUuid, requireUuid } from '../common/ids';
 import { validationFailure, type FieldProblem } from '../common/validation';
 import type { SimulateHandlerDto } from './simulate-handler.dto';
@@ -52,16 +58,18 @@ export class HandlerSimulatorService {
   /** TTL 0: every simulation reads the handler as it is now. */
   private readonly handlers: HandlerCache;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly handlerRefs: HandlersRepository,
+    private readonly inboundEndpoints: InboundEndpointsRepository,
+    private readonly outboundEndpoints: OutboundEndpointsRepository,
+  ) {
     this.handlers = new HandlerCache(dataSource, 0);
   }
 
   async simulate(tenantId: string, id: string, dto: SimulateHandlerDto): Promise<SimulationView> {
-    const owned: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM handlers WHERE id = $1 AND tenant_id = $2`,
-      [requireUuid(id, 'handler'), tenantId],
-    );
-    const handler = owned.length > 0 ? await this.handlers.get(id) : null;
+    const owned = await this.handlerRefs.findRef(tenantId, { id: requireUuid(id, 'handler') });
+    const handler = owned ? await this.handlers.get(id) : null;
     if (!handler) throw new NotFoundException(`handler ${id} not found`);
     if (handler.executionMode !== 'rules') {
       throw validationFailure([
@@ -140,11 +148,7 @@ export class HandlerSimulatorService {
   ): Promise<{ direction: 'inbound'; scope: EvaluationScope; event: InboundPlanInput }> {
     let endpointPath = dto.event?.endpointPath;
     if (endpointPath === undefined) {
-      const rows: Array<{ path: string }> = await this.dataSource.query(
-        `SELECT path FROM inbound_endpoints WHERE tenant_id = $1 AND handler_id = $2 ORDER BY path LIMIT 1`,
-        [tenantId, handler.id],
-      );
-      endpointPath = rows[0]?.path ?? '';
+      endpointPath = (await this.inboundEndpoints.firstPathOfHandler(tenantId, handler.id)) ?? '';
     }
     const event = {
       id: dto.event?.id ?? uuidv7(),
@@ -177,23 +181,20 @@ export class HandlerSimulatorService {
     handler: HandlerRuntime,
     dto: SimulateHandlerDto,
   ): Promise<{ direction: 'outbound'; scope: EvaluationScope; delivery: OutboundPlanInput }> {
-    const rows: Array<{ id: string; code: string; retry_policy: Partial<RetryPolicy> | null }> =
-      dto.endpoint
-        ? await this.dataSource.query(
-            `SELECT id, code, retry_policy FROM outbound_endpoints WHERE tenant_id = $1 AND ${isUuid(dto.endpoint) ? 'id = $2' : 'code = $2'}`,
-            [tenantId, dto.endpoint],
-          )
-        : await this.dataSource.query(
-            `SELECT id, code, retry_policy FROM outbound_endpoints WHERE tenant_id = $1 AND handler_id = $2 ORDER BY code LIMIT 1`,
-            [tenantId, handler.id],
-          );
-    if (dto.endpoint && !rows[0]) {
+    const endpoint = await this.outboundEndpoints.findRetryTarget(
+      tenantId,
+      !dto.endpoint
+        ? { handlerId: handler.id }
+        : isUuid(dto.endpoint)
+          ? { id: dto.endpoint }
+          : { code: dto.endpoint },
+    );
+    if (dto.endpoint && !endpoint) {
       throw validationFailure([
         { field: 'endpoint', problems: [`no outbound endpoint "${dto.endpoint}" in this tenant`] },
       ]);
     }
     const delivery = dto.delivery ?? {};
-    const endpoint = rows[0];
     const scope = outboundRuleScope({
       payload: dto.payload ?? null,
       context: dto.context ?? {},
@@ -212,7 +213,7 @@ export class HandlerSimulatorService {
       delivery: {
         payload: dto.payload ?? null,
         attempts: delivery.attempts ?? 1,
-        retryPolicy: withRetryDefaults(endpoint?.retry_policy),
+        retryPolicy: withRetryDefaults(endpoint?.retryPolicy),
       },
     };
   }

@@ -4,16 +4,20 @@ import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import {
+  InboundEventsAdminRepository,
+  type InboundEventAdminFilter,
+  type InboundEventAdminRow,
+} from '@app/persistence';
+import {
   InboundEventsJob,
   itemJobId,
   QueueName,
   type ProcessInboundEventJob,
 } from '@app/messaging';
 import { AuditService } from '../audit/audit.service';
-import { afterCursor, toPage, type Page } from '../common/pagination';
+import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { toTimestamp } from '../common/validation';
 import { isUuid, requireUuid } from '../common/ids';
-import { rowsOf } from '../common/pg-errors';
 import type {
   InboundEventFilter,
   ListInboundEventsQuery,
@@ -61,27 +65,7 @@ export type InboundEventSummary = Omit<
   'headers' | 'query' | 'payload' | 'rawBody' | 'executionLog' | 'semantic'
 >;
 
-type Row = Record<string, unknown>;
-
-/**
- * `q` as a delivery identity, a replay identity or a matched rule, written so each arm is an
- * index probe (a BitmapOr of three), never a scan of the table:
- * - the identities through the per-endpoint uniqueness indexes, which lead with `endpoint_id`
- *   and hold events that are not `rejected`: the tenant's endpoints are a short list (the
- *   `ANY(ARRAY(…))` is evaluated once), and a rejected event has no identity to find (the
- *   gateway stores it without one, as it never got as far as computing it);
- * - the rule through `inbound_events_tenant_matched_rule_idx` (partial: only processed
- *   events that matched a rule have an entry; nothing is indexed when a webhook is stored).
- * A common rule name still walks the cursor index and stops after one page.
- */
-export function searchSql(n: number): string {
-  // $1 is the tenant (see filter): a parameter, so the list is an InitPlan the index scans
-  // take as their key, where `= e.tenant_id` would be a per-row SubPlan.
-  const endpoints = `ARRAY(SELECT id FROM inbound_endpoints WHERE tenant_id = $1)`;
-  return `((e.state <> 'rejected' AND e.endpoint_id = ANY(${endpoints}) AND e.delivery_identity = $${n})
-        OR (e.state <> 'rejected' AND e.endpoint_id = ANY(${endpoints}) AND e.replay_identity = $${n})
-        OR (e.tenant_id = $1 AND e.matched_rule = $${n}))`;
-}
+type Row = InboundEventAdminRow;
 
 const iso = (value: unknown): string | null =>
   value ? new Date(value as string).toISOString() : null;
@@ -97,6 +81,7 @@ export type InboundEventAction = keyof typeof TRANSITIONS;
 export class InboundEventsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly events: InboundEventsAdminRepository,
     private readonly audit: AuditService,
     @InjectQueue(QueueName.InboundEvents) private readonly queue: Queue<ProcessInboundEventJob>,
   ) {}
@@ -107,19 +92,11 @@ export class InboundEventsService {
 
   async list(tenantId: string, query: ListInboundEventsQuery): Promise<Page<InboundEventSummary>> {
     const limit = query.limit ?? 50;
-    const { where, params } = this.filter(tenantId, query);
-    const after = afterCursor(query.cursor, params, { time: 'e.received_at', id: 'e.id' });
-    if (after) where.push(after);
-    params.push(limit + 1);
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT e.id, e.endpoint_id, e.endpoint_path, e.state, e.method, e.url, e.content_type, e.delivery_identity,
-              e.replay_identity, e.duplicate_count, e.last_duplicate_at, e.reject_reason, e.matched_rule, e.error,
-              e.error_stack, e.body_size, e.body_sha256, e.attempts, e.due_at, e.received_at, e.processed_at, e.updated_at
-         FROM inbound_events e
-        WHERE ${where.join(' AND ')}
-        ORDER BY e.received_at DESC, e.id DESC
-        LIMIT $${params.length}`,
-      params,
+    const rows = await this.events.list(
+      tenantId,
+      toFilter(query),
+      decodeCursor(query.cursor),
+      limit,
     );
     return toPage(rows, limit, toSummary, (row) => ({
       at: iso(row.received_at)!,
@@ -131,18 +108,9 @@ export class InboundEventsService {
   async act(tenantId: string, id: string, action: InboundEventAction): Promise<InboundEventView> {
     const transition = TRANSITIONS[action];
     const updated = await this.dataSource.transaction(async (manager) => {
-      // The state it had, read in the same statement as the change (the old row's values).
-      const rows = rowsOf<Row & { previous_state: string }>(
-        await manager.query(
-          `UPDATE inbound_events e
-              SET state = $3, due_at = NULL, lease_until = NULL, updated_at = now(),
-                  error = CASE WHEN $3 = 'dead_letter' THEN COALESCE(e.error, 'dead-lettered by an operator') ELSE e.error END
-             FROM (SELECT id, state FROM inbound_events WHERE id = $1 AND tenant_id = $2 FOR UPDATE) old
-            WHERE e.id = old.id AND e.state = ANY($4)
-            RETURNING e.*, old.state AS previous_state`,
-          [requireUuid(id, 'inbound event'), tenantId, transition.to, transition.from],
-        ),
-      );
+      const rows = await this.events
+        .in(manager)
+        .transition(tenantId, requireUuid(id, 'inbound event'), transition.to, transition.from);
       if (rows[0]) {
         await this.audit.record(manager, null, {
           action: `inbound-event.${action}`,
@@ -182,29 +150,13 @@ export class InboundEventsService {
         message: `only error and dead_letter events can be reprocessed, not "${filter.state}"`,
       });
     }
-    const { where, params } = this.filter(tenantId, { ...filter, state: undefined });
-    params.push(filter.state ? [filter.state] : ['error', 'dead_letter']);
-    where.push(`e.state = ANY($${params.length})`);
-    if (dryRun) {
-      const [row] = rowsOf<{ matched: number }>(
-        await this.dataSource.query(
-          `SELECT count(*)::int AS matched FROM inbound_events e WHERE ${where.join(' AND ')}`,
-          params,
-        ),
-      );
-      return { matched: row?.matched ?? 0 };
-    }
+    const matching = toFilter(filter);
+    const states = filter.state ? [filter.state] : ['error', 'dead_letter'];
+    if (dryRun) return { matched: await this.events.countInStates(tenantId, matching, states) };
     let total = 0;
     // In batches, so a large reprocess never holds one long lock over hot rows.
     for (;;) {
-      const rows = rowsOf<{ id: string; attempts: number }>(
-        await this.dataSource.query(
-          `UPDATE inbound_events SET state = 'received', due_at = NULL, lease_until = NULL, updated_at = now()
-            WHERE id IN (SELECT e.id FROM inbound_events e WHERE ${where.join(' AND ')} LIMIT 1000 FOR UPDATE SKIP LOCKED)
-            RETURNING id, attempts`,
-          params,
-        ),
-      );
+      const rows = await this.events.reprocessBatch(tenantId, matching, states);
       if (rows.length === 0) break;
       await this.enqueue(rows);
       total += rows.length;
@@ -232,37 +184,23 @@ export class InboundEventsService {
     }
   }
 
-  private filter(
-    tenantId: string,
-    filter: InboundEventFilter,
-  ): { where: string[]; params: unknown[] } {
-    const where = ['e.tenant_id = $1'];
-    const params: unknown[] = [tenantId];
-    const add = (sql: (n: number) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(params.length));
-    };
-    if (filter.state) add((n) => `e.state = $${n}`, filter.state);
-    if (filter.endpoint) {
-      add(
-        (n) => (isUuid(filter.endpoint!) ? `e.endpoint_id = $${n}` : `e.endpoint_path = $${n}`),
-        filter.endpoint,
-      );
-    }
-    if (filter.from) add((n) => `e.received_at >= $${n}`, toTimestamp(filter.from));
-    if (filter.to) add((n) => `e.received_at < $${n}`, toTimestamp(filter.to));
-    if (filter.q) add((n) => (isUuid(filter.q!) ? `e.id = $${n}` : searchSql(n)), filter.q);
-    return { where, params };
-  }
-
   private async row(tenantId: string, id: string): Promise<Row> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT * FROM inbound_events WHERE id = $1 AND tenant_id = $2`,
-      [requireUuid(id, 'inbound event'), tenantId],
-    );
-    if (!rows[0]) throw new NotFoundException(`inbound event ${id} not found`);
-    return rows[0];
+    const row = await this.events.findOwned(tenantId, requireUuid(id, 'inbound event'));
+    if (!row) throw new NotFoundException(`inbound event ${id} not found`);
+    return row;
   }
+}
+
+/** The API's filter as the repository takes it: an endpoint by id or path, canonical times. */
+function toFilter(filter: InboundEventFilter): InboundEventAdminFilter {
+  const { endpoint, q } = filter;
+  return {
+    state: filter.state,
+    ...(endpoint ? (isUuid(endpoint) ? { endpointId: endpoint } : { endpointPath: endpoint }) : {}),
+    from: filter.from ? toTimestamp(filter.from) : undefined,
+    to: filter.to ? toTimestamp(filter.to) : undefined,
+    ...(q ? (isUuid(q) ? { id: q } : { q }) : {}),
+  };
 }
 
 function toSummary(row: Row): InboundEventSummary {

@@ -1,6 +1,6 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
+import { RecordsRepository } from '@app/persistence';
 import { ApiKeyGuard, CurrentPrincipal } from '../auth/api-key.guard';
 import type { Principal } from '../auth/principal';
 import { ApiErrors } from '../common/openapi';
@@ -49,7 +49,7 @@ const MAX_MODELS = 500;
 @UseGuards(ApiKeyGuard)
 @Controller('api/v1/record-models')
 export class RecordModelsController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly records: RecordsRepository) {}
 
   @Get()
   @ApiOperation({
@@ -62,25 +62,8 @@ export class RecordModelsController {
   })
   @ApiOkResponse({ type: [RecordModelResponse], description: 'the models, by name' })
   async list(@CurrentPrincipal() principal: Principal): Promise<RecordModelView[]> {
-    // The distinct models holding records, by a skip scan of records_tenant_model_idx: one
-    // probe per model, however many records each holds.
-    const stored: Array<{ model: string }> = await this.dataSource.query(
-      `WITH RECURSIVE models (model, n) AS (
-         (SELECT model, 1 FROM records WHERE tenant_id = $1 ORDER BY model LIMIT 1)
-         UNION ALL
-         SELECT (SELECT r.model FROM records r WHERE r.tenant_id = $1 AND r.model > m.model
-                  ORDER BY r.model LIMIT 1), m.n + 1
-           FROM models m WHERE m.model IS NOT NULL AND m.n < $2)
-       SELECT model FROM models WHERE model IS NOT NULL`,
-      [principal.tenantId, MAX_MODELS],
-    );
-    const written: Array<{ model: string; code: string; assignments: unknown; lookups: unknown }> =
-      await this.dataSource.query(
-        `SELECT r.target_model AS model, h.code, r.assignments, r.lookups
-           FROM handler_rules r JOIN handlers h ON h.id = r.handler_id
-          WHERE h.tenant_id = $1 AND r.target_model IS NOT NULL AND r.target_model <> ''`,
-        [principal.tenantId],
-      );
+    const stored = await this.records.storedModels(principal.tenantId, MAX_MODELS);
+    const written = await this.records.writtenModels(principal.tenantId);
     const models = new Map<
       string,
       { hasRecords: boolean; handlers: Set<string>; fields: Set<string> }
@@ -93,7 +76,7 @@ export class RecordModelsController {
       }
       return found;
     };
-    for (const row of stored) entry(row.model).hasRecords = true;
+    for (const model of stored) entry(model).hasRecords = true;
     for (const row of written) {
       const model = entry(row.model);
       model.handlers.add(row.code);

@@ -25,6 +25,16 @@ export class InboundEndpointsRepository extends BaseRepository {
     });
   }
 
+  /** The path of the handler's first endpoint (by path), or null: the simulator's default. */
+  async firstPathOfHandler(tenantId: string, handlerId: string): Promise<string | null> {
+    const row = await this.endpoints.findOne({
+      select: { path: true },
+      where: { tenantId, handlerId },
+      order: { path: 'ASC' },
+    });
+    return row?.path ?? null;
+  }
+
   /** The endpoints a connector provisioned (one at most: a kind has one inbound template). */
   findByConnector(connectorId: string): Promise<InboundEndpointEntity[]> {
     return this.endpoints.findBy({ connectorId });

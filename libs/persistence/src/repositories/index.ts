@@ -1,7 +1,10 @@
 import { ApiKeysRepository } from './api-keys.repository';
 import { AuditRepository } from './audit.repository';
 import { ConnectorsRepository } from './connectors.repository';
+import { DeliveriesAdminRepository } from './deliveries-admin.repository';
 import { HandlersRepository } from './handlers.repository';
+import { IdempotencyKeysRepository } from './idempotency-keys.repository';
+import { InboundEventsAdminRepository } from './inbound-events-admin.repository';
 import { InboundEndpointsRepository } from './inbound-endpoints.repository';
 import { OutboundEndpointsRepository } from './outbound-endpoints.repository';
 import { OutboundRequestRefusalsRepository } from './outbound-request-refusals.repository';
@@ -21,7 +24,10 @@ export * from './audit.repository';
 export * from './base.repository';
 export * from './keyset';
 export * from './connectors.repository';
+export * from './deliveries-admin.repository';
 export * from './handlers.repository';
+export * from './idempotency-keys.repository';
+export * from './inbound-events-admin.repository';
 export * from './inbound-endpoints.repository';
 export * from './outbound-endpoints.repository';
 export * from './outbound-request-refusals.repository';
@@ -51,7 +57,10 @@ export const REPOSITORIES = [
   ApiKeysRepository,
   AuditRepository,
   ConnectorsRepository,
+  DeliveriesAdminRepository,
   HandlersRepository,
+  IdempotencyKeysRepository,
+  InboundEventsAdminRepository,
   InboundEndpointsRepository,
   OutboundEndpointsRepository,
   OutboundRequestRefusalsRepository,

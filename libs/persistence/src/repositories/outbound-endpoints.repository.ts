@@ -68,6 +68,21 @@ export class OutboundEndpointsRepository extends BaseRepository {
     return row?.code ?? null;
   }
 
+  /**
+   * What the rule simulator reads of an outbound endpoint: the one named (by id or code),
+   * or the handler's first by code; null when there is none.
+   */
+  findRetryTarget(
+    tenantId: string,
+    ref: { id: string } | { code: string } | { handlerId: string },
+  ): Promise<Pick<OutboundEndpointEntity, 'id' | 'code' | 'retryPolicy'> | null> {
+    return this.endpoints.findOne({
+      select: { id: true, code: true, retryPolicy: true },
+      where: { tenantId, ...ref },
+      ...('handlerId' in ref ? { order: { code: 'ASC' as const } } : {}),
+    });
+  }
+
   /** The endpoints a connector provisioned (linked by `connector_id`), by code. */
   findByConnector(connectorId: string): Promise<OutboundEndpointEntity[]> {
     return this.endpoints.find({ where: { connectorId }, order: { code: 'ASC' } });

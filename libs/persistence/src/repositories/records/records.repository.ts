@@ -51,4 +51,35 @@ export class RecordsRepository extends BaseRepository {
   findOne(tenantId: string, model: string, id: string): Promise<RecordEntity | null> {
     return this.records.findOneBy({ id, tenantId, model });
   }
+
+  /**
+   * The distinct models holding the tenant's records (at most `max`), by a skip scan of
+   * records_tenant_model_idx: one probe per model, however many records each holds. Kept
+   * as written (a recursive CTE): a plain DISTINCT would read every record.
+   */
+  async storedModels(tenantId: string, max: number): Promise<string[]> {
+    const stored: Array<{ model: string }> = await this.manager.query(
+      `WITH RECURSIVE models (model, n) AS (
+         (SELECT model, 1 FROM records WHERE tenant_id = $1 ORDER BY model LIMIT 1)
+         UNION ALL
+         SELECT (SELECT r.model FROM records r WHERE r.tenant_id = $1 AND r.model > m.model
+                  ORDER BY r.model LIMIT 1), m.n + 1
+           FROM models m WHERE m.model IS NOT NULL AND m.n < $2)
+       SELECT model FROM models WHERE model IS NOT NULL`,
+      [tenantId, max],
+    );
+    return stored.map((row) => row.model);
+  }
+
+  /** The models the tenant's rules write (`targetModel`), one row per rule, with its handler. */
+  writtenModels(
+    tenantId: string,
+  ): Promise<Array<{ model: string; code: string; assignments: unknown; lookups: unknown }>> {
+    return this.manager.query(
+      `SELECT r.target_model AS model, h.code, r.assignments, r.lookups
+           FROM handler_rules r JOIN handlers h ON h.id = r.handler_id
+          WHERE h.tenant_id = $1 AND r.target_model IS NOT NULL AND r.target_model <> ''`,
+      [tenantId],
+    );
+  }
 }
