@@ -18,3 +18,4 @@ export * from './handlers/handler-cache';
 export * from './secrets/secret-box';
 export * from './secrets/create-secret-box';
 export * from './secrets/reencrypt-secrets';
+export * from './postgres-unavailable';

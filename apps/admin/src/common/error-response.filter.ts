@@ -8,14 +8,15 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isHookgateError } from '@app/core';
+import { isPostgresUnavailable } from '@app/persistence';
 import { errorCodeFor, isErrorCode, type ErrorCode } from './error-codes';
 
 /**
  * The one place admin errors become HTTP answers, in the contract shape
  * `{ statusCode, error, code, message, details? }`: `code` is the stable machine-readable
  * reason (see error-codes.ts), from the status unless the exception names its own. Core
- * validation errors are 400s; anything unexpected is a 500 with no internals leaked (the
- * log has the stack).
+ * validation errors are 400s; Postgres unreachable is a 503 (`unavailable`); anything
+ * unexpected is a 500 with no internals leaked (the log has the stack).
  */
 const REASON: Record<number, string> = {
   400: 'Bad Request',
@@ -84,6 +85,11 @@ export class ErrorResponseFilter implements ExceptionFilter {
       status = HttpStatus.BAD_REQUEST;
       message = exception.reason;
       details = exception.details;
+    } else if (isPostgresUnavailable(exception)) {
+      // An outage, not a bug (SPEC: Postgres unavailable → 503): the client may retry.
+      status = HttpStatus.SERVICE_UNAVAILABLE;
+      message = 'the database is unavailable; try again shortly';
+      this.logger.warn(`database unavailable: ${String((exception as Error).message)}`);
     } else {
       this.logger.error(
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
