@@ -21,7 +21,7 @@ import { waitFor } from './support/wait';
  * processes of each kind did part of the work. Then: every key of the run sits in the
  * prefix's one slot on its node and none on the others, and deactivating the inbound
  * endpoint reaches both gateways through pub/sub on the cluster (their endpoint cache
- * would otherwise keep it for ten minutes).
+ * would otherwise keep it for ten minutes). The admin's queue UI lists the queues.
  */
 jest.setTimeout(120_000);
 const db = () => process.env.DATABASE_URL!;
@@ -296,6 +296,21 @@ describe('Redis Cluster: two gateways and two dispatchers on a three-node cluste
       onThird.slice(0, 50).map((key) => cluster!.node(third).call('CLUSTER', 'KEYSLOT', key)),
     );
     expect(new Set(slots.map(Number))).toEqual(new Set([slot]));
+
+    // The admin's queue UI reads the queues through the cluster too.
+    const board = await fetch(`http://127.0.0.1:${adminPort}/api/queues/api/queues`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expect(board.status).toBe(200);
+    const listed = (await board.json()) as {
+      queues: Array<{ name: string; counts: Record<string, number> }>;
+    };
+    expect(listed.queues.map((q) => q.name).sort()).toEqual([
+      'inbound-events',
+      'outbound-deliveries',
+      'outbound-requests',
+    ]);
+    expect(listed.queues.every((q) => typeof q.counts.waiting === 'number')).toBe(true);
 
     // Pub/sub across the cluster: both gateways drop the deactivated endpoint at once.
     await admin(adminPort, 'DELETE', `/inbound-endpoints/${endpoint.id}`);
