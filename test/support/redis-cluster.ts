@@ -43,7 +43,8 @@ async function clusterPort(taken: Set<number>): Promise<number> {
 }
 
 function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const gone = child.pid === undefined || child.exitCode !== null || child.signalCode !== null;
+  if (gone) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     child.once('exit', () => {
@@ -59,6 +60,7 @@ export async function startRedisCluster(size = 3): Promise<RedisClusterHandle> {
   const servers: ChildProcess[] = [];
   const clients: Redis[] = [];
   const ports: number[] = [];
+  let spawnError: Error | undefined; // redis-server missing (ENOENT), say
   const stop = async () => {
     for (const client of clients) client.disconnect();
     await Promise.all(servers.map(stopServer));
@@ -86,6 +88,9 @@ export async function startRedisCluster(size = 3): Promise<RedisClusterHandle> {
         { stdio: 'ignore' },
       );
       servers.push(server);
+      server.once('error', (error) => {
+        spawnError = error;
+      });
     }
     const node = (port: number) => {
       const client = new Redis({
@@ -99,10 +104,13 @@ export async function startRedisCluster(size = 3): Promise<RedisClusterHandle> {
       return client;
     };
     for (const port of ports) {
-      await waitFor(async () => ((await node(port).ping()) === 'PONG' ? true : undefined), {
-        timeoutMs: 10_000,
-        what: `redis-server on ${port}`,
-      });
+      await waitFor(
+        async () => {
+          if (spawnError) throw new Error(`redis-server: ${spawnError.message}`);
+          return (await node(port).ping()) === 'PONG' ? true : undefined;
+        },
+        { timeoutMs: 10_000, what: `redis-server on ${port}` },
+      );
     }
     const created = spawnSync(
       'redis-cli',
