@@ -77,6 +77,13 @@ if (process.argv.includes('--scale')) {
   process.exit(await runScale(process.argv.slice(2).filter((arg) => arg !== '--scale')));
 }
 
+// `npm run bench -- --redis-cluster`: a short accept + outbound run on a three-node Redis
+// Cluster and on one redis-server, run on its own (bench/cluster.mjs).
+if (process.argv.includes('--redis-cluster')) {
+  const { runCluster } = await import('./cluster.mjs');
+  process.exit(await runCluster(process.argv.slice(2).filter((arg) => arg !== '--redis-cluster')));
+}
+
 const opts = benchArgs(process.argv.slice(2));
 const stamp = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}_${process.pid}`;
 const DATABASE = `hookgate_bench_${stamp}`;

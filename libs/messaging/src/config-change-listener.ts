@@ -1,4 +1,5 @@
 import { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { RedisTarget } from '@app/platform/redis-connection';
 import { subscribeConfigChanges, type ConfigChange, type ConfigEntity } from './config-changes';
 
 /**
@@ -18,7 +19,7 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
   private unsubscribe: (() => Promise<void>) | undefined;
 
   constructor(
-    private readonly redis: { REDIS_URL: string; QUEUE_PREFIX: string },
+    private readonly redis: RedisTarget & { QUEUE_PREFIX: string },
     private readonly routes: ConfigChangeRoutes,
   ) {}
 
@@ -31,7 +32,7 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
 
   onApplicationBootstrap(): void {
     this.unsubscribe = subscribeConfigChanges(
-      this.redis.REDIS_URL,
+      { REDIS_URL: this.redis.REDIS_URL, REDIS_CLUSTER_NODES: this.redis.REDIS_CLUSTER_NODES },
       this.redis.QUEUE_PREFIX,
       (change) => this.apply(change),
     );

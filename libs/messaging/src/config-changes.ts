@@ -1,5 +1,8 @@
-import type Redis from 'ioredis';
-import { createRedisConnection } from '@app/platform/redis-connection';
+import {
+  createRedisConnection,
+  type RedisClient,
+  type RedisTarget,
+} from '@app/platform/redis-connection';
 
 /**
  * Configuration changes made through the admin API are announced on a Redis channel so
@@ -19,20 +22,24 @@ export function configChannel(prefix: string): string {
 }
 
 export async function publishConfigChange(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   change: ConfigChange,
 ): Promise<void> {
   await redis.publish(configChannel(prefix), JSON.stringify(change));
 }
 
-/** Subscribes on a connection of its own; returns the function that unsubscribes. */
+/**
+ * Subscribes on a connection of its own; returns the function that unsubscribes. On a
+ * Redis Cluster the subscription sits on one node, and PUBLISH on any node reaches it
+ * (the cluster bus broadcasts classic pub/sub).
+ */
 export function subscribeConfigChanges(
-  redisUrl: string,
+  target: RedisTarget,
   prefix: string,
   onChange: (change: ConfigChange) => void,
 ): () => Promise<void> {
-  const subscriber = createRedisConnection(redisUrl, 'worker');
+  const subscriber = createRedisConnection(target, 'worker');
   const channel = configChannel(prefix);
   subscriber.subscribe(channel).catch(() => undefined);
   subscriber.on('message', (received: string, message: string) => {

@@ -4,11 +4,18 @@ import {
   Logger,
   Module,
   type InjectionToken,
+  type OnApplicationShutdown,
   type Provider,
   type Type,
 } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { queueMetricsProvider } from '@app/platform';
+import {
+  closeQueueConnection,
+  queueConnection,
+  queueMetricsProvider,
+  type RedisExtraOptions,
+  type RedisTarget,
+} from '@app/platform';
 import { ConfigChangeListener, type ConfigChangeRoutes } from './config-change-listener';
 import { DEFAULT_JOB_OPTIONS, QueueName } from './queues';
 import { LeaseReconciler, type LeaseStore } from './leased-work/lease-reconciler';
@@ -21,9 +28,21 @@ import { DeliveryQueue, InboundEventQueue, type LeasedQueue } from './leased-wor
 import { describeEnqueueFailure } from './leased-work/leased-work';
 
 /** The Redis settings every app's validated config carries. */
-export interface RedisSettings {
-  REDIS_URL: string;
+export interface RedisSettings extends RedisTarget {
   QUEUE_PREFIX: string;
+}
+
+/**
+ * The queues' shared Redis Cluster client, when there is one (`queueConnection`): BullMQ
+ * leaves a client it was given open, so the app closes it at shutdown, when BullMQ
+ * closes the queues (their pending commands go first: QUIT queues behind them).
+ */
+class QueueConnectionOwner implements OnApplicationShutdown {
+  constructor(private readonly connection: object) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await closeQueueConnection(this.connection);
+  }
 }
 
 /** The LeasedQueue bound for each queue of leased work an app registers. */
@@ -48,9 +67,10 @@ export class MessagingModule {
     /** Queues this app only adds jobs to. */
     produces?: QueueName[];
     /** ioredis options over BullMQ's (an app that must fail fast instead of waiting). */
-    connection?: { maxRetriesPerRequest?: number | null; enableOfflineQueue?: boolean };
+    connection?: RedisExtraOptions;
   }): DynamicModule {
     const { config, consumes, produces = [] } = options;
+    const connection = queueConnection(config, options.connection);
     const names = [...consumes, ...produces];
     const queues = BullModule.registerQueue(
       ...names.map((name) => ({ name, defaultJobOptions: DEFAULT_JOB_OPTIONS })),
@@ -74,14 +94,9 @@ export class MessagingModule {
     });
     return {
       module: MessagingModule,
-      imports: [
-        BullModule.forRoot({
-          connection: { url: config.REDIS_URL, ...options.connection },
-          prefix: config.QUEUE_PREFIX,
-        }),
-        queues,
-      ],
+      imports: [BullModule.forRoot({ connection, prefix: config.QUEUE_PREFIX }), queues],
       providers: [
+        { provide: QueueConnectionOwner, useValue: new QueueConnectionOwner(connection) },
         ...leasedQueues,
         ...(consumes.length > 0 ? [queueMetricsProvider(...consumes)] : []),
       ],

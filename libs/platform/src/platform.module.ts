@@ -8,13 +8,12 @@ import {
   OnApplicationShutdown,
   RequestMethod,
 } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import type { BaseConfig } from './config/base-config';
 import { HealthController } from './health/health.controller';
 import { loggerOptions } from './logging/logger-options';
-import { createRedisConnection } from './redis-connection';
+import { createRedisConnection, type RedisClient } from './redis-connection';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsListener } from './metrics/metrics-listener';
@@ -48,7 +47,7 @@ export interface PlatformOptions {
 @Module({})
 export class PlatformModule implements NestModule, OnApplicationShutdown {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly dataSource: DataSource,
   ) {}
 
@@ -79,7 +78,7 @@ export class PlatformModule implements NestModule, OnApplicationShutdown {
         {
           provide: REDIS_CLIENT,
           useFactory: () =>
-            createRedisConnection(options.config.REDIS_URL, 'producer', { lazyConnect: false }),
+            createRedisConnection(options.config, 'producer', { lazyConnect: false }),
         },
       ],
       exports: [APP_CONFIG, DataSource, REDIS_CLIENT],

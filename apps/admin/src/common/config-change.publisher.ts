@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { publishConfigChange, type ConfigChange } from '@app/messaging';
-import { APP_CONFIG, REDIS_CLIENT, type BaseConfig } from '@app/platform';
+import { APP_CONFIG, REDIS_CLIENT, type BaseConfig, type RedisClient } from '@app/platform';
 
 /** Announces configuration changes so gateways and dispatchers drop cached copies at once. */
 @Injectable()
@@ -9,7 +8,7 @@ export class ConfigChangePublisher {
   private readonly logger = new Logger(ConfigChangePublisher.name);
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     @Inject(APP_CONFIG) private readonly config: BaseConfig,
   ) {}
 

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Logger, type Provider } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import {
   describeEnqueueFailure,
@@ -11,7 +10,7 @@ import {
   QueueName,
 } from '@app/messaging';
 import { InboundEndpointLookupRepository, type SecretBox } from '@app/persistence';
-import { REDIS_CLIENT, SECRET_BOX } from '@app/platform';
+import { REDIS_CLIENT, SECRET_BOX, type RedisClient } from '@app/platform';
 import type { InboundGatewayConfig } from '../config';
 import { EndpointCache } from './endpoint-cache';
 import { EVENT_WRITER_BATCH, EventWriter, runSqlOn, type EventStore } from './event-writer';
@@ -51,6 +50,7 @@ export function receiveProviders(
               databaseUrl: config.DATABASE_URL,
               poolSize: EVENT_WRITER_BATCH.maxInFlight + 1,
               redisUrl: config.REDIS_URL,
+              redisClusterNodes: config.REDIS_CLUSTER_NODES,
               queuePrefix: config.QUEUE_PREFIX,
               applicationName: 'hookgate-inbound-writer',
               preparedStatements: config.DB_PREPARED_STATEMENTS,
@@ -70,7 +70,7 @@ export function receiveProviders(
     {
       provide: ReceiveService,
       inject: [EndpointCache, EVENT_STORE, REDIS_CLIENT],
-      useFactory: (endpoints: EndpointCache, store: EventStore, redis: Redis) =>
+      useFactory: (endpoints: EndpointCache, store: EventStore, redis: RedisClient) =>
         new ReceiveService(
           endpoints,
           store,

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '@app/platform';
 
 /**
  * Bounds what rejected requests (bad signature, stale, unreadable) may store, so a flood
@@ -40,7 +40,7 @@ export class RejectedBudget {
   private readonly local = new Map<string, { minute: number; events: number; bytes: number }>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: RejectedBudgetOptions,
   ) {}
 

@@ -9,6 +9,8 @@ export interface WriterThreadSettings {
   /** Connections of the thread's own pool (one per statement in flight, plus one). */
   poolSize: number;
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES: the thread's queue connection is a Cluster over them when set. */
+  redisClusterNodes?: string;
   queuePrefix: string;
   applicationName: string;
   /** Prepare the writer's fixed statements by name on each connection (DB_PREPARED_STATEMENTS). */

@@ -5,6 +5,7 @@ import { DEFAULT_JOB_OPTIONS, QueueName } from '@app/messaging/queues';
 import { describeEnqueueFailure, INBOUND_EVENT_WORK } from '@app/messaging/leased-work/leased-work';
 import { PacedEnqueuer } from '@app/messaging/leased-work/paced-enqueuer';
 import { createPgPool } from '@app/persistence/pg-pool';
+import { closeQueueConnection, queueConnection } from '@app/platform/redis-connection';
 import { EventWriter, runSqlOnPg, type NewInboundEvent } from './event-writer';
 import {
   WRITER_THREAD_KEY,
@@ -34,8 +35,12 @@ function run(port: NonNullable<typeof parentPort>, settings: WriterThreadSetting
     },
     (error) => send({ type: 'warn', message: `idle Postgres connection failed: ${error.message}` }),
   );
+  const connection = queueConnection({
+    REDIS_URL: settings.redisUrl,
+    REDIS_CLUSTER_NODES: settings.redisClusterNodes,
+  });
   const queue = new Queue(QueueName.InboundEvents, {
-    connection: { url: settings.redisUrl },
+    connection,
     prefix: settings.queuePrefix,
     defaultJobOptions: DEFAULT_JOB_OPTIONS,
   });
@@ -80,6 +85,7 @@ function run(port: NonNullable<typeof parentPort>, settings: WriterThreadSetting
       void enqueuer
         .drain()
         .then(() => Promise.allSettled([queue.close(), pool.end()]))
+        .then(() => closeQueueConnection(connection))
         .then(() => send({ type: 'closed' }));
     }
   });

@@ -1,10 +1,9 @@
 import { Logger, type Provider } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { CONNECTOR_KINDS, ConnectorCache, type ConnectorKindRegistry } from '@app/connectors';
 import type { HandlerRegistry } from '@app/core';
 import { DeliveryQueue, publishConfigChange } from '@app/messaging';
 import { DispatcherEndpointsRepository, HandlerCache, TypeormUnitOfWork } from '@app/persistence';
-import { HANDLER_REGISTRY, REDIS_CLIENT } from '@app/platform';
+import { HANDLER_REGISTRY, REDIS_CLIENT, type RedisClient } from '@app/platform';
 import {
   endpointBurstConcurrency,
   endpointConcurrency,
@@ -31,7 +30,7 @@ export function dispatchProviders(config: OutboundDispatcherConfig): Provider[] 
     {
       provide: RateLimiter,
       inject: [REDIS_CLIENT],
-      useFactory: (redis: Redis) => new RateLimiter(redis, config.QUEUE_PREFIX),
+      useFactory: (redis: RedisClient) => new RateLimiter(redis, config.QUEUE_PREFIX),
     },
     {
       provide: EndpointHealth,
@@ -39,7 +38,7 @@ export function dispatchProviders(config: OutboundDispatcherConfig): Provider[] 
       useFactory: (
         repository: DispatcherEndpointsRepository,
         endpoints: OutboundEndpointCache,
-        redis: Redis,
+        redis: RedisClient,
       ) => {
         const logger = new Logger('EndpointHealth');
         return new EndpointHealth(repository, (endpointId, reason) => {

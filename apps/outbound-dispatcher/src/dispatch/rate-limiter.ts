@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '@app/platform';
 
 /**
  * Per-endpoint deliveries-per-second limit shared by every dispatcher process (a Redis
@@ -7,7 +7,7 @@ import type Redis from 'ioredis';
  */
 export class RateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -9,7 +9,9 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
 } from 'class-validator';
+import { hashTagOf } from '../redis-connection';
 
 /**
  * The variables every app shares (SPEC §2). Each app's config extends this with its port
@@ -35,8 +37,29 @@ export class BaseConfig {
   @Matches(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
+  /**
+   * Redis Cluster nodes (`host:port`, comma-separated): every Redis client becomes an
+   * ioredis Cluster over them; REDIS_URL then only gives credentials and TLS.
+   */
+  @IsOptional()
+  @Matches(/^\s*[^\s,:]+:\d{1,5}\s*(,\s*[^\s,:]+:\d{1,5}\s*)*$/, {
+    message: 'must be host:port, comma-separated (127.0.0.1:7001,127.0.0.1:7002)',
+  })
+  REDIS_CLUSTER_NODES?: string;
+
   @Matches(/^[A-Za-z0-9_{}.-]+$/, {
     message: 'may hold letters, digits, _ . - and {} (for a hash tag)',
+  })
+  @ValidateBy({
+    name: 'hashTagOnCluster',
+    validator: {
+      // On a cluster, every key of a queue must hash to one slot (BullMQ's scripts).
+      validate: (value: unknown, args) =>
+        !(args?.object as BaseConfig).REDIS_CLUSTER_NODES ||
+        (typeof value === 'string' && hashTagOf(value) !== undefined),
+      defaultMessage: () =>
+        'must hold a hash tag, such as {hookgate}, when REDIS_CLUSTER_NODES is set',
+    },
   })
   QUEUE_PREFIX = 'hookgate';
 

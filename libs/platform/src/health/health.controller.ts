@@ -6,7 +6,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis-connection';
 import { DATABASE_PING, REDIS_CLIENT, type DatabasePing } from '../tokens';
 
 /**
@@ -56,7 +56,7 @@ const CHECKS_SCHEMA = {
 export class HealthController {
   constructor(
     @Inject(DATABASE_PING) private readonly database: DatabasePing,
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
   ) {}
 
   @Get()
