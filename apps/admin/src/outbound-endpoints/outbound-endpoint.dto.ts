@@ -383,6 +383,19 @@ export class UpdateOutboundEndpointDto extends PartialType(
   OmitType(CreateOutboundEndpointDto, ['state'] as const),
 ) {}
 
+/** What the save-time checks read of a create or merged update (method and body mode resolved). */
+export type EndpointRequestShape = Pick<
+  CreateOutboundEndpointDto,
+  | 'targetHost'
+  | 'targetPath'
+  | 'headerRules'
+  | 'payloadRules'
+  | 'replacePayload'
+  | 'queryRules'
+  | 'eventTypes'
+> &
+  Required<Pick<CreateOutboundEndpointDto, 'method' | 'bodyMode'>>;
+
 /** `POST /outbound-endpoints/:id/test`: both optional; a sample payload is sent otherwise. */
 export class TestDeliveryDto {
   @ApiPropertyOptional({ example: { hello: 'world' } })

@@ -20,6 +20,7 @@ import { ActivateOutboundEndpoint } from './activate-outbound-endpoint.use-case'
 import { ArchiveOutboundEndpoint } from './archive-outbound-endpoint.use-case';
 import type {
   CreateOutboundEndpointDto,
+  EndpointRequestShape,
   ListOutboundEndpointsQuery,
   TestDeliveryDto,
   UpdateOutboundEndpointDto,
@@ -239,17 +240,7 @@ export class OutboundEndpointsService {
   }
 
   private validate(
-    spec: Pick<
-      CreateOutboundEndpointDto,
-      | 'targetHost'
-      | 'targetPath'
-      | 'headerRules'
-      | 'payloadRules'
-      | 'replacePayload'
-      | 'queryRules'
-      | 'eventTypes'
-    > &
-      Required<Pick<CreateOutboundEndpointDto, 'method' | 'bodyMode'>>,
+    spec: EndpointRequestShape,
     extra: { linked: boolean; retryPolicy: RetryPolicy; security: EndpointSecurity },
   ): void {
     const problems = outboundEndpointProblems({
