@@ -20,4 +20,11 @@ export class AdminConfig extends BaseConfig {
   /** Pause between two batches, so a large purge leaves Postgres to the traffic. */
   @IsPositiveInt(60_000)
   RETENTION_BATCH_PAUSE_MS = 20;
+
+  /**
+   * Synchronous sends (`POST /deliveries?wait=`) this process holds at once; one more is
+   * answered 202 at once, as without `wait`, so waiting callers cannot pile up.
+   */
+  @IsPositiveInt(100_000)
+  DELIVERY_WAIT_MAX_WAITERS = 200;
 }

@@ -300,7 +300,7 @@ describe('admin API: outbound endpoints and deliveries', () => {
       ]);
 
       const unknownField = await harness.admin('/outbound-endpoints', {
-        body: endpointBody({ code, colour: 'blue', method: 'GET' }),
+        body: endpointBody({ code, colour: 'blue', method: 'OPTIONS' }),
       });
       expect(unknownField.status).toBe(400);
       expect(unknownField.body.details.map((d: any) => d.field).sort()).toEqual([

@@ -64,6 +64,8 @@ test('a dead-lettered delivery is replayed from the UI after the sink recovers',
   const delivery = await ok(
     adminApi.POST('/api/v1/deliveries', { body: { endpoint: code, payload: { n: 1 } as never } }),
   );
+  // Without `?wait=` the answer is the stored delivery (202), never an attempt's outcome.
+  if (!('id' in delivery)) throw new Error('expected the stored delivery');
   await signIn(page, ADMIN_KEY, 'admin');
   await page.goto(`/console/deliveries?endpoint=${code}&state=dead_letter`);
   await expect(async () => {

@@ -15,9 +15,9 @@ import { PersistenceModule } from '@app/persistence/persistence.module';
 import { PlatformModule } from '@app/platform';
 import type { OutboundDispatcherConfig } from './config';
 import { configCacheProviders } from './config-caches.providers';
+import { AnnouncedSendDelivery } from './dispatch/announced-send-delivery';
 import { dispatchProviders } from './dispatch/dispatch.providers';
 import { OutboundEndpointCache } from './dispatch/outbound-endpoint-cache';
-import { SendDelivery } from './dispatch/send-delivery.use-case';
 import { intakeProviders } from './intake/intake.providers';
 
 /**
@@ -55,7 +55,7 @@ export class OutboundDispatcherModule {
         ...dispatchProviders(config),
         ...leasedWorker({
           queue: DeliveryQueue,
-          handler: SendDelivery,
+          handler: AnnouncedSendDelivery,
           leases: DeliveryLeases,
           concurrency: config.DISPATCHER_CONCURRENCY,
           reconcileIntervalSeconds: config.RECONCILE_INTERVAL_SECONDS,

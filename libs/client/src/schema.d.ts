@@ -383,7 +383,7 @@ export interface paths {
     put?: never;
     /**
      * Send one delivery to one endpoint
-     * @description The admin twin of the `deliver` job. The idempotency key is unique per endpoint: a repeat answers the stored delivery with `duplicate: true`.
+     * @description The admin twin of the `deliver` job. The idempotency key is unique per endpoint: a repeat answers the stored delivery with `duplicate: true`. With `wait` (seconds, at most 30) the answer waits for the delivery's first attempt: 200 with its outcome when it comes in time, else 202 as without `wait`; the delivery is stored and retried as usual either way.
      */
     post: operations['createDelivery'];
     delete?: never;
@@ -1643,6 +1643,24 @@ export interface components {
       /** @description used when the source resolves to nothing */
       default?: Record<string, never>;
     };
+    QueryRuleDto: {
+      /**
+       * @description query parameter name (sent percent-encoded)
+       * @example status
+       */
+      name: string;
+      /**
+       * @example {
+       *       "kind": "payload",
+       *       "path": "order.status"
+       *     }
+       */
+      source: Record<string, never>;
+      /** @enum {string} */
+      transform?: 'string' | 'number' | 'boolean' | 'lowercase' | 'uppercase' | 'iso_date' | 'json';
+      /** @description used when the source resolves to nothing */
+      default?: Record<string, never>;
+    };
     RetryPolicyDto: {
       /** @default 10 */
       maxAttempts?: number;
@@ -1688,6 +1706,7 @@ export interface components {
       payloadRules: components['schemas']['PayloadRuleDto'][];
       /** @example false */
       replacePayload: boolean;
+      queryRules: components['schemas']['QueryRuleDto'][];
       /**
        * @example [
        *       "order.*"
@@ -1806,12 +1825,13 @@ export interface components {
        * @default POST
        * @enum {string}
        */
-      method?: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+      method?: 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'GET' | 'HEAD';
       /**
+       * @description `none` sends no body (the only mode, and the default, of GET and HEAD)
        * @default json
        * @enum {string}
        */
-      bodyMode?: 'json' | 'form' | 'multipart';
+      bodyMode?: 'json' | 'form' | 'multipart' | 'none';
       /** @example https://crm.example.com/api */
       targetHost: string;
       /**
@@ -1835,6 +1855,8 @@ export interface components {
        * @default false
        */
       replacePayload?: boolean;
+      /** @description URL query parameters set from value sources (payload fields of a GET, say), after those of targetPath */
+      queryRules?: components['schemas']['QueryRuleDto'][];
       /**
        * @description fan-out subscriptions
        * @example [
@@ -1859,12 +1881,13 @@ export interface components {
        * @default POST
        * @enum {string}
        */
-      method?: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+      method?: 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'GET' | 'HEAD';
       /**
+       * @description `none` sends no body (the only mode, and the default, of GET and HEAD)
        * @default json
        * @enum {string}
        */
-      bodyMode?: 'json' | 'form' | 'multipart';
+      bodyMode?: 'json' | 'form' | 'multipart' | 'none';
       /** @example https://crm.example.com/api */
       targetHost?: string;
       /**
@@ -1888,6 +1911,8 @@ export interface components {
        * @default false
        */
       replacePayload?: boolean;
+      /** @description URL query parameters set from value sources (payload fields of a GET, say), after those of targetPath */
+      queryRules?: components['schemas']['QueryRuleDto'][];
       /**
        * @description fan-out subscriptions
        * @example [
@@ -2015,6 +2040,43 @@ export interface components {
        * @example order-A-42-paid
        */
       idempotencyKey?: string;
+    };
+    FirstAttemptResponse: {
+      /** @example 1 */
+      attemptNumber: number;
+      /**
+       * @description success, retry, error, dead_letter
+       * @example success
+       */
+      outcome: string;
+      /**
+       * @description the receiver's status
+       * @example 200
+       */
+      status: number | null;
+      /** @description the receiver's headers; credential headers (Set-Cookie, …) read `[redacted]` */
+      headers: {
+        [key: string]: unknown;
+      } | null;
+      /** @description the first 4096 characters of the receiver's body (the attempt log keeps up to 64 KiB) */
+      bodyExcerpt: string | null;
+      /** @example false */
+      bodyTruncated: boolean;
+      /** @example 42 */
+      durationMs: number | null;
+      /** @example null */
+      error: string | null;
+      /**
+       * @description timeout, dns, …
+       * @example null
+       */
+      errorClass: string | null;
+    };
+    DeliveryOutcomeResponse: {
+      /** @description the delivery as it stands after the attempt */
+      delivery: components['schemas']['DeliveryResponse'];
+      /** @description null when the delivery finished without an HTTP attempt (a rule, a gate) */
+      attempt: components['schemas']['FirstAttemptResponse'] | null;
     };
     DeliverySummaryResponse: {
       /** Format: uuid */
@@ -5089,7 +5151,10 @@ export interface operations {
   };
   createDelivery: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description seconds to wait for the first attempt: 200 with its outcome when it comes in time, else 202 (0 or absent: answer 202 at once). The delivery is stored and retried as usual either way. */
+        wait?: number;
+      };
       header?: {
         /** @description Makes a retry safe: the same request with the same key within 24 h answers the first answer again (with `Idempotent-Replayed: true`) and creates nothing. Scoped to the tenant. Another request under a used key is a 422. */
         'Idempotency-Key'?: string;
@@ -5103,7 +5168,16 @@ export interface operations {
       };
     };
     responses: {
-      /** @description stored (an unknown or archived endpoint: as dead_letter) */
+      /** @description with `wait`: the delivery's first attempt came within the wait */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryOutcomeResponse'];
+        };
+      };
+      /** @description stored (an unknown or archived endpoint: as dead_letter); with `wait`, no attempt within it */
       202: {
         headers: {
           [name: string]: unknown;

@@ -148,11 +148,15 @@ export class ProvisionEndpoints {
         retryPolicy: withRetryDefaults(template.retryPolicy ?? {}),
       };
       const problems = outboundEndpointProblems({
+        method: desired.method,
+        bodyMode: desired.bodyMode,
         targetHost: desired.targetHost,
         targetPath: desired.targetPath,
         linked: true,
         headerRules: desired.headerRules,
         payloadRules: desired.payloadRules,
+        replacePayload: desired.replacePayload,
+        queryRules: [],
         eventTypes: desired.eventTypes,
         signing: { type: 'none' },
         auth: { type: 'none' },

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -12,9 +22,16 @@ import { AllowPublisher, ApiKeyGuard, CurrentPrincipal, RequireRole } from '../a
 import type { Principal } from '../auth/principal';
 import { ApiErrors, ApiPageResponse, MatchedResponse } from '../common/openapi';
 import type { Page } from '../common/pagination';
-import { CreateDeliveryDto, ListDeliveriesQuery, ReplayDeliveriesDto } from './delivery.dto';
+import type { Response } from 'express';
+import {
+  CreateDeliveryDto,
+  CreateDeliveryQuery,
+  ListDeliveriesQuery,
+  ReplayDeliveriesDto,
+} from './delivery.dto';
 import {
   DeliveryDetailResponse,
+  DeliveryOutcomeResponse,
   DeliveryResponse,
   DeliverySummaryResponse,
   ReplayedResponse,
@@ -26,6 +43,8 @@ import {
   type DeliveryView,
 } from './deliveries.service';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
+import { DeliverAndWait } from './deliver-and-wait.use-case';
+import type { DeliveryOutcome } from './delivery.views';
 
 @ApiTags('deliveries')
 @ApiBearerAuth()
@@ -33,7 +52,10 @@ import { Idempotent } from '../idempotency/idempotency.interceptor';
 @UseGuards(ApiKeyGuard)
 @Controller('api/v1/deliveries')
 export class DeliveriesController {
-  constructor(private readonly deliveries: DeliveriesService) {}
+  constructor(
+    private readonly deliveries: DeliveriesService,
+    private readonly deliverAndWait: DeliverAndWait,
+  ) {}
 
   @Post()
   @Idempotent()
@@ -45,18 +67,43 @@ export class DeliveriesController {
     summary: 'Send one delivery to one endpoint',
     description:
       'The admin twin of the `deliver` job. The idempotency key is unique per endpoint: a repeat ' +
-      'answers the stored delivery with `duplicate: true`.',
+      'answers the stored delivery with `duplicate: true`. With `wait` (seconds, at most 30) the ' +
+      "answer waits for the delivery's first attempt: 200 with its outcome when it comes in " +
+      'time, else 202 as without `wait`; the delivery is stored and retried as usual either way.',
+  })
+  @ApiOkResponse({
+    type: DeliveryOutcomeResponse,
+    description: "with `wait`: the delivery's first attempt came within the wait",
   })
   @ApiAcceptedResponse({
     type: DeliveryResponse,
-    description: 'stored (an unknown or archived endpoint: as dead_letter)',
+    description:
+      'stored (an unknown or archived endpoint: as dead_letter); with `wait`, no attempt within it',
   })
   @ApiErrors(400)
-  deliver(
+  async deliver(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: CreateDeliveryDto,
-  ): Promise<DeliveryView> {
-    return this.deliveries.deliver(principal.tenantId, dto);
+    @Query() query: CreateDeliveryQuery,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<DeliveryView | DeliveryOutcome> {
+    if (!query.wait) return this.deliveries.deliver(principal.tenantId, dto);
+    // A client that goes away ends the wait (the delivery goes on as usual).
+    const gone = new AbortController();
+    const onClose = () => gone.abort();
+    response.once('close', onClose);
+    try {
+      const answer = await this.deliverAndWait.execute(
+        principal.tenantId,
+        dto,
+        query.wait,
+        gone.signal,
+      );
+      response.status(answer.status);
+      return answer.body;
+    } finally {
+      response.off('close', onClose);
+    }
   }
 
   @Get()

@@ -6,8 +6,18 @@ import {
   OmitType,
   type ApiPropertyOptions,
 } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Transform, Type as ToType } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import {
   DeliverCommand,
   EVENT_TYPE_PATTERN,
@@ -30,6 +40,27 @@ import { IsTimestamp } from '../common/validation';
 export class CreateDeliveryDto extends DeliverCommand {}
 
 export class PublishEventDto extends PublishCommand {}
+
+/** Most seconds `POST /deliveries?wait=` may hold a request (see DeliverAndWait). */
+export const MAX_WAIT_SECONDS = 30;
+
+/** `POST /deliveries?wait=5`: a synchronous send (issue 26). */
+export class CreateDeliveryQuery {
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_WAIT_SECONDS,
+    example: 5,
+    description:
+      'seconds to wait for the first attempt: 200 with its outcome when it comes in time, else 202 ' +
+      '(0 or absent: answer 202 at once). The delivery is stored and retried as usual either way.',
+  })
+  @IsOptional()
+  @ToType(() => Number)
+  @IsInt({ message: 'wait must be a whole number of seconds' })
+  @Min(0, { message: 'wait must be at least 0' })
+  @Max(MAX_WAIT_SECONDS, { message: `wait must be at most ${MAX_WAIT_SECONDS} seconds` })
+  wait?: number;
+}
 
 /** OpenAPI descriptions of fields a core class declares (core cannot import Nest). */
 function describeFields<T>(type: Type<T>, fields: Partial<Record<keyof T, ApiPropertyOptions>>) {

@@ -6,6 +6,7 @@ import type {
   DeliverySummary,
   DeliveryView,
 } from './deliveries.service';
+import { BODY_EXCERPT_CHARS, type DeliveryOutcome, type FirstAttemptView } from './delivery.views';
 
 /** The documented shapes of deliveries and their attempts as the API answers them. */
 export class DeliverySummaryResponse implements DeliverySummary {
@@ -130,4 +131,57 @@ export class PublishedDeliveriesResponse {
 export class ReplayedResponse {
   @ApiProperty({ example: 12, description: 'deliveries reset and queued' })
   replayed: number;
+}
+
+export class FirstAttemptResponse implements FirstAttemptView {
+  @ApiProperty({ example: 1 })
+  attemptNumber: number;
+
+  @ApiProperty({ example: 'success', description: 'success, retry, error, dead_letter' })
+  outcome: string;
+
+  @ApiProperty({ type: Number, nullable: true, example: 200, description: "the receiver's status" })
+  status: number | null;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: "the receiver's headers; credential headers (Set-Cookie, …) read `[redacted]`",
+  })
+  headers: Record<string, unknown> | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: `the first ${BODY_EXCERPT_CHARS} characters of the receiver's body (the attempt log keeps up to 64 KiB)`,
+  })
+  bodyExcerpt: string | null;
+
+  @ApiProperty({ example: false })
+  bodyTruncated: boolean;
+
+  @ApiProperty({ type: Number, nullable: true, example: 42 })
+  durationMs: number | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  error: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'timeout, dns, …' })
+  errorClass: string | null;
+}
+
+export class DeliveryOutcomeResponse implements DeliveryOutcome {
+  @ApiProperty({
+    type: DeliveryResponse,
+    description: 'the delivery as it stands after the attempt',
+  })
+  delivery: DeliveryView;
+
+  @ApiProperty({
+    type: FirstAttemptResponse,
+    nullable: true,
+    description: 'null when the delivery finished without an HTTP attempt (a rule, a gate)',
+  })
+  attempt: FirstAttemptView | null;
 }

@@ -108,3 +108,42 @@ function redactSnapshot(request: unknown): unknown {
     ...(typeof snapshot.url === 'string' ? { url: redactUrl(snapshot.url) } : {}),
   };
 }
+
+/** Characters of the receiver's answer a synchronous send repeats (the attempt log has more). */
+export const BODY_EXCERPT_CHARS = 4096;
+
+/** A delivery's first attempt as a synchronous send answers it. */
+export interface FirstAttemptView {
+  attemptNumber: number;
+  outcome: string;
+  status: number | null;
+  headers: Record<string, unknown> | null;
+  bodyExcerpt: string | null;
+  bodyTruncated: boolean;
+  durationMs: number | null;
+  error: string | null;
+  errorClass: string | null;
+}
+
+/** What `POST /deliveries?wait=` answers once the first attempt's outcome is known. */
+export interface DeliveryOutcome {
+  delivery: DeliveryView;
+  /** Null when the delivery finished without an HTTP attempt (a rule, a gate, a dead letter). */
+  attempt: FirstAttemptView | null;
+}
+
+export function toFirstAttemptView(row: Row): FirstAttemptView {
+  const attempt = toAttemptView(row);
+  const body = attempt.responseBody;
+  return {
+    attemptNumber: attempt.attemptNumber,
+    outcome: attempt.outcome,
+    status: attempt.responseStatus,
+    headers: attempt.responseHeaders,
+    bodyExcerpt: body === null ? null : body.slice(0, BODY_EXCERPT_CHARS),
+    bodyTruncated: body !== null && body.length > BODY_EXCERPT_CHARS,
+    durationMs: attempt.durationMs,
+    error: attempt.error,
+    errorClass: attempt.errorClass,
+  };
+}

@@ -19,6 +19,8 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
+  BODY_MODES as CORE_BODY_MODES,
+  HTTP_METHODS as CORE_HTTP_METHODS,
   MAX_EVENT_TYPE_LENGTH,
   VALUE_TRANSFORMS,
   type BodyMode,
@@ -40,8 +42,8 @@ import { SLUG } from '../handlers/handler.dto';
  * outbound-endpoint.validation.ts. Secrets (`signing.secret`, `auth.password|token|value`)
  * are write-only.
  */
-export const HTTP_METHODS: readonly HttpMethod[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
-export const BODY_MODES: readonly BodyMode[] = ['json', 'form', 'multipart'];
+export const HTTP_METHODS: readonly HttpMethod[] = CORE_HTTP_METHODS;
+export const BODY_MODES: readonly BodyMode[] = CORE_BODY_MODES;
 export const SIGNING_TYPES = ['none', 'standard-webhooks', 'hmac'] as const;
 export const AUTH_TYPES = ['none', 'basic', 'bearer', 'api_key'] as const;
 
@@ -64,6 +66,26 @@ export class PayloadRuleDto {
   path: string;
 
   @ApiProperty({ example: { kind: 'context', key: 'email' } })
+  @IsObject()
+  source: ValueSource;
+
+  @ApiPropertyOptional({ enum: VALUE_TRANSFORMS })
+  @IsOptional()
+  @IsIn(VALUE_TRANSFORMS)
+  transform?: ValueTransform;
+
+  @ApiPropertyOptional({ description: 'used when the source resolves to nothing' })
+  @IsOptional()
+  default?: unknown;
+}
+
+export class QueryRuleDto {
+  @ApiProperty({ example: 'status', description: 'query parameter name (sent percent-encoded)' })
+  @IsString()
+  @MaxLength(200)
+  name: string;
+
+  @ApiProperty({ example: { kind: 'payload', path: 'order.status' } })
   @IsObject()
   source: ValueSource;
 
@@ -237,7 +259,11 @@ export class CreateOutboundEndpointDto {
   @IsIn(HTTP_METHODS)
   method?: HttpMethod;
 
-  @ApiPropertyOptional({ enum: BODY_MODES, default: 'json' })
+  @ApiPropertyOptional({
+    enum: BODY_MODES,
+    default: 'json',
+    description: '`none` sends no body (the only mode, and the default, of GET and HEAD)',
+  })
   @IsOptional()
   @IsIn(BODY_MODES)
   bodyMode?: BodyMode;
@@ -297,6 +323,18 @@ export class CreateOutboundEndpointDto {
   @IsBoolean()
   replacePayload?: boolean;
 
+  @ApiPropertyOptional({
+    type: [QueryRuleDto],
+    description:
+      'URL query parameters set from value sources (payload fields of a GET, say), after those of targetPath',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => QueryRuleDto)
+  queryRules?: QueryRuleDto[];
+
   @ApiPropertyOptional({ example: ['order.*'], description: 'fan-out subscriptions' })
   @IsOptional()
   @IsArray()
@@ -344,6 +382,19 @@ export class CreateOutboundEndpointDto {
 export class UpdateOutboundEndpointDto extends PartialType(
   OmitType(CreateOutboundEndpointDto, ['state'] as const),
 ) {}
+
+/** What the save-time checks read of a create or merged update (method and body mode resolved). */
+export type EndpointRequestShape = Pick<
+  CreateOutboundEndpointDto,
+  | 'targetHost'
+  | 'targetPath'
+  | 'headerRules'
+  | 'payloadRules'
+  | 'replacePayload'
+  | 'queryRules'
+  | 'eventTypes'
+> &
+  Required<Pick<CreateOutboundEndpointDto, 'method' | 'bodyMode'>>;
 
 /** `POST /outbound-endpoints/:id/test`: both optional; a sample payload is sent otherwise. */
 export class TestDeliveryDto {

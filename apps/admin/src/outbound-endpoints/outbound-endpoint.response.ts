@@ -4,6 +4,7 @@ import {
   EndpointHealthDto,
   HeaderRuleDto,
   PayloadRuleDto,
+  QueryRuleDto,
   RetryPolicyDto,
 } from './outbound-endpoint.dto';
 import type { OutboundEndpointView } from './outbound-endpoints.service';
@@ -52,6 +53,9 @@ export class OutboundEndpointResponse implements OutboundEndpointView {
 
   @ApiProperty({ example: false })
   replacePayload: boolean;
+
+  @ApiProperty({ type: [QueryRuleDto] })
+  queryRules: OutboundEndpointView['queryRules'];
 
   @ApiProperty({ example: ['order.*'] })
   eventTypes: string[];

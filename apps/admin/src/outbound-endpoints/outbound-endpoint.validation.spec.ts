@@ -8,11 +8,15 @@ const whsec = 'whsec_' + Buffer.from('a signing secret of some length').toString
 
 function config(overrides: Partial<OutboundEndpointConfig> = {}): OutboundEndpointConfig {
   return {
+    method: 'POST',
+    bodyMode: 'json',
     targetHost: 'https://crm.example.com/api',
     targetPath: '/orders/{orderId}/events',
     linked: false,
     headerRules: [{ name: 'X-Tenant', value: 'acme-{region}' }],
     payloadRules: [{ path: 'customer.email', source: { kind: 'context', key: 'email' } }],
+    replacePayload: false,
+    queryRules: [],
     eventTypes: ['order.*', 'invoice.paid'],
     signing: { type: 'standard-webhooks', secret: whsec },
     auth: { type: 'bearer', token: 'tok_123' },
@@ -24,6 +28,46 @@ function config(overrides: Partial<OutboundEndpointConfig> = {}): OutboundEndpoi
 const fields = (c: OutboundEndpointConfig) => outboundEndpointProblems(c).map((p) => p.field);
 
 describe('outboundEndpointProblems', () => {
+  it('accepts GET with bodyMode none and query rules', () => {
+    expect(
+      outboundEndpointProblems(
+        config({
+          method: 'GET',
+          bodyMode: 'none',
+          payloadRules: [],
+          queryRules: [{ name: 'status', source: { kind: 'payload', path: 'order.status' } }],
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses a GET with a body: its body mode, its payload rules, bad query rules', () => {
+    expect(fields(config({ method: 'GET', payloadRules: [] }))).toEqual(['bodyMode']);
+    expect(fields(config({ method: 'GET', bodyMode: 'none' }))).toEqual(['payloadRules']);
+    expect(
+      fields(config({ method: 'HEAD', bodyMode: 'none', payloadRules: [], replacePayload: true })),
+    ).toEqual(['replacePayload']);
+    expect(
+      fields(
+        config({
+          queryRules: [
+            { name: ' ', source: { kind: 'payload', path: 'a' } },
+            { name: 'q', source: { kind: 'header', name: 'x' } as ValueSource },
+          ],
+          auth: { type: 'api_key', in: 'query', name: 'key', value: 'v' },
+        }),
+      ),
+    ).toEqual(['queryRules.0.name', 'queryRules.1.source']);
+    expect(
+      fields(
+        config({
+          queryRules: [{ name: 'key', source: { kind: 'payload', path: 'a' } }],
+          auth: { type: 'api_key', in: 'query', name: 'key', value: 'v' },
+        }),
+      ),
+    ).toEqual(['queryRules.0.name']);
+  });
+
   it('accepts a complete, well-formed endpoint', () => {
     expect(outboundEndpointProblems(config())).toEqual([]);
   });

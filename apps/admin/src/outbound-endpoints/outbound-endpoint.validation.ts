@@ -1,5 +1,6 @@
 import {
   assertValidHeader,
+  bodyModeProblem,
   decodeSecret,
   EVENT_TYPE_PATTERN,
   isHookgateError,
@@ -8,9 +9,12 @@ import {
   validateTemplate,
   valueSourceProblems,
   type EndpointAuth,
+  type BodyMode,
   type HeaderRule,
+  type HttpMethod,
   type OutboundSigningConfig,
   type PayloadRule,
+  type QueryRule,
   type RetryPolicy,
 } from '@app/core';
 import type { FieldProblem } from '../common/validation';
@@ -22,12 +26,16 @@ import type { FieldProblem } from '../common/validation';
  * about telling the operator now, field by field, instead of on the first delivery.
  */
 export interface OutboundEndpointConfig {
+  method: HttpMethod;
+  bodyMode: BodyMode;
   targetHost: string;
   targetPath: string;
   /** Linked to a connector, which may supply the base URL. */
   linked: boolean;
   headerRules: HeaderRule[];
   payloadRules: PayloadRule[];
+  replacePayload: boolean;
+  queryRules: QueryRule[];
   eventTypes: string[];
   /** With its secret in plaintext ('' when none is set). */
   signing: OutboundSigningConfig;
@@ -73,6 +81,27 @@ export function outboundEndpointProblems(config: OutboundEndpointConfig): FieldP
     if (forbidden) add(`payloadRules.${i}.path`, `path may not contain "${forbidden}"`);
     for (const problem of valueSourceProblems(rule.source, 'outbound')) {
       add(`payloadRules.${i}.source`, problem);
+    }
+  });
+
+  add('bodyMode', bodyModeProblem(config.method, config.bodyMode));
+  if (config.bodyMode === 'none' && (config.payloadRules.length > 0 || config.replacePayload)) {
+    add(
+      config.payloadRules.length > 0 ? 'payloadRules' : 'replacePayload',
+      'bodyMode "none" sends no body: map payload fields to the URL with queryRules',
+    );
+  }
+  config.queryRules.forEach((rule, i) => {
+    if (rule.name.trim() === '') add(`queryRules.${i}.name`, 'a query rule needs a name');
+    if (
+      config.auth.type === 'api_key' &&
+      config.auth.in === 'query' &&
+      rule.name === config.auth.name
+    ) {
+      add(`queryRules.${i}.name`, `"${rule.name}" is the api_key parameter of auth`);
+    }
+    for (const problem of valueSourceProblems(rule.source, 'outbound')) {
+      add(`queryRules.${i}.source`, problem);
     }
   });
 

@@ -3,6 +3,7 @@ import {
   withRetryDefaults,
   type HeaderRule,
   type PayloadRule,
+  type QueryRule,
   type RetryPolicy,
 } from '@app/core';
 import type {
@@ -28,6 +29,7 @@ export interface OutboundEndpointView {
   headerRules: HeaderRule[];
   payloadRules: PayloadRule[];
   replacePayload: boolean;
+  queryRules: QueryRule[];
   eventTypes: string[];
   signing: StoredOutboundSigning & { secretSet?: boolean };
   auth: StoredEndpointAuth & { secretSet?: boolean };
@@ -66,6 +68,7 @@ export function toOutboundEndpointView(row: OutboundEndpointEntity): OutboundEnd
     headerRules: redactHeaderRules(row.headerRules ?? []),
     payloadRules: row.payloadRules ?? [],
     replacePayload: row.replacePayload,
+    queryRules: row.queryRules ?? [],
     eventTypes: row.eventTypes ?? [],
     signing:
       signing.type === 'none'

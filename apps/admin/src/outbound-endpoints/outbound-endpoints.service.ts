@@ -1,6 +1,12 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { withRetryDefaults, type PayloadRule, type RetryPolicy } from '@app/core';
+import {
+  isBodilessMethod,
+  withRetryDefaults,
+  type PayloadRule,
+  type QueryRule,
+  type RetryPolicy,
+} from '@app/core';
 import { OutboundEndpointsRepository, type OutboundEndpointEntity } from '@app/persistence';
 import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
@@ -14,6 +20,7 @@ import { ActivateOutboundEndpoint } from './activate-outbound-endpoint.use-case'
 import { ArchiveOutboundEndpoint } from './archive-outbound-endpoint.use-case';
 import type {
   CreateOutboundEndpointDto,
+  EndpointRequestShape,
   ListOutboundEndpointsQuery,
   TestDeliveryDto,
   UpdateOutboundEndpointDto,
@@ -70,7 +77,10 @@ export class OutboundEndpointsService {
     const handlerId = await this.checkHandler(tenantId, dto.handler ?? dto.handlerId ?? null);
     const security = this.secrets.prepare(dto, null);
     const retryPolicy = withRetryDefaults(withoutUndefined(dto.retryPolicy ?? {}));
-    this.validate(dto, { linked: false, retryPolicy, security });
+    const method = dto.method ?? 'POST';
+    // A GET or HEAD has no body, so its body mode defaults to none.
+    const bodyMode = dto.bodyMode ?? (isBodilessMethod(method) ? 'none' : 'json');
+    this.validate({ ...dto, method, bodyMode }, { linked: false, retryPolicy, security });
     const row = await conflictOnDuplicate(
       () =>
         this.dataSource.transaction(async (manager) => {
@@ -79,8 +89,8 @@ export class OutboundEndpointsService {
             code: dto.code,
             name: dto.name,
             state: dto.state ?? 'draft',
-            method: dto.method ?? 'POST',
-            bodyMode: dto.bodyMode ?? 'json',
+            method,
+            bodyMode,
             targetHost: dto.targetHost,
             targetPath: dto.targetPath ?? '',
             timeoutMs: dto.timeoutMs ?? 10_000,
@@ -88,6 +98,7 @@ export class OutboundEndpointsService {
             headerRules: dto.headerRules ?? [],
             payloadRules: (dto.payloadRules ?? []) as PayloadRule[],
             replacePayload: dto.replacePayload ?? false,
+            queryRules: (dto.queryRules ?? []) as QueryRule[],
             eventTypes: dto.eventTypes ?? [],
             signing: security.signing,
             auth: security.auth,
@@ -148,6 +159,7 @@ export class OutboundEndpointsService {
         : current.headerRules,
       payloadRules: (dto.payloadRules as PayloadRule[] | undefined) ?? current.payloadRules,
       replacePayload: dto.replacePayload ?? current.replacePayload,
+      queryRules: (dto.queryRules as QueryRule[] | undefined) ?? current.queryRules ?? [],
       eventTypes: dto.eventTypes ?? current.eventTypes,
       rateLimitPerSecond:
         dto.rateLimitPerSecond === undefined
@@ -228,18 +240,19 @@ export class OutboundEndpointsService {
   }
 
   private validate(
-    spec: Pick<
-      CreateOutboundEndpointDto,
-      'targetHost' | 'targetPath' | 'headerRules' | 'payloadRules' | 'eventTypes'
-    >,
+    spec: EndpointRequestShape,
     extra: { linked: boolean; retryPolicy: RetryPolicy; security: EndpointSecurity },
   ): void {
     const problems = outboundEndpointProblems({
+      method: spec.method,
+      bodyMode: spec.bodyMode,
       targetHost: spec.targetHost,
       targetPath: spec.targetPath ?? '',
       linked: extra.linked,
       headerRules: spec.headerRules ?? [],
       payloadRules: (spec.payloadRules ?? []) as PayloadRule[],
+      replacePayload: spec.replacePayload ?? false,
+      queryRules: (spec.queryRules ?? []) as QueryRule[],
       eventTypes: spec.eventTypes ?? [],
       signing: extra.security.plainSigning,
       auth: extra.security.plainAuth,

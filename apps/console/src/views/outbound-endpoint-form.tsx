@@ -339,7 +339,7 @@ export function OutboundEndpointForm({
             <Group grow align="flex-start">
               <Select
                 label="Method"
-                data={['POST', 'PUT', 'PATCH', 'DELETE']}
+                data={['POST', 'PUT', 'PATCH', 'DELETE', 'GET', 'HEAD']}
                 value={form.method}
                 onChange={(value) => set('method')(value ?? 'POST')}
                 error={problem('method')}
@@ -347,7 +347,7 @@ export function OutboundEndpointForm({
               />
               <Select
                 label="Body mode"
-                data={['json', 'form', 'multipart']}
+                data={['json', 'form', 'multipart', 'none']}
                 value={form.bodyMode}
                 onChange={(value) => set('bodyMode')(value ?? 'json')}
                 error={problem('bodyMode')}

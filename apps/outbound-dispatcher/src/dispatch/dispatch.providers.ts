@@ -1,7 +1,7 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { CONNECTOR_KINDS, ConnectorCache, type ConnectorKindRegistry } from '@app/connectors';
 import type { HandlerRegistry } from '@app/core';
-import { DeliveryQueue, publishConfigChange } from '@app/messaging';
+import { DeliveryNoticePublisher, DeliveryQueue, publishConfigChange } from '@app/messaging';
 import { DispatcherEndpointsRepository, HandlerCache, TypeormUnitOfWork } from '@app/persistence';
 import { HANDLER_REGISTRY, REDIS_CLIENT, type RedisClient } from '@app/platform';
 import {
@@ -10,13 +10,17 @@ import {
   type OutboundDispatcherConfig,
 } from '../config';
 import { HttpSender } from '../send/http-sender';
+import { AnnouncedSendDelivery } from './announced-send-delivery';
 import { DisabledEndpointsMetric, EndpointHealth } from './endpoint-health';
 import { EndpointSlots } from './endpoint-slots';
 import { OutboundEndpointCache } from './outbound-endpoint-cache';
 import { RateLimiter } from './rate-limiter';
 import { SendDelivery } from './send-delivery.use-case';
 
-/** The delivery sender: HTTP, rate and in-flight gates, endpoint health, the use case. */
+/**
+ * The delivery sender: HTTP, rate and in-flight gates, endpoint health, the use case, and
+ * the use case as the worker runs it (announcing each delivery that left processing).
+ */
 export function dispatchProviders(config: OutboundDispatcherConfig): Provider[] {
   return [
     {
@@ -103,6 +107,12 @@ export function dispatchProviders(config: OutboundDispatcherConfig): Provider[] 
             burstCap: endpointBurstConcurrency(config),
           }),
         ),
+    },
+    {
+      provide: AnnouncedSendDelivery,
+      inject: [SendDelivery, REDIS_CLIENT],
+      useFactory: (send: SendDelivery, redis: Redis) =>
+        new AnnouncedSendDelivery(send, new DeliveryNoticePublisher(redis, config.QUEUE_PREFIX)),
     },
     DisabledEndpointsMetric,
   ];

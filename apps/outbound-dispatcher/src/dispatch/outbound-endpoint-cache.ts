@@ -75,6 +75,7 @@ function toEndpointRuntime(row: OutboundEndpointEntity, box: SecretBox): Outboun
       headerRules: row.headerRules ?? [],
       payloadRules: row.payloadRules ?? [],
       replacePayload: row.replacePayload,
+      queryRules: row.queryRules ?? [],
       signing: withSigningSecret(row.signing ?? { type: 'none' }, secret('signingSecret')),
       auth: withAuthSecret(row.auth ?? { type: 'none' }, secret('authSecret')),
     },

@@ -23,6 +23,8 @@ export interface HttpSenderOptions {
   userAgent?: string;
 }
 
+const BODILESS = new Set(['GET', 'HEAD']);
+
 /**
  * Headers the client owns: connection management and framing are per hop, and the body's
  * length is the body's. A header rule naming one of these is not sent (undici refuses
@@ -115,9 +117,10 @@ export class HttpSender {
       const response = await undiciRequest(url, {
         method: request.method as 'POST',
         headers,
-        // A callback's own request may name any method at run time; a GET carries no empty body.
+        // A callback's own request may name any method at run time; a GET or HEAD carries
+        // no empty body (no content-length either).
         body:
-          request.body.length > 0 || (request.method as string) !== 'GET'
+          request.body.length > 0 || !BODILESS.has(request.method as string)
             ? request.body
             : undefined,
         dispatcher: this.dispatcher,

@@ -1,5 +1,11 @@
 import type { Direction } from '../rules/rule.types';
-import type { BodyMode, HttpMethod, OutboundRequest } from '../request/request.types';
+import {
+  BODY_MODES as BODY_MODES_LIST,
+  HTTP_METHODS,
+  type BodyMode,
+  type HttpMethod,
+  type OutboundRequest,
+} from '../request/request.types';
 import type { InboundOutcome, Outcome, OutboundOutcome } from './outcome.types';
 
 /**
@@ -67,8 +73,8 @@ function invalid(reason: string): Outcome {
   return { type: 'dead_letter', reason };
 }
 
-const METHODS = new Set<HttpMethod>(['POST', 'PUT', 'PATCH', 'DELETE']);
-const BODY_MODES = new Set<BodyMode>(['json', 'form', 'multipart']);
+const METHODS = new Set<HttpMethod>(HTTP_METHODS);
+const BODY_MODES = new Set<BodyMode>(BODY_MODES_LIST);
 
 function requestProblem(request: unknown): string | null {
   if (request === null || typeof request !== 'object') return 'not an object';

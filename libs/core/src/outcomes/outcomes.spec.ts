@@ -78,7 +78,7 @@ describe('normalizeOutcome', () => {
     [{ type: 'cancel', reason: {} }, 'inbound', /non-string reason/],
     [send(), 'inbound', /send is an outbound outcome/],
     [{ type: 'send', request: 'x' }, 'outbound', /invalid request: not an object/],
-    [{ type: 'send', request: { ...request, method: 'GET' } }, 'outbound', /method "GET"/],
+    [{ type: 'send', request: { ...request, method: 'OPTIONS' } }, 'outbound', /method "OPTIONS"/],
     [{ type: 'send', request: { ...request, url: '' } }, 'outbound', /url/],
     [{ type: 'send', request: { ...request, bodyMode: 'xml' } }, 'outbound', /bodyMode "xml"/],
     [{ type: 'send', request: { ...request, body: '{}' } }, 'outbound', /Buffer/],

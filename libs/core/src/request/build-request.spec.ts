@@ -205,7 +205,12 @@ describe('buildOutboundRequest', () => {
     it.each<[string, Partial<RequestSpec>, Partial<BuildRequestInput>, RegExp]>([
       ['a blank host', { targetHost: '' }, {}, /not an absolute URL/],
       ['a non-http host', { targetHost: 'file:///etc' }, {}, /http or https/],
-      ['an unknown method', { method: 'GET' as 'POST' }, {}, /Unsupported HTTP method "GET"/],
+      [
+        'an unknown method',
+        { method: 'OPTIONS' as 'POST' },
+        {},
+        /Unsupported HTTP method "OPTIONS"/,
+      ],
       ['an unknown body mode', { bodyMode: 'xml' as 'json' }, {}, /Unsupported body mode "xml"/],
       ['a nameless header rule', { headerRules: [{ name: ' ', value: 'x' }] }, {}, /no name/],
       [

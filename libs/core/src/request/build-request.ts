@@ -5,7 +5,13 @@ import { authHeaders, authQueryParams } from './auth';
 import { deriveMultipartBoundary, encodeForm, encodeMultipart } from './form';
 import { assertValidHeader, setHeader } from './header-merge';
 import { applyPayloadRules } from './payload-rules';
-import type { BodyMode, BuildRequestInput, HttpMethod, OutboundRequest } from './request.types';
+import { bodyModeProblem, resolveQueryParams } from './query-rules';
+import {
+  HTTP_METHODS,
+  type BodyMode,
+  type BuildRequestInput,
+  type OutboundRequest,
+} from './request.types';
 import { renderHeaderTemplate, renderTemplate } from './template';
 import { appendQuery, joinUrl, parseHttpUrl } from './url';
 
@@ -17,15 +23,19 @@ import { appendQuery, joinUrl, parseHttpUrl } from './url';
  * (connector auth always wins) → signature headers. Every problem is a
  * ProcessingConfigurationError (an UnresolvedTokenError for a missing `{token}`), which
  * the dispatcher maps to `error`, not to a retry.
+ *
+ * `bodyMode: "none"` (the only mode of GET and HEAD) sends no body and no content type;
+ * query rules carry payload fields in the URL instead. Signatures cover the body, so a
+ * body-less request is signed over the empty body (Standard Webhooks: `<id>.<timestamp>.`).
  */
-
-const METHODS: readonly HttpMethod[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
 export function buildOutboundRequest(input: BuildRequestInput): OutboundRequest {
   const { spec, delivery, context } = input;
-  if (!METHODS.includes(spec.method)) {
+  if (!HTTP_METHODS.includes(spec.method)) {
     throw new ProcessingConfigurationError(`Unsupported HTTP method "${String(spec.method)}"`);
   }
+  const mismatch = bodyModeProblem(spec.method, spec.bodyMode);
+  if (mismatch) throw new ProcessingConfigurationError(mismatch);
 
   const scope: EvaluationScope = {
     payload: input.payload,
@@ -36,10 +46,14 @@ export function buildOutboundRequest(input: BuildRequestInput): OutboundRequest 
   const { body, contentType } = encodeBody(spec.bodyMode, payload, delivery.id);
 
   const path = renderTemplate(spec.targetPath ?? '', context);
-  const url = appendQuery(joinUrl(spec.targetHost ?? '', path), authQueryParams(spec.auth));
+  const url = appendQuery(joinUrl(spec.targetHost ?? '', path), [
+    ...resolveQueryParams(spec.queryRules, scope),
+    ...authQueryParams(spec.auth),
+  ]);
   parseHttpUrl(url);
 
-  const headers: Record<string, string> = { 'Content-Type': contentType };
+  // A request without a body has no content type (a header rule may still set one).
+  const headers: Record<string, string> = contentType ? { 'Content-Type': contentType } : {};
   for (const rule of spec.headerRules ?? []) {
     if (typeof rule.name !== 'string' || rule.name.trim() === '') {
       throw new ProcessingConfigurationError('A header rule has no name');
@@ -48,7 +62,7 @@ export function buildOutboundRequest(input: BuildRequestInput): OutboundRequest 
   }
   // A multipart body is unreadable without its boundary, so its content type is not
   // overridable by header rules.
-  if (spec.bodyMode === 'multipart') setHeader(headers, 'Content-Type', contentType);
+  if (spec.bodyMode === 'multipart' && contentType) setHeader(headers, 'Content-Type', contentType);
   for (const [name, value] of Object.entries(authHeaders(spec.auth)))
     setHeader(headers, name, value);
   for (const [name, value] of Object.entries(input.connectorHeaders ?? {})) {
@@ -84,8 +98,10 @@ function encodeBody(
   mode: BodyMode,
   payload: unknown,
   deliveryId: string,
-): { body: Buffer; contentType: string } {
+): { body: Buffer; contentType: string | null } {
   switch (mode) {
+    case 'none':
+      return { body: Buffer.alloc(0), contentType: null };
     case 'json':
       return { body: Buffer.from(toJson(payload), 'utf8'), contentType: 'application/json' };
     case 'form':

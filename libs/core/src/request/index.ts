@@ -4,6 +4,7 @@ export * from './data-paths';
 export * from './form';
 export * from './header-merge';
 export * from './payload-rules';
+export * from './query-rules';
 export * from './request.types';
 export * from './template';
 export * from './url';

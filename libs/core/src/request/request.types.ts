@@ -1,8 +1,22 @@
 import type { ValueSource, ValueTransform } from '../extraction/value-source.types';
 import type { OutboundSigningConfig } from '../signature/signature.types';
 
-export type HttpMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type BodyMode = 'json' | 'form' | 'multipart';
+export type HttpMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'GET' | 'HEAD';
+export type BodyMode = 'json' | 'form' | 'multipart' | 'none';
+
+/** Every method an outbound request may use, and every body encoding. */
+export const HTTP_METHODS: readonly HttpMethod[] = [
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'GET',
+  'HEAD',
+];
+export const BODY_MODES: readonly BodyMode[] = ['json', 'form', 'multipart', 'none'];
+
+/** Methods whose requests carry no body (RFC 9110 gives a GET or HEAD body no meaning). */
+export const BODILESS_METHODS: readonly HttpMethod[] = ['GET', 'HEAD'];
 
 /** A fully built request, ready to send. Headers are final (signature included). */
 export interface OutboundRequest {
@@ -27,6 +41,18 @@ export interface PayloadRule {
   default?: unknown;
 }
 
+/**
+ * One query parameter of the request URL, set from a value source (a payload field, the
+ * context, a literal…): how a body-less request (`bodyMode: "none"`, GET) carries data.
+ */
+export interface QueryRule {
+  /** Parameter name, sent percent-encoded. */
+  name: string;
+  source: ValueSource;
+  transform?: ValueTransform;
+  default?: unknown;
+}
+
 export type EndpointAuth =
   | { type: 'none' }
   | { type: 'basic'; username: string; password: string }
@@ -44,6 +70,8 @@ export interface RequestSpec {
   headerRules: HeaderRule[];
   payloadRules: PayloadRule[];
   replacePayload: boolean;
+  /** Query parameters appended to the URL (after any in the path template). */
+  queryRules?: QueryRule[];
   signing: OutboundSigningConfig;
   auth: EndpointAuth;
 }

@@ -11,6 +11,7 @@ import type {
   HeaderRule,
   HttpMethod,
   PayloadRule,
+  QueryRule,
 } from '@app/core/request/request.types';
 import type { OutboundSigningConfig } from '@app/core/signature/signature.types';
 
@@ -124,6 +125,10 @@ export class OutboundEndpointEntity {
 
   @Column({ name: 'replace_payload', type: 'boolean', default: false })
   replacePayload: boolean;
+
+  /** URL query parameters set from value sources (how a GET carries payload fields). */
+  @Column({ name: 'query_rules', type: 'jsonb', default: () => `'[]'` })
+  queryRules: QueryRule[];
 
   /** Fan-out subscriptions; `*` wildcards (`order.*`). GIN-indexed. */
   @Column({ name: 'event_types', type: 'text', array: true, default: () => `'{}'` })

@@ -76,6 +76,15 @@ export class DeliveriesAdminRepository extends BaseRepository {
     );
   }
 
+  /** A delivery's first attempt (what a synchronous send answers), or null before it. */
+  async firstAttempt(deliveryId: string): Promise<DeliveryAdminRow | null> {
+    const rows: DeliveryAdminRow[] = await this.manager.query(
+      `SELECT * FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt_number LIMIT 1`,
+      [deliveryId],
+    );
+    return rows[0] ?? null;
+  }
+
   /**
    * Moves one delivery from one of `from` to `to`, an operator's action: one conditional
    * UPDATE, so two operators (or an operator and the dispatcher) racing cannot both win.
