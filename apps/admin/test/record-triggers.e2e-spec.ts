@@ -190,6 +190,56 @@ describe('record-change triggers', () => {
     expect(received.map((p) => p.changeId)).toEqual(rows.map((r) => r.payload.changeId));
   });
 
+  it('records a callback writes fire triggers in the event’s transaction too', async () => {
+    const repository = unique('acme/repo');
+    const eventType = `${unique('gh').replace(/[^a-z0-9-]/g, '')}.issue`;
+    const crm = await crmEndpoint([eventType]);
+    await createTrigger({
+      model: 'github_issues',
+      operations: ['created', 'updated'],
+      eventType,
+      conditions: [{ source: 'payload', path: 'repository', operator: '=', value: repository }],
+    });
+    const handler = await createHandler(harness, {
+      executionMode: 'callback',
+      callback: 'github-issues',
+    });
+    const endpoint = await createInboundEndpoint(harness, { handler: handler.code });
+    for (const state of ['open', 'closed']) {
+      const answer = await post(
+        harness,
+        endpoint.url,
+        JSON.stringify({
+          action: state === 'open' ? 'opened' : 'closed',
+          issue: { number: 3, title: 'Flaky', state },
+          repository: { full_name: repository },
+        }),
+      );
+      expect(answer.status).toBe(202);
+      await waitFor(
+        async () => {
+          const [row] = await query<{ state: string }>(
+            db(),
+            `SELECT state FROM inbound_events WHERE id = $1`,
+            [answer.body.id],
+          );
+          return row?.state === 'done' ? true : undefined;
+        },
+        { what: 'callback event done' },
+      );
+    }
+    const rows = await waitFor(
+      async () => {
+        const found = await deliveriesTo(crm);
+        return found.length === 2 && found.every((r) => r.state === 'done') ? found : undefined;
+      },
+      { what: 'two callback-fired deliveries done' },
+    );
+    expect(rows.map((r) => r.payload.operation)).toEqual(['created', 'updated']);
+    expect(rows[1].payload.changedFields).toEqual(['lastAction', 'state']);
+    expect(rows[1].payload.after).toMatchObject({ repository, number: 3, state: 'closed' });
+  });
+
   it('records written through the admin API fire created, updated and deleted, audited', async () => {
     const model = unique('contacts').replace(/[^a-z0-9-]/g, '');
     const crm = await crmEndpoint([`${model}.changed`]);
