@@ -5,7 +5,7 @@ import { waitFor } from '../support/wait';
 import { report } from './support/counts';
 import { recordingEndpoint, tallyInbound, unfinished } from './support/inbound';
 import { postJson, runPool, sleep } from './support/load';
-import { attemptsOf, countDeliveries, deliveriesOf, sinkLog } from './support/outbound';
+import { attemptsOf, countDeliveries, sinkLog } from './support/outbound';
 import { PrivateRedis } from './support/private-redis';
 import { sized } from './support/profile';
 import { Stack } from './support/stack';
