@@ -218,6 +218,9 @@ describe('runnable docs', () => {
     expect([...covered('docs/outbound.md')]).toEqual(
       expect.arrayContaining(['1. Configure an endpoint', '2. Publish from a backend service']),
     );
+    expect([...covered('docs/record-triggers.md')]).toEqual(
+      expect.arrayContaining(['From a GitHub issue to the CRM']),
+    );
     expect(blocks.some((b) => b.lang === 'ts')).toBe(true);
   });
 
@@ -305,14 +308,18 @@ Module._resolveFilename = function (request, ...rest) {
     expect(records.map((r) => r.model)).toEqual(
       expect.arrayContaining(['quickstart_issues', 'issues', 'customers']),
     );
-    const deliveries = await query<{ endpoint_code: string; state: string }>(
+    const deliveries = await query<{ endpoint_code: string; state: string; event_type: string }>(
       url,
-      `SELECT endpoint_code, state FROM deliveries`,
+      `SELECT endpoint_code, state, event_type FROM deliveries ORDER BY created_at, id`,
     );
     expect(deliveries.filter((d) => d.state !== 'done')).toEqual([]);
     expect(new Set(deliveries.map((d) => d.endpoint_code))).toEqual(
-      new Set(['quickstart-receiver', 'billing-sync']),
+      new Set(['quickstart-receiver', 'billing-sync', 'crm-issues']),
     );
+    // docs/record-triggers.md: the webhook's upsert, then the admin API's rename.
+    expect(
+      deliveries.filter((d) => d.endpoint_code === 'crm-issues').map((d) => d.event_type),
+    ).toEqual(['record.issues.created', 'record.issues.updated']);
     const verified = receiverOutput.match(/signature: ok/g) ?? [];
     expect(verified).toHaveLength(deliveries.length);
     expect(receiverOutput).not.toContain('signature: invalid');

@@ -18,6 +18,7 @@ import { InboundEventsModule } from './inbound-events/inbound-events.module';
 import { OutboundEndpointsModule } from './outbound-endpoints/outbound-endpoints.module';
 import { OutboundRequestRefusalsModule } from './outbound-request-refusals/outbound-request-refusals.module';
 import { QueuesModule } from './queues/queues.module';
+import { RecordTriggersModule } from './record-triggers/record-triggers.module';
 import { RecordsModule } from './records/records.module';
 import { RetentionModule } from './retention/retention.module';
 import { StatsModule } from './stats/stats.module';
@@ -42,6 +43,7 @@ export class AdminModule {
         OutboundRequestRefusalsModule,
         EventsModule,
         RecordsModule,
+        RecordTriggersModule,
         AuditModule,
         ApiKeysModule,
         TenantsModule,

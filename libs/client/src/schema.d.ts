@@ -585,7 +585,11 @@ export interface paths {
      */
     get: operations['listRecords'];
     put?: never;
-    post?: never;
+    /**
+     * Create a record
+     * @description Writes a record of the model and, in the same transaction, the deliveries of the record triggers its creation fires. Needs an operator or admin key.
+     */
+    post: operations['createRecord'];
     delete?: never;
     options?: never;
     head?: never;
@@ -601,9 +605,17 @@ export interface paths {
     };
     /** Get a record */
     get: operations['getRecord'];
-    put?: never;
+    /**
+     * Replace a record’s data
+     * @description Replaces the data as a whole; a change fires the `updated` triggers (a write that changes nothing fires none). Needs an operator or admin key.
+     */
+    put: operations['replaceRecord'];
     post?: never;
-    delete?: never;
+    /**
+     * Delete a record
+     * @description Fires the `deleted` triggers with the data as it was. Needs an operator or admin key.
+     */
+    delete: operations['deleteRecord'];
     options?: never;
     head?: never;
     patch?: never;
@@ -624,6 +636,55 @@ export interface paths {
     put?: never;
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/record-triggers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List record triggers
+     * @description Every record-change trigger of the tenant, by code.
+     */
+    get: operations['listRecordTriggers'];
+    put?: never;
+    /**
+     * Create a record trigger
+     * @description A change of the model (created, updated, deleted) that passes the changed-field filter and the conditions publishes one event, with the record before and after, to the outbound endpoints subscribed to its type — in the transaction of the change.
+     */
+    post: operations['createRecordTrigger'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/record-triggers/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Get a record trigger */
+    get: operations['getRecordTrigger'];
+    /**
+     * Replace a record trigger
+     * @description Replaces every field; the next change of the model sees it.
+     */
+    put: operations['updateRecordTrigger'];
+    post?: never;
+    /**
+     * Delete a record trigger
+     * @description It publishes nothing more; deliveries it already created are kept.
+     */
+    delete: operations['deleteRecordTrigger'];
     options?: never;
     head?: never;
     patch?: never;
@@ -2344,6 +2405,19 @@ export interface components {
       /** Format: date-time */
       updatedAt: string;
     };
+    SaveRecordDto: {
+      /**
+       * @description The data document (a JSON object). Dotted keys (`customer.email`) become nested objects, as rule assignments write them. PUT replaces the data as a whole.
+       * @example {
+       *       "number": 42,
+       *       "title": "Crash on save",
+       *       "state": "open"
+       *     }
+       */
+      data: {
+        [key: string]: unknown;
+      };
+    };
     RecordModelResponse: {
       /** @example issues */
       model: string;
@@ -2364,6 +2438,84 @@ export interface components {
        *     ]
        */
       fields: string[];
+    };
+    RecordTriggerResponse: {
+      /** Format: uuid */
+      id: string;
+      /** @example issue-to-crm */
+      code: string;
+      /** @example Issues to the CRM */
+      name: string;
+      /** @example issues */
+      model: string;
+      operations: ('created' | 'updated' | 'deleted')[];
+      changedFields: string[];
+      conditions: {
+        [key: string]: unknown;
+      }[];
+      /** @example null */
+      eventType: string | null;
+      /**
+       * @description the event types it publishes, for outbound endpoints to subscribe to
+       * @example [
+       *       "record.issues.created",
+       *       "record.issues.updated"
+       *     ]
+       */
+      publishes: string[];
+      /** @example true */
+      active: boolean;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    SaveRecordTriggerDto: {
+      /** @example issue-to-crm */
+      code: string;
+      /** @example Issues to the CRM */
+      name: string;
+      /**
+       * @description the records-store model it watches
+       * @example issues
+       */
+      model: string;
+      /**
+       * @example [
+       *       "created",
+       *       "updated"
+       *     ]
+       */
+      operations: ('created' | 'updated' | 'deleted')[];
+      /**
+       * @description `updated` fires only if one of these data paths changed (none: any update)
+       * @example [
+       *       "state",
+       *       "assignee.login"
+       *     ]
+       */
+      changedFields?: string[];
+      /**
+       * @description All must hold. `payload` is the record after the change (before it, for `deleted`); `event` offers operation, model, recordId, changedFields, before and after. Operators: =, !=, in, not in, contains, not contains, >, >=, <, <=, exists, not exists, starts with, matches
+       * @example [
+       *       {
+       *         "source": "payload",
+       *         "path": "state",
+       *         "operator": "=",
+       *         "value": "closed"
+       *       }
+       *     ]
+       */
+      conditions?: {
+        [key: string]: unknown;
+      }[];
+      /**
+       * @description the published event type; default `record.<model>.<operation>`
+       * @example crm.issue.changed
+       */
+      eventType?: string | null;
+      /** @default true */
+      active?: boolean;
     };
     AuditEntryResponse: {
       /** Format: uuid */
@@ -6055,6 +6207,134 @@ export interface operations {
       };
     };
   };
+  createRecord: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same request with the same key within 24 h answers the first answer again (with `Idempotent-Replayed: true`) and creates nothing. Scoped to the tenant. Another request under a used key is a 422. */
+        'Idempotency-Key'?: string;
+      };
+      path: {
+        model: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SaveRecordDto'];
+      };
+    };
+    responses: {
+      /** @description the record as stored */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecordResponse'];
+        };
+      };
+      /** @description invalid input: `details` lists every bad field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "validation_failed",
+           *       "message": "validation failed: name, signature.digest",
+           *       "details": [
+           *         {
+           *           "field": "name",
+           *           "problems": [
+           *             "name must be a string"
+           *           ]
+           *         },
+           *         {
+           *           "field": "signature.digest",
+           *           "problems": [
+           *             "digest must be one of: sha1, sha256, sha512"
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "forbidden",
+           *       "message": "this action needs an admin key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "conflict",
+           *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the `Idempotency-Key` was used before with another request (method, path or body) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 422,
+           *       "error": "Unprocessable Entity",
+           *       "code": "idempotency_key_reused",
+           *       "message": "Idempotency-Key \"order-42\" was used with another request"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
   getRecord: {
     parameters: {
       query?: never;
@@ -6112,6 +6392,189 @@ export interface operations {
       };
     };
   };
+  replaceRecord: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        model: string;
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SaveRecordDto'];
+      };
+    };
+    responses: {
+      /** @description the record as stored */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecordResponse'];
+        };
+      };
+      /** @description invalid input: `details` lists every bad field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "validation_failed",
+           *       "message": "validation failed: name, signature.digest",
+           *       "details": [
+           *         {
+           *           "field": "name",
+           *           "problems": [
+           *             "name must be a string"
+           *           ]
+           *         },
+           *         {
+           *           "field": "signature.digest",
+           *           "problems": [
+           *             "digest must be one of: sha1, sha256, sha512"
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "forbidden",
+           *       "message": "this action needs an admin key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "not_found",
+           *       "message": "not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  deleteRecord: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        model: string;
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the record as it was */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecordResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "forbidden",
+           *       "message": "this action needs an admin key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "not_found",
+           *       "message": "not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
   listRecordModels: {
     parameters: {
       query?: never;
@@ -6142,6 +6605,427 @@ export interface operations {
            *       "error": "Unauthorized",
            *       "code": "unauthorized",
            *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  listRecordTriggers: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the triggers */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecordTriggerResponse'][];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  createRecordTrigger: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Makes a retry safe: the same request with the same key within 24 h answers the first answer again (with `Idempotent-Replayed: true`) and creates nothing. Scoped to the tenant. Another request under a used key is a 422. */
+        'Idempotency-Key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SaveRecordTriggerDto'];
+      };
+    };
+    responses: {
+      /** @description the trigger as stored */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecordTriggerResponse'];
+        };
+      };
+      /** @description invalid input: `details` lists every bad field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "validation_failed",
+           *       "message": "validation failed: name, signature.digest",
+           *       "details": [
+           *         {
+           *           "field": "name",
+           *           "problems": [
+           *             "name must be a string"
+           *           ]
+           *         },
+           *         {
+           *           "field": "signature.digest",
+           *           "problems": [
+           *             "digest must be one of: sha1, sha256, sha512"
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "forbidden",
+           *       "message": "this action needs an admin key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /**
+       * @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       *
+       *     conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running
+       */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "conflict",
+           *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the `Idempotency-Key` was used before with another request (method, path or body) */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 422,
+           *       "error": "Unprocessable Entity",
+           *       "code": "idempotency_key_reused",
+           *       "message": "Idempotency-Key \"order-42\" was used with another request"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  getRecordTrigger: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the trigger */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecordTriggerResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "not_found",
+           *       "message": "not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  updateRecordTrigger: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SaveRecordTriggerDto'];
+      };
+    };
+    responses: {
+      /** @description the trigger as stored */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecordTriggerResponse'];
+        };
+      };
+      /** @description invalid input: `details` lists every bad field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "validation_failed",
+           *       "message": "validation failed: name, signature.digest",
+           *       "details": [
+           *         {
+           *           "field": "name",
+           *           "problems": [
+           *             "name must be a string"
+           *           ]
+           *         },
+           *         {
+           *           "field": "signature.digest",
+           *           "problems": [
+           *             "digest must be one of: sha1, sha256, sha512"
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "forbidden",
+           *       "message": "this action needs an admin key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "not_found",
+           *       "message": "not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "conflict",
+           *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  deleteRecordTrigger: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the deleted trigger */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecordTriggerResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "forbidden",
+           *       "message": "this action needs an admin key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "not_found",
+           *       "message": "not found"
            *     }
            */
           'application/json': components['schemas']['ErrorResponse'];

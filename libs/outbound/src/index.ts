@@ -1,2 +1,3 @@
 export * from './delivery-intake';
 export * from './request-refusals';
+export * from './record-change-publisher';

@@ -68,6 +68,7 @@ describe('database preparation', () => {
         'migrations',
         'outbound_endpoints',
         'outbound_request_refusals',
+        'record_triggers',
         'records',
         'stats_hourly',
         'stats_rollup_watermarks',

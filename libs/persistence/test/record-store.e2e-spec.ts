@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { RecordChange } from '@app/core';
 import {
   AmbiguousRecordError,
   InvalidRecordLookupError,
@@ -286,5 +287,121 @@ describe('PostgresRecordStore', () => {
       return (await rowsRead()) - before;
     });
     expect(fetched).toBeLessThan(50);
+  });
+
+  describe('change reports (record triggers, SPEC §11)', () => {
+    type Reported = { inTransaction: boolean; change: RecordChange };
+
+    /** A store in a transaction whose listener collects what it reports. */
+    async function inTransaction<T>(
+      work: (store: PostgresRecordStore, manager: EntityManager) => Promise<T>,
+      options: { fail?: boolean } = {},
+    ): Promise<{ result?: T; reported: Reported[] }> {
+      const reported: Reported[] = [];
+      let result: T | undefined;
+      await dataSource
+        .transaction(async (manager) => {
+          const inTx = new PostgresRecordStore(manager, tenantId, null, async (m, change) => {
+            reported.push({ inTransaction: m === manager, change });
+          });
+          result = await work(inTx, manager);
+          if (options.fail) throw new Error('rolled back');
+        })
+        .catch((error: Error) => {
+          if (error.message !== 'rolled back') throw error;
+        });
+      return { result, reported };
+    }
+
+    it('reports created, updated and deleted with before and after, in the transaction', async () => {
+      const { result: id, reported } = await inTransaction(async (inTx) => {
+        const created = await inTx.create('deal', { name: 'A', 'stage.name': 'lead' });
+        await inTx.update('deal', [{ field: 'name', value: 'A' }], { stage: { name: 'won' } });
+        // The same values again: not a change.
+        await inTx.update('deal', [{ field: 'name', value: 'A' }], { stage: { name: 'won' } });
+        await inTx.upsert('deal', [{ field: 'name', value: 'A' }], { amount: 5 });
+        await inTx.upsert('deal', [{ field: 'name', value: 'B' }], {});
+        await inTx.replace('deal', created.id, { name: 'A' });
+        expect(await inTx.replace('deal', randomUUID(), { name: 'x' })).toBeNull();
+        await inTx.delete('deal', created.id);
+        expect(await inTx.delete('deal', created.id)).toBeNull();
+        return created.id;
+      });
+      expect(reported.every((r) => r.inTransaction)).toBe(true);
+      expect(reported.map((r) => [r.change.operation, r.change.before, r.change.after])).toEqual([
+        ['created', null, { name: 'A', stage: { name: 'lead' } }],
+        ['updated', { name: 'A', stage: { name: 'lead' } }, { name: 'A', stage: { name: 'won' } }],
+        [
+          'updated',
+          { name: 'A', stage: { name: 'won' } },
+          { name: 'A', stage: { name: 'won' }, amount: 5 },
+        ],
+        ['created', null, { name: 'B' }],
+        ['updated', { name: 'A', stage: { name: 'won' }, amount: 5 }, { name: 'A' }],
+        ['deleted', { name: 'A' }, null],
+      ]);
+      expect(
+        reported.filter((r) => r.change.model === 'deal' && r.change.recordId === id),
+      ).toHaveLength(5);
+      expect(await count('deal')).toBe(1);
+    });
+
+    it('a failing listener rolls the write back with it', async () => {
+      await expect(
+        dataSource.transaction(async (manager) => {
+          const inTx = new PostgresRecordStore(manager, tenantId, null, async () => {
+            throw new Error('publish failed');
+          });
+          await inTx.create('deal', { name: 'C' });
+        }),
+      ).rejects.toThrow('publish failed');
+      expect(await count('deal')).toBe(0);
+      const { reported } = await inTransaction(async (inTx) => inTx.create('deal', { name: 'D' }), {
+        fail: true,
+      });
+      expect(reported).toHaveLength(1);
+      expect(await count('deal')).toBe(0);
+    });
+
+    it('batch upserts answer each record as it was before, for announce', async () => {
+      const eventId = randomUUID();
+      await store.create('deal', { name: 'E', amount: 1 });
+      const { reported } = await inTransaction(async (inTx, manager) => {
+        const results = await upsertRecords(manager, [
+          {
+            tenantId,
+            eventId,
+            model: 'deal',
+            lookup: [{ field: 'name', value: 'E' }],
+            data: { amount: 2 },
+          },
+          {
+            tenantId,
+            eventId,
+            model: 'deal',
+            lookup: [{ field: 'name', value: 'F' }],
+            data: { amount: 3 },
+          },
+          {
+            tenantId,
+            eventId,
+            model: 'deal',
+            lookup: [{ field: 'name', value: 'F' }],
+            data: { amount: 4 },
+          },
+        ]);
+        expect(results?.map((r) => [r.created, r.before])).toEqual([
+          [false, { name: 'E', amount: 1 }],
+          [true, null],
+          [false, { name: 'F', amount: 3 }],
+        ]);
+        for (const result of results ?? []) await inTx.announce(result);
+      });
+      expect(reported.map((r) => [r.change.operation, r.change.after])).toEqual([
+        ['updated', { name: 'E', amount: 2 }],
+        ['created', { name: 'F', amount: 3 }],
+        ['updated', { name: 'F', amount: 4 }],
+      ]);
+    });
   });
 });

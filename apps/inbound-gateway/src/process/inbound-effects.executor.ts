@@ -6,20 +6,26 @@ import {
   type InboundSettlement,
   type RecordWriteEffect,
   type RecordWriteLog,
-  type StoredRecord,
 } from '@app/core';
-import { NoRecordMatchedError, PostgresRecordStore, upsertRecords } from '@app/persistence';
+import {
+  NoRecordMatchedError,
+  upsertRecords,
+  type PostgresRecordStore,
+  type UpsertResult,
+} from '@app/persistence';
 import type { DeliveryIntake } from '@app/outbound';
 import type { ClaimedEvent } from './claimed-event';
 
 /**
  * Carries out an inbound plan (libs/core effects): its record writes and forwarded
  * deliveries join the caller's transaction, so they exist exactly when the event's
- * outcome does. What each action means is decided by the planner, not here.
+ * outcome does. What each action means is decided by the planner, not here. The records
+ * store it is given reports each change to the record-change triggers in that same
+ * transaction (RecordChangePublisher), so their events commit with the change too.
  */
 
 /** A record an upsert of the batch wrote (see upsertRecords). */
-export type Upserted = StoredRecord & { created: boolean };
+export type Upserted = UpsertResult;
 
 /** A delivery request of the event, as the intake takes it (the event is its source). */
 export type Deliver = (request: {
@@ -55,12 +61,10 @@ export function deliverVia(
  */
 export async function applyInboundPlan(
   plan: InboundPlan,
-  manager: EntityManager,
-  event: ClaimedEvent,
+  records: PostgresRecordStore,
   deliver: Deliver,
   upserted?: Upserted,
 ): Promise<{ settlement: InboundSettlement; writes: RecordWriteLog[] }> {
-  const records = new PostgresRecordStore(manager, event.tenant_id, event.id);
   const writes: RecordWriteLog[] = [];
   for (const effect of plan.effects) {
     if (effect.kind === 'forward') {
@@ -95,7 +99,13 @@ async function writeRecord(
       return { model: record.model, recordId: record.id, operation: 'updated' };
     }
     case 'upsert': {
-      const record = upserted ?? (await records.upsert(model, lookup, data));
+      let record: Upserted;
+      if (upserted) {
+        record = upserted;
+        await records.announce(upserted);
+      } else {
+        record = await records.upsert(model, lookup, data);
+      }
       return {
         model: record.model,
         recordId: record.id,

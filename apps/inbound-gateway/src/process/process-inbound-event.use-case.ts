@@ -8,7 +8,7 @@ import {
   type RetryScheduler,
   type UnitOfWork,
 } from '@app/core';
-import type { DeliveryIntake } from '@app/outbound';
+import { RecordChangePublisher, type DeliveryIntake } from '@app/outbound';
 import { inboundEventsProcessed, ItemLog, MicroBatcher } from '@app/platform';
 import type { HandlerCache, HandlerRuntime, WorkerTransaction } from '@app/persistence';
 import { ruleScopeOf, type ClaimedEvent } from './claimed-event';
@@ -73,6 +73,8 @@ const itemLog = new ItemLog('ProcessInboundEvent');
 
 export class ProcessInboundEvent {
   private readonly batcher: MicroBatcher<string, string | null>;
+  /** Record-change triggers: a record write's events join the event's transaction. */
+  private readonly recordChanges: RecordChangePublisher;
 
   constructor(
     private readonly unitOfWork: UnitOfWork<WorkerTransaction>,
@@ -85,6 +87,7 @@ export class ProcessInboundEvent {
     batchOptions: ProcessBatchOptions = { maxBatch: 32, maxInFlight: 4 },
   ) {
     this.batcher = new MicroBatcher((ids) => this.executeBatch(ids), batchOptions);
+    this.recordChanges = new RecordChangePublisher(intake);
   }
 
   /** Returns the final state written, or null when the event was not claimable. */
@@ -183,6 +186,7 @@ export class ProcessInboundEvent {
         const { outcome, log } = await runInboundCallback(
           this.registry,
           this.intake,
+          this.recordChanges.store(manager, event.tenant_id, done.queued, event.id),
           manager,
           event,
           handler,
@@ -244,7 +248,8 @@ export class ProcessInboundEvent {
     upserted?: Upserted,
   ): Promise<Settlement> {
     const deliver = deliverVia(this.intake, manager, event, queued);
-    const { settlement, writes } = await applyInboundPlan(plan, manager, event, deliver, upserted);
+    const records = this.recordChanges.store(manager, event.tenant_id, queued, event.id);
+    const { settlement, writes } = await applyInboundPlan(plan, records, deliver, upserted);
     const log = evaluation.log;
     log.records = writes;
     return settlementRow(event, settlement, log);

@@ -5,25 +5,26 @@ import {
   type HandlerRegistry,
   type InboundOutcome,
 } from '@app/core';
-import { PostgresRecordStore, type HandlerRuntime } from '@app/persistence';
+import type { HandlerRuntime, PostgresRecordStore } from '@app/persistence';
 import type { DeliveryIntake } from '@app/outbound';
 import type { ClaimedEvent } from './claimed-event';
 import { deliverVia } from './inbound-effects.executor';
 
 /**
  * Runs a callback handler on a claimed event (SPEC §3 "Callback execution"): its record
- * writes and deliveries join the caller's transaction, like a rule's effects. Answers the
- * outcome it returned and the log recorded for it.
+ * writes (through `records`, a store in the caller's transaction whose changes fire the
+ * record triggers) and deliveries join the caller's transaction, like a rule's effects.
+ * Answers the outcome it returned and the log recorded for it.
  */
 export async function runInboundCallback(
   registry: HandlerRegistry,
   intake: DeliveryIntake,
+  records: PostgresRecordStore,
   manager: EntityManager,
   event: ClaimedEvent,
   handler: HandlerRuntime,
   queued: string[],
 ): Promise<{ outcome: InboundOutcome; log: ExecutionLog }> {
-  const records = new PostgresRecordStore(manager, event.tenant_id, event.id);
   const deliver = deliverVia(intake, manager, event, queued);
   const callback = registry.getInbound(handler.callback ?? '');
   const result = await callback({

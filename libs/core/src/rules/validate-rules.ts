@@ -174,6 +174,23 @@ export function conditionProblems(condition: Condition, direction: Direction): s
 }
 
 function conditionProblemsAt(condition: Condition, direction: Direction): FieldProblem[] {
+  return conditionProblemsFor(
+    condition,
+    CONDITION_SOURCES_BY_DIRECTION[direction],
+    `${direction} rules`,
+  );
+}
+
+/**
+ * Problems of one condition whose scope fills only `sources` (`usedBy` names who, for the
+ * message): what handler rules and record triggers share. `field` is relative to the
+ * condition (`operator`, `value`); empty for the condition as a whole.
+ */
+export function conditionProblemsFor(
+  condition: Condition,
+  sources: ReadonlySet<ConditionSource>,
+  usedBy: string,
+): Array<{ field: string; problem: string; text: string }> {
   if (condition === null || typeof condition !== 'object') return [at('', 'not an object')];
   const problems: FieldProblem[] = [];
   const source = condition.source ?? 'payload';
@@ -181,8 +198,8 @@ function conditionProblemsAt(condition: Condition, direction: Direction): FieldP
     problems.push(
       at('source', `unknown source ${JSON.stringify(source)}; use ${CONDITION_SOURCES.join(', ')}`),
     );
-  } else if (!CONDITION_SOURCES_BY_DIRECTION[direction].has(source)) {
-    problems.push(at('source', `source "${source}" is not available to ${direction} rules`));
+  } else if (!sources.has(source)) {
+    problems.push(at('source', `source "${source}" is not available to ${usedBy}`));
   }
   if (typeof condition.path !== 'string') problems.push(at('path', 'path must be a string'));
   else if (source !== 'payload' && condition.path.trim() === '') {

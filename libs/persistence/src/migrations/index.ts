@@ -10,6 +10,7 @@ import { DeliveriesLookupIndexes1764550000000 } from './1764550000000-deliveries
 import { InboundEventsMatchedRuleIndex1764560000000 } from './1764560000000-inbound-events-matched-rule-index';
 import { ApiKeyPublisherRole1764561000000 } from './1764561000000-api-key-publisher-role';
 import { IdempotencyKeys1764562500000 } from './1764562500000-idempotency-keys';
+import { RecordTriggers1764600000000 } from './1764600000000-record-triggers';
 import { OutboundBodilessRequests1764610000000 } from './1764610000000-outbound-bodiless-requests';
 
 /** Every migration, in order. Apps list them explicitly (no globs), so builds cannot miss one. */
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   InboundEventsMatchedRuleIndex1764560000000,
   ApiKeyPublisherRole1764561000000,
   IdempotencyKeys1764562500000,
+  RecordTriggers1764600000000,
   OutboundBodilessRequests1764610000000,
 ];
 
@@ -42,5 +44,6 @@ export {
   InboundEventsMatchedRuleIndex1764560000000,
   ApiKeyPublisherRole1764561000000,
   IdempotencyKeys1764562500000,
+  RecordTriggers1764600000000,
   OutboundBodilessRequests1764610000000,
 };

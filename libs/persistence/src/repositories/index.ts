@@ -8,6 +8,7 @@ import { InboundEventsAdminRepository } from './inbound-events-admin.repository'
 import { InboundEndpointsRepository } from './inbound-endpoints.repository';
 import { OutboundEndpointsRepository } from './outbound-endpoints.repository';
 import { OutboundRequestRefusalsRepository } from './outbound-request-refusals.repository';
+import { RecordTriggersRepository } from './record-triggers.repository';
 import { RecordsRepository } from './records/records.repository';
 import { RetentionRepository } from './retention.repository';
 import { StatsRepository } from './stats.repository';
@@ -31,6 +32,7 @@ export * from './inbound-events-admin.repository';
 export * from './inbound-endpoints.repository';
 export * from './outbound-endpoints.repository';
 export * from './outbound-request-refusals.repository';
+export * from './record-triggers.repository';
 export * from './records/record-errors';
 export * from './records/record-store';
 export * from './records/records.repository';
@@ -64,6 +66,7 @@ export const REPOSITORIES = [
   InboundEndpointsRepository,
   OutboundEndpointsRepository,
   OutboundRequestRefusalsRepository,
+  RecordTriggersRepository,
   RecordsRepository,
   RetentionRepository,
   StatsRepository,

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { parsePath, setPath } from '@app/core/extraction/path';
 import { defineOwn, getOwn, hasOwn, prototypeKeyIn } from '@app/core/untrusted-keys/untrusted-keys';
 import type { RecordData, RecordLookup, RecordStore, StoredRecord } from '@app/core/ports/ports';
+import type { RecordChange } from '@app/core/record-triggers/record-trigger.types';
 import { rowsOf } from '../../query-rows';
 import {
   AmbiguousRecordError,
@@ -30,22 +31,81 @@ import {
  * transaction and locks are held until it commits. Such a transaction must be READ
  * COMMITTED (the default) for upserts to see each other's rows. The store's own errors are
  * thrown before any statement fails, so the outer transaction stays usable.
+ *
+ * Every change (a create, a write that changes the data, a delete) is reported to the
+ * `onChange` listener with the transaction that made it, before that transaction commits:
+ * what record-change triggers publish (their outbox rows join the change, SPEC §11). A
+ * write that leaves the data as it was is not a change.
  */
+export type RecordChangeListener = (manager: EntityManager, change: RecordChange) => Promise<void>;
+
+/** What an upsert answers: the record, whether it was created, and its data before. */
+export type UpsertResult = StoredRecord & { created: boolean; before: RecordData | null };
+
 export class PostgresRecordStore implements RecordStore {
   constructor(
     private readonly db: DataSource | EntityManager,
     private readonly tenantId: string,
     private readonly eventId: string | null = null,
+    private readonly onChange?: RecordChangeListener,
   ) {}
 
   async create(model: string, data: RecordData): Promise<StoredRecord> {
-    const rows = await this.manager().query(INSERT_SQL, [
-      this.tenantId,
-      model,
-      JSON.stringify(expandData(data)),
-      this.eventId,
-    ]);
-    return toStored(rowsOf<RecordRow>(rows)[0]);
+    return this.inTransaction(async (manager) => {
+      const rows = await manager.query(INSERT_SQL, [
+        this.tenantId,
+        model,
+        JSON.stringify(expandData(data)),
+        this.eventId,
+      ]);
+      const record = toStored(rowsOf<RecordRow>(rows)[0]);
+      await this.report(manager, { created: true, before: null, ...record });
+      return record;
+    });
+  }
+
+  /** Replaces one record's data by id (no merge); null when the tenant has no such record. */
+  async replace(model: string, id: string, data: RecordData): Promise<StoredRecord | null> {
+    return this.inTransaction(async (manager) => {
+      const rows = await manager.query(
+        `SELECT id, model, data FROM records WHERE tenant_id = $1 AND model = $2 AND id = $3
+           FOR UPDATE`,
+        [this.tenantId, model, id],
+      );
+      const existing = rowsOf<RecordRow>(rows)[0];
+      if (!existing) return null;
+      return this.write(manager, existing, expandData(data), 'replace');
+    });
+  }
+
+  /** Deletes one record by id; null when the tenant has no such record. */
+  async delete(model: string, id: string): Promise<StoredRecord | null> {
+    return this.inTransaction(async (manager) => {
+      const rows = await manager.query(
+        `DELETE FROM records WHERE tenant_id = $1 AND model = $2 AND id = $3
+         RETURNING id, model, data`,
+        [this.tenantId, model, id],
+      );
+      const deleted = rowsOf<RecordRow>(rows)[0];
+      if (!deleted) return null;
+      const record = toStored(deleted);
+      await this.onChange?.(manager, {
+        model: record.model,
+        recordId: record.id,
+        operation: 'deleted',
+        before: record.data,
+        after: null,
+      });
+      return record;
+    });
+  }
+
+  /**
+   * Reports an upsert that {@link upsertRecords} made for this store's event, in the
+   * batch's transaction (this store must be built with that transaction's manager).
+   */
+  async announce(upserted: UpsertResult): Promise<void> {
+    await this.report(this.manager(), upserted);
   }
 
   async find(model: string, lookup: RecordLookup): Promise<StoredRecord[]> {
@@ -75,11 +135,7 @@ export class PostgresRecordStore implements RecordStore {
     });
   }
 
-  async upsert(
-    model: string,
-    lookup: RecordLookup,
-    data: RecordData,
-  ): Promise<StoredRecord & { created: boolean }> {
+  async upsert(model: string, lookup: RecordLookup, data: RecordData): Promise<UpsertResult> {
     const normalized = normalizeLookup(lookup, { allowEmpty: false });
     const changes = expandData(data);
     return this.inTransaction(async (manager) => {
@@ -95,7 +151,8 @@ export class PostgresRecordStore implements RecordStore {
         );
       }
       if (matches.length === 1) {
-        return { ...(await this.write(manager, matches[0], changes)), created: false };
+        const before = matches[0].data;
+        return { ...(await this.write(manager, matches[0], changes)), created: false, before };
       }
       const document = deepMerge(lookupDocument(normalized), changes);
       const rows = await manager.query(INSERT_SQL, [
@@ -104,7 +161,21 @@ export class PostgresRecordStore implements RecordStore {
         JSON.stringify(document),
         this.eventId,
       ]);
-      return { ...toStored(rowsOf<RecordRow>(rows)[0]), created: true };
+      const created = { ...toStored(rowsOf<RecordRow>(rows)[0]), created: true, before: null };
+      await this.report(manager, created);
+      return created;
+    });
+  }
+
+  private async report(manager: EntityManager, result: UpsertResult): Promise<void> {
+    if (!this.onChange) return;
+    if (!result.created && sameDocument(result.before, result.data)) return;
+    await this.onChange(manager, {
+      model: result.model,
+      recordId: result.id,
+      operation: result.created ? 'created' : 'updated',
+      before: result.created ? null : result.before,
+      after: result.data,
     });
   }
 
@@ -132,18 +203,23 @@ export class PostgresRecordStore implements RecordStore {
     return rowsOf<RecordRow>(rows);
   }
 
+  /** Merges `changes` into the record (or replaces its data), and reports the change. */
   private async write(
     manager: EntityManager,
     existing: RecordRow,
     changes: RecordData,
+    mode: 'merge' | 'replace' = 'merge',
   ): Promise<StoredRecord> {
+    const data = mode === 'merge' ? deepMerge(existing.data, changes) : changes;
     const rows = await manager.query(
       `UPDATE records SET data = $2::jsonb, updated_by_event = COALESCE($3, updated_by_event), updated_at = now()
         WHERE id = $1
         RETURNING id, model, data`,
-      [existing.id, JSON.stringify(deepMerge(existing.data, changes)), this.eventId],
+      [existing.id, JSON.stringify(data), this.eventId],
     );
-    return toStored(rowsOf<RecordRow>(rows)[0]);
+    const record = toStored(rowsOf<RecordRow>(rows)[0]);
+    await this.report(manager, { ...record, created: false, before: existing.data });
+    return record;
   }
 }
 
@@ -329,6 +405,11 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Whether two documents hold the same JSON (object key order ignored). */
+function sameDocument(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
 /** A plain JSON copy of `data` with dot-path keys expanded into nested objects. */
 function expandData(data: RecordData): RecordData {
   const plain = (JSON.parse(JSON.stringify(data ?? {})) ?? {}) as RecordData;
@@ -391,7 +472,7 @@ export interface UpsertRequest {
 export async function upsertRecords(
   manager: EntityManager,
   requests: UpsertRequest[],
-): Promise<Array<StoredRecord & { created: boolean }> | null> {
+): Promise<UpsertResult[] | null> {
   const prepared = [];
   for (const request of requests) {
     const lookup = normalizeLookup(request.lookup, { allowEmpty: false });
@@ -456,7 +537,7 @@ export async function upsertRecords(
     { id: string; data: RecordData; isNew: boolean; tenantId: string; model: string }
   >();
   const writers = new Map<string, { tenantId: string; creator: string; last: string }>();
-  const results: Array<StoredRecord & { created: boolean }> = [];
+  const results: UpsertResult[] = [];
   for (const p of prepared) {
     let record = current.get(p.key);
     if (!record) {
@@ -485,6 +566,7 @@ export async function upsertRecords(
       }
     }
     const created = record.isNew && !writers.has(record.id);
+    const before = created ? null : record.data;
     record = { ...record, data: deepMerge(record.data, p.changes) };
     current.set(p.key, record);
     const writer = writers.get(record.id);
@@ -493,7 +575,7 @@ export async function upsertRecords(
       creator: writer?.creator ?? p.request.eventId,
       last: p.request.eventId,
     });
-    results.push({ id: record.id, model: p.request.model, data: record.data, created });
+    results.push({ id: record.id, model: p.request.model, data: record.data, created, before });
   }
 
   const finals = [...new Map([...current.values()].map((r) => [r.id, r])).values()];
