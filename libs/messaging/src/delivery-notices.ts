@@ -1,5 +1,8 @@
-import type Redis from 'ioredis';
-import { createRedisConnection } from '@app/platform/redis-connection';
+import {
+  createRedisConnection,
+  type RedisClient,
+  type RedisTarget,
+} from '@app/platform/redis-connection';
 
 /**
  * "A delivery left `processing`" notices, from the dispatcher to admins holding a
@@ -21,7 +24,7 @@ export class DeliveryNoticePublisher {
   private scheduled = false;
 
   constructor(
-    private readonly redis: Pick<Redis, 'publish'>,
+    private readonly redis: Pick<RedisClient, 'publish'>,
     private readonly prefix: string,
   ) {}
 
@@ -47,11 +50,11 @@ export class DeliveryNoticePublisher {
 
 /** Subscribes on a connection of its own; returns the function that unsubscribes. */
 export function subscribeDeliveryNotices(
-  redisUrl: string,
+  target: RedisTarget,
   prefix: string,
   onIds: (ids: string[]) => void,
 ): () => Promise<void> {
-  const subscriber = createRedisConnection(redisUrl, 'worker');
+  const subscriber = createRedisConnection(target, 'worker');
   const channel = deliveryNoticeChannel(prefix);
   subscriber.subscribe(channel).catch(() => undefined);
   subscriber.on('message', (received: string, message: string) => {

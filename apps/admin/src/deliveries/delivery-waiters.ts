@@ -47,10 +47,8 @@ export class DeliveryWaiters implements OnApplicationBootstrap, OnApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    this.unsubscribe = subscribeDeliveryNotices(
-      this.config.REDIS_URL,
-      this.config.QUEUE_PREFIX,
-      (ids) => this.notify(ids),
+    this.unsubscribe = subscribeDeliveryNotices(this.config, this.config.QUEUE_PREFIX, (ids) =>
+      this.notify(ids),
     );
   }
 

@@ -111,7 +111,7 @@ export function dispatchProviders(config: OutboundDispatcherConfig): Provider[] 
     {
       provide: AnnouncedSendDelivery,
       inject: [SendDelivery, REDIS_CLIENT],
-      useFactory: (send: SendDelivery, redis: Redis) =>
+      useFactory: (send: SendDelivery, redis: RedisClient) =>
         new AnnouncedSendDelivery(send, new DeliveryNoticePublisher(redis, config.QUEUE_PREFIX)),
     },
     DisabledEndpointsMetric,
