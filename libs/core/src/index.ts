@@ -24,3 +24,4 @@ export * from './retry';
 export * from './storable';
 export * from './redaction';
 export * from './publishing';
+export * from './capabilities';

@@ -15,6 +15,8 @@ export {
 export {
   answerBodyHandshake,
   answerMetaHandshake,
+  HANDSHAKES,
+  type HandshakeName,
   type HandshakeAnswer,
   type HandshakeSettings,
 } from './handshakes';
