@@ -1,4 +1,5 @@
 import { ProcessingConfigurationError } from '../errors/errors';
+import { normalizeOutcome } from '../outcomes/normalize-outcome';
 import { CONDITION_SOURCES } from '../conditions/evaluate-condition';
 import type { ValueSource } from '../extraction/value-source.types';
 import { PRESETS, PRESET_NAMES } from '../presets/presets';
@@ -254,6 +255,29 @@ describe('describeCapabilities: the rule language', () => {
       expect(d.actions.map((a) => a.name)).toContain(d.newRuleAction);
     },
   );
+});
+
+describe('describeCapabilities: outbound requests', () => {
+  it('offers exactly the methods and body modes a sent request may have', () => {
+    const outcome = (method: string, bodyMode: string) =>
+      normalizeOutcome(
+        {
+          type: 'send',
+          request: {
+            method,
+            url: 'http://127.0.0.1/',
+            bodyMode,
+            body: Buffer.from(''),
+            headers: {},
+          },
+        },
+        'outbound',
+      ).type;
+    for (const method of caps.request.methods) expect(outcome(method, 'json')).toBe('send');
+    for (const mode of caps.request.bodyModes) expect(outcome('POST', mode)).toBe('send');
+    expect(outcome('GET', 'json')).toBe('dead_letter');
+    expect(outcome('POST', 'xml')).toBe('dead_letter');
+  });
 });
 
 describe('describeCapabilities: the document itself', () => {

@@ -1,7 +1,7 @@
 /**
  * Owns the description of what this build of core can do, as data for a client: the
- * provider presets, the signature, freshness and identity vocabularies, the handshakes, and
- * the rule language per direction (actions with their parameters, condition operators and
+ * provider presets, the signature, freshness and identity vocabularies, the handshakes, an
+ * outbound request's methods and body modes, and the rule language per direction (actions with their parameters, condition operators and
  * sources, value source kinds, transforms). Everything is read from the registries the
  * validators and the engine use, so a preset or an action added there is described here
  * with nothing else to change. The admin API serves it as `GET /api/v1/capabilities`; the
@@ -17,6 +17,7 @@ import {
   type IdentityField,
   type ReplayIdentityPolicy,
 } from '../identity/identity.types';
+import { BODY_MODES, HTTP_METHODS, type BodyMode, type HttpMethod } from '../request/request.types';
 import { HANDSHAKES, type HandshakeName } from '../presets/handshakes';
 import { PRESETS, PRESET_NAMES } from '../presets/presets';
 import {
@@ -119,6 +120,8 @@ export interface Capabilities {
     replay: Array<Choice<ReplayIdentityPolicy, IdentityField>>;
   };
   handshakes: HandshakeCapability[];
+  /** What an outbound endpoint's request may be. */
+  request: { methods: HttpMethod[]; bodyModes: BodyMode[] };
   rules: {
     operators: OperatorCapability[];
     defaultConditionSource: ConditionSource;
@@ -195,6 +198,7 @@ export function describeCapabilities(): Capabilities {
       name,
       ...HANDSHAKES[name],
     })),
+    request: { methods: [...HTTP_METHODS], bodyModes: [...BODY_MODES] },
     rules: {
       operators: CONDITION_OPERATORS.map((operator) => ({
         operator,

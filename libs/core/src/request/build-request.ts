@@ -5,7 +5,12 @@ import { authHeaders, authQueryParams } from './auth';
 import { deriveMultipartBoundary, encodeForm, encodeMultipart } from './form';
 import { assertValidHeader, setHeader } from './header-merge';
 import { applyPayloadRules } from './payload-rules';
-import type { BodyMode, BuildRequestInput, HttpMethod, OutboundRequest } from './request.types';
+import {
+  HTTP_METHODS,
+  type BodyMode,
+  type BuildRequestInput,
+  type OutboundRequest,
+} from './request.types';
 import { renderHeaderTemplate, renderTemplate } from './template';
 import { appendQuery, joinUrl, parseHttpUrl } from './url';
 
@@ -19,11 +24,9 @@ import { appendQuery, joinUrl, parseHttpUrl } from './url';
  * the dispatcher maps to `error`, not to a retry.
  */
 
-const METHODS: readonly HttpMethod[] = ['POST', 'PUT', 'PATCH', 'DELETE'];
-
 export function buildOutboundRequest(input: BuildRequestInput): OutboundRequest {
   const { spec, delivery, context } = input;
-  if (!METHODS.includes(spec.method)) {
+  if (!(HTTP_METHODS as readonly string[]).includes(spec.method)) {
     throw new ProcessingConfigurationError(`Unsupported HTTP method "${String(spec.method)}"`);
   }
 

@@ -1,8 +1,11 @@
 import type { ValueSource, ValueTransform } from '../extraction/value-source.types';
 import type { OutboundSigningConfig } from '../signature/signature.types';
 
-export type HttpMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type BodyMode = 'json' | 'form' | 'multipart';
+/** The methods and body modes an outbound request may use (validation and clients read these). */
+export const HTTP_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+export const BODY_MODES = ['json', 'form', 'multipart'] as const;
+export type BodyMode = (typeof BODY_MODES)[number];
 
 /** A fully built request, ready to send. Headers are final (signature included). */
 export interface OutboundRequest {
