@@ -68,6 +68,33 @@ class PresetCapabilityResponse {
   requires: string[];
 }
 
+class CustomSignatureDefaultsResponse {
+  @ApiProperty({ example: 'X-Signature' })
+  header: string;
+
+  @ApiProperty({ example: 'sha256=' })
+  prefix: string;
+
+  @ApiProperty({ enum: DIGEST_ALGORITHMS })
+  digest: string;
+
+  @ApiProperty({ enum: SIGNATURE_ENCODINGS })
+  encoding: string;
+
+  @ApiProperty({ enum: SECRET_ENCODINGS })
+  secretEncoding: string;
+
+  @ApiProperty({ example: 'plain' })
+  headerFormat: string;
+
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    example: [{ kind: 'body' }],
+  })
+  parts: Array<Record<string, unknown>>;
+}
+
 class SignatureCapabilitiesResponse {
   @ApiProperty({ type: [PresetCapabilityResponse] })
   presets: PresetCapabilityResponse[];
@@ -86,11 +113,34 @@ class SignatureCapabilitiesResponse {
 
   @ApiProperty({ type: [ChoiceResponse], description: 'signed part kinds and their fields' })
   partKinds: ChoiceResponse[];
+
+  @ApiProperty({
+    type: CustomSignatureDefaultsResponse,
+    description: 'what a new custom scheme starts with',
+  })
+  customDefaults: CustomSignatureDefaultsResponse;
+}
+
+class FreshnessDefaultsResponse {
+  @ApiProperty({ enum: TIMESTAMP_FORMATS })
+  format: string;
+
+  @ApiProperty({ example: 300 })
+  maxAgeSeconds: number;
+
+  @ApiProperty({ example: 300 })
+  maxFutureSkewSeconds: number;
 }
 
 class FreshnessCapabilitiesResponse {
   @ApiProperty({ type: [String], example: TIMESTAMP_FORMATS })
   timestampFormats: string[];
+
+  @ApiProperty({
+    type: FreshnessDefaultsResponse,
+    description: 'what a timestamp check gets for the settings it leaves out',
+  })
+  defaults: FreshnessDefaultsResponse;
 }
 
 class IdentityCapabilitiesResponse {
@@ -101,6 +151,14 @@ class IdentityCapabilitiesResponse {
   replay: ChoiceResponse[];
 }
 
+class HandshakeTokenResponse {
+  @ApiProperty({ example: 'verifyToken', description: 'the field under `handshakes.<name>`' })
+  field: string;
+
+  @ApiProperty({ example: 'Meta verify token' })
+  label: string;
+}
+
 class HandshakeCapabilityResponse {
   @ApiProperty({ example: 'meta', description: 'the key under `handshakes`' })
   name: string;
@@ -108,8 +166,11 @@ class HandshakeCapabilityResponse {
   @ApiProperty({ example: "Answer Meta's verification (GET hub.challenge)" })
   label: string;
 
-  @ApiPropertyOptional({ example: 'verifyToken', description: 'its write-only token field' })
-  token?: string;
+  @ApiPropertyOptional({
+    type: HandshakeTokenResponse,
+    description: 'the write-only token it is checked with',
+  })
+  token?: HandshakeTokenResponse;
 }
 
 class RequestCapabilitiesResponse {
@@ -152,12 +213,6 @@ class ActionParameterResponse {
 class ActionCapabilityResponse {
   @ApiProperty({ example: 'upsert_record', description: 'the rule `action` value' })
   name: string;
-
-  @ApiProperty({ example: 'Upsert record' })
-  label: string;
-
-  @ApiProperty({ example: 'Change the record the lookups find, or create it' })
-  description: string;
 
   @ApiProperty({ type: [ActionParameterResponse] })
   parameters: ActionParameterResponse[];

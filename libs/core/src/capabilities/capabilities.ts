@@ -18,7 +18,13 @@ import {
   type ReplayIdentityPolicy,
 } from '../identity/identity.types';
 import { BODY_MODES, HTTP_METHODS, type BodyMode, type HttpMethod } from '../request/request.types';
+import {
+  DEFAULT_MAX_AGE_SECONDS,
+  DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+  DEFAULT_TIMESTAMP_FORMAT,
+} from '../freshness/check-freshness';
 import { HANDSHAKES, type HandshakeName } from '../presets/handshakes';
+import { SIGNATURE_DEFAULTS } from '../presets/resolve-inbound-security';
 import { PRESETS, PRESET_NAMES } from '../presets/presets';
 import {
   CONDITION_OPERATOR_OPERANDS,
@@ -79,8 +85,8 @@ export interface PresetCapability {
 export interface HandshakeCapability {
   name: HandshakeName;
   label: string;
-  /** The write-only token the handshake is checked with, if any. */
-  token?: 'verifyToken' | 'secretToken';
+  /** The write-only token the handshake is checked with, if any: its field and label. */
+  token?: { field: 'verifyToken' | 'secretToken'; label: string };
 }
 
 export interface OperatorCapability {
@@ -90,8 +96,6 @@ export interface OperatorCapability {
 
 export interface ActionCapability {
   name: string;
-  label: string;
-  description: string;
   parameters: ActionParameter[];
 }
 
@@ -113,8 +117,22 @@ export interface Capabilities {
     secretEncodings: SecretEncoding[];
     headerFormats: Array<Choice<SignatureHeaderFormat, 'headerKey'>>;
     partKinds: Array<Choice<SignedPart['kind'], SignedPartField>>;
+    /** What a new custom scheme starts with (core's defaults, and a common HMAC setup). */
+    customDefaults: {
+      header: string;
+      prefix: string;
+      digest: DigestAlgorithm;
+      encoding: SignatureEncoding;
+      secretEncoding: SecretEncoding;
+      headerFormat: SignatureHeaderFormat;
+      parts: SignedPart[];
+    };
   };
-  freshness: { timestampFormats: TimestampFormat[] };
+  freshness: {
+    timestampFormats: TimestampFormat[];
+    /** What a timestamp check that leaves them out gets. */
+    defaults: { format: TimestampFormat; maxAgeSeconds: number; maxFutureSkewSeconds: number };
+  };
   identity: {
     delivery: Array<Choice<DeliveryIdentityPolicy, IdentityField>>;
     replay: Array<Choice<ReplayIdentityPolicy, IdentityField>>;
@@ -130,6 +148,17 @@ export interface Capabilities {
     outbound: DirectionCapabilities;
   };
 }
+
+/**
+ * A new custom scheme's suggested settings that core has no default for: the common
+ * `sha256=<hex>` HMAC of the body.
+ */
+const CUSTOM_SIGNATURE_SUGGESTION = {
+  header: 'X-Signature',
+  prefix: 'sha256=',
+  digest: 'sha256',
+  encoding: 'hex',
+} as const;
 
 const choices = <T extends string, F extends string>(
   table: Readonly<Record<T, { label: string; fields: readonly F[] }>>,
@@ -162,8 +191,6 @@ function directionCapabilities(direction: Direction): DirectionCapabilities {
   return {
     actions: actions.map((name) => ({
       name,
-      label: RULE_ACTIONS[name].label,
-      description: RULE_ACTIONS[name].description,
       parameters: RULE_ACTIONS[name].parameters.map((parameter) => ({ ...parameter })),
     })),
     conditionSources: [...CONDITION_SOURCES_BY_DIRECTION[direction]],
@@ -188,8 +215,21 @@ export function describeCapabilities(): Capabilities {
         fields: [...SIGNATURE_HEADER_FORMATS[value].fields],
       })),
       partKinds: choices(SIGNED_PART_KINDS),
+      customDefaults: {
+        ...CUSTOM_SIGNATURE_SUGGESTION,
+        secretEncoding: SIGNATURE_DEFAULTS.secretEncoding,
+        headerFormat: SIGNATURE_DEFAULTS.headerFormat,
+        parts: SIGNATURE_DEFAULTS.parts.map((part) => ({ ...part })),
+      },
     },
-    freshness: { timestampFormats: [...TIMESTAMP_FORMATS] },
+    freshness: {
+      timestampFormats: [...TIMESTAMP_FORMATS],
+      defaults: {
+        format: DEFAULT_TIMESTAMP_FORMAT,
+        maxAgeSeconds: DEFAULT_MAX_AGE_SECONDS,
+        maxFutureSkewSeconds: DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+      },
+    },
     identity: {
       delivery: choices(DELIVERY_IDENTITY_POLICIES),
       replay: choices(REPLAY_IDENTITY_POLICIES),

@@ -8,6 +8,7 @@ export {
 } from './presets';
 export {
   resolveInboundSecurity,
+  SIGNATURE_DEFAULTS,
   type InboundSecurityInput,
   type ResolvedInboundSecurity,
   type ResolveOptions,

@@ -5,6 +5,11 @@
  * named, so the admin API can reject it at save and the gateway never half-verifies.
  */
 import { ProcessingConfigurationError } from '../errors/errors';
+import {
+  DEFAULT_MAX_AGE_SECONDS,
+  DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+  DEFAULT_TIMESTAMP_FORMAT,
+} from '../freshness/check-freshness';
 import { TIMESTAMP_FORMATS, type TimestampConfig } from '../freshness/freshness.types';
 import {
   DELIVERY_IDENTITY_POLICIES,
@@ -49,6 +54,14 @@ export interface ResolveOptions {
    */
   requireSecret?: boolean;
 }
+
+/** What a custom (preset-less) scheme gets for the settings it leaves out. */
+export const SIGNATURE_DEFAULTS = {
+  secretEncoding: 'utf8',
+  headerFormat: 'plain',
+  version: 'v1',
+  parts: [{ kind: 'body' }],
+} as const satisfies Partial<ResolvedSignatureConfig>;
 
 const DELIVERY_POLICIES = Object.keys(DELIVERY_IDENTITY_POLICIES) as DeliveryIdentityPolicy[];
 const REPLAY_POLICIES = Object.keys(REPLAY_IDENTITY_POLICIES) as ReplayIdentityPolicy[];
@@ -107,18 +120,18 @@ function resolveSignature(
   if (!header) throw missing('signature.header');
   const secretEncoding = oneOf(
     'signature.secretEncoding',
-    explicit.secretEncoding ?? base?.secretEncoding ?? 'utf8',
+    explicit.secretEncoding ?? base?.secretEncoding ?? SIGNATURE_DEFAULTS.secretEncoding,
     SECRET_ENCODINGS,
   );
   const headerFormat = oneOf(
     'signature.headerFormat',
-    explicit.headerFormat ?? base?.headerFormat ?? 'plain',
+    explicit.headerFormat ?? base?.headerFormat ?? SIGNATURE_DEFAULTS.headerFormat,
     SIGNATURE_HEADER_FORMAT_NAMES,
   );
   const headerKey = explicit.headerKey || base?.headerKey || '';
   if (headerFormat === 'key-value' && !headerKey) throw missing('signature.headerKey');
-  const version = explicit.version || base?.version || 'v1';
-  const parts = explicit.parts ?? base?.parts ?? [{ kind: 'body' }];
+  const version = explicit.version || base?.version || SIGNATURE_DEFAULTS.version;
+  const parts: readonly SignedPart[] = explicit.parts ?? base?.parts ?? SIGNATURE_DEFAULTS.parts;
   if (parts.length === 0) throw configError('signature.parts', 'must list at least one part');
   parts.forEach((part, index) => checkPart(part, index));
 
@@ -201,11 +214,14 @@ function resolveTimestamp(
   }
   const resolved: TimestampConfig = {
     enabled: true,
-    format: oneOf('timestamp.format', merged.format ?? 'unix_seconds', TIMESTAMP_FORMATS),
-    maxAgeSeconds: seconds('timestamp.maxAgeSeconds', merged.maxAgeSeconds ?? 300),
+    format: oneOf('timestamp.format', merged.format ?? DEFAULT_TIMESTAMP_FORMAT, TIMESTAMP_FORMATS),
+    maxAgeSeconds: seconds(
+      'timestamp.maxAgeSeconds',
+      merged.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS,
+    ),
     maxFutureSkewSeconds: seconds(
       'timestamp.maxFutureSkewSeconds',
-      merged.maxFutureSkewSeconds ?? 300,
+      merged.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS,
     ),
   };
   if (merged.header) resolved.header = merged.header;

@@ -40,8 +40,6 @@ export interface ActionParameter {
 }
 
 export interface ActionDefinition {
-  label: string;
-  description: string;
   parameters: readonly ActionParameter[];
 }
 
@@ -80,38 +78,24 @@ const RECORD_ASSIGNMENTS: ActionParameter = {
 /** Every action of both directions; the type makes a new action need its entry here. */
 export const RULE_ACTIONS: Readonly<Record<InboundAction | OutboundAction, ActionDefinition>> = {
   done: {
-    label: 'Done',
-    description: 'Finish with nothing (more) written',
     parameters: [],
   },
   dead_letter: {
-    label: 'Dead-letter',
-    description: 'Park it for an operator to look at',
     parameters: [],
   },
   retry: {
-    label: 'Retry',
-    description: 'Try again after a delay',
     parameters: [RETRY_SECONDS],
   },
   create_record: {
-    label: 'Create record',
-    description: 'Write a new record of the target model',
     parameters: [TARGET_MODEL, RECORD_ASSIGNMENTS],
   },
   update_record: {
-    label: 'Update record',
-    description: 'Change the record the lookups find',
     parameters: [TARGET_MODEL, RECORD_LOOKUPS, RECORD_ASSIGNMENTS],
   },
   upsert_record: {
-    label: 'Upsert record',
-    description: 'Change the record the lookups find, or create it',
     parameters: [TARGET_MODEL, RECORD_LOOKUPS, RECORD_ASSIGNMENTS],
   },
   forward: {
-    label: 'Forward',
-    description: 'Deliver the payload to an outbound endpoint',
     parameters: [
       {
         field: 'forwardTo',
@@ -132,18 +116,12 @@ export const RULE_ACTIONS: Readonly<Record<InboundAction | OutboundAction, Actio
     ],
   },
   send: {
-    label: 'Send',
-    description: 'Send the delivery as it is',
     parameters: [],
   },
   cancel: {
-    label: 'Cancel',
-    description: 'Drop the delivery without sending it',
     parameters: [],
   },
   mutate: {
-    label: 'Mutate',
-    description: 'Change the payload or headers, then send',
     parameters: [
       {
         field: 'assignments',
