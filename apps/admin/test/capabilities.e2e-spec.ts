@@ -1,3 +1,5 @@
+// First: core's command classes record their property types only once Reflect.metadata exists.
+import 'reflect-metadata';
 import { describeCapabilities, INBOUND_ACTIONS, OUTBOUND_ACTIONS, PRESET_NAMES } from '@app/core';
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { unique } from '../../../test/support/fixtures';
