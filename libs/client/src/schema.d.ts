@@ -1021,6 +1021,35 @@ export interface components {
        */
       fields: string[];
     };
+    CustomSignatureDefaultsResponse: {
+      /** @example X-Signature */
+      header: string;
+      /** @example sha256= */
+      prefix: string;
+      /** @enum {string} */
+      digest: 'sha1' | 'sha256' | 'sha512';
+      /** @enum {string} */
+      encoding: 'hex' | 'base64';
+      /** @enum {string} */
+      secretEncoding: 'utf8' | 'base64' | 'whsec';
+      /** @example plain */
+      headerFormat: string;
+      /**
+       * @example [
+       *       {
+       *         "kind": "body"
+       *       }
+       *     ]
+       */
+      parts: {
+        [key: string]: unknown;
+      }[];
+      /**
+       * @description the kind a part added to the list starts as
+       * @example literal
+       */
+      newPartKind: string;
+    };
     SignatureCapabilitiesResponse: {
       presets: components['schemas']['PresetCapabilityResponse'][];
       /**
@@ -1049,6 +1078,16 @@ export interface components {
       headerFormats: components['schemas']['ChoiceResponse'][];
       /** @description signed part kinds and their fields */
       partKinds: components['schemas']['ChoiceResponse'][];
+      /** @description what a new custom scheme starts with */
+      customDefaults: components['schemas']['CustomSignatureDefaultsResponse'];
+    };
+    FreshnessDefaultsResponse: {
+      /** @enum {string} */
+      format: 'unix_seconds' | 'unix_millis' | 'iso8601';
+      /** @example 300 */
+      maxAgeSeconds: number;
+      /** @example 300 */
+      maxFutureSkewSeconds: number;
     };
     FreshnessCapabilitiesResponse: {
       /**
@@ -1059,10 +1098,21 @@ export interface components {
        *     ]
        */
       timestampFormats: string[];
+      /** @description what a timestamp check gets for the settings it leaves out */
+      defaults: components['schemas']['FreshnessDefaultsResponse'];
     };
     IdentityCapabilitiesResponse: {
       delivery: components['schemas']['ChoiceResponse'][];
       replay: components['schemas']['ChoiceResponse'][];
+    };
+    HandshakeTokenResponse: {
+      /**
+       * @description the field under `handshakes.<name>`
+       * @example verifyToken
+       */
+      field: string;
+      /** @example Meta verify token */
+      label: string;
     };
     HandshakeCapabilityResponse: {
       /**
@@ -1072,11 +1122,8 @@ export interface components {
       name: string;
       /** @example Answer Meta's verification (GET hub.challenge) */
       label: string;
-      /**
-       * @description its write-only token field
-       * @example verifyToken
-       */
-      token?: string;
+      /** @description the write-only token it is checked with */
+      token?: components['schemas']['HandshakeTokenResponse'];
     };
     RequestCapabilitiesResponse: {
       /**
@@ -1098,22 +1145,11 @@ export interface components {
       bodyModes: string[];
     };
     OperatorCapabilityResponse: {
-      /** @enum {string} */
-      operator:
-        | '='
-        | '!='
-        | 'in'
-        | 'not in'
-        | 'contains'
-        | 'not contains'
-        | '>'
-        | '>='
-        | '<'
-        | '<='
-        | 'exists'
-        | 'not exists'
-        | 'starts with'
-        | 'matches';
+      /**
+       * @description one of =, !=, in, not in, contains, not contains, >, >=, <, <=, exists, not exists, starts with, matches
+       * @example starts with
+       */
+      operator: string;
       /**
        * @description what the condition value must be
        * @enum {string}
@@ -1151,10 +1187,6 @@ export interface components {
        * @example upsert_record
        */
       name: string;
-      /** @example Upsert record */
-      label: string;
-      /** @example Change the record the lookups find, or create it */
-      description: string;
       parameters: components['schemas']['ActionParameterResponse'][];
     };
     RuleDto: {

@@ -93,6 +93,9 @@ class CustomSignatureDefaultsResponse {
     example: [{ kind: 'body' }],
   })
   parts: Array<Record<string, unknown>>;
+
+  @ApiProperty({ example: 'literal', description: 'the kind a part added to the list starts as' })
+  newPartKind: string;
 }
 
 class SignatureCapabilitiesResponse {
@@ -240,7 +243,7 @@ class DirectionCapabilitiesResponse {
 }
 
 class OperatorCapabilityResponse {
-  @ApiProperty({ enum: CONDITION_OPERATORS })
+  @ApiProperty({ example: 'starts with', description: `one of ${CONDITION_OPERATORS.join(', ')}` })
   operator: string;
 
   @ApiProperty({

@@ -107,7 +107,8 @@ describe('describeCapabilities: signature, freshness and identity vocabularies',
   });
 
   it('starts a custom scheme and a timestamp check with settings the resolver accepts as they are', () => {
-    const { customDefaults } = caps.signature;
+    const { newPartKind, ...customDefaults } = caps.signature.customDefaults;
+    expect(caps.signature.partKinds.map((kind) => kind.value)).toContain(newPartKind);
     const resolved = resolveInboundSecurity({
       signature: { mode: 'hmac', secret: 's', ...customDefaults },
       timestamp: { enabled: true, header: 'X-Ts' },

@@ -126,6 +126,8 @@ export interface Capabilities {
       secretEncoding: SecretEncoding;
       headerFormat: SignatureHeaderFormat;
       parts: SignedPart[];
+      /** The kind a part added to the list starts as (a separator, the usual addition). */
+      newPartKind: SignedPart['kind'];
     };
   };
   freshness: {
@@ -151,13 +153,14 @@ export interface Capabilities {
 
 /**
  * A new custom scheme's suggested settings that core has no default for: the common
- * `sha256=<hex>` HMAC of the body.
+ * `sha256=<hex>` HMAC of the body; a part added to it starts as literal text (a separator).
  */
 const CUSTOM_SIGNATURE_SUGGESTION = {
   header: 'X-Signature',
   prefix: 'sha256=',
   digest: 'sha256',
   encoding: 'hex',
+  newPartKind: 'literal',
 } as const;
 
 const choices = <T extends string, F extends string>(
