@@ -56,7 +56,7 @@ interface PartRow {
   param: string;
 }
 type PartField = 'value' | 'name' | 'param';
-/** The inputs of a part's fields, in the order a kind lists them. */
+/** What a part field's input is called (`Part 2 text`); a kind lists the fields it takes. */
 const PART_INPUTS: Record<PartField, string> = {
   value: 'text',
   name: 'header',
@@ -65,7 +65,7 @@ const PART_INPUTS: Record<PartField, string> = {
 
 const fieldsOf = (capabilities: Capabilities, kind: string): PartField[] =>
   (capabilities.signature.partKinds.find((k) => k.value === kind)?.fields ?? []).filter(
-    (field): field is PartField => field in PART_INPUTS,
+    (field): field is PartField => Object.hasOwn(PART_INPUTS, field),
   );
 
 /** The API's shape for a part: only the keys its kind takes. */
