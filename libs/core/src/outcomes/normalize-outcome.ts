@@ -1,11 +1,5 @@
 import type { Direction } from '../rules/rule.types';
-import {
-  BODY_MODES,
-  HTTP_METHODS,
-  type BodyMode,
-  type HttpMethod,
-  type OutboundRequest,
-} from '../request/request.types';
+import { BODY_MODES, HTTP_METHODS, type OutboundRequest } from '../request/request.types';
 import type { InboundOutcome, Outcome, OutboundOutcome } from './outcome.types';
 
 /**
