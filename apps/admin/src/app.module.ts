@@ -5,6 +5,7 @@ import { PlatformModule } from '@app/platform';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { CapabilitiesModule } from './capabilities/capabilities.module';
 import { CommonModule } from './common/common.module';
 import { ErrorResponseFilter } from './common/error-response.filter';
 import type { AdminConfig } from './config';
@@ -34,6 +35,7 @@ export class AdminModule {
       imports: [
         CommonModule.forRoot(config),
         AuthModule,
+        CapabilitiesModule,
         IdempotencyModule,
         HandlersModule,
         InboundEndpointsModule,

@@ -4,7 +4,8 @@ import { sinkEndpointBody, unique } from '../../../test/support/fixtures';
 
 /**
  * The `publisher` role (issue 25): the key a backend service holds. It publishes
- * (`POST /deliveries`, `POST /events`) and reads deliveries, and nothing else: every other
+ * (`POST /deliveries`, `POST /events`), reads deliveries, who it is and the build's
+ * capabilities, and nothing else: every other
  * `/api/v1` route of the OpenAPI document answers it 403, the queue UI too. Its tenant is its key's:
  * another tenant's publisher finds none of these deliveries.
  */
@@ -14,6 +15,7 @@ const ALLOWED = new Set([
   'POST /api/v1/deliveries',
   'POST /api/v1/events',
   'GET /api/v1/me',
+  'GET /api/v1/capabilities',
 ]);
 
 describe('admin API: the publisher role', () => {
@@ -146,7 +148,7 @@ describe('admin API: the publisher role', () => {
     expect(board.status).toBe(403);
 
     // The routes it may call do answer it.
-    for (const path of ['/me', '/deliveries']) {
+    for (const path of ['/me', '/capabilities', '/deliveries']) {
       expect((await harness.admin(path, { key: publisher.key })).status).toBe(200);
     }
   });

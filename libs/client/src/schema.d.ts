@@ -24,6 +24,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/capabilities': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Describe what this build can do
+     * @description The provider presets, the signature, freshness and identity vocabularies, the handshakes, outbound methods and body modes, and per direction the rule actions (with the fields each takes), condition operators and sources, and value sources. Read-only and the same for every key; any live key may call it.
+     */
+    get: operations['getCapabilities'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/handlers': {
     parameters: {
       query?: never;
@@ -1011,6 +1031,225 @@ export interface components {
       /** Format: uuid */
       tenantId: string;
     };
+    PresetFreshnessResponse: {
+      /** @description whether the preset checks a signed timestamp */
+      enabled: boolean;
+      /**
+       * @description the oldest timestamp accepted
+       * @example 300
+       */
+      maxAgeSeconds?: number;
+    };
+    PresetCapabilityResponse: {
+      /**
+       * @description the `signature.preset` value
+       * @example stripe
+       */
+      name: string;
+      /** @example Stripe */
+      label: string;
+      freshness: components['schemas']['PresetFreshnessResponse'];
+      /**
+       * @description handshakes the provider sends before its events
+       * @example [
+       *       "slack"
+       *     ]
+       */
+      handshakes: string[];
+      /**
+       * @description how the preset reads its secret
+       * @enum {string}
+       */
+      secretEncoding: 'utf8' | 'base64' | 'whsec';
+      /**
+       * @description what an endpoint must supply on top of the preset
+       * @example [
+       *       "secret"
+       *     ]
+       */
+      requires: string[];
+    };
+    ChoiceResponse: {
+      /** @example delivery_header */
+      value: string;
+      /** @example A delivery header */
+      label: string;
+      /**
+       * @description the settings the choice takes besides itself
+       * @example [
+       *       "header"
+       *     ]
+       */
+      fields: string[];
+    };
+    CustomSignatureDefaultsResponse: {
+      /** @example X-Signature */
+      header: string;
+      /** @example sha256= */
+      prefix: string;
+      /** @enum {string} */
+      digest: 'sha1' | 'sha256' | 'sha512';
+      /** @enum {string} */
+      encoding: 'hex' | 'base64';
+      /** @enum {string} */
+      secretEncoding: 'utf8' | 'base64' | 'whsec';
+      /** @example plain */
+      headerFormat: string;
+      /**
+       * @example [
+       *       {
+       *         "kind": "body"
+       *       }
+       *     ]
+       */
+      parts: {
+        [key: string]: unknown;
+      }[];
+      /**
+       * @description the kind a part added to the list starts as
+       * @example literal
+       */
+      newPartKind: string;
+    };
+    SignatureCapabilitiesResponse: {
+      presets: components['schemas']['PresetCapabilityResponse'][];
+      /**
+       * @example [
+       *       "sha1",
+       *       "sha256",
+       *       "sha512"
+       *     ]
+       */
+      digests: string[];
+      /**
+       * @example [
+       *       "hex",
+       *       "base64"
+       *     ]
+       */
+      encodings: string[];
+      /**
+       * @example [
+       *       "utf8",
+       *       "base64",
+       *       "whsec"
+       *     ]
+       */
+      secretEncodings: string[];
+      headerFormats: components['schemas']['ChoiceResponse'][];
+      /** @description signed part kinds and their fields */
+      partKinds: components['schemas']['ChoiceResponse'][];
+      /** @description what a new custom scheme starts with */
+      customDefaults: components['schemas']['CustomSignatureDefaultsResponse'];
+    };
+    FreshnessDefaultsResponse: {
+      /** @enum {string} */
+      format: 'unix_seconds' | 'unix_millis' | 'iso8601';
+      /** @example 300 */
+      maxAgeSeconds: number;
+      /** @example 300 */
+      maxFutureSkewSeconds: number;
+    };
+    FreshnessCapabilitiesResponse: {
+      /**
+       * @example [
+       *       "unix_seconds",
+       *       "unix_millis",
+       *       "iso8601"
+       *     ]
+       */
+      timestampFormats: string[];
+      /** @description what a timestamp check gets for the settings it leaves out */
+      defaults: components['schemas']['FreshnessDefaultsResponse'];
+    };
+    IdentityCapabilitiesResponse: {
+      delivery: components['schemas']['ChoiceResponse'][];
+      replay: components['schemas']['ChoiceResponse'][];
+    };
+    HandshakeTokenResponse: {
+      /**
+       * @description the field under `handshakes.<name>`
+       * @example verifyToken
+       */
+      field: string;
+      /** @example Meta verify token */
+      label: string;
+    };
+    HandshakeCapabilityResponse: {
+      /**
+       * @description the key under `handshakes`
+       * @example meta
+       */
+      name: string;
+      /** @example Answer Meta's verification (GET hub.challenge) */
+      label: string;
+      /** @description the write-only token it is checked with */
+      token?: components['schemas']['HandshakeTokenResponse'];
+    };
+    RequestCapabilitiesResponse: {
+      /**
+       * @example [
+       *       "POST",
+       *       "PUT",
+       *       "PATCH",
+       *       "DELETE"
+       *     ]
+       */
+      methods: string[];
+      /**
+       * @example [
+       *       "json",
+       *       "form",
+       *       "multipart"
+       *     ]
+       */
+      bodyModes: string[];
+    };
+    OperatorCapabilityResponse: {
+      /**
+       * @description one of =, !=, in, not in, contains, not contains, >, >=, <, <=, exists, not exists, starts with, matches
+       * @example starts with
+       */
+      operator: string;
+      /**
+       * @description what the condition value must be
+       * @enum {string}
+       */
+      operand: 'none' | 'value' | 'list' | 'pattern';
+    };
+    ActionParameterResponse: {
+      /**
+       * @description the rule field
+       * @example targetModel
+       */
+      field: string;
+      /**
+       * @description `seconds`: a number over 0; `text`: a non-empty string; `list`: a JSON list
+       * @enum {string}
+       */
+      type: 'seconds' | 'text' | 'list';
+      /** @description whether the action cannot run without it */
+      required: boolean;
+      /** @example Target model */
+      label: string;
+      /** @example An outbound endpoint code */
+      description?: string;
+      /** @example issues */
+      placeholder?: string;
+      /**
+       * @description the problem reads `<action> needs <need>`
+       * @example a targetModel
+       */
+      need: string;
+    };
+    ActionCapabilityResponse: {
+      /**
+       * @description the rule `action` value
+       * @example upsert_record
+       */
+      name: string;
+      parameters: components['schemas']['ActionParameterResponse'][];
+    };
     RuleDto: {
       /** @example 10 */
       sequence: number;
@@ -1076,6 +1315,68 @@ export interface components {
       }[];
       /** @example crm-sync */
       forwardTo?: string;
+    };
+    DirectionCapabilitiesResponse: {
+      actions: components['schemas']['ActionCapabilityResponse'][];
+      /**
+       * @example [
+       *       "payload",
+       *       "headers",
+       *       "query",
+       *       "semantic",
+       *       "event"
+       *     ]
+       */
+      conditionSources: string[];
+      /**
+       * @description value source kinds for lookups and assignments
+       * @example [
+       *       "payload",
+       *       "header",
+       *       "query",
+       *       "semantic",
+       *       "event",
+       *       "literal"
+       *     ]
+       */
+      valueSources: string[];
+      /**
+       * @description the action a rule added in an editor starts with
+       * @example done
+       */
+      newRuleAction: string;
+      /** @description rules a new handler's editor starts with */
+      example: components['schemas']['RuleDto'][];
+    };
+    RuleCapabilitiesResponse: {
+      operators: components['schemas']['OperatorCapabilityResponse'][];
+      /**
+       * @description the source of a condition that names none
+       * @example payload
+       */
+      defaultConditionSource: string;
+      /**
+       * @example [
+       *       "string",
+       *       "number",
+       *       "boolean",
+       *       "lowercase",
+       *       "uppercase",
+       *       "iso_date",
+       *       "json"
+       *     ]
+       */
+      transforms: string[];
+      inbound: components['schemas']['DirectionCapabilitiesResponse'];
+      outbound: components['schemas']['DirectionCapabilitiesResponse'];
+    };
+    CapabilitiesResponse: {
+      signature: components['schemas']['SignatureCapabilitiesResponse'];
+      freshness: components['schemas']['FreshnessCapabilitiesResponse'];
+      identity: components['schemas']['IdentityCapabilitiesResponse'];
+      handshakes: components['schemas']['HandshakeCapabilityResponse'][];
+      request: components['schemas']['RequestCapabilitiesResponse'];
+      rules: components['schemas']['RuleCapabilitiesResponse'];
     };
     HandlerResponse: {
       /** Format: uuid */
@@ -3026,6 +3327,43 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['PrincipalResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  getCapabilities: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the capabilities */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CapabilitiesResponse'];
         };
       };
       /** @description no API key, or an unknown or revoked one */

@@ -25,3 +25,4 @@ export * from './storable';
 export * from './redaction';
 export * from './publishing';
 export * from './record-triggers';
+export * from './capabilities';

@@ -15,9 +15,17 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
+  DIGEST_ALGORITHMS,
   PRESET_NAMES,
+  SECRET_ENCODINGS,
+  SIGNATURE_ENCODINGS,
+  SIGNATURE_HEADER_FORMAT_NAMES,
+  type DigestAlgorithm,
   type IdentityConfig,
   type PresetName,
+  type SecretEncoding,
+  type SignatureEncoding,
+  type SignatureHeaderFormat,
   type SignedPart,
   type TimestampConfig,
   type ValueSource,
@@ -35,15 +43,15 @@ export class SignatureDto {
   @IsIn(PRESET_NAMES)
   preset?: PresetName;
 
-  @ApiPropertyOptional({ enum: ['sha1', 'sha256', 'sha512'] })
+  @ApiPropertyOptional({ enum: DIGEST_ALGORITHMS })
   @IsOptional()
-  @IsIn(['sha1', 'sha256', 'sha512'])
-  digest?: 'sha1' | 'sha256' | 'sha512';
+  @IsIn(DIGEST_ALGORITHMS)
+  digest?: DigestAlgorithm;
 
-  @ApiPropertyOptional({ enum: ['hex', 'base64'] })
+  @ApiPropertyOptional({ enum: SIGNATURE_ENCODINGS })
   @IsOptional()
-  @IsIn(['hex', 'base64'])
-  encoding?: 'hex' | 'base64';
+  @IsIn(SIGNATURE_ENCODINGS)
+  encoding?: SignatureEncoding;
 
   @ApiPropertyOptional({
     description: 'write-only',
@@ -60,10 +68,10 @@ export class SignatureDto {
   @MaxLength(1000)
   secondarySecret?: string;
 
-  @ApiPropertyOptional({ enum: ['utf8', 'base64', 'whsec'] })
+  @ApiPropertyOptional({ enum: SECRET_ENCODINGS })
   @IsOptional()
-  @IsIn(['utf8', 'base64', 'whsec'])
-  secretEncoding?: 'utf8' | 'base64' | 'whsec';
+  @IsIn(SECRET_ENCODINGS)
+  secretEncoding?: SecretEncoding;
 
   @ApiPropertyOptional({ example: 'X-Signature' })
   @IsOptional()
@@ -77,10 +85,10 @@ export class SignatureDto {
   @MaxLength(100)
   prefix?: string;
 
-  @ApiPropertyOptional({ enum: ['plain', 'key-value', 'versioned-list'] })
+  @ApiPropertyOptional({ enum: SIGNATURE_HEADER_FORMAT_NAMES })
   @IsOptional()
-  @IsIn(['plain', 'key-value', 'versioned-list'])
-  headerFormat?: 'plain' | 'key-value' | 'versioned-list';
+  @IsIn(SIGNATURE_HEADER_FORMAT_NAMES)
+  headerFormat?: SignatureHeaderFormat;
 
   @ApiPropertyOptional({ example: 'v1' })
   @IsOptional()

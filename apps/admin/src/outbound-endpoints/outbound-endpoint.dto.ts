@@ -19,9 +19,12 @@ import {
   ValidateNested,
 } from 'class-validator';
 import {
-  BODY_MODES as CORE_BODY_MODES,
-  HTTP_METHODS as CORE_HTTP_METHODS,
+  BODY_MODES,
+  DIGEST_ALGORITHMS,
+  HTTP_METHODS,
   MAX_EVENT_TYPE_LENGTH,
+  SECRET_ENCODINGS,
+  SIGNATURE_ENCODINGS,
   VALUE_TRANSFORMS,
   type BodyMode,
   type DigestAlgorithm,
@@ -42,8 +45,6 @@ import { SLUG } from '../handlers/handler.dto';
  * outbound-endpoint.validation.ts. Secrets (`signing.secret`, `auth.password|token|value`)
  * are write-only.
  */
-export const HTTP_METHODS: readonly HttpMethod[] = CORE_HTTP_METHODS;
-export const BODY_MODES: readonly BodyMode[] = CORE_BODY_MODES;
 export const SIGNING_TYPES = ['none', 'standard-webhooks', 'hmac'] as const;
 export const AUTH_TYPES = ['none', 'basic', 'bearer', 'api_key'] as const;
 
@@ -119,19 +120,19 @@ export class SigningDto {
   @MaxLength(200)
   header?: string;
 
-  @ApiPropertyOptional({ enum: ['sha1', 'sha256', 'sha512'], default: 'sha256' })
+  @ApiPropertyOptional({ enum: DIGEST_ALGORITHMS, default: 'sha256' })
   @IsOptional()
-  @IsIn(['sha1', 'sha256', 'sha512'])
+  @IsIn(DIGEST_ALGORITHMS)
   digest?: DigestAlgorithm;
 
-  @ApiPropertyOptional({ enum: ['hex', 'base64'], default: 'hex' })
+  @ApiPropertyOptional({ enum: SIGNATURE_ENCODINGS, default: 'hex' })
   @IsOptional()
-  @IsIn(['hex', 'base64'])
+  @IsIn(SIGNATURE_ENCODINGS)
   encoding?: SignatureEncoding;
 
-  @ApiPropertyOptional({ enum: ['utf8', 'base64', 'whsec'], default: 'utf8' })
+  @ApiPropertyOptional({ enum: SECRET_ENCODINGS, default: 'utf8' })
   @IsOptional()
-  @IsIn(['utf8', 'base64', 'whsec'])
+  @IsIn(SECRET_ENCODINGS)
   secretEncoding?: SecretEncoding;
 
   @ApiPropertyOptional({ example: 'sha256=' })

@@ -14,6 +14,13 @@ import {
 } from '@mantine/core';
 import { useState } from 'react';
 import type { Schemas } from '@app/client';
+import {
+  useCapabilities,
+  WithCapabilities,
+  type ActionCapability,
+  type Capabilities,
+  type DirectionCapabilities,
+} from '../capabilities';
 import { OtherProblems, parseJson, problemsOf, problemsUnder } from './forms';
 
 /**
@@ -24,6 +31,8 @@ import { OtherProblems, parseJson, problemsOf, problemsUnder } from './forms';
  * that input; in JSON mode, beside the list.
  *
  * The option lists are vocabulary for the inputs, not rules: the API decides what is valid.
+ * They come from the server's capabilities (actions with the fields each takes, operators
+ * with the value each needs, the sources a direction reads); the console keeps no copy.
  */
 interface Condition {
   source?: string;
@@ -41,40 +50,24 @@ export type Rule = Omit<Schemas['RuleDto'], 'conditions' | 'lookups' | 'assignme
 export const rulesDto = (rules: Rule[]): Array<Schemas['RuleDto']> =>
   rules as unknown as Array<Schemas['RuleDto']>;
 
-const ACTIONS = {
-  inbound: [
-    'done',
-    'dead_letter',
-    'retry',
-    'create_record',
-    'update_record',
-    'upsert_record',
-    'forward',
-  ],
-  outbound: ['send', 'done', 'dead_letter', 'retry', 'cancel', 'mutate'],
-} as const;
-const SOURCES = {
-  inbound: ['payload', 'headers', 'query', 'semantic', 'event'],
-  outbound: ['payload', 'event', 'context', 'endpoint'],
-} as const;
-const OPERATORS = [
-  '=',
-  '!=',
-  'in',
-  'not in',
-  'contains',
-  'not contains',
-  '>',
-  '>=',
-  '<',
-  '<=',
-  'exists',
-  'not exists',
-  'starts with',
-  'matches',
-];
-const RECORD_ACTIONS = new Set(['create_record', 'update_record', 'upsert_record']);
-const NO_VALUE = new Set(['exists', 'not exists']);
+/** What the form offers for one direction, from the server's capabilities. */
+interface Vocabulary {
+  direction: DirectionCapabilities;
+  operators: Capabilities['rules']['operators'];
+  defaultSource: string;
+}
+const vocabularyOf = (
+  capabilities: Capabilities,
+  direction: 'inbound' | 'outbound',
+): Vocabulary => ({
+  direction: capabilities.rules[direction],
+  operators: capabilities.rules.operators,
+  defaultSource: capabilities.rules.defaultConditionSource,
+});
+
+/** The action's own inputs (a list parameter is edited in the rule's JSON lists). */
+const inputsOf = (action: ActionCapability | undefined) =>
+  (action?.parameters ?? []).filter((parameter) => parameter.type !== 'list');
 
 /**
  * A condition's value as typed: JSON when it reads as JSON (42, true, ["a","b"], "42"),
@@ -96,17 +89,16 @@ const conditionsOf = (rule: Rule): Condition[] =>
   Array.isArray(rule.conditions) ? rule.conditions : [];
 
 /** The API fields the form shows beside an input, for OtherProblems to leave out. */
-function shownFields(rules: Rule[]): string[] {
+function shownFields(rules: Rule[], direction: DirectionCapabilities | undefined): string[] {
   return rules.flatMap((rule, i) => {
     const at = (field: string) => `rules.${i}.${field}`;
+    const action = direction?.actions.find((a) => a.name === rule.action);
     return [
       `rules.${i}`,
       at('sequence'),
       at('name'),
       at('action'),
-      ...(RECORD_ACTIONS.has(rule.action) ? [at('targetModel')] : []),
-      ...(rule.action === 'forward' ? [at('forwardTo')] : []),
-      ...(rule.action === 'retry' ? [at('retrySeconds')] : []),
+      ...inputsOf(action).map((parameter) => at(parameter.field)),
       at('conditions'),
       ...conditionsOf(rule).flatMap((_, j) =>
         ['', '.source', '.path', '.operator', '.value'].map((f) => at(`conditions.${j}${f}`)),
@@ -155,6 +147,7 @@ export function RulesEditor({
   }
   const problem = problemsOf(error);
   const under = problemsUnder(error);
+  const capabilities = useCapabilities().data;
   return (
     <Stack gap="sm">
       <SegmentedControl
@@ -178,16 +171,23 @@ export function RulesEditor({
           error={jsonError ?? under('rules')}
         />
       ) : (
-        <RulesForm
-          rules={rules}
-          onChange={onChange}
-          direction={direction}
-          readOnly={readOnly}
-          problem={problem}
-          under={under}
-        />
+        <WithCapabilities>
+          {(loaded) => (
+            <RulesForm
+              rules={rules}
+              onChange={onChange}
+              vocabulary={vocabularyOf(loaded, direction)}
+              readOnly={readOnly}
+              problem={problem}
+              under={under}
+            />
+          )}
+        </WithCapabilities>
       )}
-      <OtherProblems error={error} shown={mode === 'json' ? ['rules.*'] : shownFields(rules)} />
+      <OtherProblems
+        error={error}
+        shown={mode === 'json' ? ['rules.*'] : shownFields(rules, capabilities?.rules[direction])}
+      />
     </Stack>
   );
 }
@@ -195,14 +195,14 @@ export function RulesEditor({
 function RulesForm({
   rules,
   onChange,
-  direction,
+  vocabulary,
   readOnly,
   problem,
   under,
 }: {
   rules: Rule[];
   onChange: (rules: Rule[]) => void;
-  direction: 'inbound' | 'outbound';
+  vocabulary: Vocabulary;
   readOnly: boolean;
   problem: (field: string) => string | undefined;
   under: (prefix: string) => string | undefined;
@@ -235,7 +235,7 @@ function RulesForm({
           index={index}
           count={rules.length}
           rule={rule}
-          direction={direction}
+          vocabulary={vocabulary}
           readOnly={readOnly}
           problem={(field) => problem(`rules.${index}${field ? `.${field}` : ''}`)}
           under={(field) => under(`rules.${index}.${field}`)}
@@ -252,7 +252,12 @@ function RulesForm({
             onClick={() =>
               onChange([
                 ...rules,
-                { sequence: nextSequence, name: '', action: 'done', conditions: [] } as Rule,
+                {
+                  sequence: nextSequence,
+                  name: '',
+                  action: vocabulary.direction.newRuleAction,
+                  conditions: [],
+                } as Rule,
               ])
             }
           >
@@ -268,7 +273,7 @@ function RuleFields({
   index,
   count,
   rule,
-  direction,
+  vocabulary,
   readOnly,
   problem,
   under,
@@ -279,7 +284,7 @@ function RuleFields({
   index: number;
   count: number;
   rule: Rule;
-  direction: 'inbound' | 'outbound';
+  vocabulary: Vocabulary;
   readOnly: boolean;
   problem: (field: string) => string | undefined;
   under: (field: string) => string | undefined;
@@ -292,7 +297,12 @@ function RuleFields({
   const setConditions = (next: Condition[]) => onChange({ conditions: next });
   const changeCondition = (j: number, patch: Partial<Condition>) =>
     setConditions(conditions.map((c, i) => (i === j ? { ...c, ...patch } : c)));
-  const actions: readonly string[] = ACTIONS[direction];
+  const actions = vocabulary.direction.actions.map((a) => a.name);
+  const action = vocabulary.direction.actions.find((a) => a.name === rule.action);
+  const operators: string[] = vocabulary.operators.map((o) => o.operator);
+  const operandOf = (operator: string) =>
+    vocabulary.operators.find((o) => o.operator === operator)?.operand;
+  const field = (name: string): unknown => (rule as Record<string, unknown>)[name];
   return (
     <Fieldset legend={`Rule ${n}${rule.name ? `: ${rule.name}` : ''}`} disabled={readOnly}>
       <Stack gap="xs">
@@ -323,45 +333,41 @@ function RuleFields({
           <Select
             label="Action"
             aria-label={`Rule ${n} action`}
-            data={actions.includes(rule.action) ? [...actions] : [...actions, rule.action]}
+            data={actions.includes(rule.action) ? actions : [...actions, rule.action]}
             value={rule.action}
-            onChange={(value) => onChange({ action: (value ?? 'done') as Rule['action'] })}
+            onChange={(value) => onChange({ action: (value ?? rule.action) as Rule['action'] })}
             allowDeselect={false}
             error={problem('action')}
             w={170}
           />
         </Group>
-        {RECORD_ACTIONS.has(rule.action) ? (
-          <TextInput
-            label="Target model"
-            aria-label={`Rule ${n} target model`}
-            placeholder="issues"
-            value={rule.targetModel ?? ''}
-            onChange={(e) => onChange({ targetModel: e.currentTarget.value || undefined })}
-            error={problem('targetModel')}
-          />
-        ) : null}
-        {rule.action === 'forward' ? (
-          <TextInput
-            label="Forward to"
-            aria-label={`Rule ${n} forward to`}
-            description="An outbound endpoint code"
-            value={rule.forwardTo ?? ''}
-            onChange={(e) => onChange({ forwardTo: e.currentTarget.value || undefined })}
-            error={problem('forwardTo')}
-          />
-        ) : null}
-        {rule.action === 'retry' ? (
-          <NumberInput
-            label="Retry after (s)"
-            aria-label={`Rule ${n} retry after (s)`}
-            value={rule.retrySeconds ?? ''}
-            onChange={(value) =>
-              onChange({ retrySeconds: value === '' ? undefined : Number(value) })
-            }
-            error={problem('retrySeconds')}
-          />
-        ) : null}
+        {inputsOf(action).map((parameter) =>
+          parameter.type === 'seconds' ? (
+            <NumberInput
+              key={parameter.field}
+              label={parameter.label}
+              aria-label={`Rule ${n} ${parameter.label.toLowerCase()}`}
+              description={parameter.description}
+              placeholder={parameter.placeholder}
+              value={(field(parameter.field) as number | undefined) ?? ''}
+              onChange={(value) =>
+                onChange({ [parameter.field]: value === '' ? undefined : Number(value) })
+              }
+              error={problem(parameter.field)}
+            />
+          ) : (
+            <TextInput
+              key={parameter.field}
+              label={parameter.label}
+              aria-label={`Rule ${n} ${parameter.label.toLowerCase()}`}
+              description={parameter.description}
+              placeholder={parameter.placeholder}
+              value={(field(parameter.field) as string | undefined) ?? ''}
+              onChange={(e) => onChange({ [parameter.field]: e.currentTarget.value || undefined })}
+              error={problem(parameter.field)}
+            />
+          ),
+        )}
         <Text size="sm" fw={500}>
           Conditions (all must hold; none: always)
         </Text>
@@ -379,9 +385,11 @@ function RuleFields({
                 <Select
                   label="Source"
                   aria-label={`${label} source`}
-                  data={[...SOURCES[direction]]}
-                  value={condition.source ?? 'payload'}
-                  onChange={(value) => changeCondition(j, { source: value ?? 'payload' })}
+                  data={vocabulary.direction.conditionSources}
+                  value={condition.source ?? vocabulary.defaultSource}
+                  onChange={(value) =>
+                    changeCondition(j, { source: value ?? vocabulary.defaultSource })
+                  }
                   allowDeselect={false}
                   error={at('source')}
                   w={130}
@@ -399,17 +407,19 @@ function RuleFields({
                   label="Operator"
                   aria-label={`${label} operator`}
                   data={
-                    OPERATORS.includes(condition.operator)
-                      ? OPERATORS
-                      : [...OPERATORS, condition.operator]
+                    operators.includes(condition.operator)
+                      ? operators
+                      : [...operators, condition.operator]
                   }
                   value={condition.operator}
-                  onChange={(value) => changeCondition(j, { operator: value ?? '=' })}
+                  onChange={(value) =>
+                    changeCondition(j, { operator: value ?? condition.operator })
+                  }
                   allowDeselect={false}
                   error={at('operator')}
                   w={130}
                 />
-                {NO_VALUE.has(condition.operator) ? null : (
+                {operandOf(condition.operator) === 'none' ? null : (
                   <TextInput
                     label="Value"
                     aria-label={`${label} value`}
@@ -444,7 +454,10 @@ function RuleFields({
               size="xs"
               variant="subtle"
               onClick={() =>
-                setConditions([...conditions, { source: 'payload', path: '', operator: '=' }])
+                setConditions([
+                  ...conditions,
+                  { source: vocabulary.defaultSource, path: '', operator: operators[0] },
+                ])
               }
             >
               Add condition to rule {n}

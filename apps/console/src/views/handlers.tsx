@@ -23,27 +23,13 @@ import { useCanConfigure } from '../auth';
 import { Empty, Failure, Json, Loading, useUrlState } from '../components/common';
 import { ExecutionLogView } from '../components/execution-log';
 import { OtherProblems, parseJson, problemsOf } from '../components/forms';
+import { WithCapabilities, type Capabilities } from '../capabilities';
 import { RulesEditor, rulesDto, type Rule } from '../components/rule-form';
 
 /**
  * Handlers and their ordered rules: a JSON rule editor whose API validation messages
  * appear beside it, and the simulator (the API's dry run) on the same page.
  */
-const EXAMPLE_RULES: Rule[] = [
-  {
-    sequence: 10,
-    name: 'opened issues',
-    action: 'upsert_record',
-    targetModel: 'issues',
-    conditions: [{ source: 'payload', path: 'action', operator: '=', value: 'opened' }],
-    lookups: [{ field: 'number', source: { kind: 'payload', path: 'issue.number' } }],
-    assignments: [
-      { field: 'number', source: { kind: 'payload', path: 'issue.number' } },
-      { field: 'title', source: { kind: 'payload', path: 'issue.title' } },
-    ],
-  },
-];
-
 export function HandlersView() {
   const canConfigure = useCanConfigure();
   const [params, update] = useUrlState();
@@ -108,20 +94,31 @@ export function HandlersView() {
           position="right"
           size="lg"
         >
-          <CreateHandler />
+          <WithCapabilities>
+            {(capabilities) => <CreateHandler capabilities={capabilities} />}
+          </WithCapabilities>
         </Drawer>
       ) : null}
     </Stack>
   );
 }
 
-function CreateHandler() {
+/** A direction's example rules (core's), as the editor holds them. */
+const exampleOf = (capabilities: Capabilities, direction: 'inbound' | 'outbound'): Rule[] =>
+  capabilities.rules[direction].example as unknown as Rule[];
+
+function CreateHandler({ capabilities }: { capabilities: Capabilities }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
   const [direction, setDirection] = useState<'inbound' | 'outbound'>('inbound');
-  const [rules, setRules] = useState<Rule[]>(EXAMPLE_RULES);
+  const [rules, setRules] = useState<Rule[]>(() => exampleOf(capabilities, 'inbound'));
+  // The example follows the direction until the operator edits the rules.
+  function changeDirection(next: 'inbound' | 'outbound') {
+    if (rules === exampleOf(capabilities, direction)) setRules(exampleOf(capabilities, next));
+    setDirection(next);
+  }
   const create = useMutation({
     mutationFn: () =>
       call(
@@ -166,7 +163,7 @@ function CreateHandler() {
           label="Direction"
           data={['inbound', 'outbound']}
           value={direction}
-          onChange={(value) => setDirection(value === 'outbound' ? 'outbound' : 'inbound')}
+          onChange={(value) => changeDirection(value === 'outbound' ? 'outbound' : 'inbound')}
           allowDeselect={false}
         />
         <Text size="sm" fw={500}>

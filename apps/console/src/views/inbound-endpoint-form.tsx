@@ -17,6 +17,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { Schemas } from '@app/client';
 import { api, call } from '../api';
+import { WithCapabilities, type Capabilities } from '../capabilities';
 import {
   numberOrUndefined,
   OtherProblems,
@@ -35,17 +36,16 @@ import {
  */
 type Endpoint = Schemas['InboundEndpointResponse'];
 type SignatureBody = Schemas['SignatureDto'];
-type Preset = NonNullable<SignatureBody['preset']>;
-type PresetChoice = Preset | 'custom' | 'none';
+/** A preset's name (from the server's capabilities), or the console's two other choices. */
+type PresetChoice = string;
+const CUSTOM = 'custom';
+const NONE = 'none';
 
-const PRESETS: Array<{ value: PresetChoice; label: string }> = [
-  { value: 'github', label: 'GitHub' },
-  { value: 'stripe', label: 'Stripe' },
-  { value: 'shopify', label: 'Shopify' },
-  { value: 'slack', label: 'Slack' },
-  { value: 'standard-webhooks', label: 'Standard Webhooks / Svix' },
-  { value: 'custom', label: 'Custom HMAC' },
-  { value: 'none', label: 'No signature' },
+/** The preset choices: the server's presets, then a custom HMAC or no signature. */
+const presetChoices = (capabilities: Capabilities) => [
+  ...capabilities.signature.presets.map((preset) => ({ value: preset.name, label: preset.label })),
+  { value: CUSTOM, label: 'Custom HMAC' },
+  { value: NONE, label: 'No signature' },
 ];
 
 /** One signed part as edited: `kind` plus the inputs that kind uses. */
@@ -55,29 +55,30 @@ interface PartRow {
   name: string;
   param: string;
 }
-const PART_KINDS = [
-  { value: 'body', label: 'Raw body' },
-  { value: 'literal', label: 'Literal text' },
-  { value: 'header', label: 'Header value' },
-  { value: 'header_param', label: 'Header parameter' },
-  { value: 'method', label: 'HTTP method' },
-  { value: 'path', label: 'Request path' },
-  { value: 'url', label: 'Full URL' },
-];
+type PartField = 'value' | 'name' | 'param';
+/** What a part field's input is called (`Part 2 text`); a kind lists the fields it takes. */
+const PART_INPUTS: Record<PartField, string> = {
+  value: 'text',
+  name: 'header',
+  param: 'parameter',
+};
+
+const fieldsOf = (capabilities: Capabilities, kind: string): PartField[] =>
+  (capabilities.signature.partKinds.find((k) => k.value === kind)?.fields ?? []).filter(
+    (field): field is PartField => Object.hasOwn(PART_INPUTS, field),
+  );
 
 /** The API's shape for a part: only the keys its kind takes. */
-function partOf(row: PartRow): Record<string, string> {
-  switch (row.kind) {
-    case 'literal':
-      return { kind: 'literal', value: row.value };
-    case 'header':
-      return { kind: 'header', name: row.name };
-    case 'header_param':
-      return { kind: 'header_param', name: row.name, param: row.param };
-    default:
-      return { kind: row.kind };
-  }
+function partOf(row: PartRow, capabilities: Capabilities): Record<string, string> {
+  return {
+    kind: row.kind,
+    ...Object.fromEntries(fieldsOf(capabilities, row.kind).map((field) => [field, row[field]])),
+  };
 }
+
+/** The settings an identity policy takes (`header`, `path`), from the capabilities. */
+const policyFields = (choices: Array<{ value: string; fields: string[] }>, policy: string) =>
+  choices.find((choice) => choice.value === policy)?.fields ?? [];
 
 type Freshness = 'default' | 'on' | 'off';
 /** An identity select's "leave it to the preset" choice (sent as nothing). */
@@ -112,11 +113,8 @@ interface FormState {
   replayPath: string;
   replayHeader: string;
   semanticBindings: string;
-  slack: boolean;
-  meta: boolean;
-  metaVerifyToken: string;
-  zoom: boolean;
-  zoomSecretToken: string;
+  /** Per handshake of the capabilities: switched on, and a typed token (if it takes one). */
+  handshakes: Record<string, { on: boolean; token: string }>;
 }
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
@@ -124,8 +122,16 @@ const num = (value: unknown): number | string => (typeof value === 'number' ? va
 const record = (value: unknown): Record<string, unknown> =>
   value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
 
-function initialState(endpoint: Endpoint | undefined, handler: string): FormState {
-  const signature = record(endpoint?.signature ?? { mode: 'hmac', preset: 'github' });
+function initialState(
+  endpoint: Endpoint | undefined,
+  handler: string,
+  capabilities: Capabilities,
+): FormState {
+  const firstPreset = capabilities.signature.presets[0]?.name;
+  const custom = capabilities.signature.customDefaults;
+  const signature = record(
+    endpoint?.signature ?? (firstPreset ? { mode: 'hmac', preset: firstPreset } : { mode: 'hmac' }),
+  );
   const timestamp = endpoint?.timestamp ? record(endpoint.timestamp) : null;
   const identity = record(endpoint?.identity);
   const delivery = record(identity.delivery);
@@ -133,11 +139,11 @@ function initialState(endpoint: Endpoint | undefined, handler: string): FormStat
   const handshakes = record(endpoint?.handshakes);
   const preset: PresetChoice =
     signature.mode === 'none'
-      ? 'none'
+      ? NONE
       : typeof signature.preset === 'string'
-        ? (signature.preset as Preset)
-        : 'custom';
-  const storedParts = Array.isArray(signature.parts) ? signature.parts : [{ kind: 'body' }];
+        ? signature.preset
+        : CUSTOM;
+  const storedParts: unknown[] = Array.isArray(signature.parts) ? signature.parts : custom.parts;
   return {
     name: endpoint?.name ?? '',
     path: endpoint?.path ?? '',
@@ -148,12 +154,12 @@ function initialState(endpoint: Endpoint | undefined, handler: string): FormStat
     preset,
     secret: '',
     secondarySecret: '',
-    header: text(signature.header) || (endpoint ? '' : 'X-Signature'),
-    prefix: text(signature.prefix) || (endpoint ? '' : 'sha256='),
-    digest: text(signature.digest) || 'sha256',
-    encoding: text(signature.encoding) || 'hex',
-    secretEncoding: text(signature.secretEncoding) || 'utf8',
-    headerFormat: text(signature.headerFormat) || 'plain',
+    header: text(signature.header) || (endpoint ? '' : custom.header),
+    prefix: text(signature.prefix) || (endpoint ? '' : custom.prefix),
+    digest: text(signature.digest) || custom.digest,
+    encoding: text(signature.encoding) || custom.encoding,
+    secretEncoding: text(signature.secretEncoding) || custom.secretEncoding,
+    headerFormat: text(signature.headerFormat) || custom.headerFormat,
     headerKey: text(signature.headerKey),
     parts: storedParts.map((part) => {
       const p = record(part);
@@ -161,7 +167,7 @@ function initialState(endpoint: Endpoint | undefined, handler: string): FormStat
     }),
     freshness: timestamp === null ? 'default' : timestamp.enabled ? 'on' : 'off',
     timestampHeader: text(timestamp?.header),
-    timestampFormat: text(timestamp?.format) || 'unix_seconds',
+    timestampFormat: text(timestamp?.format) || capabilities.freshness.defaults.format,
     maxAgeSeconds: num(timestamp?.maxAgeSeconds),
     maxFutureSkewSeconds: num(timestamp?.maxFutureSkewSeconds),
     deliveryPolicy: text(delivery.policy) || PRESET_DEFAULT,
@@ -170,11 +176,12 @@ function initialState(endpoint: Endpoint | undefined, handler: string): FormStat
     replayPath: text(replay.path),
     replayHeader: text(replay.header),
     semanticBindings: JSON.stringify(endpoint?.semanticBindings ?? [], null, 2),
-    slack: handshakes.slack === true,
-    meta: Boolean(handshakes.meta),
-    metaVerifyToken: '',
-    zoom: Boolean(handshakes.zoom),
-    zoomSecretToken: '',
+    handshakes: Object.fromEntries(
+      capabilities.handshakes.map((h) => [
+        h.name,
+        { on: h.token ? Boolean(handshakes[h.name]) : handshakes[h.name] === true, token: '' },
+      ]),
+    ),
   };
 }
 
@@ -184,10 +191,14 @@ function defined<T extends object>(value: T): T {
   ) as T;
 }
 
-function signatureOf(form: FormState, endpoint: Endpoint | undefined): SignatureBody {
+function signatureOf(
+  form: FormState,
+  endpoint: Endpoint | undefined,
+  capabilities: Capabilities,
+): SignatureBody {
   const secrets = defined({ secret: form.secret, secondarySecret: form.secondarySecret });
-  if (form.preset === 'none') return { mode: 'none' };
-  if (form.preset === 'custom') {
+  if (form.preset === NONE) return { mode: 'none' };
+  if (form.preset === CUSTOM) {
     return {
       mode: 'hmac',
       ...secrets,
@@ -199,7 +210,9 @@ function signatureOf(form: FormState, endpoint: Endpoint | undefined): Signature
       headerFormat: form.headerFormat as SignatureBody['headerFormat'],
       ...defined({ headerKey: form.headerKey }),
       // The generated type says string[]; the API takes SignedPart objects (docs/inbound.md).
-      parts: form.parts.map(partOf) as unknown as SignatureBody['parts'],
+      parts: form.parts.map((part) =>
+        partOf(part, capabilities),
+      ) as unknown as SignatureBody['parts'],
     };
   }
   // A preset: the stored overrides stay when the preset stays (minus the read-only flags).
@@ -208,7 +221,7 @@ function signatureOf(form: FormState, endpoint: Endpoint | undefined): Signature
     stored.preset === form.preset
       ? Object.fromEntries(Object.entries(stored).filter(([key]) => !key.endsWith('Set')))
       : {};
-  return { ...kept, mode: 'hmac', preset: form.preset, ...secrets } as SignatureBody;
+  return { ...kept, mode: 'hmac', preset: form.preset, ...secrets } as unknown as SignatureBody;
 }
 
 /**
@@ -227,7 +240,12 @@ function handshake<T>(
   return undefined;
 }
 
-function bodyOf(form: FormState, endpoint: Endpoint | undefined, bindings: unknown) {
+function bodyOf(
+  form: FormState,
+  endpoint: Endpoint | undefined,
+  bindings: unknown,
+  capabilities: Capabilities,
+) {
   const storedTimestamp = record(endpoint?.timestamp);
   const timestamp =
     form.freshness === 'default'
@@ -256,15 +274,20 @@ function bodyOf(form: FormState, endpoint: Endpoint | undefined, bindings: unkno
         : undefined,
   });
   const previous = record(endpoint?.handshakes);
-  const handshakes = defined({
-    slack: form.slack,
-    meta: handshake(form.meta, Boolean(previous.meta), form.metaVerifyToken, (verifyToken) => ({
-      verifyToken,
-    })),
-    zoom: handshake(form.zoom, Boolean(previous.zoom), form.zoomSecretToken, (secretToken) => ({
-      secretToken,
-    })),
-  });
+  const handshakes = defined(
+    Object.fromEntries(
+      capabilities.handshakes.map((h) => {
+        const { on, token } = form.handshakes[h.name] ?? { on: false, token: '' };
+        const tokenField = h.token?.field;
+        return [
+          h.name,
+          tokenField
+            ? handshake(on, Boolean(previous[h.name]), token, (typed) => ({ [tokenField]: typed }))
+            : on,
+        ];
+      }),
+    ),
+  );
   return {
     name: form.name,
     path: form.path,
@@ -274,7 +297,7 @@ function bodyOf(form: FormState, endpoint: Endpoint | undefined, bindings: unkno
       maxBodyBytes: numberOrUndefined(form.maxBodyBytes),
       rejectedPerMinute: numberOrUndefined(form.rejectedPerMinute),
     }),
-    signature: signatureOf(form, endpoint),
+    signature: signatureOf(form, endpoint, capabilities),
     ...(timestamp ? { timestamp } : {}),
     identity,
     semanticBindings: bindings,
@@ -287,8 +310,8 @@ function bodyOf(form: FormState, endpoint: Endpoint | undefined, bindings: unkno
  * setting only with the custom preset, a timestamp setting only with the check on, …); any
  * other problem is listed under the form, so none is lost.
  */
-function shownFields(form: FormState): string[] {
-  const custom = form.preset === 'custom';
+function shownFields(form: FormState, capabilities: Capabilities): string[] {
+  const custom = form.preset === CUSTOM;
   return [
     'name',
     'path',
@@ -298,7 +321,7 @@ function shownFields(form: FormState): string[] {
     'signature',
     'signature.preset',
     'signature.mode',
-    ...(form.preset !== 'none' ? ['signature.secret', 'signature.secondarySecret'] : []),
+    ...(form.preset !== NONE ? ['signature.secret', 'signature.secondarySecret'] : []),
     ...(custom
       ? [
           'signature.header',
@@ -308,7 +331,9 @@ function shownFields(form: FormState): string[] {
           'signature.secretEncoding',
           'signature.headerFormat',
           'signature.parts.*',
-          ...(form.headerFormat === 'key-value' ? ['signature.headerKey'] : []),
+          ...policyFields(capabilities.signature.headerFormats, form.headerFormat).map(
+            (field) => `signature.${field}`,
+          ),
         ]
       : []),
     'timestamp',
@@ -324,30 +349,62 @@ function shownFields(form: FormState): string[] {
     'identity',
     'identity.delivery',
     'identity.delivery.policy',
-    ...(form.deliveryPolicy === 'delivery_header' || form.deliveryPolicy === 'idempotency_key'
-      ? ['identity.delivery.header']
-      : []),
+    ...policyFields(capabilities.identity.delivery, form.deliveryPolicy).map(
+      (field) => `identity.delivery.${field}`,
+    ),
     'identity.replay',
     'identity.replay.policy',
-    ...(form.replayPolicy === 'business_event' ? ['identity.replay.path'] : []),
+    ...policyFields(capabilities.identity.replay, form.replayPolicy).map(
+      (field) => `identity.replay.${field}`,
+    ),
     'semanticBindings.*',
     'handshakes.*',
   ];
 }
 
-export function InboundEndpointForm({
-  endpoint,
-  handlers,
-  onDone,
-}: {
+/** What the chosen preset brings: its timestamp check and the handshakes its provider sends. */
+function presetNote(
+  preset: Capabilities['signature']['presets'][number],
+  capabilities: Capabilities,
+): string {
+  const notes = [
+    preset.freshness.enabled
+      ? `Checks a signed timestamp (at most ${preset.freshness.maxAgeSeconds} s old)`
+      : 'No signed timestamp',
+  ];
+  const handshakes = preset.handshakes.map(
+    (name) => capabilities.handshakes.find((h) => h.name === name)?.label ?? name,
+  );
+  if (handshakes.length > 0) {
+    notes.push(`the provider also sends a handshake: see ${handshakes.join(', ')} below`);
+  }
+  return `${notes.join('; ')}.`;
+}
+
+interface FormProps {
   /** The endpoint to edit; absent to create one. */
   endpoint?: Endpoint;
   handlers: Array<Schemas['HandlerResponse']>;
   onDone: () => void;
-}) {
+}
+
+export function InboundEndpointForm(props: FormProps) {
+  return (
+    <WithCapabilities>
+      {(capabilities) => <EndpointForm {...props} capabilities={capabilities} />}
+    </WithCapabilities>
+  );
+}
+
+function EndpointForm({
+  endpoint,
+  handlers,
+  onDone,
+  capabilities,
+}: FormProps & { capabilities: Capabilities }) {
   const queryClient = useQueryClient();
   const [form, setForm] = useState<FormState>(() =>
-    initialState(endpoint, endpoint?.handlerId ?? ''),
+    initialState(endpoint, endpoint?.handlerId ?? '', capabilities),
   );
   const set =
     <K extends keyof FormState>(key: K) =>
@@ -356,7 +413,7 @@ export function InboundEndpointForm({
   const bindings = parseJson(form.semanticBindings);
   const save = useMutation({
     mutationFn: () => {
-      const body = bodyOf(form, endpoint, bindings.value);
+      const body = bodyOf(form, endpoint, bindings.value, capabilities);
       return endpoint
         ? call(
             api.PUT('/api/v1/inbound-endpoints/{id}', {
@@ -384,6 +441,17 @@ export function InboundEndpointForm({
       ? `A ${what} is set. Leave empty to keep it.`
       : `Write-only: a ${what} is never shown again.`;
   const setParts = (parts: PartRow[]) => set('parts')(parts);
+  const setHandshake = (name: string, patch: Partial<{ on: boolean; token: string }>) =>
+    setForm((current) => ({
+      ...current,
+      handshakes: {
+        ...current.handshakes,
+        [name]: { ...(current.handshakes[name] ?? { on: false, token: '' }), ...patch },
+      },
+    }));
+  const preset = capabilities.signature.presets.find((p) => p.name === form.preset);
+  const deliveryFields = policyFields(capabilities.identity.delivery, form.deliveryPolicy);
+  const replayFields = policyFields(capabilities.identity.replay, form.replayPolicy);
 
   return (
     <form onSubmit={submit}>
@@ -431,13 +499,14 @@ export function InboundEndpointForm({
             ) : null}
             <Select
               label="Provider preset"
-              data={PRESETS}
+              description={preset ? presetNote(preset, capabilities) : undefined}
+              data={presetChoices(capabilities)}
               value={form.preset}
-              onChange={(value) => set('preset')((value ?? 'none') as PresetChoice)}
+              onChange={(value) => set('preset')(value ?? NONE)}
               allowDeselect={false}
               error={problem('signature.preset') ?? problem('signature.mode')}
             />
-            {form.preset !== 'none' ? (
+            {form.preset !== NONE ? (
               <>
                 <PasswordInput
                   label="Signing secret"
@@ -458,8 +527,14 @@ export function InboundEndpointForm({
                 />
               </>
             ) : null}
-            {form.preset === 'custom' ? (
-              <CustomHmac form={form} set={set} setParts={setParts} problem={problem} />
+            {form.preset === CUSTOM ? (
+              <CustomHmac
+                form={form}
+                set={set}
+                setParts={setParts}
+                problem={problem}
+                capabilities={capabilities}
+              />
             ) : null}
           </Stack>
         </Fieldset>
@@ -490,9 +565,9 @@ export function InboundEndpointForm({
                   />
                   <Select
                     label="Timestamp format"
-                    data={['unix_seconds', 'unix_millis', 'iso8601']}
+                    data={capabilities.freshness.timestampFormats}
                     value={form.timestampFormat}
-                    onChange={(value) => set('timestampFormat')(value ?? 'unix_seconds')}
+                    onChange={(value) => set('timestampFormat')(value ?? form.timestampFormat)}
                     allowDeselect={false}
                     error={problem('timestamp.format')}
                   />
@@ -500,14 +575,14 @@ export function InboundEndpointForm({
                 <Group grow align="flex-start">
                   <NumberInput
                     label="Max age (s)"
-                    placeholder="300"
+                    placeholder={String(capabilities.freshness.defaults.maxAgeSeconds)}
                     value={form.maxAgeSeconds}
                     onChange={set('maxAgeSeconds')}
                     error={problem('timestamp.maxAgeSeconds')}
                   />
                   <NumberInput
                     label="Max future skew (s)"
-                    placeholder="300"
+                    placeholder={String(capabilities.freshness.defaults.maxFutureSkewSeconds)}
                     value={form.maxFutureSkewSeconds}
                     onChange={set('maxFutureSkewSeconds')}
                     error={problem('timestamp.maxFutureSkewSeconds')}
@@ -526,9 +601,7 @@ export function InboundEndpointForm({
                 description="How a redelivery of the same request is recognised"
                 data={[
                   { value: PRESET_DEFAULT, label: "The preset's (else body hash)" },
-                  { value: 'delivery_header', label: 'A delivery header' },
-                  { value: 'idempotency_key', label: 'The Idempotency-Key header' },
-                  { value: 'raw_body_sha256', label: 'SHA-256 of the raw body' },
+                  ...capabilities.identity.delivery.map(({ value, label }) => ({ value, label })),
                 ]}
                 value={form.deliveryPolicy}
                 onChange={(value) => set('deliveryPolicy')(value ?? PRESET_DEFAULT)}
@@ -539,8 +612,7 @@ export function InboundEndpointForm({
                   problem('identity')
                 }
               />
-              {form.deliveryPolicy === 'delivery_header' ||
-              form.deliveryPolicy === 'idempotency_key' ? (
+              {deliveryFields.includes('header') ? (
                 <TextInput
                   label="Delivery header"
                   placeholder="X-Request-Id"
@@ -556,16 +628,14 @@ export function InboundEndpointForm({
                 description="How the same business event sent twice is recognised"
                 data={[
                   { value: PRESET_DEFAULT, label: "The preset's (else none)" },
-                  { value: 'none', label: 'None' },
-                  { value: 'business_event', label: 'A payload field' },
-                  { value: 'idempotency_key', label: 'An idempotency header' },
+                  ...capabilities.identity.replay.map(({ value, label }) => ({ value, label })),
                 ]}
                 value={form.replayPolicy}
                 onChange={(value) => set('replayPolicy')(value ?? PRESET_DEFAULT)}
                 allowDeselect={false}
                 error={problem('identity.replay.policy') ?? problem('identity.replay')}
               />
-              {form.replayPolicy === 'business_event' ? (
+              {replayFields.includes('path') ? (
                 <TextInput
                   label="Replay payload path"
                   placeholder="data.id"
@@ -574,7 +644,7 @@ export function InboundEndpointForm({
                   error={problem('identity.replay.path')}
                 />
               ) : null}
-              {form.replayPolicy === 'idempotency_key' ? (
+              {replayFields.includes('header') ? (
                 <TextInput
                   label="Replay header"
                   placeholder="Idempotency-Key"
@@ -602,41 +672,35 @@ export function InboundEndpointForm({
 
         <Fieldset legend="Handshakes">
           <Stack gap="sm">
-            <Switch
-              label="Answer Slack url_verification"
-              checked={form.slack}
-              onChange={(e) => set('slack')(e.currentTarget.checked)}
-            />
-            <Switch
-              label="Answer Meta's verification (GET hub.challenge)"
-              checked={form.meta}
-              onChange={(e) => set('meta')(e.currentTarget.checked)}
-            />
-            {form.meta ? (
-              <PasswordInput
-                label="Meta verify token"
-                description={kept('token', Boolean(record(handshakes.meta).verifyTokenSet))}
-                value={form.metaVerifyToken}
-                onChange={(e) => set('metaVerifyToken')(e.currentTarget.value)}
-                error={problem('handshakes.meta.verifyToken') ?? problem('handshakes.meta')}
-                autoComplete="new-password"
-              />
-            ) : null}
-            <Switch
-              label="Answer Zoom endpoint.url_validation"
-              checked={form.zoom}
-              onChange={(e) => set('zoom')(e.currentTarget.checked)}
-            />
-            {form.zoom ? (
-              <PasswordInput
-                label="Zoom secret token"
-                description={kept('token', Boolean(record(handshakes.zoom).secretTokenSet))}
-                value={form.zoomSecretToken}
-                onChange={(e) => set('zoomSecretToken')(e.currentTarget.value)}
-                error={problem('handshakes.zoom.secretToken') ?? problem('handshakes.zoom')}
-                autoComplete="new-password"
-              />
-            ) : null}
+            {capabilities.handshakes.map((h) => {
+              const state = form.handshakes[h.name] ?? { on: false, token: '' };
+              const tokenField = h.token?.field;
+              return (
+                <Stack key={h.name} gap="sm">
+                  <Switch
+                    label={h.label}
+                    checked={state.on}
+                    onChange={(e) => setHandshake(h.name, { on: e.currentTarget.checked })}
+                  />
+                  {state.on && h.token && tokenField ? (
+                    <PasswordInput
+                      label={h.token.label}
+                      description={kept(
+                        'token',
+                        Boolean(record(handshakes[h.name])[`${tokenField}Set`]),
+                      )}
+                      value={state.token}
+                      onChange={(e) => setHandshake(h.name, { token: e.currentTarget.value })}
+                      error={
+                        problem(`handshakes.${h.name}.${tokenField}`) ??
+                        problem(`handshakes.${h.name}`)
+                      }
+                      autoComplete="new-password"
+                    />
+                  ) : null}
+                </Stack>
+              );
+            })}
           </Stack>
         </Fieldset>
 
@@ -661,7 +725,7 @@ export function InboundEndpointForm({
           </Group>
         </Fieldset>
 
-        <OtherProblems error={save.error} shown={shownFields(form)} />
+        <OtherProblems error={save.error} shown={shownFields(form, capabilities)} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onDone}>
             Cancel
@@ -681,12 +745,15 @@ function CustomHmac({
   set,
   setParts,
   problem,
+  capabilities,
 }: {
   form: FormState;
   set: <K extends keyof FormState>(key: K) => (value: FormState[K]) => void;
   setParts: (parts: PartRow[]) => void;
   problem: (field: string) => string | undefined;
+  capabilities: Capabilities;
 }) {
+  const { signature } = capabilities;
   const parts = form.parts;
   const change = (index: number, patch: Partial<PartRow>) =>
     setParts(parts.map((part, i) => (i === index ? { ...part, ...patch } : part)));
@@ -715,25 +782,25 @@ function CustomHmac({
       <Group grow align="flex-start">
         <Select
           label="Digest"
-          data={['sha1', 'sha256', 'sha512']}
+          data={signature.digests}
           value={form.digest}
-          onChange={(value) => set('digest')(value ?? 'sha256')}
+          onChange={(value) => set('digest')(value ?? form.digest)}
           allowDeselect={false}
           error={problem('signature.digest')}
         />
         <Select
           label="Encoding"
-          data={['hex', 'base64']}
+          data={signature.encodings}
           value={form.encoding}
-          onChange={(value) => set('encoding')(value ?? 'hex')}
+          onChange={(value) => set('encoding')(value ?? form.encoding)}
           allowDeselect={false}
           error={problem('signature.encoding')}
         />
         <Select
           label="Secret encoding"
-          data={['utf8', 'base64', 'whsec']}
+          data={signature.secretEncodings}
           value={form.secretEncoding}
-          onChange={(value) => set('secretEncoding')(value ?? 'utf8')}
+          onChange={(value) => set('secretEncoding')(value ?? form.secretEncoding)}
           allowDeselect={false}
           error={problem('signature.secretEncoding')}
         />
@@ -741,17 +808,13 @@ function CustomHmac({
       <Group grow align="flex-start">
         <Select
           label="Header format"
-          data={[
-            { value: 'plain', label: 'plain (the signature alone)' },
-            { value: 'key-value', label: 'key-value (t=…,v1=…)' },
-            { value: 'versioned-list', label: 'versioned-list (v1,… v1,…)' },
-          ]}
+          data={signature.headerFormats.map(({ value, label }) => ({ value, label }))}
           value={form.headerFormat}
-          onChange={(value) => set('headerFormat')(value ?? 'plain')}
+          onChange={(value) => set('headerFormat')(value ?? form.headerFormat)}
           allowDeselect={false}
           error={problem('signature.headerFormat')}
         />
-        {form.headerFormat === 'key-value' ? (
+        {policyFields(signature.headerFormats, form.headerFormat).includes('headerKey') ? (
           <TextInput
             label="Header key"
             placeholder="v1"
@@ -769,43 +832,24 @@ function CustomHmac({
           <Group key={index} align="flex-end" wrap="nowrap" role="listitem">
             <Select
               label={`Part ${index + 1}`}
-              data={PART_KINDS}
+              data={signature.partKinds.map(({ value, label }) => ({ value, label }))}
               value={part.kind}
-              onChange={(value) => change(index, { kind: value ?? 'body' })}
+              onChange={(value) => change(index, { kind: value ?? part.kind })}
               allowDeselect={false}
               error={problem(`signature.parts.${index}.kind`)}
               w={170}
             />
-            {part.kind === 'literal' ? (
+            {fieldsOf(capabilities, part.kind).map((field) => (
               <TextInput
-                label={`Part ${index + 1} text`}
-                value={part.value}
-                onChange={(e) => change(index, { value: e.currentTarget.value })}
-                error={problem(`signature.parts.${index}.value`)}
+                key={field}
+                label={`Part ${index + 1} ${PART_INPUTS[field]}`}
+                value={part[field]}
+                onChange={(e) => change(index, { [field]: e.currentTarget.value })}
+                error={problem(`signature.parts.${index}.${field}`)}
                 style={{ flex: 1 }}
               />
-            ) : null}
-            {part.kind === 'header' || part.kind === 'header_param' ? (
-              <TextInput
-                label={`Part ${index + 1} header`}
-                value={part.name}
-                onChange={(e) => change(index, { name: e.currentTarget.value })}
-                error={problem(`signature.parts.${index}.name`)}
-                style={{ flex: 1 }}
-              />
-            ) : null}
-            {part.kind === 'header_param' ? (
-              <TextInput
-                label={`Part ${index + 1} parameter`}
-                value={part.param}
-                onChange={(e) => change(index, { param: e.currentTarget.value })}
-                error={problem(`signature.parts.${index}.param`)}
-                style={{ flex: 1 }}
-              />
-            ) : null}
-            {part.kind !== 'literal' && part.kind !== 'header' && part.kind !== 'header_param' ? (
-              <div style={{ flex: 1 }} />
-            ) : null}
+            ))}
+            {fieldsOf(capabilities, part.kind).length === 0 ? <div style={{ flex: 1 }} /> : null}
             <ActionIcon
               variant="subtle"
               aria-label={`Move part ${index + 1} up`}
@@ -845,7 +889,12 @@ function CustomHmac({
         <Button
           size="xs"
           variant="light"
-          onClick={() => setParts([...parts, { kind: 'literal', value: '', name: '', param: '' }])}
+          onClick={() =>
+            setParts([
+              ...parts,
+              { kind: signature.customDefaults.newPartKind, value: '', name: '', param: '' },
+            ])
+          }
         >
           Add signed part
         </Button>

@@ -17,6 +17,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { Schemas } from '@app/client';
 import { api, call } from '../api';
+import { WithCapabilities, type Capabilities } from '../capabilities';
 import {
   numberOrUndefined,
   OtherProblems,
@@ -83,7 +84,9 @@ interface FormState {
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 const num = (value: unknown): number | string => (typeof value === 'number' ? value : '');
 
-function initialState(endpoint: Endpoint | undefined): FormState {
+function initialState(endpoint: Endpoint | undefined, capabilities: Capabilities): FormState {
+  const { request } = capabilities;
+  const suggested = capabilities.signature.customDefaults;
   const signing = (endpoint?.signing ?? { type: 'none' }) as Record<string, unknown>;
   const auth = (endpoint?.auth ?? { type: 'none' }) as Record<string, unknown>;
   const retry = (endpoint?.retryPolicy ?? {}) as Record<string, unknown>;
@@ -92,8 +95,8 @@ function initialState(endpoint: Endpoint | undefined): FormState {
     code: endpoint?.code ?? '',
     name: endpoint?.name ?? '',
     state: 'active',
-    method: endpoint?.method ?? 'POST',
-    bodyMode: endpoint?.bodyMode ?? 'json',
+    method: endpoint?.method ?? request.methods[0],
+    bodyMode: endpoint?.bodyMode ?? request.bodyModes[0],
     targetHost: endpoint?.targetHost ?? '',
     targetPath: endpoint?.targetPath ?? '',
     timeoutMs: endpoint?.timeoutMs ?? '',
@@ -108,9 +111,9 @@ function initialState(endpoint: Endpoint | undefined): FormState {
     signingType: (text(signing.type) || 'none') as SigningType,
     signingSecret: '',
     signingHeader: text(signing.header),
-    signingDigest: text(signing.digest) || 'sha256',
-    signingEncoding: text(signing.encoding) || 'hex',
-    signingSecretEncoding: text(signing.secretEncoding) || 'utf8',
+    signingDigest: text(signing.digest) || suggested.digest,
+    signingEncoding: text(signing.encoding) || suggested.encoding,
+    signingSecretEncoding: text(signing.secretEncoding) || suggested.secretEncoding,
     signingPrefix: text(signing.prefix),
     signingTimestamped: signing.timestamped === true,
     authType: (text(auth.type) || 'none') as AuthType,
@@ -241,16 +244,27 @@ const SHOWN = [
   'health.*',
 ];
 
-export function OutboundEndpointForm({
-  endpoint,
-  onDone,
-}: {
+interface FormProps {
   /** The endpoint to edit; absent to create one. */
   endpoint?: Endpoint;
   onDone: () => void;
-}) {
+}
+
+export function OutboundEndpointForm(props: FormProps) {
+  return (
+    <WithCapabilities>
+      {(capabilities) => <EndpointForm {...props} capabilities={capabilities} />}
+    </WithCapabilities>
+  );
+}
+
+function EndpointForm({
+  endpoint,
+  onDone,
+  capabilities,
+}: FormProps & { capabilities: Capabilities }) {
   const queryClient = useQueryClient();
-  const [form, setForm] = useState<FormState>(() => initialState(endpoint));
+  const [form, setForm] = useState<FormState>(() => initialState(endpoint, capabilities));
   const set =
     <K extends keyof FormState>(key: K) =>
     (value: FormState[K]) =>
@@ -339,17 +353,17 @@ export function OutboundEndpointForm({
             <Group grow align="flex-start">
               <Select
                 label="Method"
-                data={['POST', 'PUT', 'PATCH', 'DELETE', 'GET', 'HEAD']}
+                data={capabilities.request.methods}
                 value={form.method}
-                onChange={(value) => set('method')(value ?? 'POST')}
+                onChange={(value) => set('method')(value ?? form.method)}
                 error={problem('method')}
                 allowDeselect={false}
               />
               <Select
                 label="Body mode"
-                data={['json', 'form', 'multipart', 'none']}
+                data={capabilities.request.bodyModes}
                 value={form.bodyMode}
-                onChange={(value) => set('bodyMode')(value ?? 'json')}
+                onChange={(value) => set('bodyMode')(value ?? form.bodyMode)}
                 error={problem('bodyMode')}
                 allowDeselect={false}
               />
@@ -464,25 +478,27 @@ export function OutboundEndpointForm({
                 <Group grow align="flex-start">
                   <Select
                     label="Digest"
-                    data={['sha1', 'sha256', 'sha512']}
+                    data={capabilities.signature.digests}
                     value={form.signingDigest}
-                    onChange={(value) => set('signingDigest')(value ?? 'sha256')}
+                    onChange={(value) => set('signingDigest')(value ?? form.signingDigest)}
                     error={problem('signing.digest')}
                     allowDeselect={false}
                   />
                   <Select
                     label="Signature encoding"
-                    data={['hex', 'base64']}
+                    data={capabilities.signature.encodings}
                     value={form.signingEncoding}
-                    onChange={(value) => set('signingEncoding')(value ?? 'hex')}
+                    onChange={(value) => set('signingEncoding')(value ?? form.signingEncoding)}
                     error={problem('signing.encoding')}
                     allowDeselect={false}
                   />
                   <Select
                     label="Secret encoding"
-                    data={['utf8', 'base64', 'whsec']}
+                    data={capabilities.signature.secretEncodings}
                     value={form.signingSecretEncoding}
-                    onChange={(value) => set('signingSecretEncoding')(value ?? 'utf8')}
+                    onChange={(value) =>
+                      set('signingSecretEncoding')(value ?? form.signingSecretEncoding)
+                    }
                     error={problem('signing.secretEncoding')}
                     allowDeselect={false}
                   />

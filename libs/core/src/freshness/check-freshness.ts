@@ -10,6 +10,7 @@ import type { TimestampConfig, TimestampFormat } from './freshness.types';
 
 export const DEFAULT_MAX_AGE_SECONDS = 300;
 export const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 300;
+export const DEFAULT_TIMESTAMP_FORMAT: TimestampFormat = 'unix_seconds';
 
 /** A zone is required: without one `Date.parse` would read the time in the server's zone. */
 const ISO8601_PATTERN =
@@ -37,7 +38,7 @@ export function checkFreshness(
 ): Date | null {
   if (!cfg.enabled) return null;
 
-  const format = cfg.format ?? 'unix_seconds';
+  const format = cfg.format ?? DEFAULT_TIMESTAMP_FORMAT;
   const maxAge = cfg.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
   const maxSkew = cfg.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS;
   const { raw, where } = readTimestamp(cfg, headers);

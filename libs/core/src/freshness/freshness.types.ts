@@ -1,4 +1,6 @@
-export type TimestampFormat = 'unix_seconds' | 'unix_millis' | 'iso8601';
+/** How a provider writes its timestamp; validation and the console's choices read this list. */
+export const TIMESTAMP_FORMATS = ['unix_seconds', 'unix_millis', 'iso8601'] as const;
+export type TimestampFormat = (typeof TIMESTAMP_FORMATS)[number];
 
 export interface TimestampConfig {
   enabled: boolean;

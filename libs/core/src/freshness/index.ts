@@ -4,4 +4,5 @@ export {
   checkFreshness,
   DEFAULT_MAX_AGE_SECONDS,
   DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+  DEFAULT_TIMESTAMP_FORMAT,
 } from './check-freshness';

@@ -1,11 +1,5 @@
 import type { Direction } from '../rules/rule.types';
-import {
-  BODY_MODES as BODY_MODES_LIST,
-  HTTP_METHODS,
-  type BodyMode,
-  type HttpMethod,
-  type OutboundRequest,
-} from '../request/request.types';
+import { BODY_MODES, HTTP_METHODS, type OutboundRequest } from '../request/request.types';
 import type { InboundOutcome, Outcome, OutboundOutcome } from './outcome.types';
 
 /**
@@ -73,16 +67,15 @@ function invalid(reason: string): Outcome {
   return { type: 'dead_letter', reason };
 }
 
-const METHODS = new Set<HttpMethod>(HTTP_METHODS);
-const BODY_MODES = new Set<BodyMode>(BODY_MODES_LIST);
+const METHODS = new Set<string>(HTTP_METHODS);
+const MODES = new Set<string>(BODY_MODES);
 
 function requestProblem(request: unknown): string | null {
   if (request === null || typeof request !== 'object') return 'not an object';
   const r = request as Record<string, unknown>;
-  if (typeof r.method !== 'string' || !METHODS.has(r.method as HttpMethod))
-    return `method ${describe(r.method)}`;
+  if (typeof r.method !== 'string' || !METHODS.has(r.method)) return `method ${describe(r.method)}`;
   if (typeof r.url !== 'string' || r.url === '') return 'url must be a non-empty string';
-  if (typeof r.bodyMode !== 'string' || !BODY_MODES.has(r.bodyMode as BodyMode))
+  if (typeof r.bodyMode !== 'string' || !MODES.has(r.bodyMode))
     return `bodyMode ${describe(r.bodyMode)}`;
   if (!Buffer.isBuffer(r.body)) return 'body must be a Buffer';
   if (r.headers === null || typeof r.headers !== 'object') return 'headers must be an object';

@@ -33,6 +33,27 @@ export interface HandshakeSettings {
   zoom?: { secretToken?: string };
 }
 
+/** A handshake's name, as an endpoint's settings enable it. */
+export type HandshakeName = keyof HandshakeSettings;
+
+/** Each handshake as an operator reads it, and the write-only token it needs (if any). */
+export const HANDSHAKES: Readonly<
+  Record<
+    HandshakeName,
+    { label: string; token?: { field: 'verifyToken' | 'secretToken'; label: string } }
+  >
+> = {
+  slack: { label: 'Answer Slack url_verification' },
+  meta: {
+    label: "Answer Meta's verification (GET hub.challenge)",
+    token: { field: 'verifyToken', label: 'Meta verify token' },
+  },
+  zoom: {
+    label: 'Answer Zoom endpoint.url_validation',
+    token: { field: 'secretToken', label: 'Zoom secret token' },
+  },
+};
+
 /** Zoom: `x-zm-signature: v0=<hex>` over `v0:<x-zm-request-timestamp>:<body>`. */
 const ZOOM_SIGNATURE: Omit<ResolvedSignatureConfig, 'secrets'> = {
   mode: 'hmac',

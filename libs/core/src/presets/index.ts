@@ -8,6 +8,7 @@ export {
 } from './presets';
 export {
   resolveInboundSecurity,
+  SIGNATURE_DEFAULTS,
   type InboundSecurityInput,
   type ResolvedInboundSecurity,
   type ResolveOptions,
@@ -15,6 +16,8 @@ export {
 export {
   answerBodyHandshake,
   answerMetaHandshake,
+  HANDSHAKES,
+  type HandshakeName,
   type HandshakeAnswer,
   type HandshakeSettings,
 } from './handshakes';

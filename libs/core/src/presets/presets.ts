@@ -5,12 +5,17 @@
  */
 import type { TimestampConfig } from '../freshness/freshness.types';
 import type { IdentityConfig } from '../identity/identity.types';
+import type { HandshakeName } from './handshakes';
 import type { ResolvedSignatureConfig } from '../signature/signature.types';
 
 /** A preset's signature scheme: everything but the endpoint's own secrets. */
 export type PresetSignature = Omit<ResolvedSignatureConfig, 'mode' | 'secrets'>;
 
 export interface PresetDefinition {
+  /** The provider as an operator knows it (the console's choice). */
+  label: string;
+  /** Handshakes the provider sends before its events (the endpoint still enables them). */
+  handshakes: readonly HandshakeName[];
   signature: PresetSignature;
   timestamp: TimestampConfig;
   identity: Required<IdentityConfig>;
@@ -27,6 +32,8 @@ const PRESET_DEFINITIONS = {
   // HMAC-SHA256 of the body, `sha256=<hex>`; GitHub signs no timestamp, but every delivery
   // has a unique X-GitHub-Delivery (kept on redelivery).
   github: {
+    label: 'GitHub',
+    handshakes: [],
     signature: {
       digest: 'sha256',
       encoding: 'hex',
@@ -48,6 +55,8 @@ const PRESET_DEFINITIONS = {
   // used verbatim as the key (not base64-decoded). Stripe has no delivery id header, so
   // retries are recognised by body hash and re-sent events by the event `id`.
   stripe: {
+    label: 'Stripe',
+    handshakes: [],
     signature: {
       digest: 'sha256',
       encoding: 'hex',
@@ -77,6 +86,8 @@ const PRESET_DEFINITIONS = {
   },
   // Base64 HMAC-SHA256 of the body; no signed timestamp.
   shopify: {
+    label: 'Shopify',
+    handshakes: [],
     signature: {
       digest: 'sha256',
       encoding: 'base64',
@@ -97,6 +108,8 @@ const PRESET_DEFINITIONS = {
   // `v0=<hex>` over `v0:<X-Slack-Request-Timestamp>:<body>`. Slack retries re-send the same
   // body, so the body hash recognises them.
   slack: {
+    label: 'Slack',
+    handshakes: ['slack'],
     signature: {
       digest: 'sha256',
       encoding: 'hex',
@@ -128,6 +141,8 @@ const PRESET_DEFINITIONS = {
   // Standard Webhooks (and Svix's unbranded headers): `v1,<base64>` entries over
   // `<webhook-id>.<webhook-timestamp>.<body>`, keyed by the base64 part of `whsec_…`.
   'standard-webhooks': {
+    label: 'Standard Webhooks / Svix',
+    handshakes: [],
     signature: {
       digest: 'sha256',
       encoding: 'base64',

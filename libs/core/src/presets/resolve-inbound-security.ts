@@ -5,22 +5,30 @@
  * named, so the admin API can reject it at save and the gateway never half-verifies.
  */
 import { ProcessingConfigurationError } from '../errors/errors';
-import type { TimestampConfig, TimestampFormat } from '../freshness/freshness.types';
-import type {
-  DeliveryIdentityPolicy,
-  IdentityConfig,
-  ReplayIdentityPolicy,
+import {
+  DEFAULT_MAX_AGE_SECONDS,
+  DEFAULT_MAX_FUTURE_SKEW_SECONDS,
+  DEFAULT_TIMESTAMP_FORMAT,
+} from '../freshness/check-freshness';
+import { TIMESTAMP_FORMATS, type TimestampConfig } from '../freshness/freshness.types';
+import {
+  DELIVERY_IDENTITY_POLICIES,
+  REPLAY_IDENTITY_POLICIES,
+  type DeliveryIdentityPolicy,
+  type IdentityConfig,
+  type ReplayIdentityPolicy,
 } from '../identity/identity.types';
 import { DEFAULT_IDEMPOTENCY_HEADER } from '../identity/compute-identities';
 import { decodeSecret } from '../signature/secret';
-import type {
-  DigestAlgorithm,
-  ResolvedSignatureConfig,
-  SecretEncoding,
-  SignatureConfig,
-  SignatureEncoding,
-  SignatureHeaderFormat,
-  SignedPart,
+import {
+  DIGEST_ALGORITHMS,
+  SECRET_ENCODINGS,
+  SIGNATURE_ENCODINGS,
+  SIGNATURE_HEADER_FORMAT_NAMES,
+  SIGNED_PART_KINDS,
+  type ResolvedSignatureConfig,
+  type SignatureConfig,
+  type SignedPart,
 } from '../signature/signature.types';
 import { isPresetName, PRESET_NAMES, PRESETS, type PresetDefinition } from './presets';
 
@@ -47,21 +55,17 @@ export interface ResolveOptions {
   requireSecret?: boolean;
 }
 
-const DIGESTS: readonly DigestAlgorithm[] = ['sha1', 'sha256', 'sha512'];
-const ENCODINGS: readonly SignatureEncoding[] = ['hex', 'base64'];
-const SECRET_ENCODINGS: readonly SecretEncoding[] = ['utf8', 'base64', 'whsec'];
-const HEADER_FORMATS: readonly SignatureHeaderFormat[] = ['plain', 'key-value', 'versioned-list'];
-const TIMESTAMP_FORMATS: readonly TimestampFormat[] = ['unix_seconds', 'unix_millis', 'iso8601'];
-const DELIVERY_POLICIES: readonly DeliveryIdentityPolicy[] = [
-  'delivery_header',
-  'idempotency_key',
-  'raw_body_sha256',
-];
-const REPLAY_POLICIES: readonly ReplayIdentityPolicy[] = [
-  'none',
-  'business_event',
-  'idempotency_key',
-];
+/** What a custom (preset-less) scheme gets for the settings it leaves out. */
+export const SIGNATURE_DEFAULTS = {
+  secretEncoding: 'utf8',
+  headerFormat: 'plain',
+  version: 'v1',
+  parts: [{ kind: 'body' }],
+} as const satisfies Partial<ResolvedSignatureConfig>;
+
+const DELIVERY_POLICIES = Object.keys(DELIVERY_IDENTITY_POLICIES) as DeliveryIdentityPolicy[];
+const REPLAY_POLICIES = Object.keys(REPLAY_IDENTITY_POLICIES) as ReplayIdentityPolicy[];
+const PART_KINDS = Object.keys(SIGNED_PART_KINDS);
 
 /**
  * Resolves the three settings. A preset applies to timestamp and identity even when
@@ -106,24 +110,28 @@ function resolveSignature(
   }
   const base = preset?.signature;
 
-  const digest = oneOf('signature.digest', explicit.digest ?? base?.digest, DIGESTS);
-  const encoding = oneOf('signature.encoding', explicit.encoding ?? base?.encoding, ENCODINGS);
+  const digest = oneOf('signature.digest', explicit.digest ?? base?.digest, DIGEST_ALGORITHMS);
+  const encoding = oneOf(
+    'signature.encoding',
+    explicit.encoding ?? base?.encoding,
+    SIGNATURE_ENCODINGS,
+  );
   const header = explicit.header || base?.header;
   if (!header) throw missing('signature.header');
   const secretEncoding = oneOf(
     'signature.secretEncoding',
-    explicit.secretEncoding ?? base?.secretEncoding ?? 'utf8',
+    explicit.secretEncoding ?? base?.secretEncoding ?? SIGNATURE_DEFAULTS.secretEncoding,
     SECRET_ENCODINGS,
   );
   const headerFormat = oneOf(
     'signature.headerFormat',
-    explicit.headerFormat ?? base?.headerFormat ?? 'plain',
-    HEADER_FORMATS,
+    explicit.headerFormat ?? base?.headerFormat ?? SIGNATURE_DEFAULTS.headerFormat,
+    SIGNATURE_HEADER_FORMAT_NAMES,
   );
   const headerKey = explicit.headerKey || base?.headerKey || '';
   if (headerFormat === 'key-value' && !headerKey) throw missing('signature.headerKey');
-  const version = explicit.version || base?.version || 'v1';
-  const parts = explicit.parts ?? base?.parts ?? [{ kind: 'body' }];
+  const version = explicit.version || base?.version || SIGNATURE_DEFAULTS.version;
+  const parts: readonly SignedPart[] = explicit.parts ?? base?.parts ?? SIGNATURE_DEFAULTS.parts;
   if (parts.length === 0) throw configError('signature.parts', 'must list at least one part');
   parts.forEach((part, index) => checkPart(part, index));
 
@@ -180,7 +188,7 @@ function checkPart(part: SignedPart, index: number): void {
     default:
       throw configError(
         `${field}.kind`,
-        `must be one of body, literal, header, header_param, method, path, url; got ${JSON.stringify(candidate?.kind)}`,
+        `must be one of ${PART_KINDS.join(', ')}; got ${JSON.stringify(candidate?.kind)}`,
       );
   }
 }
@@ -206,11 +214,14 @@ function resolveTimestamp(
   }
   const resolved: TimestampConfig = {
     enabled: true,
-    format: oneOf('timestamp.format', merged.format ?? 'unix_seconds', TIMESTAMP_FORMATS),
-    maxAgeSeconds: seconds('timestamp.maxAgeSeconds', merged.maxAgeSeconds ?? 300),
+    format: oneOf('timestamp.format', merged.format ?? DEFAULT_TIMESTAMP_FORMAT, TIMESTAMP_FORMATS),
+    maxAgeSeconds: seconds(
+      'timestamp.maxAgeSeconds',
+      merged.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS,
+    ),
     maxFutureSkewSeconds: seconds(
       'timestamp.maxFutureSkewSeconds',
-      merged.maxFutureSkewSeconds ?? 300,
+      merged.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS,
     ),
   };
   if (merged.header) resolved.header = merged.header;

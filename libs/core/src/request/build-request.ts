@@ -31,7 +31,7 @@ import { appendQuery, joinUrl, parseHttpUrl } from './url';
 
 export function buildOutboundRequest(input: BuildRequestInput): OutboundRequest {
   const { spec, delivery, context } = input;
-  if (!HTTP_METHODS.includes(spec.method)) {
+  if (!(HTTP_METHODS as readonly string[]).includes(spec.method)) {
     throw new ProcessingConfigurationError(`Unsupported HTTP method "${String(spec.method)}"`);
   }
   const mismatch = bodyModeProblem(spec.method, spec.bodyMode);

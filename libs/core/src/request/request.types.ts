@@ -1,19 +1,11 @@
 import type { ValueSource, ValueTransform } from '../extraction/value-source.types';
 import type { OutboundSigningConfig } from '../signature/signature.types';
 
-export type HttpMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'GET' | 'HEAD';
-export type BodyMode = 'json' | 'form' | 'multipart' | 'none';
-
-/** Every method an outbound request may use, and every body encoding. */
-export const HTTP_METHODS: readonly HttpMethod[] = [
-  'POST',
-  'PUT',
-  'PATCH',
-  'DELETE',
-  'GET',
-  'HEAD',
-];
-export const BODY_MODES: readonly BodyMode[] = ['json', 'form', 'multipart', 'none'];
+/** The methods and body modes an outbound request may use (validation and clients read these). */
+export const HTTP_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'GET', 'HEAD'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+export const BODY_MODES = ['json', 'form', 'multipart', 'none'] as const;
+export type BodyMode = (typeof BODY_MODES)[number];
 
 /** Methods whose requests carry no body (RFC 9110 gives a GET or HEAD body no meaning). */
 export const BODILESS_METHODS: readonly HttpMethod[] = ['GET', 'HEAD'];

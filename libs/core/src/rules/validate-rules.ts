@@ -8,10 +8,19 @@ import {
   INBOUND_ACTIONS,
   OUTBOUND_ACTIONS,
   type Condition,
+  type ConditionOperator,
   type ConditionSource,
   type Direction,
   type Rule,
 } from './rule.types';
+import {
+  CONDITION_OPERATOR_OPERANDS,
+  CONDITION_SOURCES_BY_DIRECTION,
+  DEFAULT_CONDITION_SOURCE,
+  RULE_ACTIONS,
+  VALUE_KINDS_BY_DIRECTION,
+  type ActionParameter,
+} from './rule-vocabulary';
 
 /**
  * Save-time (and run-time) checks of handler rules (SPEC §3). Each problem is one
@@ -22,17 +31,13 @@ import {
  * Duplicate sequences are allowed: ties run in list order (the sort is stable).
  */
 
-const RECORD_ACTIONS = new Set(['create_record', 'update_record', 'upsert_record']);
-const LOOKUP_ACTIONS = new Set(['update_record', 'upsert_record']);
-
-/** What each direction's evaluation scope fills (see EvaluationScope). */
-const CONDITION_SOURCES_BY_DIRECTION: Record<Direction, ReadonlySet<ConditionSource>> = {
-  inbound: new Set(['payload', 'headers', 'query', 'semantic', 'event']),
-  outbound: new Set(['payload', 'event', 'context', 'endpoint']),
+const CONDITION_SOURCE_SETS: Record<Direction, ReadonlySet<ConditionSource>> = {
+  inbound: new Set(CONDITION_SOURCES_BY_DIRECTION.inbound),
+  outbound: new Set(CONDITION_SOURCES_BY_DIRECTION.outbound),
 };
-const VALUE_KINDS_BY_DIRECTION: Record<Direction, ReadonlySet<ValueSource['kind']>> = {
-  inbound: new Set(['payload', 'header', 'query', 'semantic', 'event', 'literal']),
-  outbound: new Set(['payload', 'event', 'literal', 'context']),
+const VALUE_KIND_SETS: Record<Direction, ReadonlySet<ValueSource['kind']>> = {
+  inbound: new Set(VALUE_KINDS_BY_DIRECTION.inbound),
+  outbound: new Set(VALUE_KINDS_BY_DIRECTION.outbound),
 };
 
 export function validateRules(rules: readonly Rule[], direction: Direction): string[] {
@@ -143,30 +148,24 @@ function actionProblemsAt(rule: Rule, direction: Direction): FieldProblem[] {
     );
     return problems;
   }
-  if (action === 'retry') {
-    const seconds = rule.retrySeconds;
-    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
-      problems.push(at('retrySeconds', 'retry needs retrySeconds greater than 0'));
+  for (const parameter of RULE_ACTIONS[action as keyof typeof RULE_ACTIONS].parameters) {
+    if (parameter.required && !holds(parameter, rule[parameter.field])) {
+      problems.push(at(parameter.field, `${action} needs ${parameter.need}`));
     }
-  }
-  if (RECORD_ACTIONS.has(action)) {
-    if (typeof rule.targetModel !== 'string' || rule.targetModel.trim() === '') {
-      problems.push(at('targetModel', `${action} needs a targetModel`));
-    }
-    if (LOOKUP_ACTIONS.has(action) && (!Array.isArray(rule.lookups) || rule.lookups.length === 0)) {
-      problems.push(at('lookups', `${action} needs at least one lookup to find the record`));
-    }
-  }
-  if (
-    action === 'forward' &&
-    (typeof rule.forwardTo !== 'string' || rule.forwardTo.trim() === '')
-  ) {
-    problems.push(at('forwardTo', 'forward needs forwardTo (an outbound endpoint code)'));
-  }
-  if (action === 'mutate' && (!Array.isArray(rule.assignments) || rule.assignments.length === 0)) {
-    problems.push(at('assignments', 'mutate needs at least one assignment'));
   }
   return problems;
+}
+
+/** Whether a required action parameter's value is there and of its type. */
+function holds(parameter: ActionParameter, value: unknown): boolean {
+  switch (parameter.type) {
+    case 'seconds':
+      return typeof value === 'number' && Number.isFinite(value) && value > 0;
+    case 'text':
+      return typeof value === 'string' && value.trim() !== '';
+    case 'list':
+      return Array.isArray(value) && value.length > 0;
+  }
 }
 
 export function conditionProblems(condition: Condition, direction: Direction): string[] {
@@ -176,7 +175,7 @@ export function conditionProblems(condition: Condition, direction: Direction): s
 function conditionProblemsAt(condition: Condition, direction: Direction): FieldProblem[] {
   return conditionProblemsFor(
     condition,
-    CONDITION_SOURCES_BY_DIRECTION[direction],
+    CONDITION_SOURCE_SETS[direction],
     `${direction} rules`,
   );
 }
@@ -193,7 +192,7 @@ export function conditionProblemsFor(
 ): Array<{ field: string; problem: string; text: string }> {
   if (condition === null || typeof condition !== 'object') return [at('', 'not an object')];
   const problems: FieldProblem[] = [];
-  const source = condition.source ?? 'payload';
+  const source = condition.source ?? DEFAULT_CONDITION_SOURCE;
   if (!CONDITION_SOURCES.includes(source)) {
     problems.push(
       at('source', `unknown source ${JSON.stringify(source)}; use ${CONDITION_SOURCES.join(', ')}`),
@@ -215,12 +214,13 @@ export function conditionProblemsFor(
     );
     return problems;
   }
-  if ((operator === 'in' || operator === 'not in') && !Array.isArray(condition.value)) {
+  const operand = CONDITION_OPERATOR_OPERANDS[operator as ConditionOperator];
+  if (operand === 'list' && !Array.isArray(condition.value)) {
     problems.push(at('value', `"${operator}" needs a list value`));
-  } else if (operator === 'matches') {
+  } else if (operand === 'pattern') {
     const reason = validatePattern(condition.value);
     if (reason) problems.push(at('value', reason));
-  } else if (operator !== 'exists' && operator !== 'not exists' && condition.value === undefined) {
+  } else if (operand !== 'none' && condition.value === undefined) {
     problems.push(at('value', `"${operator}" needs a value`));
   }
   return problems;
@@ -228,7 +228,7 @@ export function conditionProblemsFor(
 
 export function valueSourceProblems(source: ValueSource, direction: Direction): string[] {
   if (source === null || typeof source !== 'object') return ['source must be an object'];
-  const kinds = VALUE_KINDS_BY_DIRECTION[direction];
+  const kinds = VALUE_KIND_SETS[direction];
   const kind = (source as { kind?: unknown }).kind;
   const needs = (field: string, value: unknown): string[] =>
     typeof value === 'string' && value.trim() !== ''

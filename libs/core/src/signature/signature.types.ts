@@ -1,15 +1,34 @@
 import type { PresetName } from '../presets/presets';
 
-export type DigestAlgorithm = 'sha1' | 'sha256' | 'sha512';
-export type SignatureEncoding = 'hex' | 'base64';
+/**
+ * The signature vocabularies, each a list with the words an operator reads: validation
+ * (resolve-inbound-security.ts, the admin API's DTOs) and the console's choices
+ * (capabilities/) derive from these, so a new one is added here once.
+ */
+export const DIGEST_ALGORITHMS = ['sha1', 'sha256', 'sha512'] as const;
+export type DigestAlgorithm = (typeof DIGEST_ALGORITHMS)[number];
+
+export const SIGNATURE_ENCODINGS = ['hex', 'base64'] as const;
+export type SignatureEncoding = (typeof SIGNATURE_ENCODINGS)[number];
+
 /** `whsec` is Standard Webhooks' `whsec_<base64>` form. */
-export type SecretEncoding = 'utf8' | 'base64' | 'whsec';
+export const SECRET_ENCODINGS = ['utf8', 'base64', 'whsec'] as const;
+export type SecretEncoding = (typeof SECRET_ENCODINGS)[number];
+
 /**
  * `plain`: the header holds one signature (after `prefix`).
  * `key-value`: `t=…,v1=…,v1=…` — the signatures are the values of `headerKey`.
  * `versioned-list`: space-separated `v1,<sig>` entries (Standard Webhooks).
  */
-export type SignatureHeaderFormat = 'plain' | 'key-value' | 'versioned-list';
+export const SIGNATURE_HEADER_FORMATS = {
+  plain: { label: 'plain (the signature alone)', fields: [] },
+  'key-value': { label: 'key-value (t=…,v1=…)', fields: ['headerKey'] },
+  'versioned-list': { label: 'versioned-list (v1,… v1,…)', fields: [] },
+} as const satisfies Record<string, { label: string; fields: readonly 'headerKey'[] }>;
+export type SignatureHeaderFormat = keyof typeof SIGNATURE_HEADER_FORMATS;
+export const SIGNATURE_HEADER_FORMAT_NAMES = Object.keys(
+  SIGNATURE_HEADER_FORMATS,
+) as SignatureHeaderFormat[];
 
 /** One ordered piece of the signed message. Pieces are concatenated with no separator. */
 export type SignedPart =
@@ -20,6 +39,30 @@ export type SignedPart =
   | { kind: 'method' }
   | { kind: 'path' }
   | { kind: 'url' };
+
+/** A signed part's fields besides `kind`. */
+export type SignedPartField = 'value' | 'name' | 'param';
+
+/**
+ * Every signed part kind, with the fields it takes (in the order an operator fills them).
+ * Typed by SignedPart, so a new kind there fails to compile until it is described here.
+ */
+export const SIGNED_PART_KINDS: {
+  readonly [K in SignedPart['kind']]: {
+    label: string;
+    fields: ReadonlyArray<
+      Exclude<keyof Extract<SignedPart, { kind: K }>, 'kind'> & SignedPartField
+    >;
+  };
+} = {
+  body: { label: 'Raw body', fields: [] },
+  literal: { label: 'Literal text', fields: ['value'] },
+  header: { label: 'Header value', fields: ['name'] },
+  header_param: { label: 'Header parameter', fields: ['name', 'param'] },
+  method: { label: 'HTTP method', fields: [] },
+  path: { label: 'Request path', fields: [] },
+  url: { label: 'Full URL', fields: [] },
+};
 
 /** The provider presets' names: the keys of core's preset registry (presets/presets.ts). */
 export type { PresetName };
