@@ -12,16 +12,19 @@ import { startSink, type Sink } from './support/sink';
 import { waitFor } from './support/wait';
 
 /**
- * A rule's `retry` action run to its end (issue 26), not just its first step: the real
- * inbound worker puts the event back to `received` with a due time, runs it again when it
- * is due, and dead-letters it once the handler's `maxRetries` are spent; the real
- * dispatcher does the same with a delivery and the endpoint's `maxAttempts`, sending
- * nothing. One-second retries keep it short.
+ * Rule actions run to their end through the real workers (issue 26). A `retry`, not just
+ * its first step: the inbound worker puts the event back to `received` with a due time,
+ * runs it again when it is due, and dead-letters it once the handler's `maxRetries` are
+ * spent; the dispatcher does the same with a delivery and the endpoint's `maxAttempts`,
+ * sending nothing. And the outbound actions side by side on one endpoint, chosen by
+ * conditions (first match wins): what reached the receiver and what did not.
+ * One-second retries keep it short. (test/effect-plans.e2e-spec.ts checks each action
+ * on its own against the simulator.)
  */
 jest.setTimeout(60_000);
 const db = () => process.env.DATABASE_URL!;
 
-describe('rule retry cycles, run to the dead letter', () => {
+describe('rule actions, run to their end', () => {
   let harness: Harness;
   let sink: Sink;
   let publisher: HookgatePublisher;
@@ -113,7 +116,12 @@ describe('rule retry cycles, run to the dead letter', () => {
     const created = await harness.admin('/outbound-endpoints', {
       body: sinkEndpointBody(code, sink.url, {
         handler: handler.code,
-        retryPolicy: { maxAttempts: 3, initialDelaySeconds: 30, multiplier: 1, maxDelaySeconds: 30 },
+        retryPolicy: {
+          maxAttempts: 3,
+          initialDelaySeconds: 30,
+          multiplier: 1,
+          maxDelaySeconds: 30,
+        },
       }),
     });
     expect(created.status).toBe(201);
@@ -158,5 +166,85 @@ describe('rule retry cycles, run to the dead letter', () => {
     expect(new Date(held.updated_at).getTime() - started).toBeGreaterThanOrEqual(1900);
     expect(sent).toMatchObject({ state: 'done', attempts: 1 });
     expect(sink.requests.map((r) => JSON.parse(r.body.toString()))).toEqual([{ ready: true }]);
+  });
+
+  it('outbound: done, dead_letter, mutate and send chosen per delivery by conditions, first match wins', async () => {
+    sink.requests.length = 0;
+    const kind = (value: string) => [{ path: 'kind', operator: '=', value }];
+    const handler = await createHandler(harness, {
+      direction: 'outbound',
+      rules: [
+        { sequence: 10, name: 'internal', conditions: kind('internal'), action: 'done' },
+        {
+          sequence: 20,
+          name: 'poison',
+          conditions: kind('poison'),
+          action: 'dead_letter',
+        },
+        {
+          sequence: 30,
+          name: 'enrich',
+          conditions: [{ path: 'kind', operator: 'in', value: ['order', 'internal'] }],
+          action: 'mutate',
+          assignments: [
+            { field: 'order.channel', source: { kind: 'literal', value: 'web' } },
+            { field: 'headers.X-Order-Ref', source: { kind: 'context', key: 'ref' } },
+          ],
+        },
+      ],
+    });
+    const code = unique('actions-out');
+    const created = await harness.admin('/outbound-endpoints', {
+      body: sinkEndpointBody(code, sink.url, { handler: handler.code }),
+    });
+    expect(created.status).toBe(201);
+    for (const payload of [
+      { kind: 'internal' },
+      { kind: 'poison' },
+      { kind: 'order', order: { id: 7 } },
+      { kind: 'other' },
+    ]) {
+      await publisher.deliver({ endpoint: code, payload, context: { ref: `ref-${payload.kind}` } });
+    }
+    const rows = await waitFor(
+      async () => {
+        const found = await query<{
+          state: string;
+          attempts: number;
+          payload: { kind: string };
+          last_error: string | null;
+        }>(
+          db(),
+          `SELECT state, attempts, payload, last_error FROM deliveries WHERE endpoint_code = $1`,
+          [code],
+        );
+        return found.length === 4 &&
+          found.every((r) => ['done', 'dead_letter', 'error'].includes(r.state))
+          ? found
+          : undefined;
+      },
+      { what: 'the four deliveries to settle' },
+    );
+    const byKind = Object.fromEntries(rows.map((r) => [r.payload.kind, r.state]));
+    expect(byKind).toEqual({
+      internal: 'done',
+      poison: 'dead_letter',
+      order: 'done',
+      other: 'done',
+    });
+    // `internal` matched `done` first (not the later `mutate`): never sent. `poison` neither.
+    const sent = sink.requests.map((r) => ({
+      body: JSON.parse(r.body.toString()),
+      ref: r.headers['x-order-ref'],
+    }));
+    expect(sent.sort((a, b) => a.body.kind.localeCompare(b.body.kind))).toEqual([
+      { body: { kind: 'order', order: { id: 7, channel: 'web' } }, ref: 'ref-order' },
+      { body: { kind: 'other' }, ref: undefined },
+    ]);
+    // The stored payload is what was published; the mutation applied to the request only.
+    expect(rows.find((r) => r.payload.kind === 'order')!.payload).toEqual({
+      kind: 'order',
+      order: { id: 7 },
+    });
   });
 });
