@@ -2,12 +2,7 @@
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { done, type InboundCallback } from '@app/core';
 import { buildHandlerRegistry } from '@app/callbacks';
-import {
-  createHandler,
-  createInboundEndpoint,
-  post,
-  unique,
-} from '../../../test/support/fixtures';
+import { createHandler, createInboundEndpoint, post, unique } from '../../../test/support/fixtures';
 import { defaultTenantId, query } from '../../../test/support/database';
 import { waitFor } from '../../../test/support/wait';
 

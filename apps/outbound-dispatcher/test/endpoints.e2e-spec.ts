@@ -7,9 +7,9 @@ import { waitFor } from '../../../test/support/wait';
 
 /**
  * Endpoint behaviour around the send: draft holding and activation, health (410 Gone,
- * consecutive failures and a span of failures disable), the per-endpoint rate limit, endpoint auth with redacted
- * snapshots, outbound handler rules, and test sends — against the real dispatcher and
- * admin API, Postgres, Redis and a loopback sink.
+ * consecutive failures and a span of failures disable), the per-endpoint rate limit,
+ * endpoint auth with redacted snapshots, outbound handler rules, and test sends — against
+ * the real dispatcher and admin API, Postgres, Redis and a loopback sink.
  */
 jest.setTimeout(90_000);
 const db = () => process.env.DATABASE_URL!;
