@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { HandlerRegistry } from '@app/core';
 import { loadConfig, MetricsListener } from '@app/platform';
 import { createAdmin } from '../../apps/admin/src/main';
 import { AdminConfig } from '../../apps/admin/src/config';
@@ -56,12 +57,15 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Also boot the outbound dispatcher (its HTTP server stays closed). */
   dispatcher?: boolean;
+  /** The gateway's callbacks, instead of the build's (`buildHandlerRegistry`). */
+  registry?: HandlerRegistry;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const extraEnv = opts.env ?? {};
   const inbound = await createInboundGateway(loadConfig(InboundGatewayConfig, env(extraEnv)), {
     writerThreadScript: distWriterThread(),
+    registry: opts.registry,
   });
   const admin = await createAdmin(loadConfig(AdminConfig, env(extraEnv)));
   const dispatcher = opts.dispatcher

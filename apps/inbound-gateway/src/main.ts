@@ -7,6 +7,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { prepareDatabase } from '@app/persistence';
 import { loadConfigOrExit, serveOpenApiJson } from '@app/platform';
+import type { HandlerRegistry } from '@app/core';
 import { InboundGatewayModule } from './app.module';
 import { InboundGatewayConfig } from './config';
 import { ReceiveService } from './receive/receive.service';
@@ -16,7 +17,11 @@ import { describeWebhookRoute } from './receive/webhook-route.openapi';
 /** Boots the inbound gateway: config, database (created, migrated under a lock), HTTP. */
 export async function createInboundGateway(
   config: InboundGatewayConfig,
-  options: { writerThreadScript?: string } = {},
+  options: {
+    writerThreadScript?: string;
+    /** Callbacks to run instead of the build's own (tests register theirs). */
+    registry?: HandlerRegistry;
+  } = {},
 ): Promise<NestExpressApplication> {
   const dataSource = await prepareDatabase(config.DATABASE_URL, {
     applicationName: 'hookgate-inbound-gateway',
@@ -28,6 +33,7 @@ export async function createInboundGateway(
       config,
       dataSource,
       writerThreadScript: options.writerThreadScript,
+      registry: options.registry,
     }),
     { bodyParser: false, bufferLogs: true },
   );

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { createHandler, createInboundEndpoint, post } from '../../../test/support/fixtures';
 import { query } from '../../../test/support/database';
+import { isValidSlackRequest } from '@slack/bolt';
 
 /**
  * URL-verification handshakes against the real gateway (issue 21, item 12). Zoom's answer
@@ -16,6 +17,16 @@ const v0Sign = (secret: string, timestamp: string, body: string) =>
 const hmacHex = (secret: string, text: string) =>
   createHmac('sha256', secret).update(text).digest('hex');
 const nowSeconds = () => String(Math.floor(Date.now() / 1000));
+/** Slack's own verifier (@slack/bolt) on the same request: does Slack call it genuine? */
+const slackAccepts = (secret: string, body: string, headers: Record<string, string>) =>
+  isValidSlackRequest({
+    signingSecret: secret,
+    body,
+    headers: {
+      'x-slack-signature': headers['x-slack-signature'] ?? '',
+      'x-slack-request-timestamp': Number(headers['x-slack-request-timestamp']),
+    },
+  });
 
 describe('handshakes: no answer the provider did not ask for', () => {
   let harness: Harness;
@@ -115,6 +126,7 @@ describe('handshakes: no answer the provider did not ask for', () => {
   describe('Slack url_verification on a Slack-signed endpoint', () => {
     const secret = 'slack-signing-secret-0123456789';
     let url: string;
+    let path: string;
 
     beforeAll(async () => {
       const endpoint = await createInboundEndpoint(harness, {
@@ -123,6 +135,45 @@ describe('handshakes: no answer the provider did not ask for', () => {
         handshakes: { slack: true },
       });
       url = endpoint.url;
+      path = endpoint.path;
+    });
+
+    it('refuses a challenge signed with another secret, over another body, or too long ago', async () => {
+      const challenge = 'slack-challenge-refused-0123456789abcdef';
+      const body = JSON.stringify({ token: 'x', challenge, type: 'url_verification' });
+      const ts = nowSeconds();
+      const stale = String(Math.floor(Date.now() / 1000) - 6 * 60);
+      const attempts: Array<[string, Record<string, string>, number]> = [
+        [
+          'another secret',
+          { 'x-slack-request-timestamp': ts, 'x-slack-signature': v0Sign('not-it', ts, body) },
+          401,
+        ],
+        [
+          'another body',
+          {
+            'x-slack-request-timestamp': ts,
+            'x-slack-signature': v0Sign(secret, ts, body.replace('x', 'y')),
+          },
+          401,
+        ],
+        [
+          'six minutes old',
+          { 'x-slack-request-timestamp': stale, 'x-slack-signature': v0Sign(secret, stale, body) },
+          400,
+        ],
+      ];
+      for (const [what, headers, status] of attempts) {
+        // Bolt agrees: none of these is a request from Slack.
+        expect({ what, slack: slackAccepts(secret, body, headers) }).toEqual({
+          what,
+          slack: false,
+        });
+        const res = await post(harness, url, body, headers);
+        expect({ what, status: res.status }).toEqual({ what, status });
+        expect(JSON.stringify(res.body)).not.toContain(challenge);
+      }
+      expect(await storedStates(path)).toEqual(['rejected', 'rejected', 'rejected']);
     });
 
     it('echoes the challenge only after the signature verifies', async () => {
@@ -138,12 +189,21 @@ describe('handshakes: no answer the provider did not ask for', () => {
       });
       expect(signed.status).toBe(200);
       expect(signed.body).toEqual({ challenge });
+      expect(
+        slackAccepts(secret, body, {
+          'x-slack-request-timestamp': ts,
+          'x-slack-signature': v0Sign(secret, ts, body),
+        }),
+      ).toBe(true);
+      // The refused unsigned one is stored as rejected; the answered handshake is not stored.
+      expect((await storedStates(path)).filter((state) => state !== 'rejected')).toEqual([]);
     });
   });
 
   describe('Meta hub.challenge', () => {
     const verifyToken = 'meta-verify-token-0123456789';
     let url: string;
+    let path: string;
 
     beforeAll(async () => {
       const endpoint = await createInboundEndpoint(harness, {
@@ -152,6 +212,7 @@ describe('handshakes: no answer the provider did not ask for', () => {
         handshakes: { meta: { verifyToken } },
       });
       url = endpoint.url;
+      path = endpoint.path;
     });
 
     it('echoes the challenge only for the verify token, and never lets a POST skip the signature', async () => {
@@ -173,6 +234,30 @@ describe('handshakes: no answer the provider did not ask for', () => {
       );
       expect(posted.status).toBe(401);
       expect(JSON.stringify(posted.body)).not.toContain('4242');
+      // Only the refused POST is stored; the GETs were answered, not stored.
+      expect(await storedStates(path)).toEqual(['rejected']);
+    });
+
+    it('answers no challenge where the endpoint does not enable the handshake', async () => {
+      const plain = await createInboundEndpoint(harness, {
+        handler: handlerCode,
+        signature: { mode: 'none' },
+      });
+      const res = await fetch(
+        `${harness.inboundUrl}${plain.url}?hub.mode=subscribe&hub.verify_token=${verifyToken}&hub.challenge=4242`,
+      );
+      // An ordinary (unsigned, bodiless) webhook there: accepted as an event, not answered.
+      expect(res.status).toBe(202);
+      expect(await res.text()).not.toContain('4242');
+      // A Slack-shaped challenge there is an event like any other: stored, not echoed.
+      const slackShaped = await post(
+        harness,
+        plain.url,
+        JSON.stringify({ type: 'url_verification', challenge: 'not-echoed-0123' }),
+      );
+      expect(slackShaped.status).toBe(202);
+      expect(JSON.stringify(slackShaped.body)).not.toContain('not-echoed-0123');
+      expect(await storedStates(plain.path)).toHaveLength(2);
     });
   });
 });

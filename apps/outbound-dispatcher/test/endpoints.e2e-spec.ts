@@ -6,10 +6,10 @@ import { startSink, type Sink } from '../../../test/support/sink';
 import { waitFor } from '../../../test/support/wait';
 
 /**
- * Endpoint behaviour around the send: draft holding and activation, health (410 Gone and
- * consecutive failures disable), the per-endpoint rate limit, endpoint auth with redacted
- * snapshots, outbound handler rules, and test sends — against the real dispatcher and
- * admin API, Postgres, Redis and a loopback sink.
+ * Endpoint behaviour around the send: draft holding and activation, health (410 Gone,
+ * consecutive failures and a span of failures disable), the per-endpoint rate limit,
+ * endpoint auth with redacted snapshots, outbound handler rules, and test sends — against
+ * the real dispatcher and admin API, Postgres, Redis and a loopback sink.
  */
 jest.setTimeout(90_000);
 const db = () => process.env.DATABASE_URL!;
@@ -147,6 +147,103 @@ describe('outbound endpoints at work', () => {
     await until(ep.code, 1, ['draft']);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(sink.requests).toHaveLength(2);
+  });
+
+  describe('disabling after a span of failures (the clock moved by backdating the span)', () => {
+    interface Health {
+      consecutive_failures: number;
+      failing_since: Date | null;
+      disabled_reason: string | null;
+    }
+    const health = async (id: string) =>
+      (
+        await query<Health>(
+          db(),
+          `SELECT consecutive_failures, failing_since, disabled_reason FROM outbound_endpoints WHERE id = $1`,
+          [id],
+        )
+      )[0];
+    /** Says the endpoint has failed every attempt for `seconds` now. */
+    const failingFor = (id: string, seconds: number) =>
+      query(
+        db(),
+        `UPDATE outbound_endpoints SET failing_since = now() - make_interval(secs => $2) WHERE id = $1`,
+        [id, seconds],
+      );
+    const failures = (id: string, count: number) =>
+      waitFor(
+        async () => {
+          const row = await health(id);
+          return row.consecutive_failures >= count ? row : undefined;
+        },
+        { what: `failure ${count} recorded` },
+      );
+
+    it('disables after the configured span, not before, and holds what follows', async () => {
+      const ep = await endpoint({
+        health: { disableAfterSeconds: 600 },
+        retryPolicy: { ...fastRetries, maxAttempts: 20 },
+      });
+      sink.fallback = { status: 503 };
+      await publisher.deliver({ endpoint: ep.code, payload: { n: 1 } });
+      const first = await failures(ep.id, 1);
+      expect(first.failing_since).not.toBeNull();
+      // Nine minutes into a ten-minute span: the next failure counts, nothing is disabled.
+      await failingFor(ep.id, 540);
+      const later = await failures(ep.id, first.consecutive_failures + 1);
+      expect(later.disabled_reason).toBeNull();
+      // Past the span: the next failure disables it, with the span as the reason.
+      await failingFor(ep.id, 660);
+      const disabled = await waitFor(
+        async () => {
+          const row = await health(ep.id);
+          return row.disabled_reason ? row : undefined;
+        },
+        { what: 'the endpoint to be disabled' },
+      );
+      expect(disabled.disabled_reason).toBe('every attempt failed for 11 min');
+      // The retry after it is held, not sent.
+      await until(ep.code, 1, ['draft']);
+      const sent = sink.requests.length;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(sink.requests).toHaveLength(sent);
+      const view = await harness.admin(`/outbound-endpoints/${ep.id}`);
+      expect(JSON.stringify(view.body)).toContain('every attempt failed for 11 min');
+    });
+
+    it('uses five days when the endpoint names no span', async () => {
+      const ep = await endpoint({ retryPolicy: { ...fastRetries, maxAttempts: 20 } });
+      sink.fallback = { status: 500 };
+      await publisher.deliver({ endpoint: ep.code, payload: { n: 1 } });
+      const first = await failures(ep.id, 1);
+      await failingFor(ep.id, 5 * 86_400 - 3600);
+      const later = await failures(ep.id, first.consecutive_failures + 1);
+      expect(later.disabled_reason).toBeNull();
+      await failingFor(ep.id, 5 * 86_400 + 60);
+      const disabled = await waitFor(
+        async () => {
+          const row = await health(ep.id);
+          return row.disabled_reason ? row : undefined;
+        },
+        { what: 'the endpoint to be disabled' },
+      );
+      expect(disabled.disabled_reason).toBe('every attempt failed for 5 days');
+    });
+
+    it('a success ends the span: its start and the failure count are reset', async () => {
+      const ep = await endpoint({
+        health: { disableAfterSeconds: 600 },
+        retryPolicy: { ...fastRetries, maxAttempts: 20 },
+      });
+      sink.script.push({ status: 503 }, { status: 503 });
+      await publisher.deliver({ endpoint: ep.code, payload: { n: 1 } });
+      await failures(ep.id, 1);
+      // Long failing, then the third attempt succeeds: the span and the count reset.
+      await failingFor(ep.id, 540);
+      await until(ep.code, 1, ['done']);
+      const row = await health(ep.id);
+      expect(row).toEqual({ consecutive_failures: 0, failing_since: null, disabled_reason: null });
+    });
   });
 
   it('spreads deliveries over time under a rate limit without dropping any', async () => {

@@ -41,7 +41,7 @@ export class EndpointHealth implements EndpointHealthRecorder {
       reason = `${state.consecutiveFailures} consecutive failed attempts`;
       kind = 'failures';
     } else if (state.failingForSeconds >= endpoint.health.disableAfterSeconds) {
-      reason = `every attempt failed for ${Math.round(state.failingForSeconds / 3600)} h`;
+      reason = `every attempt failed for ${describeSpan(state.failingForSeconds)}`;
       kind = 'duration';
     }
     if (!reason) return;
@@ -50,6 +50,17 @@ export class EndpointHealth implements EndpointHealthRecorder {
       this.onDisabled(endpoint.id, reason);
     }
   }
+}
+
+/**
+ * A failure span in the unit an operator reads it in: a span configured in minutes read
+ * "0 h" when it was written in hours only.
+ */
+export function describeSpan(seconds: number): string {
+  if (seconds < 120) return `${Math.floor(seconds)} s`;
+  if (seconds < 2 * 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 2 * 86_400) return `${Math.floor(seconds / 3600)} h`;
+  return `${Math.floor(seconds / 86_400)} days`;
 }
 
 /** Publishes how many active endpoints health has disabled, per tenant, at scrape time. */

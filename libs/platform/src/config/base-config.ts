@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import {
   IsBoolean,
+  IsDefined,
   IsIn,
   IsInt,
   IsOptional,
@@ -10,6 +11,7 @@ import {
   Min,
   MinLength,
   ValidateBy,
+  ValidateIf,
 } from 'class-validator';
 import { hashTagOf } from '../redis-connection';
 
@@ -68,7 +70,14 @@ export class BaseConfig {
   @MinLength(16, { message: 'must be at least 16 characters' })
   ADMIN_API_KEY?: string;
 
-  @IsOptional()
+  /**
+   * Required in production, refused here with the other variables: before any app
+   * creates or migrates its database, and with a message rather than a stack trace.
+   */
+  @ValidateIf(
+    (config: BaseConfig, value) => value !== undefined || config.NODE_ENV === 'production',
+  )
+  @IsDefined({ message: 'is required when NODE_ENV=production' })
   @Matches(/^[A-Za-z0-9+/]{43}=$/, {
     message: 'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
   })
