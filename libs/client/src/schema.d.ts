@@ -1192,7 +1192,9 @@ export interface components {
        *       "POST",
        *       "PUT",
        *       "PATCH",
-       *       "DELETE"
+       *       "DELETE",
+       *       "GET",
+       *       "HEAD"
        *     ]
        */
       methods: string[];
@@ -1200,7 +1202,8 @@ export interface components {
        * @example [
        *       "json",
        *       "form",
-       *       "multipart"
+       *       "multipart",
+       *       "none"
        *     ]
        */
       bodyModes: string[];

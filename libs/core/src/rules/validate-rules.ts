@@ -173,11 +173,7 @@ export function conditionProblems(condition: Condition, direction: Direction): s
 }
 
 function conditionProblemsAt(condition: Condition, direction: Direction): FieldProblem[] {
-  return conditionProblemsFor(
-    condition,
-    CONDITION_SOURCE_SETS[direction],
-    `${direction} rules`,
-  );
+  return conditionProblemsFor(condition, CONDITION_SOURCE_SETS[direction], `${direction} rules`);
 }
 
 /**
