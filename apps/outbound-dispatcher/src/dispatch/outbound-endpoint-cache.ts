@@ -75,7 +75,11 @@ function toEndpointRuntime(row: OutboundEndpointEntity, box: SecretBox): Outboun
       headerRules: row.headerRules ?? [],
       payloadRules: row.payloadRules ?? [],
       replacePayload: row.replacePayload,
-      signing: withSigningSecret(row.signing ?? { type: 'none' }, secret('signingSecret')),
+      signing: withSigningSecret(
+        row.signing ?? { type: 'none' },
+        secret('signingSecret'),
+        secret('previousSigningSecret'),
+      ),
       auth: withAuthSecret(row.auth ?? { type: 'none' }, secret('authSecret')),
     },
     retryPolicy: withRetryDefaults(row.retryPolicy),
