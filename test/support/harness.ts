@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { HandlerRegistry } from '@app/core';
 import { loadConfig, MetricsListener } from '@app/platform';
 import { createAdmin } from '../../apps/admin/src/main';
 import { AdminConfig } from '../../apps/admin/src/config';
@@ -56,6 +57,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Also boot the outbound dispatcher (its HTTP server stays closed). */
   dispatcher?: boolean;
+  /** The dispatcher's handler registry instead of the shipped one. */
+  dispatcherRegistry?: HandlerRegistry;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -65,7 +68,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   });
   const admin = await createAdmin(loadConfig(AdminConfig, env(extraEnv)));
   const dispatcher = opts.dispatcher
-    ? await createDispatcher(loadConfig(OutboundDispatcherConfig, env(extraEnv)))
+    ? await createDispatcher(loadConfig(OutboundDispatcherConfig, env(extraEnv)), {
+        registry: opts.dispatcherRegistry,
+      })
     : undefined;
   if (dispatcher) await dispatcher.init();
   const inboundUrl = await listen(inbound);

@@ -118,10 +118,14 @@ describe('signOutbound during a secret rotation', () => {
     expect(headers['X-Signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
   });
 
-  it('rotationOpen: open strictly before the expiry', () => {
+  it('rotationOpen: closes at the start of the second the expiry falls in, never later', () => {
     const expiry = new Date(1_700_000_000_000).toISOString();
     expect(rotationOpen(expiry, 1_699_999_999)).toBe(true);
+    expect(rotationOpen(expiry, 1_699_999_999.9)).toBe(true);
     expect(rotationOpen(expiry, 1_700_000_000)).toBe(false);
+    const midSecond = new Date(1_700_000_000_600).toISOString();
+    expect(rotationOpen(midSecond, 1_699_999_999)).toBe(true);
+    expect(rotationOpen(midSecond, 1_700_000_000)).toBe(false);
     expect(rotationOpen('garbage', 0)).toBe(false);
   });
 });

@@ -88,10 +88,14 @@ function signingSecrets(
     : [config.secret];
 }
 
-/** Whether a previous secret expiring at `expiresAt` (ISO 8601) still signs at `atSeconds`. */
+/**
+ * Whether a previous secret expiring at `expiresAt` (ISO 8601) still signs at `atSeconds`.
+ * Signing times are whole seconds, so the window closes at the start of the second the
+ * expiry falls in: never later than the expiry, at most a second early.
+ */
 export function rotationOpen(expiresAt: string, atSeconds: number): boolean {
   const expiresMs = Date.parse(expiresAt);
-  return Number.isFinite(expiresMs) && atSeconds * 1000 < expiresMs;
+  return Number.isFinite(expiresMs) && Math.floor(atSeconds) < Math.floor(expiresMs / 1000);
 }
 
 function toUnixSeconds(value: number): number {
