@@ -59,6 +59,8 @@ export interface HarnessOptions {
   dispatcher?: boolean;
   /** The gateway's callbacks, instead of the build's (`buildHandlerRegistry`). */
   registry?: HandlerRegistry;
+  /** The dispatcher's handler registry instead of the shipped one. */
+  dispatcherRegistry?: HandlerRegistry;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -69,7 +71,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   });
   const admin = await createAdmin(loadConfig(AdminConfig, env(extraEnv)));
   const dispatcher = opts.dispatcher
-    ? await createDispatcher(loadConfig(OutboundDispatcherConfig, env(extraEnv)))
+    ? await createDispatcher(loadConfig(OutboundDispatcherConfig, env(extraEnv)), {
+        registry: opts.dispatcherRegistry,
+      })
     : undefined;
   if (dispatcher) await dispatcher.init();
   const inboundUrl = await listen(inbound);

@@ -194,7 +194,12 @@ describe('retention', () => {
     try {
       await other.query(`SELECT pg_advisory_lock($1)`, [0x686b_7265]);
       const skipped = await harness.adminApp.get(RetentionJob).purge();
-      expect(skipped).toEqual({ inboundEvents: 0, deliveries: 0, ran: false });
+      expect(skipped).toEqual({
+        inboundEvents: 0,
+        deliveries: 0,
+        expiredSigningSecrets: 0,
+        ran: false,
+      });
       expect((await remaining(tenant.id)).events).toHaveLength(EVENT_STATES.length * 3 + 1);
     } finally {
       await other.end();

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import type { HandlerRegistry } from '@app/core';
 import { prepareDatabase } from '@app/persistence';
 import { loadConfigOrExit, serveOpenApiJson } from '@app/platform';
 import { OutboundDispatcherModule } from './app.module';
@@ -11,6 +12,7 @@ import { OutboundDispatcherConfig } from './config';
 /** Boots the dispatcher: config, database (migrated under a lock), health/metrics HTTP. */
 export async function createDispatcher(
   config: OutboundDispatcherConfig,
+  options: { registry?: HandlerRegistry } = {},
 ): Promise<NestExpressApplication> {
   const dataSource = await prepareDatabase(config.DATABASE_URL, {
     applicationName: 'hookgate-outbound-dispatcher',
@@ -18,7 +20,8 @@ export async function createDispatcher(
     migrate: config.MIGRATE_ON_BOOT,
   });
   const app = await NestFactory.create<NestExpressApplication>(
-    OutboundDispatcherModule.register({ config, dataSource }),
+    // `registry` replaces the shipped callbacks (tests register failing ones).
+    OutboundDispatcherModule.register({ config, dataSource, registry: options.registry }),
     { bodyParser: false, bufferLogs: true },
   );
   app.useLogger(app.get(Logger));

@@ -4,6 +4,7 @@ import {
   type ConnectorKindRegistry,
   type ConnectorSource,
 } from '@app/connectors';
+import { contentDigestCallback } from './content-digest.callback';
 import { githubIssuesCallback } from './github-issues.callback';
 
 /**
@@ -19,8 +20,9 @@ export function buildHandlerRegistry(
 ): HandlerRegistry {
   const registry = createHandlerRegistry();
   registry.registerInbound('github-issues', githubIssuesCallback);
+  registry.registerOutbound('content-digest', contentDigestCallback);
   (options.kinds ?? buildConnectorKinds()).registerCallbacks(registry, options.connectors);
   return registry;
 }
 
-export { githubIssuesCallback };
+export { contentDigestCallback, githubIssuesCallback };

@@ -368,6 +368,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/outbound-endpoints/{id}/rotate-secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Rotate the signing secret
+     * @description The new secret (given, or generated) signs at once; the old one signs beside it for `overlapSeconds` (Standard Webhooks `v1,<new> v1,<old>`; timestamped hmac `t=…,v1=<new>,v1=<old>`), so receivers holding either keep verifying. The answer is the only place the new secret is shown.
+     */
+    post: operations['rotateOutboundSigningSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/outbound-endpoints/{id}/test': {
     parameters: {
       query?: never;
@@ -2079,10 +2099,11 @@ export interface components {
        */
       eventTypes: string[];
       /**
-       * @description the signing scheme; the secret is write-only and reads back as `secretSet`
+       * @description the signing scheme; the secret is write-only and reads back as `secretSet`. During a rotation window `previousSecretExpiresAt` says until when the old secret signs too
        * @example {
        *       "type": "standard-webhooks",
-       *       "secretSet": true
+       *       "secretSet": true,
+       *       "previousSecretExpiresAt": "2026-12-06T12:00:00.000Z"
        *     }
        */
       signing: {
@@ -2292,6 +2313,31 @@ export interface components {
       /** @description deliveries per second; null = unlimited */
       rateLimitPerSecond?: Record<string, never> | null;
       health?: components['schemas']['EndpointHealthDto'];
+    };
+    RotateSigningSecretDto: {
+      /**
+       * @description the new secret (write-only; a whsec_ secret for standard-webhooks); generated in the scheme's encoding when omitted
+       * @example whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD
+       */
+      secret?: string;
+      /**
+       * @description how long the old secret keeps signing beside the new one; 0 drops it at once. Plain (untimestamped) hmac holds one signature, so it accepts only 0.
+       * @default 86400
+       */
+      overlapSeconds?: number;
+    };
+    RotatedSigningSecretResponse: {
+      endpoint: components['schemas']['OutboundEndpointResponse'];
+      /**
+       * @description the new signing secret, shown this once; hand it to the receivers
+       * @example whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD
+       */
+      secret: string;
+      /**
+       * Format: date-time
+       * @description until when the old secret signs too; null when it was dropped at once
+       */
+      previousSecretExpiresAt: string | null;
     };
     TestDeliveryDto: {
       /**
@@ -5328,6 +5374,131 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['OutboundEndpointResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "forbidden",
+           *       "message": "this action needs an admin key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "not_found",
+           *       "message": "not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "conflict",
+           *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  rotateOutboundSigningSecret: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RotateSigningSecretDto'];
+      };
+    };
+    responses: {
+      /** @description the new secret, once */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RotatedSigningSecretResponse'];
+        };
+      };
+      /** @description invalid input: `details` lists every bad field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "validation_failed",
+           *       "message": "validation failed: name, signature.digest",
+           *       "details": [
+           *         {
+           *           "field": "name",
+           *           "problems": [
+           *             "name must be a string"
+           *           ]
+           *         },
+           *         {
+           *           "field": "signature.digest",
+           *           "problems": [
+           *             "digest must be one of: sha1, sha256, sha512"
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
         };
       };
       /** @description no API key, or an unknown or revoked one */

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EndpointAuth, OutboundSigningConfig } from '@app/core';
+import { randomBytes } from 'node:crypto';
+import { rotationOpen, type EndpointAuth, type OutboundSigningConfig } from '@app/core';
 import {
   withAuthSecret,
   withSigningSecret,
@@ -18,6 +19,8 @@ import { withoutUndefined } from './outbound-endpoint-settings';
  * type changes), never answered.
  */
 export const SIGNING_SECRET = 'signingSecret';
+/** The secret a rotation replaced, signed with until `signing.previousSecretExpiresAt`. */
+export const PREVIOUS_SIGNING_SECRET = 'previousSigningSecret';
 export const AUTH_SECRET = 'authSecret';
 
 type Secrets = Record<string, string>;
@@ -47,12 +50,22 @@ export class OutboundEndpointSecrets {
     const storedSigning = current?.signing ?? { type: 'none' };
     const storedAuth = current?.auth ?? { type: 'none' };
 
-    const signing = dto.signing ? storedSigningOf(dto.signing) : storedSigning;
+    const keepSigning = !dto.signing || dto.signing.type === storedSigning.type;
+    let signing = dto.signing ? storedSigningOf(dto.signing) : storedSigning;
     this.applySecret(secrets, SIGNING_SECRET, {
       needed: signing.type !== 'none',
       given: dto.signing?.secret,
-      keep: !dto.signing || dto.signing.type === storedSigning.type,
+      keep: keepSigning,
     });
+    // A rotation window survives an update that keeps the scheme and its secret; a new
+    // secret or scheme ends it (rotate-secret is the way to change a secret with overlap).
+    const window = rotationWindow(storedSigning, new Date());
+    if (window && keepSigning && dto.signing?.secret === undefined && signing.type !== 'none') {
+      signing = { ...signing, previousSecretExpiresAt: window };
+    } else {
+      if (signing.type !== 'none') delete signing.previousSecretExpiresAt;
+      delete secrets[PREVIOUS_SIGNING_SECRET];
+    }
     const auth = dto.auth ? storedAuthOf(dto.auth) : storedAuth;
     this.applySecret(secrets, AUTH_SECRET, {
       needed: auth.type !== 'none',
@@ -60,14 +73,62 @@ export class OutboundEndpointSecrets {
       keep: !dto.auth || dto.auth.type === storedAuth.type,
     });
 
-    const plain = (name: string): string => (secrets[name] ? this.box.decrypt(secrets[name]) : '');
     return {
       signing,
       auth,
       secrets,
-      plainSigning: withSigningSecret(signing, plain(SIGNING_SECRET)),
-      plainAuth: withAuthSecret(auth, plain(AUTH_SECRET)),
+      plainSigning: withSigningSecret(signing, this.plain(secrets, SIGNING_SECRET)),
+      plainAuth: withAuthSecret(auth, this.plain(secrets, AUTH_SECRET)),
     };
+  }
+
+  /**
+   * A signing-secret rotation: `secret` (or a generated one in the scheme's encoding)
+   * becomes current; the current one is kept sealed as the previous secret until
+   * `now + overlapSeconds` (none with 0). A rotation during a window drops the older
+   * previous secret: one previous secret at a time. Answers the new secret in plaintext,
+   * once, for the caller to hand to its receivers.
+   */
+  rotateSigning(
+    current: OutboundEndpointEntity,
+    given: string | undefined,
+    overlapSeconds: number,
+    now: Date,
+  ): { security: EndpointSecurity; secret: string; previousSecretExpiresAt: string | null } {
+    const stored = current.signing ?? { type: 'none' };
+    if (stored.type === 'none') throw new Error('rotateSigning needs a signing scheme');
+    const secrets: Secrets = { ...(current.secrets ?? {}) };
+    const secret = given ?? generatedSecret(stored);
+    const expiresAt =
+      overlapSeconds > 0 && secrets[SIGNING_SECRET]
+        ? new Date(now.getTime() + overlapSeconds * 1000).toISOString()
+        : null;
+    const signing: StoredOutboundSigning = { ...stored };
+    delete signing.previousSecretExpiresAt;
+    if (expiresAt) {
+      secrets[PREVIOUS_SIGNING_SECRET] = secrets[SIGNING_SECRET];
+      signing.previousSecretExpiresAt = expiresAt;
+    } else {
+      delete secrets[PREVIOUS_SIGNING_SECRET];
+    }
+    secrets[SIGNING_SECRET] = this.box.encrypt(secret);
+    const auth = current.auth ?? { type: 'none' };
+    const security: EndpointSecurity = {
+      signing,
+      auth,
+      secrets,
+      plainSigning: withSigningSecret(
+        signing,
+        secret,
+        this.plain(secrets, PREVIOUS_SIGNING_SECRET),
+      ),
+      plainAuth: withAuthSecret(auth, this.plain(secrets, AUTH_SECRET)),
+    };
+    return { security, secret, previousSecretExpiresAt: expiresAt };
+  }
+
+  private plain(secrets: Secrets, name: string): string {
+    return secrets[name] ? this.box.decrypt(secrets[name]) : '';
   }
 
   private applySecret(
@@ -78,6 +139,28 @@ export class OutboundEndpointSecrets {
     if (!rule.needed) delete secrets[name];
     else if (rule.given !== undefined) secrets[name] = this.box.encrypt(rule.given);
     else if (!rule.keep) delete secrets[name];
+  }
+}
+
+/** The expiry of a stored rotation window still open at `now`, or null. */
+function rotationWindow(signing: StoredOutboundSigning, now: Date): string | null {
+  if (signing.type === 'none' || !signing.previousSecretExpiresAt) return null;
+  return rotationOpen(signing.previousSecretExpiresAt, now.getTime() / 1000)
+    ? signing.previousSecretExpiresAt
+    : null;
+}
+
+/** A fresh 32-byte secret written the way the scheme reads its secret. */
+function generatedSecret(signing: Exclude<StoredOutboundSigning, { type: 'none' }>): string {
+  const key = randomBytes(32);
+  if (signing.type === 'standard-webhooks') return `whsec_${key.toString('base64')}`;
+  switch (signing.secretEncoding ?? 'utf8') {
+    case 'whsec':
+      return `whsec_${key.toString('base64')}`;
+    case 'base64':
+      return key.toString('base64');
+    case 'utf8':
+      return key.toString('hex');
   }
 }
 

@@ -63,8 +63,14 @@ export class OutboundEndpointResponse implements OutboundEndpointView {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    description: 'the signing scheme; the secret is write-only and reads back as `secretSet`',
-    example: { type: 'standard-webhooks', secretSet: true },
+    description:
+      'the signing scheme; the secret is write-only and reads back as `secretSet`. During a ' +
+      'rotation window `previousSecretExpiresAt` says until when the old secret signs too',
+    example: {
+      type: 'standard-webhooks',
+      secretSet: true,
+      previousSecretExpiresAt: '2026-12-06T12:00:00.000Z',
+    },
   })
   signing: OutboundEndpointView['signing'];
 

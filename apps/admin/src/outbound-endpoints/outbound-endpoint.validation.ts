@@ -122,7 +122,7 @@ export function outboundEndpointProblems(config: OutboundEndpointConfig): FieldP
   return [...found].map(([field, problems]) => ({ field, problems }));
 }
 
-function signingProblems(signing: OutboundSigningConfig): Array<[string, string | null]> {
+export function signingProblems(signing: OutboundSigningConfig): Array<[string, string | null]> {
   switch (signing.type) {
     case 'none':
       return [];

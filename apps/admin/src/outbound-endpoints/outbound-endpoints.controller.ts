@@ -33,6 +33,12 @@ import {
 import { OutboundEndpointResponse } from './outbound-endpoint.response';
 import { OutboundEndpointsService, type OutboundEndpointView } from './outbound-endpoints.service';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
+import { RotateOutboundSigningSecret } from './rotate-outbound-signing-secret.use-case';
+import {
+  RotateSigningSecretDto,
+  RotatedSigningSecretResponse,
+  type RotatedSigningSecretView,
+} from './rotate-signing-secret.dto';
 
 @ApiTags('outbound endpoints')
 @ApiBearerAuth()
@@ -40,7 +46,10 @@ import { Idempotent } from '../idempotency/idempotency.interceptor';
 @UseGuards(ApiKeyGuard)
 @Controller('api/v1/outbound-endpoints')
 export class OutboundEndpointsController {
-  constructor(private readonly endpoints: OutboundEndpointsService) {}
+  constructor(
+    private readonly endpoints: OutboundEndpointsService,
+    private readonly rotation: RotateOutboundSigningSecret,
+  ) {}
 
   @Get()
   @ApiOperation({
@@ -155,6 +164,28 @@ export class OutboundEndpointsController {
     @Param('id') id: string,
   ): Promise<OutboundEndpointView> {
     return this.endpoints.archive(principal.tenantId, id);
+  }
+
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @RequireRole('admin')
+  @ApiOperation({
+    operationId: 'rotateOutboundSigningSecret',
+    summary: 'Rotate the signing secret',
+    description:
+      'The new secret (given, or generated) signs at once; the old one signs beside it for ' +
+      '`overlapSeconds` (Standard Webhooks `v1,<new> v1,<old>`; timestamped hmac ' +
+      '`t=…,v1=<new>,v1=<old>`), so receivers holding either keep verifying. The answer is ' +
+      'the only place the new secret is shown.',
+  })
+  @ApiOkResponse({ type: RotatedSigningSecretResponse, description: 'the new secret, once' })
+  @ApiErrors(400, 404, 409)
+  rotateSecret(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() dto: RotateSigningSecretDto,
+  ): Promise<RotatedSigningSecretView> {
+    return this.rotation.execute(principal.tenantId, id, dto);
   }
 
   @Post(':id/test')

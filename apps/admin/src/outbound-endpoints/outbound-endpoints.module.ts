@@ -6,6 +6,7 @@ import { ArchiveOutboundEndpoint } from './archive-outbound-endpoint.use-case';
 import { OutboundEndpointSecrets } from './outbound-endpoint-secrets';
 import { OutboundEndpointsController } from './outbound-endpoints.controller';
 import { OutboundEndpointsService } from './outbound-endpoints.service';
+import { RotateOutboundSigningSecret } from './rotate-outbound-signing-secret.use-case';
 
 /** Outbound endpoints; ArchiveOutboundEndpoint is shared with provisioning. */
 @Module({
@@ -16,6 +17,7 @@ import { OutboundEndpointsService } from './outbound-endpoints.service';
     OutboundEndpointSecrets,
     ActivateOutboundEndpoint,
     ArchiveOutboundEndpoint,
+    RotateOutboundSigningSecret,
   ],
   exports: [ArchiveOutboundEndpoint],
 })

@@ -6,13 +6,15 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RetentionRepository } from '@app/persistence';
+import { OutboundEndpointsRepository, RetentionRepository } from '@app/persistence';
 import { APP_CONFIG, PeriodicTask } from '@app/platform';
 import type { AdminConfig } from '../config';
 
 export interface RetentionResult {
   inboundEvents: number;
   deliveries: number;
+  /** Previous outbound signing secrets whose rotation window had closed. */
+  expiredSigningSecrets: number;
   /** False when another replica held the lock and this pass did nothing. */
   ran: boolean;
 }
@@ -20,7 +22,8 @@ export interface RetentionResult {
 /**
  * Retention (SPEC §11): every RETENTION_INTERVAL_SECONDS, deletes `done` and `rejected`
  * inbound events and `done` deliveries (their attempts go with them, ON DELETE CASCADE)
- * older than their tenant's `retention_days`. `error` and `dead_letter` items wait for an
+ * older than their tenant's `retention_days`, and the previous outbound signing secrets
+ * whose rotation window has closed. `error` and `dead_letter` items wait for an
  * operator; anything not final is never touched.
  *
  * It runs in the admin app: the app that owns operations, off the webhook hot path (the
@@ -41,6 +44,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     private readonly retention: RetentionRepository,
+    private readonly endpoints: OutboundEndpointsRepository,
     @Inject(APP_CONFIG) private readonly config: AdminConfig,
   ) {
     this.periodic = new PeriodicTask(
@@ -62,7 +66,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
   /** One pass over every tenant; returns what it deleted (tests call it directly). */
   async purge(): Promise<RetentionResult> {
     const pass = await this.retention.underLock((session) => this.purgeTenants(session));
-    if (!pass.ran) return { inboundEvents: 0, deliveries: 0, ran: false };
+    if (!pass.ran) return { inboundEvents: 0, deliveries: 0, expiredSigningSecrets: 0, ran: false };
     const result = pass.value;
     if (result.inboundEvents + result.deliveries > 0) {
       this.logger.log(
@@ -73,7 +77,12 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async purgeTenants(session: RetentionRepository): Promise<RetentionResult> {
-    const result: RetentionResult = { inboundEvents: 0, deliveries: 0, ran: true };
+    const result: RetentionResult = {
+      inboundEvents: 0,
+      deliveries: 0,
+      expiredSigningSecrets: await this.endpoints.dropExpiredPreviousSigningSecrets(),
+      ran: true,
+    };
     for (const tenant of await session.tenants()) {
       result.inboundEvents += await this.inBatches((limit) =>
         session.purgeInboundEvents(tenant, limit),

@@ -48,6 +48,7 @@ export function callbackView(endpoint: OutboundEndpointRuntime, delivery: Delive
     context: delivery.context ?? {},
     attempts: delivery.attempts,
     idempotencyKey: delivery.idempotency_key,
+    createdAt: new Date(delivery.created_at),
   };
 }
 

@@ -76,7 +76,11 @@ function toEndpointRuntime(row: OutboundEndpointEntity, box: SecretBox): Outboun
       payloadRules: row.payloadRules ?? [],
       replacePayload: row.replacePayload,
       queryRules: row.queryRules ?? [],
-      signing: withSigningSecret(row.signing ?? { type: 'none' }, secret('signingSecret')),
+      signing: withSigningSecret(
+        row.signing ?? { type: 'none' },
+        secret('signingSecret'),
+        secret('previousSigningSecret'),
+      ),
       auth: withAuthSecret(row.auth ?? { type: 'none' }, secret('authSecret')),
     },
     retryPolicy: withRetryDefaults(row.retryPolicy),

@@ -242,12 +242,15 @@ export class SendDelivery {
       const handler = await this.handlers.get(endpoint.handlerId);
       if (!handler) return send;
       if (handler.executionMode === 'callback') {
-        const callback = this.registry.getOutbound(handler.callback ?? '');
-        const result = await callback({
-          delivery: callbackView(endpoint, delivery),
-          request: buildDeliveryRequest(shape, delivery, delivery.payload),
-          log: () => undefined,
-        });
+        const name = handler.callback ?? '';
+        const callback = this.registry.getOutbound(name);
+        const result = await named(`outbound callback "${name}"`, () =>
+          callback({
+            delivery: callbackView(endpoint, delivery),
+            request: buildDeliveryRequest(shape, delivery, delivery.payload),
+            log: () => undefined,
+          }),
+        );
         return planOutboundOutcome(normalizeOutcome(result, 'outbound'), input);
       }
       const scope = outboundRuleScope({
@@ -259,13 +262,34 @@ export class SendDelivery {
       return planOutboundEffects(evaluateRules(handler.rules, scope, 'outbound'), input);
     }
     if (linked?.kind.handleOutboundDelivery) {
-      const result = await linked.kind.handleOutboundDelivery(linked.connector, {
-        delivery: callbackView(endpoint, delivery),
-        request: buildDeliveryRequest(shape, delivery, delivery.payload),
-        log: () => undefined,
-      });
+      const hook = linked.kind.handleOutboundDelivery.bind(linked.kind);
+      const result = await named(`connector kind "${linked.kind.name}"`, () =>
+        hook(linked.connector, {
+          delivery: callbackView(endpoint, delivery),
+          request: buildDeliveryRequest(shape, delivery, delivery.payload),
+          log: () => undefined,
+        }),
+      );
       return planOutboundOutcome(normalizeOutcome(result, 'outbound'), input);
     }
     return send;
+  }
+}
+
+/**
+ * Runs team code (a callback, a kind's hook). Something it throws that is not one of ours
+ * ends the delivery in `error` (SPEC §3) — with the culprit named in the error and the
+ * original stack kept, so the operator sees whose code failed, not a bare message.
+ */
+async function named<T>(who: string, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isHookgateError(error)) throw error;
+    const failure = new Error(
+      `${who} threw: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    failure.stack = error instanceof Error ? (error.stack ?? failure.stack) : failure.stack;
+    throw failure;
   }
 }

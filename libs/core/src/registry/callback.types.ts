@@ -56,6 +56,8 @@ export interface OutboundDeliveryView {
   /** Send attempts so far, this one included. */
   attempts: number;
   idempotencyKey: string | null;
+  /** When the delivery was created (its first attempt is at or after this). */
+  createdAt: Date;
 }
 
 export interface OutboundCallbackContext {

@@ -5,4 +5,4 @@ export { computeSignature, safeEqual, type SignatureAlgorithm } from './hmac';
 export { buildSignedMessage } from './signed-message';
 export { extractCandidateSignatures, type SignatureHeaderSettings } from './signature-header';
 export { verifySignature } from './verify-signature';
-export { signOutbound, type OutboundSigningInput } from './outbound-signing';
+export { rotationOpen, signOutbound, type OutboundSigningInput } from './outbound-signing';

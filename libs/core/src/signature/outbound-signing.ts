@@ -6,7 +6,7 @@ import { Buffer } from 'node:buffer';
 import { ProcessingConfigurationError } from '../errors/errors';
 import { computeSignature } from './hmac';
 import { decodeSecret } from './secret';
-import type { OutboundSigningConfig } from './signature.types';
+import type { OutboundSigningConfig, OutboundSigningRotation } from './signature.types';
 
 export interface OutboundSigningInput {
   /** Message id; the delivery id, stable across retries so receivers can deduplicate. */
@@ -26,6 +26,12 @@ export interface OutboundSigningInput {
  *   `header: t=<ts>,v1=<prefix><signature of "ts.body">` (Stripe's layout). The prefix sits
  *   in front of the signature in both layouts, mirroring how inbound verification strips it.
  *   Defaults: sha256, hex, utf8 secret, no prefix.
+ *
+ * Rotation: while a `previousSecret` is unexpired at the signing time, the layouts that can
+ * hold several signatures carry both, the new one first — `v1,<new> v1,<old>` and
+ * `t=<ts>,v1=<new>,v1=<old>` — so a receiver holding either secret verifies. The plain
+ * `hmac` layout holds one signature (GitHub-style receivers compare the whole header), so
+ * it signs with the current secret only; the admin API refuses an overlap for it.
  */
 export function signOutbound(
   config: OutboundSigningConfig,
@@ -37,15 +43,14 @@ export function signOutbound(
     case 'standard-webhooks': {
       const timestamp = String(toUnixSeconds(input.timestampSeconds));
       const message = Buffer.concat([Buffer.from(`${input.id}.${timestamp}.`, 'utf8'), input.body]);
-      const signature = computeSignature(
-        { digest: 'sha256', encoding: 'base64' },
-        decodeSecret(config.secret, 'whsec'),
-        message,
+      const signatures = signingSecrets(config, input.timestampSeconds).map(
+        (secret) =>
+          `v1,${computeSignature({ digest: 'sha256', encoding: 'base64' }, decodeSecret(secret, 'whsec'), message)}`,
       );
       return {
         'webhook-id': input.id,
         'webhook-timestamp': timestamp,
-        'webhook-signature': `v1,${signature}`,
+        'webhook-signature': signatures.join(' '),
       };
     }
     case 'hmac': {
@@ -55,18 +60,42 @@ export function signOutbound(
         });
       }
       const algorithm = { digest: config.digest ?? 'sha256', encoding: config.encoding ?? 'hex' };
-      const key = decodeSecret(config.secret, config.secretEncoding ?? 'utf8');
+      const sign = (secret: string, message: Buffer): string =>
+        computeSignature(algorithm, decodeSecret(secret, config.secretEncoding ?? 'utf8'), message);
       const prefix = config.prefix ?? '';
       if (!config.timestamped) {
-        return { [config.header]: prefix + computeSignature(algorithm, key, input.body) };
+        return { [config.header]: prefix + sign(config.secret, input.body) };
       }
       const timestamp = String(toUnixSeconds(input.timestampSeconds));
       const message = Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), input.body]);
-      return {
-        [config.header]: `t=${timestamp},v1=${prefix}${computeSignature(algorithm, key, message)}`,
-      };
+      const signatures = signingSecrets(config, input.timestampSeconds).map(
+        (secret) => `v1=${prefix}${sign(secret, message)}`,
+      );
+      return { [config.header]: `t=${timestamp},${signatures.join(',')}` };
     }
   }
+}
+
+/** The current secret, then the previous one while its window is open at `atSeconds`. */
+function signingSecrets(
+  config: { secret: string } & OutboundSigningRotation,
+  atSeconds: number,
+): string[] {
+  const { previousSecret, previousSecretExpiresAt } = config;
+  if (!previousSecret || !previousSecretExpiresAt) return [config.secret];
+  return rotationOpen(previousSecretExpiresAt, atSeconds)
+    ? [config.secret, previousSecret]
+    : [config.secret];
+}
+
+/**
+ * Whether a previous secret expiring at `expiresAt` (ISO 8601) still signs at `atSeconds`.
+ * Signing times are whole seconds, so the window closes at the start of the second the
+ * expiry falls in: never later than the expiry, at most a second early.
+ */
+export function rotationOpen(expiresAt: string, atSeconds: number): boolean {
+  const expiresMs = Date.parse(expiresAt);
+  return Number.isFinite(expiresMs) && Math.floor(atSeconds) < Math.floor(expiresMs / 1000);
 }
 
 function toUnixSeconds(value: number): number {

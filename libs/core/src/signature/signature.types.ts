@@ -111,11 +111,20 @@ export interface SignableRequest {
   rawBody: Buffer;
 }
 
+/**
+ * The secret a rotation replaced, still signed with until `previousSecretExpiresAt` (ISO
+ * 8601) so receivers that hold only the old secret keep verifying during the window.
+ */
+export interface OutboundSigningRotation {
+  previousSecret?: string;
+  previousSecretExpiresAt?: string;
+}
+
 /** Outbound signing settings of an outbound endpoint. */
 export type OutboundSigningConfig =
   | { type: 'none' }
-  | { type: 'standard-webhooks'; secret: string }
-  | {
+  | ({ type: 'standard-webhooks'; secret: string } & OutboundSigningRotation)
+  | ({
       type: 'hmac';
       secret: string;
       secretEncoding?: SecretEncoding;
@@ -125,4 +134,4 @@ export type OutboundSigningConfig =
       prefix?: string;
       /** Include `t=<unix>,v1=<sig>` and sign `<t>.<body>` (Stripe style) instead of the body alone. */
       timestamped?: boolean;
-    };
+    } & OutboundSigningRotation);

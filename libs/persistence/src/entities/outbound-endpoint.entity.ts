@@ -17,8 +17,8 @@ import type { OutboundSigningConfig } from '@app/core/signature/signature.types'
 
 /**
  * An outbound endpoint (SPEC §5). Signing and auth settings are stored without their
- * secrets; those live in `secrets` as SecretBox envelopes keyed by name (suggested:
- * `signingSecret`, `authPassword`, `authToken`, `authApiKey`). "Linked" means
+ * secrets; those live in `secrets` as SecretBox envelopes keyed by name (`signingSecret`,
+ * `previousSigningSecret` during a rotation window, `authSecret`). "Linked" means
  * `connectorId` is set; its code is then `<connector prefix>-<codeSuffix>`.
  */
 export type OutboundEndpointState = 'draft' | 'active' | 'archived';
@@ -30,20 +30,30 @@ export const OUTBOUND_ENDPOINT_STATES: readonly OutboundEndpointState[] = [
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-export type StoredOutboundSigning = DistributiveOmit<OutboundSigningConfig, 'secret'>;
+/** Signing as stored: the secrets (current and a rotation's previous) live in `secrets`. */
+export type StoredOutboundSigning = DistributiveOmit<
+  OutboundSigningConfig,
+  'secret' | 'previousSecret'
+>;
 export type StoredEndpointAuth = DistributiveOmit<EndpointAuth, 'password' | 'token' | 'value'>;
 
-/** Puts the decrypted signing secret back into a stored signing configuration. */
+/**
+ * Puts the decrypted signing secrets back into a stored signing configuration: the current
+ * one, and a rotation's previous one (kept only with its expiry; the signer checks it).
+ */
 export function withSigningSecret(
   signing: StoredOutboundSigning,
   secret: string,
+  previousSecret = '',
 ): OutboundSigningConfig {
   switch (signing.type) {
     case 'none':
       return signing;
     case 'standard-webhooks':
     case 'hmac':
-      return { ...signing, secret };
+      return previousSecret && signing.previousSecretExpiresAt
+        ? { ...signing, secret, previousSecret }
+        : { ...signing, secret };
   }
 }
 

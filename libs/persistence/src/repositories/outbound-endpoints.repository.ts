@@ -54,6 +54,25 @@ export class OutboundEndpointsRepository extends BaseRepository {
     });
   }
 
+  /**
+   * Deletes the previous signing secrets whose rotation window has closed, in every tenant;
+   * answers how many. The dispatcher already ignores them after the expiry; this keeps a
+   * retired secret from lingering in the database.
+   */
+  async dropExpiredPreviousSigningSecrets(): Promise<number> {
+    const rows = rowsOf<{ id: string }>(
+      await this.manager.query(
+        `UPDATE outbound_endpoints
+            SET secrets = secrets - 'previousSigningSecret',
+                signing = signing - 'previousSecretExpiresAt'
+          WHERE signing ? 'previousSecretExpiresAt'
+            AND (signing->>'previousSecretExpiresAt')::timestamptz <= now()
+        RETURNING id`,
+      ),
+    );
+    return rows.length;
+  }
+
   /** Any tenant's endpoint by id: the dispatcher's read. */
   findById(id: string): Promise<OutboundEndpointEntity | null> {
     return this.endpoints.findOneBy({ id });

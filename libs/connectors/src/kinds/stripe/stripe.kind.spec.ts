@@ -163,6 +163,39 @@ describe('StripeConnectorKind', () => {
   });
 });
 
+describe('StripeConnectorKind.handleOutboundDelivery', () => {
+  const now = Date.parse('2026-12-05T12:00:00Z');
+  class FixedClockStripe extends StripeConnectorKind {
+    protected override now(): number {
+      return now;
+    }
+  }
+  const kind = new FixedClockStripe();
+  const hours = (h: number) => new Date(now - h * 3_600_000);
+  const decide = (attempts: number, createdAt: Date) =>
+    kind.handleOutboundDelivery(connector, {
+      delivery: { ...delivery, attempts, createdAt },
+      request: {} as never,
+      log: () => undefined,
+    });
+
+  it('sends a first attempt whatever its age, and retries while Stripe keeps the key', () => {
+    expect(decide(1, hours(0))).toEqual({ type: 'send' });
+    expect(decide(1, hours(72))).toEqual({ type: 'send' });
+    expect(decide(2, hours(1))).toEqual({ type: 'send' });
+    expect(decide(9, hours(23.9))).toEqual({ type: 'send' });
+  });
+
+  it('dead-letters a retry once Stripe may have forgotten the idempotency key', () => {
+    const outcome = decide(2, hours(25));
+    expect(outcome).toMatchObject({ type: 'dead_letter' });
+    expect((outcome as { reason: string }).reason).toMatch(
+      /^not re-sent to Stripe: the delivery is 25 h old and Stripe keeps idempotency keys for 24 h/,
+    );
+    expect(decide(5, hours(24))).toMatchObject({ type: 'dead_letter' });
+  });
+});
+
 describe('GenericHttpConnectorKind', () => {
   const kind = new GenericHttpConnectorKind();
   const generic = { ...connector, kind: 'generic-http', baseUrl: 'http://127.0.0.1:9' };

@@ -1,8 +1,11 @@
 import {
+  deadLetter,
   done,
   ProcessingConfigurationError,
+  send,
   type CallbackResult,
   type InboundCallbackContext,
+  type OutboundCallbackContext,
   type RecordStore,
 } from '@app/core';
 import { ConnectorKind } from '../../connector-kind';
@@ -20,10 +23,15 @@ import template from './stripe.template.json';
  *
  * Outbound: the Stripe API style — form bodies (template), `Authorization: Bearer
  * <secretKey>` and an `Idempotency-Key` from the delivery, so a retried attempt never
- * creates a second object. The base URL is `https://api.stripe.com` unless the connector
- * sets `baseUrl` (tests aim it at a fake on loopback).
+ * creates a second object. Stripe keeps an idempotency key for 24 hours only, so the
+ * delivery hook refuses to re-send, after that, a delivery an earlier attempt may already
+ * have delivered (see handleOutboundDelivery). The base URL is `https://api.stripe.com`
+ * unless the connector sets `baseUrl` (tests aim it at a fake on loopback).
  */
 export const STRIPE_API_BASE_URL = 'https://api.stripe.com';
+
+/** How long Stripe remembers an idempotency key (its API reference: "at least 24 hours"). */
+export const STRIPE_IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
 
 interface StripeEvent {
   id?: string;
@@ -70,6 +78,34 @@ export class StripeConnectorKind extends ConnectorKind {
       // Stable across attempts of one delivery: Stripe answers a retry with the first result.
       'Idempotency-Key': delivery.idempotencyKey ?? delivery.id,
     };
+  }
+
+  /**
+   * A retry is safe only while Stripe still remembers the `Idempotency-Key`: then it
+   * answers with the first attempt's result instead of creating a second customer, charge
+   * or refund. A delivery created more than 24 hours ago whose earlier attempt may have
+   * reached Stripe is dead-lettered instead of re-sent, with the reason. The check is
+   * conservative (the first attempt was at or after `createdAt`): an operator checks Stripe
+   * and publishes again with a new key if the object is missing.
+   */
+  override handleOutboundDelivery(
+    _connector: ConnectorRuntime,
+    { delivery }: OutboundCallbackContext,
+  ): CallbackResult {
+    const ageMs = this.now() - delivery.createdAt.getTime();
+    if (delivery.attempts > 1 && ageMs >= STRIPE_IDEMPOTENCY_WINDOW_MS) {
+      return deadLetter(
+        `not re-sent to Stripe: the delivery is ${Math.floor(ageMs / 3_600_000)} h old and ` +
+          'Stripe keeps idempotency keys for 24 h, so a retry could create a second object; ' +
+          'check Stripe, then publish again with a new idempotency key if it is missing',
+      );
+    }
+    return send();
+  }
+
+  /** The clock the idempotency window is measured with (tests move it). */
+  protected now(): number {
+    return Date.now();
   }
 
   override async handleInboundEvent(
