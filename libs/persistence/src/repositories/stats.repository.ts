@@ -27,6 +27,39 @@ export interface StatsLatencyRow {
   p: Array<number | null> | null;
 }
 
+/** A `GET /stats?groupBy=` breakdown row (see `breakdown`). */
+export type StatsBreakdownRow =
+  | { dimension: 'eventType'; event_type: string; state: string; n: number }
+  | { dimension: 'recordModel'; model: string; created: number; updated: number }
+  | { dimension: 'errorClass'; direction: StatsDirection; error_class: string; n: number };
+
+export type StatsBreakdownDimension = StatsBreakdownRow['dimension'];
+
+/**
+ * How many groups a breakdown answers at most (the largest first): event types and models
+ * are named by publishers and rules, so their number is not ours to bound.
+ */
+export const BREAKDOWN_GROUPS = 100;
+
+/**
+ * The error class of a rejected event, from its reason: the gateway stores the reason
+ * text of the typed error it refused with (libs/core/src/errors), and every signature
+ * reason names the signature, a signed part, the secret or the verification; every
+ * freshness reason names the timestamp; the rest are payload refusals.
+ */
+const REJECT_CLASS = `CASE
+  WHEN reject_reason ~* '(signature|signed message|secret|verify)' THEN 'signature_invalid'
+  WHEN reject_reason ~* 'timestamp' THEN 'timestamp_invalid'
+  ELSE 'payload_invalid' END`;
+
+/** The error class of a failed attempt: the sender's class, else its HTTP status class. */
+const ATTEMPT_CLASS = `COALESCE(error_class, CASE
+  WHEN outcome = 'interrupted' THEN 'interrupted'
+  WHEN response_status >= 500 THEN 'http_5xx'
+  WHEN response_status >= 400 THEN 'http_4xx'
+  WHEN response_status >= 300 THEN 'http_3xx'
+  ELSE outcome END)`;
+
 export interface StatsEndpointName {
   id: string;
   name: string;
@@ -240,5 +273,83 @@ export class StatsRepository extends BaseRepository {
       );
       return Array.isArray(written) ? written.length : 0;
     });
+  }
+
+  /**
+   * One breakdown of `GET /stats?groupBy=` for [from, to), tenant-scoped, each an
+   * index-only (or failure-only) range scan of the window (StatsBreakdownIndexes migration):
+   *
+   * - `eventType`: deliveries created in the window with an event type (fan-out by
+   *   `publish`), by type and state;
+   * - `recordModel`: records created in the window, and records whose last change in the
+   *   window was an update, by model;
+   * - `errorClass`: failed attempts started in the window by class (outbound), and inbound
+   *   events received in the window that were rejected (by reason class), ended in
+   *   `error` (`handler_error`) or were dead-lettered (`dead_letter`).
+   */
+  async breakdown(
+    dimension: StatsBreakdownDimension,
+    tenantId: string,
+    from: Date,
+    to: Date,
+  ): Promise<StatsBreakdownRow[]> {
+    const args = [tenantId, from, to, BREAKDOWN_GROUPS];
+    switch (dimension) {
+      case 'eventType': {
+        const rows = await this.manager.query<
+          Array<{ event_type: string; state: string; n: number }>
+        >(
+          `WITH counted AS (
+             SELECT event_type, state, count(*)::int AS n FROM deliveries
+              WHERE tenant_id = $1 AND event_type IS NOT NULL AND created_at >= $2 AND created_at < $3
+              GROUP BY 1, 2),
+           top AS (
+             SELECT event_type FROM counted GROUP BY 1 ORDER BY sum(n) DESC, event_type LIMIT $4)
+           SELECT c.* FROM counted c JOIN top USING (event_type)`,
+          args,
+        );
+        return rows.map((row) => ({ dimension, ...row }));
+      }
+      case 'recordModel': {
+        const rows = await this.manager.query<
+          Array<{ model: string; created: number; updated: number }>
+        >(
+          `SELECT model, created, updated FROM (
+             SELECT model,
+                    count(*) FILTER (WHERE created_at >= $2)::int AS created,
+                    count(*) FILTER (WHERE created_at < $2 AND updated_at < $3)::int AS updated
+               FROM records
+              WHERE tenant_id = $1 AND updated_at >= $2 AND created_at < $3
+              GROUP BY 1) m
+            WHERE created + updated > 0
+            ORDER BY created + updated DESC, model
+            LIMIT $4`,
+          args,
+        );
+        return rows.map((row) => ({ dimension, ...row }));
+      }
+      case 'errorClass': {
+        const rows = await this.manager.query<
+          Array<{ direction: StatsDirection; error_class: string; n: number }>
+        >(
+          `SELECT 'outbound' AS direction, ${ATTEMPT_CLASS} AS error_class, count(*)::int AS n
+             FROM delivery_attempts
+            WHERE tenant_id = $1 AND outcome <> 'success' AND started_at >= $2 AND started_at < $3
+            GROUP BY 2
+           UNION ALL
+           SELECT 'inbound', CASE state WHEN 'rejected' THEN ${REJECT_CLASS}
+                                        WHEN 'error' THEN 'handler_error'
+                                        ELSE 'dead_letter' END, count(*)::int
+             FROM inbound_events
+            WHERE tenant_id = $1 AND state IN ('rejected', 'error', 'dead_letter')
+              AND received_at >= $2 AND received_at < $3
+            GROUP BY 2
+           ORDER BY 3 DESC, 1, 2
+           LIMIT $4`,
+          args,
+        );
+        return rows.map((row) => ({ dimension, ...row }));
+      }
+    }
   }
 }
