@@ -60,6 +60,7 @@ describe('database preparation', () => {
         'connectors',
         'deliveries',
         'delivery_attempts',
+        'delivery_files',
         'handler_rules',
         'handlers',
         'idempotency_keys',

@@ -11,6 +11,7 @@ import { InboundEventsMatchedRuleIndex1764560000000 } from './1764560000000-inbo
 import { ApiKeyPublisherRole1764561000000 } from './1764561000000-api-key-publisher-role';
 import { IdempotencyKeys1764562500000 } from './1764562500000-idempotency-keys';
 import { StatsBreakdownIndexes1764630000000 } from './1764630000000-stats-breakdown-indexes';
+import { DeliveryFiles1764630001000 } from './1764630001000-delivery-files';
 
 /** Every migration, in order. Apps list them explicitly (no globs), so builds cannot miss one. */
 export const MIGRATIONS = [
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   ApiKeyPublisherRole1764561000000,
   IdempotencyKeys1764562500000,
   StatsBreakdownIndexes1764630000000,
+  DeliveryFiles1764630001000,
 ];
 
 export {
@@ -43,4 +45,5 @@ export {
   ApiKeyPublisherRole1764561000000,
   IdempotencyKeys1764562500000,
   StatsBreakdownIndexes1764630000000,
+  DeliveryFiles1764630001000,
 };
