@@ -5,6 +5,7 @@ import { query } from '../../../test/support/database';
 import { startSink, type Sink } from '../../../test/support/sink';
 import { waitFor } from '../../../test/support/wait';
 import { hashApiKey } from '../src/auth/api-key.guard';
+import { StatsRollupJob } from '../src/stats/stats-rollup.job';
 
 /**
  * `GET /stats?groupBy=eventType,recordModel,errorClass` against the real apps, Postgres,
@@ -53,6 +54,13 @@ describe('GET /stats breakdowns', () => {
     ok = await startSink();
     failing = await startSink();
     failing.fallback = { status: 500, body: 'down' };
+    // Nothing rolled up yet (as after a fresh install): the rows seeded in past hours
+    // below are then rolled up by the test, never skipped by an earlier pass.
+    await query(
+      db(),
+      `UPDATE stats_rollup_watermarks SET rolled_up_to = '-infinity';
+       DELETE FROM stats_hourly; DELETE FROM stats_hourly_breakdowns`,
+    );
     tenant = await tenantWithKey('admin');
     other = await tenantWithKey('admin');
 
@@ -135,18 +143,31 @@ describe('GET /stats breakdowns', () => {
         [tenant.id, endpoint.body.id, state, reason],
       );
     }
-    // Records: two customers and an invoice created now; a customer created long ago and
-    // updated now; one created and last changed long ago (counted nowhere).
+    // Records: two customers and an invoice created now; one created long ago and changed
+    // now (counted nowhere: only creations count).
     await query(
       db(),
       `INSERT INTO records (tenant_id, model, created_at, updated_at) VALUES
          ($1, 'customer', now(), now()), ($1, 'customer', now(), now()),
          ($1, 'invoice', now(), now()),
-         ($1, 'customer', now() - interval '40 days', now()),
-         ($1, 'customer', now() - interval '40 days', now() - interval '39 days')`,
+         ($1, 'customer', now() - interval '40 days', now())`,
       [tenant.id],
     );
-
+    // Three hours ago (whole hours the rollup will cover): fan-out deliveries done then,
+    // and invoices created then.
+    await query(
+      db(),
+      `INSERT INTO deliveries (tenant_id, endpoint_id, endpoint_code, event_type, state, created_at, completed_at)
+       SELECT $1, NULL, 'gone', 'order.paid', 'done', now() - interval '3 hours', now() - interval '3 hours'
+         FROM generate_series(1, 4)`,
+      [tenant.id],
+    );
+    await query(
+      db(),
+      `INSERT INTO records (tenant_id, model, created_at, updated_at)
+       SELECT $1, 'invoice', now() - interval '3 hours', now() - interval '3 hours' FROM generate_series(1, 3)`,
+      [tenant.id],
+    );
     // The other tenant: the same names, more of them; none may show.
     const [{ id: otherEndpoint }] = await query<{ id: string }>(
       db(),
@@ -179,7 +200,7 @@ describe('GET /stats breakdowns', () => {
     const res = await stats();
     expect(res.status).toBe(200);
     expect(res.body).not.toHaveProperty('breakdowns');
-    expect(res.body.outbound.total).toBe(6);
+    expect(res.body.outbound.total).toBe(10);
   });
 
   it('counts deliveries by event type and state', async () => {
@@ -189,9 +210,9 @@ describe('GET /stats breakdowns', () => {
     expect(res.body.breakdowns.eventType).toEqual([
       {
         eventType: 'order.paid',
-        total: 4,
-        byState: { done: 2, dead_letter: 2 },
-        successRate: 0.5,
+        total: 8,
+        byState: { done: 6, dead_letter: 2 },
+        successRate: 0.75,
       },
       {
         eventType: 'order.shipped',
@@ -202,12 +223,37 @@ describe('GET /stats breakdowns', () => {
     ]);
   });
 
-  it('counts records created and updated by model', async () => {
+  it('counts records created, by model', async () => {
     const res = await stats('recordModel');
     expect(res.body.breakdowns.recordModel).toEqual([
-      { model: 'customer', created: 2, updated: 1 },
-      { model: 'invoice', created: 1, updated: 0 },
+      { model: 'invoice', created: 4 },
+      { model: 'customer', created: 2 },
     ]);
+  });
+
+  it('answers the same from the hourly rollup once it covers the past hours', async () => {
+    const before = await stats('eventType,recordModel,errorClass');
+    const written = await harness.adminApp.get(StatsRollupJob).rollUp();
+    expect(written.inbound + written.outbound).toBeGreaterThan(0);
+    const rolled = await query<{ dimension: string; value: string; count: string }>(
+      db(),
+      `SELECT dimension, value, sum(count)::text AS count FROM stats_hourly_breakdowns
+        WHERE tenant_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+      [tenant.id],
+    );
+    // Every closed hour: the customer created 40 days ago too (outside the window asked).
+    expect(rolled).toEqual([
+      { dimension: 'eventType', value: 'order.paid', count: '4' },
+      { dimension: 'recordModel', value: 'customer', count: '1' },
+      { dimension: 'recordModel', value: 'invoice', count: '3' },
+    ]);
+    const after = await stats('eventType,recordModel,errorClass');
+    expect(after.body.breakdowns).toEqual(before.body.breakdowns);
+    // A second pass adds nothing: each closed hour is counted once.
+    await harness.adminApp.get(StatsRollupJob).rollUp();
+    expect((await stats('eventType,recordModel,errorClass')).body.breakdowns).toEqual(
+      before.body.breakdowns,
+    );
   });
 
   it('ranks the error classes that fail most, both directions', async () => {
@@ -227,7 +273,7 @@ describe('GET /stats breakdowns', () => {
     const res = await stats('eventType,recordModel,errorClass', other.key);
     expect(res.body.breakdowns).toEqual({
       eventType: [{ eventType: 'order.paid', total: 7, byState: { error: 7 }, successRate: 0 }],
-      recordModel: [{ model: 'customer', created: 5, updated: 0 }],
+      recordModel: [{ model: 'customer', created: 5 }],
       errorClass: [{ direction: 'outbound', errorClass: 'timeout', count: 7 }],
     });
   });

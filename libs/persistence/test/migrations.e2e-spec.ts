@@ -71,6 +71,7 @@ describe('database preparation', () => {
         'outbound_request_refusals',
         'records',
         'stats_hourly',
+        'stats_hourly_breakdowns',
         'stats_rollup_watermarks',
         'tenants',
       ].sort(),

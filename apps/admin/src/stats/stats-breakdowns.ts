@@ -1,4 +1,9 @@
-import type { StatsBreakdownRow, StatsRepository } from '@app/persistence';
+import {
+  BREAKDOWN_GROUPS,
+  type StatsBreakdownRow,
+  type StatsDirection,
+  type StatsRepository,
+} from '@app/persistence';
 import type { StatsDimension } from './stats.dto';
 
 /**
@@ -16,7 +21,6 @@ export interface EventTypeStats {
 export interface RecordModelStats {
   model: string;
   created: number;
-  updated: number;
 }
 
 export interface ErrorClassStats {
@@ -40,12 +44,13 @@ export async function statsBreakdowns(
   repository: StatsRepository,
   dimensions: StatsDimension[],
   tenantId: string,
-  from: Date,
-  to: Date,
+  window: { from: Date; to: Date; rolledUpTo: Record<StatsDirection, Date> },
   successRate: (byState: Record<string, number>) => number | null,
 ): Promise<StatsBreakdowns> {
   const lists = await Promise.all(
-    dimensions.map((dimension) => repository.breakdown(dimension, tenantId, from, to)),
+    dimensions.map((dimension) =>
+      repository.breakdown(dimension, tenantId, window.from, window.to, window.rolledUpTo),
+    ),
   );
   const result: StatsBreakdowns = {};
   dimensions.forEach((dimension, i) => {
@@ -53,9 +58,7 @@ export async function statsBreakdowns(
     if (dimension === 'eventType') result.eventType = eventTypes(rows, successRate);
     if (dimension === 'recordModel') {
       result.recordModel = rows.flatMap((row) =>
-        row.dimension === 'recordModel'
-          ? [{ model: row.model, created: row.created, updated: row.updated }]
-          : [],
+        row.dimension === 'recordModel' ? [{ model: row.model, created: row.created }] : [],
       );
     }
     if (dimension === 'errorClass') {
@@ -87,5 +90,6 @@ function eventTypes(
       byState,
       successRate: successRate(byState),
     }))
-    .sort((a, b) => b.total - a.total || a.eventType.localeCompare(b.eventType));
+    .sort((a, b) => b.total - a.total || a.eventType.localeCompare(b.eventType))
+    .slice(0, BREAKDOWN_GROUPS);
 }

@@ -32,7 +32,7 @@ export class StatsQuery {
   @ApiPropertyOptional({
     description:
       'breakdowns to add under `breakdowns`, comma-separated: `eventType` (deliveries by ' +
-      'event type and state), `recordModel` (records created/updated by model), `errorClass` ' +
+      'event type and state), `recordModel` (records created, by model), `errorClass` ' +
       '(failed attempts and refused/failed inbound events by class, most first)',
     example: 'eventType,errorClass',
   })

@@ -110,7 +110,10 @@ export class EventTypeStatsDoc {
   @ApiProperty({ example: 'order.paid' })
   eventType: string;
 
-  @ApiProperty({ example: 120 })
+  @ApiProperty({
+    example: 120,
+    description: 'fan-out deliveries of the type: done by when they finished, others by creation',
+  })
   total: number;
 
   @ApiProperty(BY_STATE)
@@ -126,13 +129,6 @@ export class RecordModelStatsDoc {
 
   @ApiProperty({ example: 40, description: 'records of the model created in the window' })
   created: number;
-
-  @ApiProperty({
-    example: 12,
-    description:
-      'records created before the window whose last change, in the window, was an update',
-  })
-  updated: number;
 }
 
 export class ErrorClassStatsDoc {

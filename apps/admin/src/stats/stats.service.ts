@@ -93,7 +93,13 @@ export class StatsService {
       this.repository.counts('outbound', tenantId, names.outbound, from, to, rolledUpTo.outbound),
       this.repository.latency(tenantId, from, to, LATENCY_SAMPLE),
       dimensions.length > 0
-        ? statsBreakdowns(this.repository, dimensions, tenantId, from, to, successRate)
+        ? statsBreakdowns(
+            this.repository,
+            dimensions,
+            tenantId,
+            { from, to, rolledUpTo },
+            successRate,
+          )
         : undefined,
     ]);
 

@@ -10,7 +10,7 @@ import { DeliveriesLookupIndexes1764550000000 } from './1764550000000-deliveries
 import { InboundEventsMatchedRuleIndex1764560000000 } from './1764560000000-inbound-events-matched-rule-index';
 import { ApiKeyPublisherRole1764561000000 } from './1764561000000-api-key-publisher-role';
 import { IdempotencyKeys1764562500000 } from './1764562500000-idempotency-keys';
-import { StatsBreakdownIndexes1764630000000 } from './1764630000000-stats-breakdown-indexes';
+import { StatsBreakdowns1764630000000 } from './1764630000000-stats-breakdowns';
 import { DeliveryFiles1764630001000 } from './1764630001000-delivery-files';
 
 /** Every migration, in order. Apps list them explicitly (no globs), so builds cannot miss one. */
@@ -27,7 +27,7 @@ export const MIGRATIONS = [
   InboundEventsMatchedRuleIndex1764560000000,
   ApiKeyPublisherRole1764561000000,
   IdempotencyKeys1764562500000,
-  StatsBreakdownIndexes1764630000000,
+  StatsBreakdowns1764630000000,
   DeliveryFiles1764630001000,
 ];
 
@@ -44,6 +44,6 @@ export {
   InboundEventsMatchedRuleIndex1764560000000,
   ApiKeyPublisherRole1764561000000,
   IdempotencyKeys1764562500000,
-  StatsBreakdownIndexes1764630000000,
+  StatsBreakdowns1764630000000,
   DeliveryFiles1764630001000,
 };

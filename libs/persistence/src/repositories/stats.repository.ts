@@ -30,7 +30,7 @@ export interface StatsLatencyRow {
 /** A `GET /stats?groupBy=` breakdown row (see `breakdown`). */
 export type StatsBreakdownRow =
   | { dimension: 'eventType'; event_type: string; state: string; n: number }
-  | { dimension: 'recordModel'; model: string; created: number; updated: number }
+  | { dimension: 'recordModel'; model: string; created: number }
   | { dimension: 'errorClass'; direction: StatsDirection; error_class: string; n: number };
 
 export type StatsBreakdownDimension = StatsBreakdownRow['dimension'];
@@ -99,6 +99,29 @@ const HOUR_MS = 3_600_000;
 const floorHour = (at: Date) => new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);
 const ceilHour = (at: Date) => new Date(Math.ceil(at.getTime() / HOUR_MS) * HOUR_MS);
 const day = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+
+/**
+ * How a window splits between the rollup and live counting: the whole hours from the
+ * first one in the window to the rollup's end come from the rollup; the partial hour
+ * before (`liveA`) and whatever follows the rollup's end (`liveB`) are counted live.
+ */
+function rollupRanges(from: Date, to: Date, rolledUpTo: Date) {
+  const firstHour = ceilHour(from);
+  const rolledEnd = new Date(Math.min(floorHour(to).getTime(), rolledUpTo.getTime()));
+  const useRollup = firstHour < rolledEnd;
+  const [liveA, liveB]: Array<[Date, Date]> = useRollup
+    ? [
+        [from, firstHour],
+        [rolledEnd, to],
+      ]
+    : [
+        [from, to],
+        [to, to],
+      ];
+  // Without a rollup part its range is empty (and never the watermark's distant past,
+  // which Postgres cannot take as a timestamp).
+  return { firstHour, rolledEnd: useRollup ? rolledEnd : firstHour, useRollup, liveA, liveB };
+}
 
 export class StatsRepository extends BaseRepository {
   /** The tenant's inbound endpoints (name: the path) and outbound ones (name: the code). */
@@ -175,19 +198,7 @@ export class StatsRepository extends BaseRepository {
     rolledUpTo: Date,
   ): Promise<StatsCountRow[]> {
     const spec = DIRECTION_SPECS[direction];
-    const firstHour = ceilHour(from);
-    const rolledEnd = new Date(Math.min(floorHour(to).getTime(), rolledUpTo.getTime()));
-    const useRollup = firstHour < rolledEnd;
-    // Live terminal ranges: before the first whole hour, and after the rollup's end.
-    const [liveA, liveB] = useRollup
-      ? [
-          [from, firstHour],
-          [rolledEnd, to],
-        ]
-      : [
-          [from, to],
-          [to, to],
-        ];
+    const { firstHour, rolledEnd, useRollup, liveA, liveB } = rollupRanges(from, to, rolledUpTo);
     const queries: Array<Promise<StatsCountRow[]>> = [
       this.manager.query<StatsCountRow[]>(
         `SELECT endpoint_id, state, ${day(spec.createdAt)} AS day, count(*)::int AS n
@@ -267,64 +278,112 @@ export class StatsRepository extends BaseRepository {
          RETURNING 1`,
         [direction, mark.from, mark.to, tenants.map((t) => t.id)],
       );
+      // The breakdowns' rollup (stats_hourly_breakdowns), same hours, same transaction.
+      const breakdown: unknown = await manager.query(
+        direction === 'outbound'
+          ? `INSERT INTO stats_hourly_breakdowns AS s (tenant_id, dimension, value, hour, state, count)
+             SELECT tenant_id, 'eventType', event_type, date_trunc('hour', ${finishedAt}, 'UTC'), 'done', count(*)
+               FROM deliveries
+              WHERE state = 'done' AND event_type IS NOT NULL AND tenant_id = ANY($3::uuid[])
+                AND ${finishedAt} >= $1 AND ${finishedAt} < $2
+              GROUP BY 1, 3, 4
+             ON CONFLICT (tenant_id, dimension, hour, value, state)
+             DO UPDATE SET count = s.count + EXCLUDED.count
+             RETURNING 1`
+          : `INSERT INTO stats_hourly_breakdowns AS s (tenant_id, dimension, value, hour, state, count)
+             SELECT tenant_id, 'recordModel', model, date_trunc('hour', created_at, 'UTC'), 'created', count(*)
+               FROM records
+              WHERE tenant_id = ANY($3::uuid[]) AND created_at >= $1 AND created_at < $2
+              GROUP BY 1, 3, 4
+             ON CONFLICT (tenant_id, dimension, hour, value, state)
+             DO UPDATE SET count = s.count + EXCLUDED.count
+             RETURNING 1`,
+        [mark.from, mark.to, tenants.map((t) => t.id)],
+      );
       await manager.query(
         `UPDATE stats_rollup_watermarks SET rolled_up_to = $2 WHERE direction = $1`,
         [direction, mark.to],
       );
-      return Array.isArray(written) ? written.length : 0;
+      return (
+        (Array.isArray(written) ? written.length : 0) +
+        (Array.isArray(breakdown) ? breakdown.length : 0)
+      );
     });
   }
 
   /**
-   * One breakdown of `GET /stats?groupBy=` for [from, to), tenant-scoped, each an
-   * index-only (or failure-only) range scan of the window (StatsBreakdownIndexes migration):
+   * One breakdown of `GET /stats?groupBy=` for [from, to), tenant-scoped, at the cost of
+   * the other figures (StatsBreakdowns migration):
    *
-   * - `eventType`: deliveries created in the window with an event type (fan-out by
-   *   `publish`), by type and state;
-   * - `recordModel`: records created in the window, and records whose last change in the
-   *   window was an update, by model;
+   * - `eventType`: fan-out deliveries (those with an event type) by type and state, counted
+   *   as the direction's figures are: `done` by the hour it finished, from
+   *   `stats_hourly_breakdowns` for the rolled-up whole hours and live at the edges; every
+   *   other state live by creation time from a partial index holding only those;
+   * - `recordModel`: records created in the window, by model: rollup plus live edges;
    * - `errorClass`: failed attempts started in the window by class (outbound), and inbound
    *   events received in the window that were rejected (by reason class), ended in
-   *   `error` (`handler_error`) or were dead-lettered (`dead_letter`).
+   *   `error` (`handler_error`) or were dead-lettered (`dead_letter`): both read failures
+   *   only (a partial index; the `(tenant_id, state, received_at)` index).
    */
   async breakdown(
     dimension: StatsBreakdownDimension,
     tenantId: string,
     from: Date,
     to: Date,
+    rolledUpTo: Record<StatsDirection, Date>,
   ): Promise<StatsBreakdownRow[]> {
     const args = [tenantId, from, to, BREAKDOWN_GROUPS];
     switch (dimension) {
       case 'eventType': {
+        const finishedAt = DIRECTION_SPECS.outbound.finishedAt;
+        const r = rollupRanges(from, to, rolledUpTo.outbound);
         const rows = await this.manager.query<
           Array<{ event_type: string; state: string; n: number }>
         >(
-          `WITH counted AS (
-             SELECT event_type, state, count(*)::int AS n FROM deliveries
-              WHERE tenant_id = $1 AND event_type IS NOT NULL AND created_at >= $2 AND created_at < $3
-              GROUP BY 1, 2),
-           top AS (
-             SELECT event_type FROM counted GROUP BY 1 ORDER BY sum(n) DESC, event_type LIMIT $4)
-           SELECT c.* FROM counted c JOIN top USING (event_type)`,
-          args,
+          `SELECT event_type, state, sum(n)::int AS n FROM (
+             SELECT value AS event_type, state, sum(count) AS n FROM stats_hourly_breakdowns
+              WHERE $8 AND tenant_id = $1 AND dimension = 'eventType' AND hour >= $2 AND hour < $3
+              GROUP BY 1, 2
+             UNION ALL
+             SELECT event_type, state, count(*) FROM deliveries
+              WHERE state = 'done' AND tenant_id = $1 AND event_type IS NOT NULL
+                AND ((${finishedAt} >= $4 AND ${finishedAt} < $5)
+                  OR (${finishedAt} >= $6 AND ${finishedAt} < $7))
+              GROUP BY 1, 2
+             UNION ALL
+             SELECT event_type, state, count(*) FROM deliveries
+              WHERE tenant_id = $1 AND event_type IS NOT NULL AND state <> 'done'
+                AND created_at >= $9 AND created_at < $10
+              GROUP BY 1, 2) counted
+           GROUP BY 1, 2`,
+          [tenantId, r.firstHour, r.rolledEnd, ...r.liveA, ...r.liveB, r.useRollup, from, to],
         );
         return rows.map((row) => ({ dimension, ...row }));
       }
       case 'recordModel': {
-        const rows = await this.manager.query<
-          Array<{ model: string; created: number; updated: number }>
-        >(
-          `SELECT model, created, updated FROM (
-             SELECT model,
-                    count(*) FILTER (WHERE created_at >= $2)::int AS created,
-                    count(*) FILTER (WHERE created_at < $2 AND updated_at < $3)::int AS updated
-               FROM records
-              WHERE tenant_id = $1 AND updated_at >= $2 AND created_at < $3
-              GROUP BY 1) m
-            WHERE created + updated > 0
-            ORDER BY created + updated DESC, model
-            LIMIT $4`,
-          args,
+        const r = rollupRanges(from, to, rolledUpTo.inbound);
+        const rows = await this.manager.query<Array<{ model: string; created: number }>>(
+          `SELECT model, sum(n)::int AS created FROM (
+             SELECT value AS model, sum(count) AS n FROM stats_hourly_breakdowns
+              WHERE $8 AND tenant_id = $1 AND dimension = 'recordModel' AND hour >= $2 AND hour < $3
+              GROUP BY 1
+             UNION ALL
+             SELECT model, count(*) FROM records
+              WHERE tenant_id = $1 AND ((created_at >= $4 AND created_at < $5)
+                                     OR (created_at >= $6 AND created_at < $7))
+              GROUP BY 1) counted
+           GROUP BY 1
+           ORDER BY 2 DESC, 1
+           LIMIT $9`,
+          [
+            tenantId,
+            r.firstHour,
+            r.rolledEnd,
+            ...r.liveA,
+            ...r.liveB,
+            r.useRollup,
+            BREAKDOWN_GROUPS,
+          ],
         );
         return rows.map((row) => ({ dimension, ...row }));
       }
