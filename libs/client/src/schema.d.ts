@@ -2850,7 +2850,10 @@ export interface components {
     EventTypeStatsDoc: {
       /** @example order.paid */
       eventType: string;
-      /** @example 120 */
+      /**
+       * @description fan-out deliveries of the type: done by when they finished, others by creation
+       * @example 120
+       */
       total: number;
       /**
        * @example {
@@ -2874,11 +2877,6 @@ export interface components {
        * @example 40
        */
       created: number;
-      /**
-       * @description records created before the window whose last change, in the window, was an update
-       * @example 12
-       */
-      updated: number;
     };
     ErrorClassStatsDoc: {
       /** @enum {string} */
@@ -7652,7 +7650,7 @@ export interface operations {
         from?: string;
         /** @description window end (exclusive), ISO 8601; default now; at most 31 days after `from` */
         to?: string;
-        /** @description breakdowns to add under `breakdowns`, comma-separated: `eventType` (deliveries by event type and state), `recordModel` (records created/updated by model), `errorClass` (failed attempts and refused/failed inbound events by class, most first) */
+        /** @description breakdowns to add under `breakdowns`, comma-separated: `eventType` (deliveries by event type and state), `recordModel` (records created, by model), `errorClass` (failed attempts and refused/failed inbound events by class, most first) */
         groupBy?: string;
       };
       header?: never;

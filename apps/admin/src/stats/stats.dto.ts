@@ -4,9 +4,8 @@ import { IsISO8601, IsOptional, Matches } from 'class-validator';
 /** The dimensions `groupBy` may name (comma-separated). */
 export const STATS_DIMENSIONS = ['eventType', 'recordModel', 'errorClass'] as const;
 export type StatsDimension = (typeof STATS_DIMENSIONS)[number];
-const DIMENSION_LIST = new RegExp(
-  `^(${STATS_DIMENSIONS.join('|')})(,(${STATS_DIMENSIONS.join('|')}))*$`,
-);
+/** A comma-separated list of STATS_DIMENSIONS (a literal: the house builds no RegExp at run time). */
+const DIMENSION_LIST = /^(eventType|recordModel|errorClass)(,(eventType|recordModel|errorClass))*$/;
 
 /**
  * `GET /stats?from&to&groupBy`: the window, both ends optional (default: the last 7 days),

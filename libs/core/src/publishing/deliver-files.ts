@@ -30,9 +30,31 @@ export const MAX_FILE_FIELD_LENGTH = 100;
 export const MAX_FILENAME_LENGTH = 255;
 export const MAX_FILE_CONTENT_TYPE_LENGTH = 255;
 
-/** No control characters (CR, LF, NUL, …), no quotes, no path separators. */
-export const FILE_FIELD_PATTERN = /^[^\u0000-\u001f\u007f"\\]+$/;
-export const FILENAME_PATTERN = /^(?!\.{1,2}$)[^\u0000-\u001f\u007f"'/\\]+$/;
+/**
+ * No control characters (CR, LF, NUL, …, DEL), no double quotes or backslashes; a
+ * filename also no single quotes or slashes, and not `.` or `..`. Checked in code (a
+ * control-character class is not a lintable regex literal); the JSON Schema states the
+ * same as these pattern sources, and the contract test holds the two to one verdict.
+ */
+export const FILE_FIELD_PATTERN_SOURCE = '^[^\\u0000-\\u001f\\u007f"\\\\]+$';
+export const FILENAME_PATTERN_SOURCE = '^(?!\\.{1,2}$)[^\\u0000-\\u001f\\u007f"\'/\\\\]+$';
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+export function isFileField(text: string): boolean {
+  return !hasControlCharacter(text) && !/["\\]/.test(text);
+}
+
+export function isFilename(text: string): boolean {
+  return !hasControlCharacter(text) && !/["'/\\]/.test(text) && text !== '.' && text !== '..';
+}
+
 /** `type/subtype` with optional `; name=value` parameters (RFC 9110 tokens). */
 export const FILE_CONTENT_TYPE_PATTERN =
   /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(; ?[A-Za-z0-9!#$&^_.+-]+=[A-Za-z0-9!#$&^_.+-]+)*$/;
@@ -66,17 +88,17 @@ export function deliverFilesProblems(value: unknown): Array<{ field: string; pro
     if (Object.keys(f).some((key) => !FILE_KEYS.has(key))) {
       problems.push({ field: at, problem: FILE_MESSAGES.unknown });
     }
-    const text = (v: unknown, max: number, pattern: RegExp) =>
-      typeof v === 'string' && v.length >= 1 && v.length <= max && pattern.test(v);
-    if (!text(f.field, MAX_FILE_FIELD_LENGTH, FILE_FIELD_PATTERN)) {
+    const text = (v: unknown, max: number, valid: (t: string) => boolean) =>
+      typeof v === 'string' && v.length >= 1 && v.length <= max && valid(v);
+    if (!text(f.field, MAX_FILE_FIELD_LENGTH, isFileField)) {
       problems.push({ field: `${at}.field`, problem: FILE_MESSAGES.field });
     }
-    if (!text(f.filename, MAX_FILENAME_LENGTH, FILENAME_PATTERN)) {
+    if (!text(f.filename, MAX_FILENAME_LENGTH, isFilename)) {
       problems.push({ field: `${at}.filename`, problem: FILE_MESSAGES.filename });
     }
     if (
       f.contentType !== undefined &&
-      !text(f.contentType, MAX_FILE_CONTENT_TYPE_LENGTH, FILE_CONTENT_TYPE_PATTERN)
+      !text(f.contentType, MAX_FILE_CONTENT_TYPE_LENGTH, (t) => FILE_CONTENT_TYPE_PATTERN.test(t))
     ) {
       problems.push({ field: `${at}.contentType`, problem: FILE_MESSAGES.contentType });
     }

@@ -9,8 +9,8 @@ import {
 import {
   BASE64_PATTERN,
   FILE_CONTENT_TYPE_PATTERN,
-  FILE_FIELD_PATTERN,
-  FILENAME_PATTERN,
+  FILE_FIELD_PATTERN_SOURCE,
+  FILENAME_PATTERN_SOURCE,
   MAX_DELIVER_FILES,
   MAX_FILE_CONTENT_TYPE_LENGTH,
   MAX_FILE_FIELD_LENGTH,
@@ -98,13 +98,13 @@ export function jobContractSchema(): Record<string, unknown> {
                   type: 'string',
                   minLength: 1,
                   maxLength: MAX_FILE_FIELD_LENGTH,
-                  pattern: FILE_FIELD_PATTERN.source,
+                  pattern: FILE_FIELD_PATTERN_SOURCE,
                 },
                 filename: {
                   type: 'string',
                   minLength: 1,
                   maxLength: MAX_FILENAME_LENGTH,
-                  pattern: FILENAME_PATTERN.source,
+                  pattern: FILENAME_PATTERN_SOURCE,
                 },
                 contentType: {
                   type: 'string',
