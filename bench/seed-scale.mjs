@@ -232,6 +232,7 @@ export async function seedScale(options) {
     if (rollup.rows[0].t) {
       await client.query('BEGIN');
       await client.query(`DELETE FROM stats_hourly`);
+      await client.query(`DELETE FROM stats_hourly_breakdowns`);
       await client.query(`UPDATE stats_rollup_watermarks SET rolled_up_to = '-infinity'`);
       await client.query('COMMIT');
     }

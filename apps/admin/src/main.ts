@@ -14,6 +14,7 @@ import {
   type FirstRunOutcome,
   NO_ADMIN_KEY_MESSAGE,
 } from './auth/bootstrap-key';
+import { deliverBodyLimitBytes, refuseLongBodiesOutsideDeliveries } from './common/body-limits';
 import { setupOpenApi } from './common/openapi';
 import { requestIdMiddleware } from './common/request-id';
 import { createValidationPipe, StorableInputPipe } from './common/validation';
@@ -60,7 +61,8 @@ export async function createAdmin(config: AdminConfig): Promise<NestExpressAppli
   firstRuns.set(app, firstRun);
   app.enableShutdownHooks();
   app.useGlobalPipes(new StorableInputPipe(), createValidationPipe());
-  app.useBodyParser('json', { limit: '2mb', verify: refuseDeepJson });
+  app.use(refuseLongBodiesOutsideDeliveries());
+  app.useBodyParser('json', { limit: deliverBodyLimitBytes(config), verify: refuseDeepJson });
   setupOpenApi(app);
   serveConsole(app);
   return app;

@@ -148,7 +148,7 @@ describe('GET /stats', () => {
     await query(
       db(),
       `UPDATE stats_rollup_watermarks SET rolled_up_to = '-infinity';
-       DELETE FROM stats_hourly`,
+       DELETE FROM stats_hourly; DELETE FROM stats_hourly_breakdowns`,
     );
     const res = await stats(`?from=2026-03-01T00:00:00Z&to=2026-03-04T00:00:00Z`);
     expect(res.status).toBe(200);

@@ -25,6 +25,25 @@ interface DeliverJobFields {
   tenant?: string;
   /** Your W3C `traceparent`: with tracing on, the intake and the send continue your trace. */
   traceparent?: string;
+  /** File parts for a multipart endpoint ({@link DeliverJobFile}). */
+  files?: DeliverJobFile[];
+}
+
+/**
+ * A file part of a `deliver` request, sent when the endpoint's body mode is `multipart`
+ * (after the payload's fields). Decoded sizes are limited by the dispatcher
+ * (`DELIVER_FILE_MAX_BYTES`, default 1 MiB each; `DELIVER_FILES_MAX_TOTAL_BYTES`, default
+ * 5 MiB together): over them the job is refused (`too_large`). At most 20 files.
+ */
+export interface DeliverJobFile {
+  /** The form field name (no control characters, quotes or backslashes). */
+  field: string;
+  /** No control characters, quotes, slashes or backslashes; not `.` or `..`. */
+  filename: string;
+  /** `type/subtype`; default `application/octet-stream`. */
+  contentType?: string;
+  /** The bytes, standard padded base64. */
+  contentBase64: string;
 }
 
 /** `deliver` to one endpoint, by its code (at most 200 characters). */

@@ -910,6 +910,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/connectors/{id}/links': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Link an existing endpoint to the connector by hand
+     * @description The endpoint fills one of the slots the connector’s kind declares (`codeSuffix`); its code (outbound) or path (inbound) becomes `<technicalPrefix>-<codeSuffix>`, and a later provisioning refreshes it in place. 400 when the kind declares no such slot, 404 for an endpoint or connector of another tenant, 409 when the endpoint is linked elsewhere, the slot is taken, the new code is in use or the endpoint is archived. Audited.
+     */
+    post: operations['linkConnectorEndpoint'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/connectors/{id}/links/{endpointKind}/{endpointId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Unlink an endpoint from the connector
+     * @description Clears the link; the endpoint keeps its code (or path) and its history. 404 when the endpoint is not linked to this connector. Audited.
+     */
+    delete: operations['unlinkConnectorEndpoint'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/stats': {
     parameters: {
       query?: never;
@@ -2406,6 +2446,28 @@ export interface components {
       /** @description true when the idempotency key matched a stored delivery */
       duplicate?: boolean;
     };
+    DeliverFileDoc: {
+      /**
+       * @description form field name
+       * @example invoice
+       */
+      field: string;
+      /**
+       * @description no control characters (CR, LF, …), quotes, slashes or backslashes; not . or ..
+       * @example invoice-42.pdf
+       */
+      filename: string;
+      /**
+       * @description a media type (`type/subtype`, optional `; name=value`); default application/octet-stream
+       * @example application/pdf
+       */
+      contentType?: string;
+      /**
+       * @description the bytes, standard padded base64
+       * @example JVBERi0xLjQK
+       */
+      contentBase64: string;
+    };
     CreateDeliveryDto: {
       /**
        * @description outbound endpoint code (or id); or give connector and suffix
@@ -2451,6 +2513,8 @@ export interface components {
        * @example order-A-42-paid
        */
       idempotencyKey?: string;
+      /** @description file parts for an endpoint whose bodyMode is multipart, sent after the payload's fields (another body mode: the delivery is dead-lettered saying so). Decoded sizes: at most DELIVER_FILE_MAX_BYTES each (default 1 MiB) and DELIVER_FILES_MAX_TOTAL_BYTES together (default 5 MiB), else 400. Kept beside the delivery for its retries, deleted with it. */
+      files?: components['schemas']['DeliverFileDoc'][];
     };
     FirstAttemptResponse: {
       /** @example 1 */
@@ -2676,7 +2740,7 @@ export interface components {
        * @example malformed
        * @enum {string}
        */
-      reason: 'malformed' | 'unknown_job' | 'unknown_tenant' | 'unstorable';
+      reason: 'malformed' | 'unknown_job' | 'unknown_tenant' | 'too_large' | 'unstorable';
       /** @example endpoint (or connector and suffix) is required */
       message: string;
       /**
@@ -3193,6 +3257,23 @@ export interface components {
       changed: boolean;
       actions: components['schemas']['ProvisionActionResponse'][];
     };
+    LinkEndpointDto: {
+      /**
+       * @example outbound
+       * @enum {string}
+       */
+      endpointKind: 'inbound' | 'outbound';
+      /**
+       * Format: uuid
+       * @description an inbound or outbound endpoint of the tenant
+       */
+      endpointId: string;
+      /**
+       * @description the template slot the endpoint fills: one the connector’s kind declares for that direction; optional when the kind declares exactly one. The endpoint’s code (path for inbound) becomes `<technicalPrefix>-<codeSuffix>`.
+       * @example customers
+       */
+      codeSuffix?: string;
+    };
     EndpointStatsDoc: {
       /** Format: uuid */
       endpointId: string | null;
@@ -3330,6 +3411,56 @@ export interface components {
       /** @example exact over the most recent 10000 attempts started in the window (interrupted and refused attempts excluded) */
       method: string;
     };
+    EventTypeStatsDoc: {
+      /** @example order.paid */
+      eventType: string;
+      /**
+       * @description fan-out deliveries of the type: done by when they finished, others by creation
+       * @example 120
+       */
+      total: number;
+      /**
+       * @example {
+       *       "done": 900,
+       *       "rejected": 50,
+       *       "error": 30,
+       *       "dead_letter": 20
+       *     }
+       */
+      byState: {
+        [key: string]: number;
+      };
+      /** @example 0.98 */
+      successRate: number | null;
+    };
+    RecordModelStatsDoc: {
+      /** @example customer */
+      model: string;
+      /**
+       * @description records of the model created in the window
+       * @example 40
+       */
+      created: number;
+    };
+    ErrorClassStatsDoc: {
+      /** @enum {string} */
+      direction: 'inbound' | 'outbound';
+      /**
+       * @description outbound (failed attempts): timeout, connection_refused, connection_reset, dns, tls, network, refused_address, invalid_url, configuration, interrupted, http_4xx, http_5xx, http_3xx; inbound: signature_invalid, timestamp_invalid, payload_invalid (rejected), handler_error, dead_letter
+       * @example timeout
+       */
+      errorClass: string;
+      /** @example 17 */
+      count: number;
+    };
+    StatsBreakdownsDoc: {
+      /** @description most deliveries first, at most 100 */
+      eventType?: components['schemas']['EventTypeStatsDoc'][];
+      /** @description most records first, at most 100 */
+      recordModel?: components['schemas']['RecordModelStatsDoc'][];
+      /** @description most failures first, at most 100 */
+      errorClass?: components['schemas']['ErrorClassStatsDoc'][];
+    };
     StatsResponse: {
       /** Format: date-time */
       from: string;
@@ -3340,6 +3471,8 @@ export interface components {
       /** @description every UTC day the window touches */
       daily: components['schemas']['DailyStatsDoc'][];
       attemptLatencyMs: components['schemas']['AttemptLatencyDoc'];
+      /** @description present when `groupBy` asked for breakdowns: one list per dimension asked */
+      breakdowns?: components['schemas']['StatsBreakdownsDoc'];
     };
     FieldProblemDoc: {
       /** @example signature.digest */
@@ -6378,7 +6511,7 @@ export interface operations {
         limit?: number;
         /** @description nextCursor of the previous page */
         cursor?: string;
-        reason?: 'malformed' | 'unknown_job' | 'unknown_tenant' | 'unstorable';
+        reason?: 'malformed' | 'unknown_job' | 'unknown_tenant' | 'too_large' | 'unstorable';
         /** @description refused at or after */
         from?: string;
         /** @description refused before */
@@ -8741,6 +8874,245 @@ export interface operations {
       };
     };
   };
+  linkConnectorEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['LinkEndpointDto'];
+      };
+    };
+    responses: {
+      /** @description the connector and its endpoints */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ConnectorDetailResponse'];
+        };
+      };
+      /** @description invalid input: `details` lists every bad field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "validation_failed",
+           *       "message": "validation failed: name, signature.digest",
+           *       "details": [
+           *         {
+           *           "field": "name",
+           *           "problems": [
+           *             "name must be a string"
+           *           ]
+           *         },
+           *         {
+           *           "field": "signature.digest",
+           *           "problems": [
+           *             "digest must be one of: sha1, sha256, sha512"
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /**
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
+       *
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "forbidden",
+           *       "message": "this action needs an admin key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "not_found",
+           *       "message": "not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description conflict: a duplicate code/path, an illegal state transition, or an `Idempotency-Key` whose first request is still running */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "error": "Conflict",
+           *       "code": "conflict",
+           *       "message": "already exists"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
+  unlinkConnectorEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+        endpointKind: 'inbound' | 'outbound';
+        endpointId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the connector and its endpoints */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ConnectorDetailResponse'];
+        };
+      };
+      /** @description invalid input: `details` lists every bad field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "error": "Bad Request",
+           *       "code": "validation_failed",
+           *       "message": "validation failed: name, signature.digest",
+           *       "details": [
+           *         {
+           *           "field": "name",
+           *           "problems": [
+           *             "name must be a string"
+           *           ]
+           *         },
+           *         {
+           *           "field": "signature.digest",
+           *           "problems": [
+           *             "digest must be one of: sha1, sha256, sha512"
+           *           ]
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no API key, or an unknown or revoked one */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "error": "Unauthorized",
+           *       "code": "unauthorized",
+           *       "message": "missing bearer API key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /**
+       * @description the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
+       *
+       *     the key’s role may not do this (configuration changes need an admin key; a publisher key only publishes and reads deliveries)
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "error": "Forbidden",
+           *       "code": "forbidden",
+           *       "message": "this action needs an admin key"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+      /** @description no such entity in the caller’s tenant */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "error": "Not Found",
+           *       "code": "not_found",
+           *       "message": "not found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponse'];
+        };
+      };
+    };
+  };
   getStats: {
     parameters: {
       query?: {
@@ -8748,6 +9120,8 @@ export interface operations {
         from?: string;
         /** @description window end (exclusive), ISO 8601; default now; at most 31 days after `from` */
         to?: string;
+        /** @description breakdowns to add under `breakdowns`, comma-separated: `eventType` (deliveries by event type and state), `recordModel` (records created, by model), `errorClass` (failed attempts and refused/failed inbound events by class, most first) */
+        groupBy?: string;
       };
       header?: never;
       path?: never;

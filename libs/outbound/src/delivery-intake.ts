@@ -5,6 +5,7 @@ import {
 } from '@app/persistence/repositories/delivery-intake.repository';
 import {
   isSubscribed,
+  type DeliverFile,
   storableJson,
   storableJsonText,
   storableText,
@@ -36,6 +37,11 @@ export interface DeliveryRequest {
   eventType?: string | null;
   sourceEventId?: string | null;
   isTest?: boolean;
+  /**
+   * File parts for a multipart endpoint (core's `DeliverFile`, shape and sizes already
+   * checked at the door), stored beside the delivery in the same statement.
+   */
+  files?: readonly DeliverFile[];
 }
 
 export interface ConnectorEndpointRef {
@@ -168,6 +174,9 @@ export class DeliveryIntake {
     } else if (endpoint.state === 'archived') {
       state = 'dead_letter';
       error = `outbound endpoint "${endpoint.code}" is archived`;
+    } else if ((request.files?.length ?? 0) > 0 && endpoint.body_mode !== 'multipart') {
+      state = 'dead_letter';
+      error = `the request carries files, but outbound endpoint "${endpoint.code}" sends ${endpoint.body_mode} bodies: only a multipart endpoint sends files`;
     } else if (endpoint.state === 'draft') {
       state = 'draft';
     } else {
@@ -190,6 +199,12 @@ export class DeliveryIntake {
       isTest: request.isTest ?? false,
       sourceEventId: request.sourceEventId ?? null,
       lastError: storableTextOrNull(error),
+      files: (request.files ?? []).map((file) => ({
+        field: file.field,
+        filename: file.filename,
+        contentType: file.contentType ?? 'application/octet-stream',
+        content: Buffer.from(file.contentBase64, 'base64'),
+      })),
     });
     if (inserted) {
       // Created while an inbound event is processed: its send continues that event's trace.

@@ -10,6 +10,8 @@ import { DeliveryIntakeRepository } from '@app/persistence/repositories/delivery
  * - `malformed`: the job data breaks the `outbound-requests` contract;
  * - `unknown_job`: a job name the intake does not handle;
  * - `unknown_tenant`: `tenant` names no tenant (renamed, deleted, mistyped);
+ * - `too_large`: a `deliver` job's files exceed DELIVER_FILE_MAX_BYTES or
+ *   DELIVER_FILES_MAX_TOTAL_BYTES (decoded);
  * - `unstorable`: Postgres refused the data itself (a data exception, SQLSTATE class 22,
  *   or a program limit, class 54): retrying cannot help.
  */
@@ -17,6 +19,7 @@ export const REFUSAL_REASONS = [
   'malformed',
   'unknown_job',
   'unknown_tenant',
+  'too_large',
   'unstorable',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];

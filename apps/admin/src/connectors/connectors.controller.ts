@@ -1,9 +1,20 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiKeyGuard, CurrentPrincipal, RequireRole } from '../auth/api-key.guard';
@@ -22,6 +33,9 @@ import {
 } from './connectors.service';
 import { ProvisionConnector, type ProvisionReport } from './provision-connector.use-case';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
+import { validationFailure } from '../common/validation';
+import { ENDPOINT_KINDS, LinkEndpointDto, type EndpointKind } from './connector-link.dto';
+import { LinkConnectorEndpoint } from './link-connector-endpoint.use-case';
 
 @ApiTags('connectors')
 @ApiBearerAuth()
@@ -32,6 +46,7 @@ export class ConnectorsController {
   constructor(
     private readonly connectors: ConnectorsService,
     private readonly provisioning: ProvisionConnector,
+    private readonly links: LinkConnectorEndpoint,
   ) {}
 
   @Get()
@@ -116,5 +131,57 @@ export class ConnectorsController {
     @Param('id') id: string,
   ): Promise<ProvisionReport> {
     return this.provisioning.execute(principal.tenantId, id);
+  }
+
+  @Post(':id/links')
+  @RequireRole('admin')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'linkConnectorEndpoint',
+    summary: 'Link an existing endpoint to the connector by hand',
+    description:
+      'The endpoint fills one of the slots the connector’s kind declares (`codeSuffix`); its ' +
+      'code (outbound) or path (inbound) becomes `<technicalPrefix>-<codeSuffix>`, and a later ' +
+      'provisioning refreshes it in place. 400 when the kind declares no such slot, 404 for an ' +
+      'endpoint or connector of another tenant, 409 when the endpoint is linked elsewhere, the ' +
+      'slot is taken, the new code is in use or the endpoint is archived. Audited.',
+  })
+  @ApiOkResponse({ type: ConnectorDetailResponse, description: 'the connector and its endpoints' })
+  @ApiErrors(400, 403, 404, 409)
+  async link(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() dto: LinkEndpointDto,
+  ): Promise<ConnectorDetailView> {
+    await this.links.link(principal.tenantId, id, dto);
+    return this.connectors.get(principal.tenantId, id);
+  }
+
+  @Delete(':id/links/:endpointKind/:endpointId')
+  @RequireRole('admin')
+  @ApiOperation({
+    operationId: 'unlinkConnectorEndpoint',
+    summary: 'Unlink an endpoint from the connector',
+    description:
+      'Clears the link; the endpoint keeps its code (or path) and its history. 404 when the ' +
+      'endpoint is not linked to this connector. Audited.',
+  })
+  @ApiParam({ name: 'endpointKind', enum: ENDPOINT_KINDS })
+  @ApiParam({ name: 'endpointId', format: 'uuid' })
+  @ApiOkResponse({ type: ConnectorDetailResponse, description: 'the connector and its endpoints' })
+  @ApiErrors(400, 403, 404)
+  async unlink(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Param('endpointKind') endpointKind: string,
+    @Param('endpointId') endpointId: string,
+  ): Promise<ConnectorDetailView> {
+    if (!(ENDPOINT_KINDS as readonly string[]).includes(endpointKind)) {
+      throw validationFailure([
+        { field: 'endpointKind', problems: ['endpointKind must be inbound or outbound'] },
+      ]);
+    }
+    await this.links.unlink(principal.tenantId, id, endpointKind as EndpointKind, endpointId);
+    return this.connectors.get(principal.tenantId, id);
   }
 }

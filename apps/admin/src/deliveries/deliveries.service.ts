@@ -1,6 +1,8 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { deliverFilesOverLimits } from '@app/core';
 import { DeliveryQueue } from '@app/messaging';
+import { APP_CONFIG } from '@app/platform';
 import { DeliveryIntake, type DeliveryRequest, type IntakeResult } from '@app/outbound';
 import {
   ConnectorsRepository,
@@ -9,6 +11,7 @@ import {
   type DeliveryAdminFilter,
 } from '@app/persistence';
 import { AuditService } from '../audit/audit.service';
+import type { AdminConfig } from '../config';
 import { isUuid, requireUuid } from '../common/ids';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { toTimestamp, validationFailure } from '../common/validation';
@@ -65,6 +68,7 @@ export class DeliveriesService {
     private readonly intake: DeliveryIntake,
     private readonly queue: DeliveryQueue,
     private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AdminConfig,
   ) {}
 
   /** One delivery to one endpoint (the `deliver` job). Unknown/archived → a dead_letter row. */
@@ -74,6 +78,13 @@ export class DeliveriesService {
     options: { isTest?: boolean } = {},
   ): Promise<DeliveryView> {
     if (dto.connector !== undefined) await this.checkConnectorId(tenantId, dto.connector);
+    const tooLarge = deliverFilesOverLimits(dto.files ?? [], {
+      maxFileBytes: this.config.DELIVER_FILE_MAX_BYTES,
+      maxTotalBytes: this.config.DELIVER_FILES_MAX_TOTAL_BYTES,
+    });
+    if (tooLarge.length > 0) {
+      throw validationFailure(tooLarge.map((p) => ({ field: p.field, problems: [p.problem] })));
+    }
     const request: DeliveryRequest = {
       ...(dto.connector !== undefined
         ? { endpoint: '', connector: { connector: dto.connector, suffix: dto.suffix ?? '' } }
@@ -82,6 +93,7 @@ export class DeliveriesService {
       context: dto.context,
       idempotencyKey: dto.idempotencyKey,
       isTest: options.isTest ?? false,
+      files: dto.files,
     };
     const result = await this.intake.deliver(tenantId, request);
     await this.enqueueAccepted([result]);

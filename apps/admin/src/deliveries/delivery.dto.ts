@@ -23,6 +23,10 @@ import {
   EVENT_TYPE_PATTERN,
   MAX_ENDPOINT_REF_LENGTH,
   MAX_EVENT_TYPE_LENGTH,
+  MAX_DELIVER_FILES,
+  MAX_FILE_CONTENT_TYPE_LENGTH,
+  MAX_FILE_FIELD_LENGTH,
+  MAX_FILENAME_LENGTH,
   MAX_IDEMPOTENCY_KEY_LENGTH,
   PublishCommand,
 } from '@app/core';
@@ -98,6 +102,34 @@ const idempotencyKeyField: ApiPropertyOptions = {
     'unique per endpoint: a repeat answers the stored delivery; `GET /deliveries?idempotencyKey=` finds it',
 };
 
+/** A file part of `POST /deliveries` (core's DeliverFile; OpenAPI only). */
+export class DeliverFileDoc {
+  @ApiProperty({
+    example: 'invoice',
+    maxLength: MAX_FILE_FIELD_LENGTH,
+    description: 'form field name',
+  })
+  field: string;
+
+  @ApiProperty({
+    example: 'invoice-42.pdf',
+    maxLength: MAX_FILENAME_LENGTH,
+    description: 'no control characters (CR, LF, …), quotes, slashes or backslashes; not . or ..',
+  })
+  filename: string;
+
+  @ApiPropertyOptional({
+    example: 'application/pdf',
+    maxLength: MAX_FILE_CONTENT_TYPE_LENGTH,
+    description:
+      'a media type (`type/subtype`, optional `; name=value`); default application/octet-stream',
+  })
+  contentType?: string;
+
+  @ApiProperty({ example: 'JVBERi0xLjQK', description: 'the bytes, standard padded base64' })
+  contentBase64: string;
+}
+
 describeFields(CreateDeliveryDto, {
   endpoint: {
     required: false,
@@ -126,6 +158,16 @@ describeFields(CreateDeliveryDto, {
   payload: payloadField,
   context: contextField,
   idempotencyKey: idempotencyKeyField,
+  files: {
+    required: false,
+    type: [DeliverFileDoc],
+    maxItems: MAX_DELIVER_FILES,
+    description:
+      "file parts for an endpoint whose bodyMode is multipart, sent after the payload's fields " +
+      '(another body mode: the delivery is dead-lettered saying so). Decoded sizes: at most ' +
+      'DELIVER_FILE_MAX_BYTES each (default 1 MiB) and DELIVER_FILES_MAX_TOTAL_BYTES together ' +
+      '(default 5 MiB), else 400. Kept beside the delivery for its retries, deleted with it.',
+  },
 });
 
 describeFields(PublishEventDto, {

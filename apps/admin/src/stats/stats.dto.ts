@@ -1,7 +1,16 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional } from 'class-validator';
+import { IsISO8601, IsOptional, Matches } from 'class-validator';
 
-/** `GET /stats?from&to`: the window, both ends optional (default: the last 7 days). */
+/** The dimensions `groupBy` may name (comma-separated). */
+export const STATS_DIMENSIONS = ['eventType', 'recordModel', 'errorClass'] as const;
+export type StatsDimension = (typeof STATS_DIMENSIONS)[number];
+/** A comma-separated list of STATS_DIMENSIONS (a literal: the house builds no RegExp at run time). */
+const DIMENSION_LIST = /^(eventType|recordModel|errorClass)(,(eventType|recordModel|errorClass))*$/;
+
+/**
+ * `GET /stats?from&to&groupBy`: the window, both ends optional (default: the last 7 days),
+ * and the breakdowns to add (none by default: the answer keeps its original shape).
+ */
 export class StatsQuery {
   @ApiPropertyOptional({
     description: 'window start (inclusive), ISO 8601; default `to` minus 7 days',
@@ -18,4 +27,17 @@ export class StatsQuery {
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'breakdowns to add under `breakdowns`, comma-separated: `eventType` (deliveries by ' +
+      'event type and state), `recordModel` (records created, by model), `errorClass` ' +
+      '(failed attempts and refused/failed inbound events by class, most first)',
+    example: 'eventType,errorClass',
+  })
+  @IsOptional()
+  @Matches(DIMENSION_LIST, {
+    message: `groupBy must be a comma-separated list of ${STATS_DIMENSIONS.join(', ')}`,
+  })
+  groupBy?: string;
 }

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** The documented shape of `GET /stats` (OpenAPI only; StatsView is the type). */
 const BY_STATE = {
@@ -106,6 +106,69 @@ export class AttemptLatencyDoc extends LatencyStatsDoc {
   method: string;
 }
 
+export class EventTypeStatsDoc {
+  @ApiProperty({ example: 'order.paid' })
+  eventType: string;
+
+  @ApiProperty({
+    example: 120,
+    description: 'fan-out deliveries of the type: done by when they finished, others by creation',
+  })
+  total: number;
+
+  @ApiProperty(BY_STATE)
+  byState: Record<string, number>;
+
+  @ApiProperty({ type: Number, nullable: true, example: 0.98 })
+  successRate: number | null;
+}
+
+export class RecordModelStatsDoc {
+  @ApiProperty({ example: 'customer' })
+  model: string;
+
+  @ApiProperty({ example: 40, description: 'records of the model created in the window' })
+  created: number;
+}
+
+export class ErrorClassStatsDoc {
+  @ApiProperty({ enum: ['inbound', 'outbound'] })
+  direction: 'inbound' | 'outbound';
+
+  @ApiProperty({
+    example: 'timeout',
+    description:
+      'outbound (failed attempts): timeout, connection_refused, connection_reset, dns, tls, ' +
+      'network, refused_address, invalid_url, configuration, interrupted, http_4xx, http_5xx, ' +
+      'http_3xx; inbound: signature_invalid, timestamp_invalid, payload_invalid (rejected), ' +
+      'handler_error, dead_letter',
+  })
+  errorClass: string;
+
+  @ApiProperty({ example: 17 })
+  count: number;
+}
+
+export class StatsBreakdownsDoc {
+  @ApiPropertyOptional({
+    type: [EventTypeStatsDoc],
+    description: 'most deliveries first, at most 100',
+  })
+  eventType?: EventTypeStatsDoc[];
+
+  @ApiPropertyOptional({
+    type: [RecordModelStatsDoc],
+    description: 'most records first, at most 100',
+  })
+  recordModel?: RecordModelStatsDoc[];
+
+  @ApiPropertyOptional({
+    type: [ErrorClassStatsDoc],
+    description: 'most failures first, at most 100',
+  })
+  errorClass?: ErrorClassStatsDoc[];
+}
+
 export class StatsResponse {
   @ApiProperty({ format: 'date-time' })
   from: string;
@@ -124,4 +187,10 @@ export class StatsResponse {
 
   @ApiProperty({ type: AttemptLatencyDoc })
   attemptLatencyMs: AttemptLatencyDoc;
+
+  @ApiPropertyOptional({
+    type: StatsBreakdownsDoc,
+    description: 'present when `groupBy` asked for breakdowns: one list per dimension asked',
+  })
+  breakdowns?: StatsBreakdownsDoc;
 }

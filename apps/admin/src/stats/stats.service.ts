@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { StatsRepository, type StatsCountRow, type StatsLatencyRow } from '@app/persistence';
 import { validationFailure } from '../common/validation';
+import { dimensionsOf, statsBreakdowns, type StatsBreakdowns } from './stats-breakdowns';
 
 /**
  * Operations statistics (SPEC §8 `GET /stats`) for one tenant and one time window, exact,
@@ -69,22 +70,37 @@ export interface StatsView {
   };
   daily: DailyStats[];
   attemptLatencyMs: LatencyStats & { method: string };
+  /** Only when `groupBy` asks for breakdowns (stats-breakdowns.ts). */
+  breakdowns?: StatsBreakdowns;
 }
 
 @Injectable()
 export class StatsService {
   constructor(private readonly repository: StatsRepository) {}
 
-  async stats(tenantId: string, query: { from?: string; to?: string }): Promise<StatsView> {
+  async stats(
+    tenantId: string,
+    query: { from?: string; to?: string; groupBy?: string },
+  ): Promise<StatsView> {
     const { from, to } = statsWindow(query);
+    const dimensions = dimensionsOf(query.groupBy);
     const [names, rolledUpTo] = await Promise.all([
       this.repository.endpointNames(tenantId),
       this.repository.rolledUpTo(),
     ]);
-    const [inboundRows, outboundRows, latencyRows] = await Promise.all([
+    const [inboundRows, outboundRows, latencyRows, breakdowns] = await Promise.all([
       this.repository.counts('inbound', tenantId, names.inbound, from, to, rolledUpTo.inbound),
       this.repository.counts('outbound', tenantId, names.outbound, from, to, rolledUpTo.outbound),
       this.repository.latency(tenantId, from, to, LATENCY_SAMPLE),
+      dimensions.length > 0
+        ? statsBreakdowns(
+            this.repository,
+            dimensions,
+            tenantId,
+            { from, to, rolledUpTo },
+            successRate,
+          )
+        : undefined,
     ]);
 
     const inbound = summarise(inboundRows, names.inbound);
@@ -116,6 +132,7 @@ export class StatsService {
         ...latencyOf(whole),
         method: `exact over the most recent ${LATENCY_SAMPLE} attempts started in the window (interrupted and refused attempts excluded)`,
       },
+      ...(breakdowns ? { breakdowns } : {}),
     };
   }
 }

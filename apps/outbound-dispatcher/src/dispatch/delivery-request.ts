@@ -2,6 +2,7 @@ import {
   buildOutboundRequest,
   ProcessingConfigurationError,
   escapeTemplate,
+  type BuildRequestInput,
   type OutboundRequest,
   type RequestSpec,
 } from '@app/core';
@@ -26,6 +27,8 @@ export interface Linked {
 export interface Shape {
   spec: RequestSpec;
   connectorHeaders?: Record<string, string>;
+  /** The delivery's file parts (multipart endpoints only). */
+  files?: BuildRequestInput['files'];
 }
 
 /** The delivery facts request building and rules read (`{kind:"event"}` sources, signing). */
@@ -94,6 +97,7 @@ export function buildDeliveryRequest(
     context: delivery.context ?? {},
     delivery: deliveryFacts(delivery),
     connectorHeaders: shape.connectorHeaders,
+    files: shape.files,
     now: new Date(),
   });
 }

@@ -171,6 +171,10 @@ export class SendDelivery {
       const gated = gate && gate.type !== 'send' ? planOutboundOutcome(gate, input) : null;
       if (gated?.kind === 'settle') return this.effects.applySettlement(delivery, gated.settlement);
       const shape = shapeOf(endpoint, linked);
+      // A deliver request's files (delivery_files) are read only when a body can carry them.
+      if (shape.spec.bodyMode === 'multipart') {
+        shape.files = await this.unitOfWork.outside.deliveries.files(delivery.id);
+      }
       const plan = await this.plan(endpoint, delivery, shape, linked, input);
       if (plan.kind === 'settle') return this.effects.applySettlement(delivery, plan.settlement);
       request = plan.request ?? buildDeliveryRequest(shape, delivery, plan.payload, plan.headers);

@@ -1,9 +1,11 @@
 import type { DeliverJob, PublishJob } from '@app/messaging';
 import {
   DeliverJobCommand,
+  deliverFilesOverLimits,
   PublishJobCommand,
   validateCommand,
   type CommandProblem,
+  type DeliverFileLimits,
 } from '@app/core';
 
 /**
@@ -12,6 +14,9 @@ import {
  * `POST /deliveries` and `POST /events` bodies with (plus `tenant`).
  */
 export class JobValidationError extends Error {}
+
+/** A well-formed `deliver` job whose files exceed the configured sizes: refused `too_large`. */
+export class FilesTooLargeError extends Error {}
 
 function describe(problems: CommandProblem[]): string {
   return problems.flatMap((p) => p.problems).join('; ');
@@ -26,8 +31,13 @@ function validated<T extends object>(type: new () => T, raw: unknown): T {
   ) as T;
 }
 
-export function validateDeliverJob(raw: unknown): DeliverJob {
-  return validated(DeliverJobCommand, raw) as DeliverJob;
+export function validateDeliverJob(raw: unknown, limits?: DeliverFileLimits): DeliverJob {
+  const job = validated(DeliverJobCommand, raw) as DeliverJob;
+  const over = limits && job.files ? deliverFilesOverLimits(job.files, limits) : [];
+  if (over.length > 0) {
+    throw new FilesTooLargeError(over.map((p) => `${p.field}: ${p.problem}`).join('; '));
+  }
+  return job;
 }
 
 export function validatePublishJob(raw: unknown): PublishJob {

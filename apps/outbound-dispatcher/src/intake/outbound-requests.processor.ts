@@ -1,5 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -20,11 +20,18 @@ import {
 import {
   outboundRequestsDeferred,
   outboundRequestsFailed,
+  APP_CONFIG,
   outboundRequestsRefused,
   traceItem,
 } from '@app/platform';
 import { DatabaseHealth, TypeormUnitOfWork } from '@app/persistence';
-import { JobValidationError, validateDeliverJob, validatePublishJob } from './job-validation';
+import type { OutboundDispatcherConfig } from '../config';
+import {
+  FilesTooLargeError,
+  JobValidationError,
+  validateDeliverJob,
+  validatePublishJob,
+} from './job-validation';
 
 /**
  * Consumes the public `outbound-requests` queue (SPEC §5 contract): `deliver` creates one
@@ -83,6 +90,7 @@ class UnknownJobError extends Error {}
 
 /** Why a request can never become a delivery; null when waiting may cure the error. */
 function refusalReason(error: unknown): RefusalReason | null {
+  if (error instanceof FilesTooLargeError) return 'too_large';
   if (error instanceof JobValidationError) return 'malformed';
   if (error instanceof UnknownJobError) return 'unknown_job';
   if (error instanceof UnknownTenantError) return 'unknown_tenant';
@@ -102,6 +110,7 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
     private readonly intake: DeliveryIntake,
     private readonly deliveries: DeliveryQueue,
     private readonly refusals: RequestRefusals,
+    @Inject(APP_CONFIG) private readonly config: OutboundDispatcherConfig,
   ) {
     super();
     assertHandlesAllJobs(QueueName.OutboundRequests, HANDLED_JOBS);
@@ -207,12 +216,16 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
   private async take(job: Job<DeliverJob | PublishJob>): Promise<{ deliveries: string[] }> {
     switch (job.name as OutboundRequestsJob) {
       case OutboundRequestsJob.Deliver: {
-        const data = validateDeliverJob(job.data);
+        const data = validateDeliverJob(job.data, {
+          maxFileBytes: this.config.DELIVER_FILE_MAX_BYTES,
+          maxTotalBytes: this.config.DELIVER_FILES_MAX_TOTAL_BYTES,
+        });
         const tenantId = await this.intake.tenantId(data.tenant);
         const result = await this.intake.deliver(tenantId, {
           payload: data.payload,
           context: data.context,
           idempotencyKey: data.idempotencyKey ?? implicitIdempotencyKey(job),
+          files: data.files,
           ...('connector' in data
             ? { endpoint: '', connector: { connector: data.connector, suffix: data.suffix } }
             : { endpoint: data.endpoint }),

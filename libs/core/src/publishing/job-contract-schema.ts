@@ -6,6 +6,16 @@ import {
   TRACEPARENT_PATTERN,
   PUBLISH_COMMAND_MESSAGES as M,
 } from './publish-commands';
+import {
+  BASE64_PATTERN,
+  FILE_CONTENT_TYPE_PATTERN,
+  FILE_FIELD_PATTERN_SOURCE,
+  FILENAME_PATTERN_SOURCE,
+  MAX_DELIVER_FILES,
+  MAX_FILE_CONTENT_TYPE_LENGTH,
+  MAX_FILE_FIELD_LENGTH,
+  MAX_FILENAME_LENGTH,
+} from './deliver-files';
 
 /**
  * The `outbound-requests` job contract as a JSON Schema (draft-07, which every mainstream
@@ -73,6 +83,42 @@ export function jobContractSchema(): Record<string, unknown> {
           endpoint: endpointRef('the outbound endpoint code'),
           connector: endpointRef("the connector's code or id (with suffix)"),
           suffix: endpointRef("the connector endpoint's code suffix (with connector)"),
+          files: {
+            type: 'array',
+            maxItems: MAX_DELIVER_FILES,
+            description:
+              "file parts for an endpoint whose bodyMode is multipart, sent after the payload's " +
+              'fields; decoded sizes are limited by the dispatcher (DELIVER_FILE_MAX_BYTES, ' +
+              'default 1 MiB each; DELIVER_FILES_MAX_TOTAL_BYTES, default 5 MiB together): over ' +
+              'them the job is refused (too_large)',
+            items: {
+              type: 'object',
+              properties: {
+                field: {
+                  type: 'string',
+                  minLength: 1,
+                  maxLength: MAX_FILE_FIELD_LENGTH,
+                  pattern: FILE_FIELD_PATTERN_SOURCE,
+                },
+                filename: {
+                  type: 'string',
+                  minLength: 1,
+                  maxLength: MAX_FILENAME_LENGTH,
+                  pattern: FILENAME_PATTERN_SOURCE,
+                },
+                contentType: {
+                  type: 'string',
+                  minLength: 1,
+                  maxLength: MAX_FILE_CONTENT_TYPE_LENGTH,
+                  pattern: FILE_CONTENT_TYPE_PATTERN.source,
+                  description: 'default application/octet-stream',
+                },
+                contentBase64: { type: 'string', pattern: BASE64_PATTERN.source },
+              },
+              required: ['field', 'filename', 'contentBase64'],
+              additionalProperties: false,
+            },
+          },
           ...commonProperties(),
         },
         required: ['payload'],

@@ -55,7 +55,47 @@ const deliverSamples: Array<[unknown, boolean]> = [
   ['crm', false],
   [null, false],
   [[], false],
+  ...fileSamples(),
 ];
+
+/** The `files` of a deliver request: shape rules (sizes are the doors' configured limits). */
+function fileSamples(): Array<[unknown, boolean]> {
+  const file = (over: Record<string, unknown> = {}) => ({
+    field: 'doc',
+    filename: 'invoice 42.pdf',
+    contentType: 'application/pdf',
+    contentBase64: 'JVBERi0=',
+    ...over,
+  });
+  const deliver = (files: unknown) => ({ endpoint: 'crm', payload: {}, files });
+  return [
+    [deliver([file()]), true],
+    [deliver([]), true],
+    [deliver([file({ contentType: undefined })]), true],
+    [deliver([file({ contentType: 'text/plain; charset=utf-8' })]), true],
+    [deliver([file({ contentBase64: '' })]), true],
+    [deliver(Array.from({ length: 20 }, () => file())), true],
+    [deliver(Array.from({ length: 21 }, () => file())), false],
+    [deliver(null), false],
+    [deliver(file()), false],
+    [deliver(['x']), false],
+    [deliver([file({ filename: 'a\r\nb.pdf' })]), false],
+    [deliver([file({ filename: 'x".pdf' })]), false],
+    [deliver([file({ filename: '../etc/passwd' })]), false],
+    [deliver([file({ filename: 'c:\\x.pdf' })]), false],
+    [deliver([file({ filename: '..' })]), false],
+    [deliver([file({ filename: '' })]), false],
+    [deliver([file({ filename: long(256) })]), false],
+    [deliver([file({ field: 'a\nb' })]), false],
+    [deliver([file({ field: 7 })]), false],
+    [deliver([file({ contentType: 'pdf' })]), false],
+    [deliver([file({ contentType: 'text/plain\r\nX-Evil: 1' })]), false],
+    [deliver([file({ contentBase64: 'not base64!' })]), false],
+    [deliver([file({ contentBase64: 'JVBERi0' })]), false],
+    [deliver([file({ size: 3 })]), false],
+    [deliver([{ field: 'doc', filename: 'a.txt' }]), false],
+  ];
+}
 
 const publishSamples: Array<[unknown, boolean]> = [
   [{ eventType: 'order.paid', payload: {} }, true],

@@ -14,6 +14,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { EVENT_TYPE_PATTERN, MAX_EVENT_TYPE_LENGTH } from '../subscriptions';
+import { IsDeliverFiles, type DeliverFile } from './deliver-files';
 
 /** `*` belongs to subscriptions; a published event type names one type. */
 export const NO_WILDCARD_PATTERN = /^[^*]*$/;
@@ -152,6 +153,11 @@ export class DeliverCommand extends PayloadFields {
   @MinLength(1, { message: M.suffix })
   @MaxChars(MAX_ENDPOINT_REF_LENGTH, M.suffixTooLong)
   suffix?: string;
+
+  /** File parts for a `multipart` endpoint (deliver-files.ts: shape here, sizes at the doors). */
+  @ValidateIf((o: DeliverCommand) => given(o.files))
+  @IsDeliverFiles()
+  files?: DeliverFile[];
 }
 
 /** `publish`: fans out to every endpoint subscribed to `eventType`. */

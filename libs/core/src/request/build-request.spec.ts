@@ -267,3 +267,46 @@ describe('deliveryEventFields', () => {
     });
   });
 });
+
+describe('buildOutboundRequest with a deliver request’s files', () => {
+  const files = [
+    {
+      field: 'doc',
+      filename: 'a.pdf',
+      contentType: 'application/pdf',
+      data: Buffer.from([0, 13, 10, 255]),
+    },
+    { field: 'note', filename: 'n.txt', data: Buffer.from('hi') },
+  ];
+
+  it('sends them as file parts after the payload fields, the same bytes on every build', async () => {
+    const built = buildOutboundRequest(input({ bodyMode: 'multipart' }, { files }));
+    const form = await new Response(built.body, {
+      headers: { 'content-type': built.headers['Content-Type'] },
+    }).formData();
+    const entries = [...form.entries()];
+    expect(entries.map(([name]) => name)).toEqual([
+      'order[id]',
+      'order[total]',
+      'note',
+      'doc',
+      'note',
+    ]);
+    const doc = form.get('doc') as File;
+    expect([doc.name, doc.type]).toEqual(['a.pdf', 'application/pdf']);
+    expect(Buffer.from(await doc.arrayBuffer())).toEqual(files[0].data);
+    const note = form.getAll('note')[1] as File;
+    expect([note.name, note.type]).toEqual(['n.txt', 'application/octet-stream']);
+    expect(buildOutboundRequest(input({ bodyMode: 'multipart' }, { files })).body).toEqual(
+      built.body,
+    );
+  });
+
+  it('refuses them for a body mode that cannot carry files', () => {
+    for (const bodyMode of ['json', 'form'] as const) {
+      expect(() => buildOutboundRequest(input({ bodyMode }, { files }))).toThrow(
+        ProcessingConfigurationError,
+      );
+    }
+  });
+});

@@ -2,7 +2,12 @@ import { ProcessingConfigurationError } from '../errors/errors';
 import type { EvaluationScope } from '../extraction/value-source.types';
 import { signOutbound } from '../signature/outbound-signing';
 import { authHeaders, authQueryParams } from './auth';
-import { deriveMultipartBoundary, encodeForm, encodeMultipart } from './form';
+import {
+  deriveMultipartBoundary,
+  encodeForm,
+  encodeMultipart,
+  type MultipartFilePart,
+} from './form';
 import { assertValidHeader, setHeader } from './header-merge';
 import { applyPayloadRules } from './payload-rules';
 import { bodyModeProblem, resolveQueryParams } from './query-rules';
@@ -43,7 +48,13 @@ export function buildOutboundRequest(input: BuildRequestInput): OutboundRequest 
     event: deliveryEventFields(delivery),
   };
   const payload = applyPayloadRules(input.payload, spec.payloadRules, spec.replacePayload, scope);
-  const { body, contentType } = encodeBody(spec.bodyMode, payload, delivery.id);
+  const files = input.files ?? [];
+  if (files.length > 0 && spec.bodyMode !== 'multipart') {
+    throw new ProcessingConfigurationError(
+      `The delivery carries ${files.length} file(s), but the endpoint's body mode is ${spec.bodyMode}: only multipart sends files`,
+    );
+  }
+  const { body, contentType } = encodeBody(spec.bodyMode, payload, delivery.id, files);
 
   const path = renderTemplate(spec.targetPath ?? '', context);
   const url = appendQuery(joinUrl(spec.targetHost ?? '', path), [
@@ -98,6 +109,7 @@ function encodeBody(
   mode: BodyMode,
   payload: unknown,
   deliveryId: string,
+  files: readonly MultipartFilePart[],
 ): { body: Buffer; contentType: string | null } {
   switch (mode) {
     case 'none':
@@ -107,7 +119,7 @@ function encodeBody(
     case 'form':
       return { body: encodeForm(payload), contentType: 'application/x-www-form-urlencoded' };
     case 'multipart':
-      return encodeMultipart(payload, deriveMultipartBoundary(deliveryId, payload));
+      return encodeMultipart(payload, deriveMultipartBoundary(deliveryId, payload, files), files);
     default:
       throw new ProcessingConfigurationError(`Unsupported body mode "${String(mode)}"`);
   }

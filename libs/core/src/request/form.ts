@@ -44,14 +44,26 @@ export interface MultipartBody {
 /** RFC 2046 boundary characters (without the space, which may not end a boundary). */
 const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=?]{1,70}$/;
 
-/** `multipart/form-data` bytes of a payload: flattened fields as parts, Buffers as files. */
-export function encodeMultipart(payload: unknown, boundary: string): MultipartBody {
+/** A file part given beside the payload (a deliver request's `files`), sent after its fields. */
+export interface MultipartFilePart extends MultipartFile {
+  field: string;
+}
+
+/**
+ * `multipart/form-data` bytes of a payload: flattened fields as parts, Buffers as files,
+ * then `files` (a deliver request's file parts) in their order.
+ */
+export function encodeMultipart(
+  payload: unknown,
+  boundary: string,
+  files: readonly MultipartFilePart[] = [],
+): MultipartBody {
   if (!BOUNDARY.test(boundary)) {
     throw new ProcessingConfigurationError(
       `Invalid multipart boundary ${JSON.stringify(boundary)}`,
     );
   }
-  const entries = flatten(payload, true);
+  const entries = withFiles(flatten(payload, true), files);
   if (collides(entries, boundary)) {
     throw new ProcessingConfigurationError('The multipart boundary occurs inside a field value', {
       boundary,
@@ -81,13 +93,24 @@ export function encodeMultipart(payload: unknown, boundary: string): MultipartBo
  * bytes — and the same signature. On the (astronomically unlikely) collision with a value
  * the next derivation is tried.
  */
-export function deriveMultipartBoundary(seed: string, payload: unknown): string {
-  const entries = flatten(payload, true);
+export function deriveMultipartBoundary(
+  seed: string,
+  payload: unknown,
+  files: readonly MultipartFilePart[] = [],
+): string {
+  const entries = withFiles(flatten(payload, true), files);
   for (let attempt = 0; ; attempt++) {
     const digest = createHash('sha256').update(`${seed}:${attempt}`).digest('hex');
     const boundary = `hookgate-${digest.slice(0, 32)}`;
     if (!collides(entries, boundary)) return boundary;
   }
+}
+
+function withFiles(
+  entries: Array<[string, Leaf]>,
+  files: readonly MultipartFilePart[],
+): Array<[string, Leaf]> {
+  return [...entries, ...files.map(({ field, ...file }): [string, Leaf] => [field, file])];
 }
 
 function collides(entries: Array<[string, Leaf]>, boundary: string): boolean {

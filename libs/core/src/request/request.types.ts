@@ -81,6 +81,8 @@ export interface BuildRequestInput {
   };
   /** Headers a connector adds on top of header rules (connector auth wins). */
   connectorHeaders?: Record<string, string>;
+  /** A deliver request's file parts: only a `multipart` body can carry them. */
+  files?: ReadonlyArray<{ field: string; filename: string; contentType?: string; data: Buffer }>;
   /** Signing time; passed in so building stays deterministic. */
   now: Date;
 }

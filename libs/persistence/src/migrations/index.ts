@@ -12,6 +12,8 @@ import { ApiKeyPublisherRole1764561000000 } from './1764561000000-api-key-publis
 import { IdempotencyKeys1764562500000 } from './1764562500000-idempotency-keys';
 import { RecordTriggers1764600000000 } from './1764600000000-record-triggers';
 import { OutboundBodilessRequests1764610000000 } from './1764610000000-outbound-bodiless-requests';
+import { StatsBreakdowns1764630000000 } from './1764630000000-stats-breakdowns';
+import { DeliveryFiles1764630001000 } from './1764630001000-delivery-files';
 
 /** Every migration, in order. Apps list them explicitly (no globs), so builds cannot miss one. */
 export const MIGRATIONS = [
@@ -29,6 +31,8 @@ export const MIGRATIONS = [
   IdempotencyKeys1764562500000,
   RecordTriggers1764600000000,
   OutboundBodilessRequests1764610000000,
+  StatsBreakdowns1764630000000,
+  DeliveryFiles1764630001000,
 ];
 
 export {
@@ -46,4 +50,6 @@ export {
   IdempotencyKeys1764562500000,
   RecordTriggers1764600000000,
   OutboundBodilessRequests1764610000000,
+  StatsBreakdowns1764630000000,
+  DeliveryFiles1764630001000,
 };

@@ -25,6 +25,14 @@ export interface DeliveryRow {
   created_at: Date;
 }
 
+/** A file part as request building takes it. */
+export interface DeliveryFileRow {
+  field: string;
+  filename: string;
+  contentType: string;
+  data: Buffer;
+}
+
 /** The states a delivery leaves `processing` for. */
 export type Final = 'done' | 'queued' | 'error' | 'dead_letter' | 'canceled' | 'draft';
 
@@ -154,6 +162,20 @@ export class DeliveriesRepository {
   /** Claims the batch's due deliveries with a lease (CLAIM_SQL): the rows claimed. */
   async claim(ids: string[], leaseSeconds: number): Promise<DeliveryRow[]> {
     return rowsOf<DeliveryRow>(await this.db.query(CLAIM_SQL, [ids, leaseSeconds]));
+  }
+
+  /**
+   * The file parts of a deliver request (`delivery_files`), in their order; read only for
+   * a multipart endpoint, when its body is built.
+   */
+  async files(deliveryId: string): Promise<DeliveryFileRow[]> {
+    return rowsOf<DeliveryFileRow>(
+      await this.db.query(
+        `SELECT field, filename, content_type AS "contentType", content AS data
+           FROM delivery_files WHERE delivery_id = $1 ORDER BY position`,
+        [deliveryId],
+      ),
+    );
   }
 
   /** The delivery's guarded move out of `processing` ({@link finishStatement}). */

@@ -16,6 +16,7 @@ export interface IntakeEndpointRow {
   state: 'draft' | 'active' | 'archived';
   event_types: string[];
   disabled_reason: string | null;
+  body_mode: 'json' | 'form' | 'multipart';
 }
 
 /** A delivery row to create, its texts already made storable. */
@@ -33,6 +34,16 @@ export interface NewDeliveryRow {
   isTest: boolean;
   sourceEventId: string | null;
   lastError: string | null;
+  /** A deliver request's file parts (`delivery_files`), written in the same statement. */
+  files?: NewDeliveryFile[];
+}
+
+/** One file part, its texts already made storable and its content decoded. */
+export interface NewDeliveryFile {
+  field: string;
+  filename: string;
+  contentType: string;
+  content: Buffer;
 }
 
 /** A refused publish request, its texts already cut and made storable. */
@@ -61,7 +72,7 @@ export class DeliveryIntakeRepository {
     code: string,
   ): Promise<IntakeEndpointRow | null> {
     const rows: IntakeEndpointRow[] = await manager.query(
-      `SELECT id, code, state, event_types, disabled_reason FROM outbound_endpoints WHERE tenant_id = $1 AND code = $2`,
+      `SELECT id, code, state, event_types, disabled_reason, body_mode FROM outbound_endpoints WHERE tenant_id = $1 AND code = $2`,
       [tenantId, code],
     );
     return rows[0] ?? null;
@@ -76,7 +87,7 @@ export class DeliveryIntakeRepository {
     byId: boolean,
   ): Promise<IntakeEndpointRow | null> {
     const rows: IntakeEndpointRow[] = await manager.query(
-      `SELECT e.id, e.code, e.state, e.event_types, e.disabled_reason
+      `SELECT e.id, e.code, e.state, e.event_types, e.disabled_reason, e.body_mode
          FROM outbound_endpoints e JOIN connectors c ON c.id = e.connector_id
         WHERE c.tenant_id = $1 AND ${byId ? 'c.id = $2::uuid' : 'c.code = $2'} AND e.code_suffix = $3`,
       [tenantId, connector, suffix],
@@ -87,7 +98,7 @@ export class DeliveryIntakeRepository {
   /** The tenant's live endpoints with at least one event type, by code (publish filters them). */
   subscribableEndpoints(manager: Queryable, tenantId: string): Promise<IntakeEndpointRow[]> {
     return manager.query(
-      `SELECT id, code, state, event_types, disabled_reason FROM outbound_endpoints
+      `SELECT id, code, state, event_types, disabled_reason, body_mode FROM outbound_endpoints
         WHERE tenant_id = $1 AND state <> 'archived' AND cardinality(event_types) > 0
         ORDER BY code`,
       [tenantId],
@@ -102,28 +113,47 @@ export class DeliveryIntakeRepository {
     manager: Queryable,
     row: NewDeliveryRow,
   ): Promise<{ id: string; state: string } | null> {
-    const inserted: Array<{ id: string; state: string }> = await manager.query(
-      `INSERT INTO deliveries (id, tenant_id, endpoint_id, endpoint_code, event_type, state, payload, context,
+    const files = row.files ?? [];
+    // With files: one statement writes both (a data-modifying CTE), so a delivery never
+    // exists without its files, whatever transaction the caller is (or is not) in.
+    const insert = `INSERT INTO deliveries (id, tenant_id, endpoint_id, endpoint_code, event_type, state, payload, context,
                                idempotency_key, is_test, source_event_id, last_error, next_attempt_at, completed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
                CASE WHEN $6 = 'queued' THEN now() END, CASE WHEN $6 = 'dead_letter' THEN now() END)
        ON CONFLICT DO NOTHING
-       RETURNING id, state`,
-      [
-        row.id,
-        row.tenantId,
-        row.endpointId,
-        row.endpointCode,
-        row.eventType,
-        row.state,
-        row.payload,
-        row.context,
-        row.idempotencyKey,
-        row.isTest,
-        row.sourceEventId,
-        row.lastError,
-      ],
-    );
+       RETURNING id, state`;
+    const sql =
+      files.length === 0
+        ? insert
+        : `WITH d AS (${insert}),
+                f AS (INSERT INTO delivery_files (delivery_id, position, field, filename, content_type, content)
+                      SELECT d.id, f.position, f.field, f.filename, f.content_type, f.content
+                        FROM d, unnest($13::int[], $14::text[], $15::text[], $16::text[], $17::bytea[])
+                             AS f(position, field, filename, content_type, content))
+           SELECT id, state FROM d`;
+    const inserted: Array<{ id: string; state: string }> = await manager.query(sql, [
+      row.id,
+      row.tenantId,
+      row.endpointId,
+      row.endpointCode,
+      row.eventType,
+      row.state,
+      row.payload,
+      row.context,
+      row.idempotencyKey,
+      row.isTest,
+      row.sourceEventId,
+      row.lastError,
+      ...(files.length === 0
+        ? []
+        : [
+            files.map((_, i) => i),
+            files.map((f) => f.field),
+            files.map((f) => f.filename),
+            files.map((f) => f.contentType),
+            files.map((f) => f.content),
+          ]),
+    ]);
     return inserted[0] ?? null;
   }
 

@@ -27,6 +27,39 @@ export interface StatsLatencyRow {
   p: Array<number | null> | null;
 }
 
+/** A `GET /stats?groupBy=` breakdown row (see `breakdown`). */
+export type StatsBreakdownRow =
+  | { dimension: 'eventType'; event_type: string; state: string; n: number }
+  | { dimension: 'recordModel'; model: string; created: number }
+  | { dimension: 'errorClass'; direction: StatsDirection; error_class: string; n: number };
+
+export type StatsBreakdownDimension = StatsBreakdownRow['dimension'];
+
+/**
+ * How many groups a breakdown answers at most (the largest first): event types and models
+ * are named by publishers and rules, so their number is not ours to bound.
+ */
+export const BREAKDOWN_GROUPS = 100;
+
+/**
+ * The error class of a rejected event, from its reason: the gateway stores the reason
+ * text of the typed error it refused with (libs/core/src/errors), and every signature
+ * reason names the signature, a signed part, the secret or the verification; every
+ * freshness reason names the timestamp; the rest are payload refusals.
+ */
+const REJECT_CLASS = `CASE
+  WHEN reject_reason ~* '(signature|signed message|secret|verify)' THEN 'signature_invalid'
+  WHEN reject_reason ~* 'timestamp' THEN 'timestamp_invalid'
+  ELSE 'payload_invalid' END`;
+
+/** The error class of a failed attempt: the sender's class, else its HTTP status class. */
+const ATTEMPT_CLASS = `COALESCE(error_class, CASE
+  WHEN outcome = 'interrupted' THEN 'interrupted'
+  WHEN response_status >= 500 THEN 'http_5xx'
+  WHEN response_status >= 400 THEN 'http_4xx'
+  WHEN response_status >= 300 THEN 'http_3xx'
+  ELSE outcome END)`;
+
 export interface StatsEndpointName {
   id: string;
   name: string;
@@ -66,6 +99,29 @@ const HOUR_MS = 3_600_000;
 const floorHour = (at: Date) => new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);
 const ceilHour = (at: Date) => new Date(Math.ceil(at.getTime() / HOUR_MS) * HOUR_MS);
 const day = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+
+/**
+ * How a window splits between the rollup and live counting: the whole hours from the
+ * first one in the window to the rollup's end come from the rollup; the partial hour
+ * before (`liveA`) and whatever follows the rollup's end (`liveB`) are counted live.
+ */
+function rollupRanges(from: Date, to: Date, rolledUpTo: Date) {
+  const firstHour = ceilHour(from);
+  const rolledEnd = new Date(Math.min(floorHour(to).getTime(), rolledUpTo.getTime()));
+  const useRollup = firstHour < rolledEnd;
+  const [liveA, liveB]: Array<[Date, Date]> = useRollup
+    ? [
+        [from, firstHour],
+        [rolledEnd, to],
+      ]
+    : [
+        [from, to],
+        [to, to],
+      ];
+  // Without a rollup part its range is empty (and never the watermark's distant past,
+  // which Postgres cannot take as a timestamp).
+  return { firstHour, rolledEnd: useRollup ? rolledEnd : firstHour, useRollup, liveA, liveB };
+}
 
 export class StatsRepository extends BaseRepository {
   /** The tenant's inbound endpoints (name: the path) and outbound ones (name: the code). */
@@ -142,19 +198,7 @@ export class StatsRepository extends BaseRepository {
     rolledUpTo: Date,
   ): Promise<StatsCountRow[]> {
     const spec = DIRECTION_SPECS[direction];
-    const firstHour = ceilHour(from);
-    const rolledEnd = new Date(Math.min(floorHour(to).getTime(), rolledUpTo.getTime()));
-    const useRollup = firstHour < rolledEnd;
-    // Live terminal ranges: before the first whole hour, and after the rollup's end.
-    const [liveA, liveB] = useRollup
-      ? [
-          [from, firstHour],
-          [rolledEnd, to],
-        ]
-      : [
-          [from, to],
-          [to, to],
-        ];
+    const { firstHour, rolledEnd, useRollup, liveA, liveB } = rollupRanges(from, to, rolledUpTo);
     const queries: Array<Promise<StatsCountRow[]>> = [
       this.manager.query<StatsCountRow[]>(
         `SELECT endpoint_id, state, ${day(spec.createdAt)} AS day, count(*)::int AS n
@@ -234,11 +278,137 @@ export class StatsRepository extends BaseRepository {
          RETURNING 1`,
         [direction, mark.from, mark.to, tenants.map((t) => t.id)],
       );
+      // The breakdowns' rollup (stats_hourly_breakdowns), same hours, same transaction.
+      const breakdown: unknown = await manager.query(
+        direction === 'outbound'
+          ? `INSERT INTO stats_hourly_breakdowns AS s (tenant_id, dimension, value, hour, state, count)
+             SELECT tenant_id, 'eventType', event_type, date_trunc('hour', ${finishedAt}, 'UTC'), 'done', count(*)
+               FROM deliveries
+              WHERE state = 'done' AND event_type IS NOT NULL AND tenant_id = ANY($3::uuid[])
+                AND ${finishedAt} >= $1 AND ${finishedAt} < $2
+              GROUP BY 1, 3, 4
+             ON CONFLICT (tenant_id, dimension, hour, value, state)
+             DO UPDATE SET count = s.count + EXCLUDED.count
+             RETURNING 1`
+          : `INSERT INTO stats_hourly_breakdowns AS s (tenant_id, dimension, value, hour, state, count)
+             SELECT tenant_id, 'recordModel', model, date_trunc('hour', created_at, 'UTC'), 'created', count(*)
+               FROM records
+              WHERE tenant_id = ANY($3::uuid[]) AND created_at >= $1 AND created_at < $2
+              GROUP BY 1, 3, 4
+             ON CONFLICT (tenant_id, dimension, hour, value, state)
+             DO UPDATE SET count = s.count + EXCLUDED.count
+             RETURNING 1`,
+        [mark.from, mark.to, tenants.map((t) => t.id)],
+      );
       await manager.query(
         `UPDATE stats_rollup_watermarks SET rolled_up_to = $2 WHERE direction = $1`,
         [direction, mark.to],
       );
-      return Array.isArray(written) ? written.length : 0;
+      return (
+        (Array.isArray(written) ? written.length : 0) +
+        (Array.isArray(breakdown) ? breakdown.length : 0)
+      );
     });
+  }
+
+  /**
+   * One breakdown of `GET /stats?groupBy=` for [from, to), tenant-scoped, at the cost of
+   * the other figures (StatsBreakdowns migration):
+   *
+   * - `eventType`: fan-out deliveries (those with an event type) by type and state, counted
+   *   as the direction's figures are: `done` by the hour it finished, from
+   *   `stats_hourly_breakdowns` for the rolled-up whole hours and live at the edges; every
+   *   other state live by creation time from a partial index holding only those;
+   * - `recordModel`: records created in the window, by model: rollup plus live edges;
+   * - `errorClass`: failed attempts started in the window by class (outbound), and inbound
+   *   events received in the window that were rejected (by reason class), ended in
+   *   `error` (`handler_error`) or were dead-lettered (`dead_letter`): both read failures
+   *   only (a partial index; the `(tenant_id, state, received_at)` index).
+   */
+  async breakdown(
+    dimension: StatsBreakdownDimension,
+    tenantId: string,
+    from: Date,
+    to: Date,
+    rolledUpTo: Record<StatsDirection, Date>,
+  ): Promise<StatsBreakdownRow[]> {
+    const args = [tenantId, from, to, BREAKDOWN_GROUPS];
+    switch (dimension) {
+      case 'eventType': {
+        const finishedAt = DIRECTION_SPECS.outbound.finishedAt;
+        const r = rollupRanges(from, to, rolledUpTo.outbound);
+        const rows = await this.manager.query<
+          Array<{ event_type: string; state: string; n: number }>
+        >(
+          `SELECT event_type, state, sum(n)::int AS n FROM (
+             SELECT value AS event_type, state, sum(count) AS n FROM stats_hourly_breakdowns
+              WHERE $8 AND tenant_id = $1 AND dimension = 'eventType' AND hour >= $2 AND hour < $3
+              GROUP BY 1, 2
+             UNION ALL
+             SELECT event_type, state, count(*) FROM deliveries
+              WHERE state = 'done' AND tenant_id = $1 AND event_type IS NOT NULL
+                AND ((${finishedAt} >= $4 AND ${finishedAt} < $5)
+                  OR (${finishedAt} >= $6 AND ${finishedAt} < $7))
+              GROUP BY 1, 2
+             UNION ALL
+             SELECT event_type, state, count(*) FROM deliveries
+              WHERE tenant_id = $1 AND event_type IS NOT NULL AND state <> 'done'
+                AND created_at >= $9 AND created_at < $10
+              GROUP BY 1, 2) counted
+           GROUP BY 1, 2`,
+          [tenantId, r.firstHour, r.rolledEnd, ...r.liveA, ...r.liveB, r.useRollup, from, to],
+        );
+        return rows.map((row) => ({ dimension, ...row }));
+      }
+      case 'recordModel': {
+        const r = rollupRanges(from, to, rolledUpTo.inbound);
+        const rows = await this.manager.query<Array<{ model: string; created: number }>>(
+          `SELECT model, sum(n)::int AS created FROM (
+             SELECT value AS model, sum(count) AS n FROM stats_hourly_breakdowns
+              WHERE $8 AND tenant_id = $1 AND dimension = 'recordModel' AND hour >= $2 AND hour < $3
+              GROUP BY 1
+             UNION ALL
+             SELECT model, count(*) FROM records
+              WHERE tenant_id = $1 AND ((created_at >= $4 AND created_at < $5)
+                                     OR (created_at >= $6 AND created_at < $7))
+              GROUP BY 1) counted
+           GROUP BY 1
+           ORDER BY 2 DESC, 1
+           LIMIT $9`,
+          [
+            tenantId,
+            r.firstHour,
+            r.rolledEnd,
+            ...r.liveA,
+            ...r.liveB,
+            r.useRollup,
+            BREAKDOWN_GROUPS,
+          ],
+        );
+        return rows.map((row) => ({ dimension, ...row }));
+      }
+      case 'errorClass': {
+        const rows = await this.manager.query<
+          Array<{ direction: StatsDirection; error_class: string; n: number }>
+        >(
+          `SELECT 'outbound' AS direction, ${ATTEMPT_CLASS} AS error_class, count(*)::int AS n
+             FROM delivery_attempts
+            WHERE tenant_id = $1 AND outcome <> 'success' AND started_at >= $2 AND started_at < $3
+            GROUP BY 2
+           UNION ALL
+           SELECT 'inbound', CASE state WHEN 'rejected' THEN ${REJECT_CLASS}
+                                        WHEN 'error' THEN 'handler_error'
+                                        ELSE 'dead_letter' END, count(*)::int
+             FROM inbound_events
+            WHERE tenant_id = $1 AND state IN ('rejected', 'error', 'dead_letter')
+              AND received_at >= $2 AND received_at < $3
+            GROUP BY 2
+           ORDER BY 3 DESC, 1, 2
+           LIMIT $4`,
+          args,
+        );
+        return rows.map((row) => ({ dimension, ...row }));
+      }
+    }
   }
 }

@@ -122,6 +122,19 @@ export class BaseConfig {
   @Transform(toBool)
   @IsBoolean({ message: 'must be true or false' })
   MIGRATE_ON_BOOT = true;
+
+  /**
+   * Decoded bytes of one file part of a `deliver` request, and of all of them together
+   * (docs/outbound.md "Files"). Checked by the admin API (400) and the dispatcher's intake
+   * (refused `too_large`); the admin's body limit on `POST /deliveries` follows the total.
+   * Bounded so a job stays a reasonable Redis value and a delivery's files a reasonable
+   * row set: at most 16 MiB per file, 32 MiB together.
+   */
+  @IsPositiveInt(16 * 1_048_576)
+  DELIVER_FILE_MAX_BYTES = 1_048_576;
+
+  @IsPositiveInt(32 * 1_048_576)
+  DELIVER_FILES_MAX_TOTAL_BYTES = 5 * 1_048_576;
 }
 
 /** A TCP port variable: a whole number from 1 to 65535. */
