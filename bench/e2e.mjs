@@ -353,7 +353,9 @@ async function inboundStep(h, sideInfo, rate, seconds) {
     path: sideInfo.path,
     duration: seconds,
     rate,
-    connections: 32,
+    // Enough connections that the offered rate is reached at the latencies of a loaded
+    // machine (autocannon keeps one request in flight per connection).
+    connections: h.opts.connections,
   });
   const end = new Date();
   const [{ backlog }] = await h.sql(
@@ -407,16 +409,29 @@ async function drainBacklog(h, sideInfo) {
   );
 }
 
-/** The ladder, then the hold at its best rate (and once more 15 % lower if that fails). */
+/**
+ * The ladder (×1.3 a step from the start rate while steps hold; if the first does not,
+ * ×0.7 a step down until one does), then the hold at its best rate (and once more 15 %
+ * lower if that fails).
+ */
 async function inboundSide(h, sideInfo) {
   const ladder = [];
   let best = 0;
-  for (let rate = h.opts.e2eStartRate; rate <= h.opts.e2eMaxRate; rate = Math.round(rate * 1.3)) {
+  let rate = h.opts.e2eStartRate;
+  while (rate <= h.opts.e2eMaxRate && rate >= 50) {
     const step = await inboundStep(h, sideInfo, rate, h.opts.e2eStepSeconds);
     ladder.push(step);
     await drainBacklog(h, sideInfo);
-    if (!step.held) break;
-    best = rate;
+    if (step.held) {
+      best = rate;
+      // Coming down from a start rate that did not hold: this is the best.
+      if (ladder.some((s) => !s.held)) break;
+      rate = Math.round(rate * 1.3);
+    } else if (best === 0) {
+      rate = Math.round(rate * 0.7);
+    } else {
+      break;
+    }
   }
   let hold;
   for (let rate = best, tries = 0; rate > 0 && tries < 2; rate = Math.round(rate * 0.85)) {

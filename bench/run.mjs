@@ -87,13 +87,13 @@ function benchArgs(argv) {
     // End to end (bench/e2e.mjs): N deliver jobs (+ N/10 publish × 10), and the inbound
     // rate ladder (steps of S seconds from a start rate, ×1.3) then a hold of H seconds.
     e2e: !(flags['no-e2e'] ?? false),
-    e2eDeliveries: roundTo10(flags['e2e-deliveries'] ?? (quick ? 2_000 : 10_000)),
+    e2eDeliveries: roundTo10(flags['e2e-deliveries'] ?? (quick ? 2_000 : 5_000)),
     e2eHoldSeconds: flags['e2e-hold'] ?? (quick ? 15 : 60),
-    e2eStepSeconds: flags['e2e-step'] ?? (quick ? 4 : 6),
+    e2eStepSeconds: flags['e2e-step'] ?? (quick ? 4 : 5),
     e2eStartRate: flags['e2e-start-rate'] ?? 400,
     e2eMaxRate: flags['e2e-max-rate'] ?? 20_000,
     e2ePacedRate: flags['e2e-paced-rate'] ?? 1_000,
-    e2ePacedSeconds: flags['e2e-paced-seconds'] ?? (quick ? 5 : 10),
+    e2ePacedSeconds: flags['e2e-paced-seconds'] ?? (quick ? 5 : 8),
   };
 }
 
