@@ -36,18 +36,34 @@ import {
   waitForProgress,
 } from './support.mjs';
 import { runSoak, soakTable } from './soak.mjs';
+import { e2eNotes, e2eRows, scenarioInboundE2E, scenarioOutboundE2E } from './e2e.mjs';
 
 // ---------------------------------------------------------------------------------------
 // Options
 
 const USAGE =
-  'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M] [--duration S] [--connections C] [--only accept|processing|outbound]\n  node bench/run.mjs --scale [--quick] [--small N] [--large N] [--keep]   (10k vs 1M stored rows, see bench/scale.mjs)\n';
+  'node bench/run.mjs [--quick] [--keep] [--no-vacuum] [--cpu-prof] [--soak] [--soak-seconds S] [--events N] [--deliveries M] [--duration S] [--connections C] [--only accept|processing|outbound|outbound-e2e|inbound-e2e|e2e] [--no-e2e]\n  e2e options: [--e2e-deliveries N] [--e2e-hold S] [--e2e-step S] [--e2e-start-rate R] [--e2e-max-rate R] [--e2e-paced-rate R] [--e2e-paced-seconds S]\n  node bench/run.mjs --scale [--quick] [--small N] [--large N] [--keep]   (10k vs 1M stored rows, see bench/scale.mjs)\n';
 
 function benchArgs(argv) {
   const flags = parseFlags(argv, {
-    booleans: ['quick', 'keep', 'no-vacuum', 'cpu-prof', 'soak', 'help'],
-    numbers: ['soak-seconds', 'events', 'deliveries', 'duration', 'connections'],
-    choices: { only: ['accept', 'processing', 'outbound'] },
+    booleans: ['quick', 'keep', 'no-vacuum', 'cpu-prof', 'soak', 'help', 'no-e2e'],
+    numbers: [
+      'soak-seconds',
+      'events',
+      'deliveries',
+      'duration',
+      'connections',
+      'e2e-deliveries',
+      'e2e-hold',
+      'e2e-step',
+      'e2e-start-rate',
+      'e2e-max-rate',
+      'e2e-paced-rate',
+      'e2e-paced-seconds',
+    ],
+    choices: {
+      only: ['accept', 'processing', 'outbound', 'outbound-e2e', 'inbound-e2e', 'e2e'],
+    },
   });
   if (flags.help) {
     process.stdout.write(USAGE);
@@ -68,7 +84,21 @@ function benchArgs(argv) {
     connections: flags.connections ?? 64,
     only: flags.only,
     warmupSeconds: 2,
+    // End to end (bench/e2e.mjs): N deliver jobs (+ N/10 publish × 10), and the inbound
+    // rate ladder (steps of S seconds from a start rate, ×1.3) then a hold of H seconds.
+    e2e: !(flags['no-e2e'] ?? false),
+    e2eDeliveries: roundTo10(flags['e2e-deliveries'] ?? (quick ? 2_000 : 5_000)),
+    e2eHoldSeconds: flags['e2e-hold'] ?? (quick ? 15 : 60),
+    e2eStepSeconds: flags['e2e-step'] ?? (quick ? 4 : 5),
+    e2eStartRate: flags['e2e-start-rate'] ?? 400,
+    e2eMaxRate: flags['e2e-max-rate'] ?? 20_000,
+    e2ePacedRate: flags['e2e-paced-rate'] ?? 1_000,
+    e2ePacedSeconds: flags['e2e-paced-seconds'] ?? (quick ? 5 : 8),
   };
+}
+
+function roundTo10(n) {
+  return Math.max(10, Math.round(n / 10) * 10);
 }
 
 // `npm run bench -- --scale`: the scale scenario (10k vs 1M stored rows), run on its own.
@@ -949,6 +979,52 @@ async function scenarioOutbound(ctx) {
   return { intake, hookgate, baseline };
 }
 
+/** What bench/e2e.mjs uses of this runner: its state, its helpers and its settings. */
+function e2eHarness(ctx) {
+  return {
+    ...ctx,
+    opts,
+    sql,
+    queue,
+    sampler,
+    profile,
+    cannon,
+    log,
+    ROOT,
+    REDIS_URL,
+    QUEUE_PREFIX,
+    INBOUND_SECRET,
+    DISPATCHER_CONCURRENCY,
+    api: adminApi(ctx.ports.admin),
+    async fork(name, file, env) {
+      const proc = await forkChild(name, file, {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL,
+        REDIS_URL,
+        QUEUE_PREFIX,
+        DB_POOL_SIZE,
+        ...env,
+      });
+      children.push(proc);
+      sampler.add(proc.name, proc.pid);
+      return proc;
+    },
+    async stop(proc) {
+      sampler.seal(proc.name);
+      await stopChild(proc);
+    },
+  };
+}
+
+/** The end-to-end scenarios (`which`: 'outbound-e2e', 'inbound-e2e' or 'e2e' for both). */
+async function scenariosE2E(ctx, which) {
+  const h = e2eHarness(ctx);
+  const results = {};
+  if (which !== 'inbound-e2e') results.outboundE2E = await scenarioOutboundE2E(h);
+  if (which !== 'outbound-e2e') results.inboundE2E = await scenarioInboundE2E(h);
+  return results;
+}
+
 async function reconcilerActivity(metricsPorts) {
   const lines = [];
   for (const app of ['inbound-gateway', 'outbound-dispatcher']) {
@@ -967,7 +1043,7 @@ const ratio = (a, b) => (b > 0 ? `${fmt(a / b, 2)}×` : 'n/a');
 const yesNo = (ok) => (ok ? 'yes' : 'NO');
 
 function report(results) {
-  const { accept, processing, outbound, rss } = results;
+  const { accept, processing, outbound, rss, e2e } = results;
   const hwm = (name) => rss[name]?.vmHwmMb ?? NaN;
   const appPeaks = ['inbound-gateway', 'admin', 'outbound-dispatcher'].map(hwm);
   const acceptRatio = accept.hookgate.reqPerSec / accept.baseline.reqPerSec;
@@ -1003,6 +1079,7 @@ function report(results) {
       target: '≥ 1.50× BL',
       met: yesNo(sendRatio >= 1.5 && outbound.hookgate.failed === 0),
     },
+    ...(e2e ? e2eRows(e2e, { ratio, yesNo }) : []),
     {
       scenario: `(info) inbound drain after accept, 1 rule → done, events/s (${accept.drain.events})`,
       hookgate: fmt(accept.drain.eventsPerSec),
@@ -1040,7 +1117,7 @@ function report(results) {
     { key: 'baseline', title: 'baseline' },
     { key: 'ratio', title: 'ratio' },
     { key: 'latency', title: 'p50/p99 ms' },
-    { key: 'rss', title: 'peak RSS MB (scenario)' },
+    { key: 'rss', title: 'peak RSS MB (scenario) / CPU ms per item' },
     { key: 'target', title: 'SPEC §10 target' },
     { key: 'met', title: 'met' },
   ];
@@ -1190,6 +1267,43 @@ async function main() {
     );
     return;
   }
+  if (opts.only === 'outbound-e2e' || opts.only === 'inbound-e2e' || opts.only === 'e2e') {
+    // Iterating on a whole path: the end-to-end scenario(s) alone, their rows and notes.
+    const e2e = await scenariosE2E(ctx, opts.only);
+    const rows = e2eRows(e2e, { ratio, yesNo });
+    const columns = [
+      'scenario',
+      'hookgate',
+      'baseline',
+      'ratio',
+      'latency',
+      'rss',
+      'target',
+      'met',
+    ];
+    const titles = [
+      'scenario',
+      'Hookgate',
+      'baseline',
+      'ratio',
+      'p50/p99 ms',
+      'CPU ms per item',
+      'target',
+      'met',
+    ];
+    const table = formatTable(
+      columns.map((key, i) => ({ key, title: titles[i] })),
+      rows,
+    );
+    const notes = e2eNotes(e2e, cpus().length);
+    process.stdout.write(`\n${table}\n\n${notes.map((note) => `- ${note}`).join('\n')}\n`);
+    mkdirSync(`${ROOT}bench/results`, { recursive: true });
+    writeFileSync(
+      `${ROOT}bench/results/e2e-latest.json`,
+      `${JSON.stringify({ startedAt: startedAt.toISOString(), options: opts, rows, notes, e2e }, null, 2)}\n`,
+    );
+    return;
+  }
   if (opts.only === 'outbound') {
     // Iterating on the dispatcher: the outbound scenario alone, with its CPU account.
     const outbound = await scenarioOutbound(ctx);
@@ -1204,13 +1318,14 @@ async function main() {
   const accept = await scenarioAccept(ctx);
   const processing = await scenarioProcessing(ctx);
   const outbound = await scenarioOutbound(ctx);
+  const e2e = opts.e2e ? await scenariosE2E(ctx, 'e2e') : undefined;
   const reconciler = await reconcilerActivity(metricsPorts);
   for (const name of ['inbound-gateway', 'admin', 'outbound-dispatcher', 'sink']) {
     sampler.seal(name);
   }
   const rss = sampler.final();
 
-  const results = { accept, processing, outbound, rss };
+  const results = { accept, processing, outbound, e2e, rss };
   const { rows, table } = report(results);
   const [{ version: pgVersion }] = await sql(`SELECT version()`);
   const machine = {
@@ -1243,6 +1358,7 @@ async function main() {
       ([what, window, items]) =>
         `CPU cores during ${what}: ${describeCpu(window.cpu, machine.cpus, items)}`,
     ),
+    ...(e2e ? e2eNotes(e2e, machine.cpus) : []),
   ];
 
   process.stdout.write(`\n${table}\n\n${notes.map((note) => `- ${note}`).join('\n')}\n`);

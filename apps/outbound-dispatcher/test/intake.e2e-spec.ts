@@ -187,6 +187,81 @@ describe('outbound intake (outbound-requests) against the real dispatcher', () =
     expect((await raw.getJobCounts('failed')).failed).toBe(0);
   });
 
+  it('stores a burst of concurrent deliver jobs together: each job its own row, repeats absorbed, unknown endpoints dead-lettered', async () => {
+    // The intake stores concurrent deliver requests in one multi-row INSERT; every job must
+    // still end up as exactly its own row (the right endpoint, payload and context).
+    const [codeA, codeB] = [unique('intake-burst-a'), unique('intake-burst-b')];
+    await sinkEndpoint(codeA);
+    await sinkEndpoint(codeB);
+    const unknown = unique('intake-burst-none');
+    const jobs = [
+      ...Array.from({ length: 30 }, (_, n) => ({
+        endpoint: n % 2 === 0 ? codeA : codeB,
+        payload: { key: `k${n}` },
+        context: { n: String(n) },
+        idempotencyKey: `burst-${n}`,
+      })),
+      // Repeats of five keys in the same burst: absorbed by the first row of each.
+      ...Array.from({ length: 5 }, (_, n) => ({
+        endpoint: n % 2 === 0 ? codeA : codeB,
+        payload: { key: `k${n}`, repeat: true },
+        idempotencyKey: `burst-${n}`,
+      })),
+      ...Array.from({ length: 5 }, (_, n) => ({
+        endpoint: unknown,
+        payload: { key: `u${n}` },
+        idempotencyKey: `burst-u${n}`,
+      })),
+    ];
+    await raw.addBulk(jobs.map((data) => ({ name: 'deliver', data })));
+
+    await waitFor(
+      async () => {
+        const [row] = await query<{ n: number }>(
+          db(),
+          `SELECT count(*)::int AS n FROM deliveries
+            WHERE endpoint_code IN ($1, $2) AND state = 'done'`,
+          [codeA, codeB],
+        );
+        return row.n === 30 ? true : undefined;
+      },
+      { timeoutMs: 60_000, what: `30 deliveries done: ${dispatcher!.output().slice(-2000)}` },
+    );
+    const rows = await query<{
+      endpoint_code: string;
+      idempotency_key: string;
+      state: string;
+      payload: { key: string; repeat?: boolean };
+      context: Record<string, string>;
+      last_error: string | null;
+    }>(
+      db(),
+      `SELECT endpoint_code, idempotency_key, state, payload, context, last_error FROM deliveries
+        WHERE endpoint_code IN ($1, $2, $3) ORDER BY idempotency_key`,
+      [codeA, codeB, unknown],
+    );
+    expect(rows).toHaveLength(35);
+    for (let n = 0; n < 30; n += 1) {
+      const row = rows.find((r) => r.idempotency_key === `burst-${n}`);
+      expect(row).toMatchObject({
+        endpoint_code: n % 2 === 0 ? codeA : codeB,
+        state: 'done',
+        payload: { key: `k${n}` },
+      });
+      // The row is the first job's (with its context), whichever of the two ran first.
+      if (n >= 5) expect(row?.context).toEqual({ n: String(n) });
+    }
+    const dead = rows.filter((r) => r.endpoint_code === unknown);
+    expect(dead).toHaveLength(5);
+    expect(dead.every((r) => r.state === 'dead_letter')).toBe(true);
+    expect(dead[0].last_error).toContain(`unknown outbound endpoint "${unknown}"`);
+    // Each key reached its endpoint once.
+    const [hitsA, hitsB] = [hitsOf(codeA), hitsOf(codeB)];
+    expect(hitsA.size + hitsB.size).toBe(30);
+    expect([...hitsA.values(), ...hitsB.values()].every((n) => n === 1)).toBe(true);
+    expect((await raw.getJobCounts('failed')).failed).toBe(0);
+  });
+
   it('refuses a malformed job, an unknown job name and an unknown tenant: listed with a reason, and counted', async () => {
     const code = unique('intake-refuse');
     await sinkEndpoint(code);

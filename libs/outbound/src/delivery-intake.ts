@@ -2,7 +2,9 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   DeliveryIntakeRepository,
   type IntakeEndpointRow,
+  type NewDeliveryRow,
 } from '@app/persistence/repositories/delivery-intake.repository';
+import { MicroBatcher, type MicroBatcherOptions } from '@app/platform/micro-batcher';
 import {
   isSubscribed,
   type DeliverFile,
@@ -63,6 +65,20 @@ export interface IntakeResult {
 
 type EndpointRow = IntakeEndpointRow;
 
+/** A request on its way into a row. */
+interface NewRow {
+  endpoint: EndpointRow | null;
+  request: DeliveryRequest;
+  row: NewDeliveryRow;
+}
+
+interface BatchedDeliver {
+  tenantId: string;
+  request: DeliveryRequest;
+}
+
+type BatchedOutcome = { result: IntakeResult } | { error: unknown };
+
 export class UnknownTenantError extends Error {}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -79,11 +95,26 @@ export class DeliveryIntake {
    */
   private readonly tenantIds = new Map<string, { id: string; until: number }>();
   private readonly repository = new DeliveryIntakeRepository();
+  /** Concurrent `deliver` requests by endpoint code, stored together (see constructor). */
+  private readonly batched?: MicroBatcher<BatchedDeliver, BatchedOutcome>;
 
+  /**
+   * With `batch` (the dispatcher's intake), `deliver` requests by endpoint code that run
+   * concurrently outside a caller's transaction share their statements: one lookup of
+   * their endpoints and one multi-row INSERT (one commit) per batch instead of two
+   * statements and a commit each. Each caller still returns only once its own row is
+   * committed; if a batch fails, its requests are retried one by one, so each gets its own
+   * outcome (a row Postgres refuses refuses only its own request).
+   */
   constructor(
     private readonly dataSource: DataSource,
     private readonly tenantCacheTtlMs = TENANT_CACHE_TTL_MS,
-  ) {}
+    batch?: MicroBatcherOptions,
+  ) {
+    if (batch) {
+      this.batched = new MicroBatcher((items) => this.deliverBatch(items), batch);
+    }
+  }
 
   /** Drops every cached tenant lookup (a tenant was renamed, created or removed). */
   forgetTenants(): void {
@@ -110,12 +141,57 @@ export class DeliveryIntake {
   async deliver(
     tenantId: string,
     request: DeliveryRequest,
-    manager: EntityManager = this.dataSource.manager,
+    manager?: EntityManager,
+  ): Promise<IntakeResult> {
+    // Requests with files go on their own: their rows and files are one statement each.
+    if (this.batched && !manager && !request.connector && !request.files?.length) {
+      const outcome = await this.batched.submit({ tenantId, request });
+      if ('error' in outcome) throw outcome.error;
+      return outcome.result;
+    }
+    return this.deliverOne(tenantId, request, manager ?? this.dataSource.manager);
+  }
+
+  private async deliverOne(
+    tenantId: string,
+    request: DeliveryRequest,
+    manager: EntityManager,
   ): Promise<IntakeResult> {
     if (request.connector)
       return this.deliverThroughConnector(tenantId, request, request.connector, manager);
     const endpoint = await this.repository.endpointByCode(manager, tenantId, request.endpoint);
     return this.insert(manager, tenantId, endpoint, request);
+  }
+
+  /** A batch of deliver requests by code: one endpoint lookup, one INSERT (autocommit). */
+  private async deliverBatch(items: BatchedDeliver[]): Promise<BatchedOutcome[]> {
+    const manager = this.dataSource.manager;
+    try {
+      const found = await this.repository.endpointsByCodes(
+        manager,
+        items.map(({ tenantId, request }) => ({ tenantId, code: request.endpoint })),
+      );
+      const endpoints = new Map(found.map((e) => [`${e.tenant_id}\u0000${e.code}`, e]));
+      const rows = items.map(({ tenantId, request }) =>
+        this.newRow(
+          tenantId,
+          endpoints.get(`${tenantId}\u0000${request.endpoint}`) ?? null,
+          request,
+        ),
+      );
+      const results = await this.insertRows(manager, rows);
+      return results.map((result) => ({ result }));
+    } catch {
+      // One request's data may have failed the whole statement: each on its own.
+      return Promise.all(
+        items.map(({ tenantId, request }) =>
+          this.deliverOne(tenantId, request, manager).then(
+            (result) => ({ result }),
+            (error: unknown) => ({ error }),
+          ),
+        ),
+      );
+    }
   }
 
   /** Resolves the connector's endpoint by suffix; none → a dead_letter row saying so. */
@@ -148,15 +224,11 @@ export class DeliveryIntake {
     manager: EntityManager = this.dataSource.manager,
   ): Promise<IntakeResult[]> {
     const endpoints = await this.repository.subscribableEndpoints(manager, tenantId);
-    const results: IntakeResult[] = [];
-    for (const endpoint of endpoints.filter((e) =>
-      isSubscribed(e.event_types, request.eventType),
-    )) {
-      results.push(
-        await this.insert(manager, tenantId, endpoint, { ...request, endpoint: endpoint.code }),
-      );
-    }
-    return results;
+    // Every subscribed endpoint's row in one INSERT (they are in the caller's transaction).
+    const rows = endpoints
+      .filter((e) => isSubscribed(e.event_types, request.eventType))
+      .map((endpoint) => this.newRow(tenantId, endpoint, { ...request, endpoint: endpoint.code }));
+    return this.insertRows(manager, rows);
   }
 
   private async insert(
@@ -164,8 +236,45 @@ export class DeliveryIntake {
     tenantId: string,
     endpoint: EndpointRow | null,
     request: DeliveryRequest,
-    unknownReason = `unknown outbound endpoint "${request.endpoint}"`,
+    unknownReason?: string,
   ): Promise<IntakeResult> {
+    const row = this.newRow(tenantId, endpoint, request, unknownReason);
+    const inserted = await this.repository.insertDelivery(manager, row.row);
+    return this.answer(manager, row, inserted);
+  }
+
+  /** Several new rows in one statement, answered in their order. */
+  private async insertRows(manager: EntityManager, rows: NewRow[]): Promise<IntakeResult[]> {
+    // Rows with file parts are written one by one (each with its files in one statement);
+    // the rest in one multi-row INSERT.
+    const plain = rows.filter((r) => !r.row.files?.length);
+    const inserted = new Map(
+      (
+        await this.repository.insertDeliveries(
+          manager,
+          plain.map((r) => r.row),
+        )
+      ).map((r) => [r.id, r]),
+    );
+    for (const row of rows) {
+      if (!row.row.files?.length) continue;
+      const one = await this.repository.insertDelivery(manager, row.row);
+      if (one) inserted.set(one.id, one);
+    }
+    const results: IntakeResult[] = [];
+    for (const row of rows) {
+      results.push(await this.answer(manager, row, inserted.get(row.row.id) ?? null));
+    }
+    return results;
+  }
+
+  /** The row a request becomes: its state decided from its endpoint (or its absence). */
+  private newRow(
+    tenantId: string,
+    endpoint: EndpointRow | null,
+    request: DeliveryRequest,
+    unknownReason = `unknown outbound endpoint "${request.endpoint}"`,
+  ): NewRow {
     let state: string;
     let error: string | null = null;
     if (!endpoint) {
@@ -182,33 +291,43 @@ export class DeliveryIntake {
     } else {
       state = 'queued';
     }
-    const id = uuidv7();
     // A publisher's payload and context are outside text: made storable (NUL, lone
     // surrogates), so the row is not refused. The key is the stored one for the lookup too.
-    const idempotencyKey = storableTextOrNull(request.idempotencyKey);
-    const inserted = await this.repository.insertDelivery(manager, {
-      id,
-      tenantId,
-      endpointId: endpoint?.id ?? null,
-      endpointCode: endpoint?.code ?? storableText(request.endpoint),
-      eventType: storableTextOrNull(request.eventType),
-      state,
-      payload: storableJsonText(request.payload ?? null),
-      context: storableJson(request.context ?? {}),
-      idempotencyKey,
-      isTest: request.isTest ?? false,
-      sourceEventId: request.sourceEventId ?? null,
-      lastError: storableTextOrNull(error),
-      files: (request.files ?? []).map((file) => ({
-        field: file.field,
-        filename: file.filename,
-        contentType: file.contentType ?? 'application/octet-stream',
-        content: Buffer.from(file.contentBase64, 'base64'),
-      })),
-    });
+    return {
+      endpoint,
+      request,
+      row: {
+        id: uuidv7(),
+        tenantId,
+        endpointId: endpoint?.id ?? null,
+        endpointCode: endpoint?.code ?? storableText(request.endpoint),
+        eventType: storableTextOrNull(request.eventType),
+        state,
+        payload: storableJsonText(request.payload ?? null),
+        context: storableJson(request.context ?? {}),
+        idempotencyKey: storableTextOrNull(request.idempotencyKey),
+        isTest: request.isTest ?? false,
+        sourceEventId: request.sourceEventId ?? null,
+        lastError: storableTextOrNull(error),
+        files: (request.files ?? []).map((file) => ({
+          field: file.field,
+          filename: file.filename,
+          contentType: file.contentType ?? 'application/octet-stream',
+          content: Buffer.from(file.contentBase64, 'base64'),
+        })),
+      },
+    };
+  }
+
+  /** The result of one row: inserted, or (its key taken on the endpoint) the existing row. */
+  private async answer(
+    manager: EntityManager,
+    { endpoint, request, row }: NewRow,
+    inserted: { id: string; state: string } | null,
+  ): Promise<IntakeResult> {
     if (inserted) {
       // Created while an inbound event is processed: its send continues that event's trace.
-      linkItemTrace(id, request.sourceEventId);
+      linkItemTrace(inserted.id, request.sourceEventId);
       return {
         id: inserted.id,
         state: inserted.state,
@@ -219,7 +338,7 @@ export class DeliveryIntake {
     const existing = await this.repository.findByIdempotencyKey(
       manager,
       endpoint?.id ?? null,
-      idempotencyKey,
+      row.idempotencyKey,
     );
     if (!existing) throw new Error('delivery insert conflicted but no existing delivery was found');
     return {

@@ -10,7 +10,9 @@ export function intakeProviders(config: OutboundDispatcherConfig): Provider[] {
     {
       provide: DeliveryIntake,
       inject: [DataSource],
-      useFactory: (ds: DataSource) => new DeliveryIntake(ds, config.ENDPOINT_CACHE_TTL_MS),
+      useFactory: (ds: DataSource) =>
+        // Concurrent intake jobs store their deliveries together (see DeliveryIntake).
+        new DeliveryIntake(ds, config.ENDPOINT_CACHE_TTL_MS, { maxBatch: 64, maxInFlight: 2 }),
     },
     {
       provide: RequestRefusals,

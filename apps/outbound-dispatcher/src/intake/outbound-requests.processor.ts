@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   assertHandlesAllJobs,
   DeliveryQueue,
+  LeasedItemProcessor,
   OutboundRequestsJob,
   QueueName,
   type DeliverJob,
@@ -111,6 +112,7 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
     private readonly deliveries: DeliveryQueue,
     private readonly refusals: RequestRefusals,
     @Inject(APP_CONFIG) private readonly config: OutboundDispatcherConfig,
+    private readonly sender: LeasedItemProcessor,
   ) {
     super();
     assertHandlesAllJobs(QueueName.OutboundRequests, HANDLED_JOBS);
@@ -213,6 +215,18 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
     return { refused: `${reason}: ${message}` };
   }
 
+  /**
+   * Committed `queued` deliveries go straight to this dispatcher's sender while it has a
+   * free slot (no second queue round trip: their first attempt starts now); the rest are
+   * enqueued on `outbound-deliveries` as before. Either way the row was committed first,
+   * and the job is acknowledged after this returns.
+   */
+  private async send(ids: string[]): Promise<void> {
+    const enqueue = (rest: string[]) => this.deliveries.enqueue(rest.map((id) => ({ id })));
+    const rest = this.sender.handOff(ids, (id) => void enqueue([id]));
+    if (rest.length > 0) await enqueue(rest);
+  }
+
   private async take(job: Job<DeliverJob | PublishJob>): Promise<{ deliveries: string[] }> {
     switch (job.name as OutboundRequestsJob) {
       case OutboundRequestsJob.Deliver: {
@@ -232,7 +246,7 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
         });
         // Duplicates too: a re-run after a crash between commit and enqueue must still
         // produce the job (an existing one absorbs the re-add by id).
-        if (result.state === 'queued') await this.deliveries.enqueue([{ id: result.id }]);
+        if (result.state === 'queued') await this.send([result.id]);
         return { deliveries: [result.id] };
       }
       case OutboundRequestsJob.Publish: {
@@ -245,9 +259,7 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
             manager,
           ),
         );
-        await this.deliveries.enqueue(
-          results.filter((r) => r.state === 'queued').map((r) => ({ id: r.id })),
-        );
+        await this.send(results.filter((r) => r.state === 'queued').map((r) => r.id));
         return { deliveries: results.map((r) => r.id) };
       }
       default:

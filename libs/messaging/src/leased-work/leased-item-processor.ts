@@ -1,7 +1,8 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { runGroup, Semaphore, traceItem } from '@app/platform';
+import { itemTraceparent, tracingEnabled } from '@app/platform/tracing';
 import { assertHandlesAllJobs } from '../queues';
 import type { LeasedWork } from './leased-work';
 
@@ -33,8 +34,14 @@ export const LEASED_WORKER_OPTIONS = {
  * bound whatever the jobs carry. Built by {@link leasedItemProcessor}, which binds it to
  * its queue.
  */
-export class LeasedItemProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class LeasedItemProcessor
+  extends WorkerHost
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly inFlight: Semaphore;
+  /** Items handed over by {@link handOff}, still running. */
+  private readonly handedOff = new Set<Promise<unknown>>();
+  private closing = false;
 
   constructor(
     readonly work: LeasedWork,
@@ -49,6 +56,36 @@ export class LeasedItemProcessor extends WorkerHost implements OnApplicationBoot
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.concurrency;
     void this.worker.run();
+  }
+
+  /**
+   * Runs items this process has just committed (a dispatcher's intake, say) here and now,
+   * without a round trip through the queue, while a slot is free at once; answers the ids
+   * it did not take, which the caller enqueues as before. A taken item is claimed in
+   * Postgres like any other, so a job that also carries it finds nothing to do. One lost
+   * with this process (killed between the caller's commit and the claim) is a due row
+   * without a job, which the lease reconciler enqueues on its next pass. An item whose run
+   * throws (its claim failed: Postgres away) goes to `onFailed`, to be enqueued after all.
+   */
+  handOff(ids: string[], onFailed: (id: string) => void): string[] {
+    if (this.closing) return ids;
+    const taken = ids.slice(0, Math.max(0, this.inFlight.available));
+    for (const id of taken) {
+      // The trace is taken now, in the caller's context, as an enqueue would.
+      const traceparent = tracingEnabled() ? itemTraceparent(id) : undefined;
+      const running = this.run(id, traceparent ? { [id]: traceparent } : undefined).catch(() =>
+        onFailed(id),
+      );
+      this.handedOff.add(running);
+      void running.finally(() => this.handedOff.delete(running));
+    }
+    return ids.slice(taken.length);
+  }
+
+  /** Lets handed-over items finish (and refuses new ones) before the workers close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.handedOff]);
   }
 
   async process(job: Job): Promise<string | null> {

@@ -16,7 +16,7 @@ export interface IntakeEndpointRow {
   state: 'draft' | 'active' | 'archived';
   event_types: string[];
   disabled_reason: string | null;
-  body_mode: 'json' | 'form' | 'multipart';
+  body_mode: 'json' | 'form' | 'multipart' | 'none';
 }
 
 /** A delivery row to create, its texts already made storable. */
@@ -76,6 +76,23 @@ export class DeliveryIntakeRepository {
       [tenantId, code],
     );
     return rows[0] ?? null;
+  }
+
+  /**
+   * The endpoints of several `(tenant, code)` pairs in one statement (a batch of deliver
+   * requests, see DeliveryIntake); a pair without an endpoint has no row.
+   */
+  endpointsByCodes(
+    manager: Queryable,
+    pairs: Array<{ tenantId: string; code: string }>,
+  ): Promise<Array<IntakeEndpointRow & { tenant_id: string }>> {
+    return manager.query(
+      `SELECT DISTINCT e.id, e.tenant_id, e.code, e.state, e.event_types, e.disabled_reason, e.body_mode
+         FROM outbound_endpoints e
+         JOIN unnest($1::uuid[], $2::text[]) AS r(tenant_id, code)
+           ON e.tenant_id = r.tenant_id AND e.code = r.code`,
+      [pairs.map((p) => p.tenantId), pairs.map((p) => p.code)],
+    );
   }
 
   /** The connector's endpoint with the suffix; the connector by id (`byId`) or by code. */
@@ -155,6 +172,46 @@ export class DeliveryIntakeRepository {
           ]),
     ]);
     return inserted[0] ?? null;
+  }
+
+  /**
+   * Inserts several deliveries in one statement (one commit when autocommitted), in order;
+   * answers the rows inserted. A row whose idempotency key is taken on its endpoint (also
+   * by an earlier row of the same call) is skipped, as {@link insertDelivery} answers null.
+   */
+  async insertDeliveries(
+    manager: Queryable,
+    rows: NewDeliveryRow[],
+  ): Promise<Array<{ id: string; state: string }>> {
+    if (rows.length === 0) return [];
+    const column = <T>(pick: (row: NewDeliveryRow) => T): T[] => rows.map(pick);
+    return manager.query(
+      `INSERT INTO deliveries (id, tenant_id, endpoint_id, endpoint_code, event_type, state, payload, context,
+                               idempotency_key, is_test, source_event_id, last_error, next_attempt_at, completed_at)
+       SELECT id, tenant_id, endpoint_id, endpoint_code, event_type, state, payload::jsonb, context::jsonb,
+              idempotency_key, is_test, source_event_id, last_error,
+              CASE WHEN state = 'queued' THEN now() END, CASE WHEN state = 'dead_letter' THEN now() END
+         FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::text[], $10::boolean[], $11::uuid[], $12::text[])
+              AS r(id, tenant_id, endpoint_id, endpoint_code, event_type, state, payload, context,
+                   idempotency_key, is_test, source_event_id, last_error)
+       ON CONFLICT DO NOTHING
+       RETURNING id, state`,
+      [
+        column((r) => r.id),
+        column((r) => r.tenantId),
+        column((r) => r.endpointId),
+        column((r) => r.endpointCode),
+        column((r) => r.eventType),
+        column((r) => r.state),
+        column((r) => r.payload),
+        column((r) => JSON.stringify(r.context)),
+        column((r) => r.idempotencyKey),
+        column((r) => r.isTest),
+        column((r) => r.sourceEventId),
+        column((r) => r.lastError),
+      ],
+    );
   }
 
   async findByIdempotencyKey(
