@@ -375,4 +375,48 @@ describe('outbound intake (outbound-requests) against the real dispatcher', () =
       await publisher.close();
     }
   });
+  it('hands nothing straight to the sender while outbound-deliveries is paused: the pause holds, resume delivers once', async () => {
+    const code = unique('intake-paused');
+    await sinkEndpoint(code);
+    const deliveriesQueue = new Queue(QueueName.OutboundDeliveries, {
+      connection: { url: process.env.REDIS_URL! },
+      prefix,
+    });
+    const publisher = new HookgatePublisher({ redisUrl: process.env.REDIS_URL, prefix });
+    try {
+      await deliveriesQueue.pause();
+      // The intake reads the pause every 500 ms; let it see this one.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      for (const key of ['p1', 'p2', 'p3']) {
+        await publisher.deliver({ endpoint: code, payload: { key }, idempotencyKey: key });
+      }
+      const states = async () =>
+        query<{ state: string }>(db(), `SELECT state FROM deliveries WHERE endpoint_code = $1`, [
+          code,
+        ]);
+      await waitFor(async () => ((await states()).length === 3 ? true : undefined), {
+        timeoutMs: 30_000,
+        what: 'three rows stored',
+      });
+      // Paused: stored and queued, and nothing reached the sink (not even by hand-off).
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await states()).map((r) => r.state)).toEqual(['queued', 'queued', 'queued']);
+      expect(hitsOf(code).size).toBe(0);
+
+      await deliveriesQueue.resume();
+      await waitFor(
+        async () => ((await states()).every((r) => r.state === 'done') ? true : undefined),
+        { timeoutMs: 30_000, what: 'all three done after resume' },
+      );
+      expect([...hitsOf(code).entries()].sort()).toEqual([
+        ['p1', 1],
+        ['p2', 1],
+        ['p3', 1],
+      ]);
+    } finally {
+      await deliveriesQueue.resume().catch(() => undefined);
+      await deliveriesQueue.close();
+      await publisher.close();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -99,11 +99,24 @@ function refusalReason(error: unknown): RefusalReason | null {
   return null;
 }
 
+/** How often the intake reads whether `outbound-deliveries` is paused. */
+const PAUSE_POLL_MS = 500;
+
 type IntakeOutcome = { deliveries: string[] } | { refused: string };
 
 @Processor(QueueName.OutboundRequests, INTAKE_WORKER_OPTIONS)
-export class OutboundRequestsProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class OutboundRequestsProcessor
+  extends WorkerHost
+  implements OnApplicationBootstrap, OnApplicationShutdown
+{
   private readonly logger = new Logger(OutboundRequestsProcessor.name);
+  /**
+   * Whether `outbound-deliveries` is paused (an operator's pause in the queue board, say):
+   * then nothing is handed straight to the sender, so a pause stops sends as it always
+   * did. Read every {@link PAUSE_POLL_MS}; a pause takes effect within that.
+   */
+  private deliveriesPaused = false;
+  private pausePoll?: NodeJS.Timeout;
 
   constructor(
     private readonly database: DatabaseHealth,
@@ -119,6 +132,13 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
   }
 
   onApplicationBootstrap(): void {
+    const poll = () =>
+      this.deliveries.isPaused().then(
+        (paused) => (this.deliveriesPaused = paused),
+        () => undefined, // Redis away: keep the last answer
+      );
+    void poll();
+    this.pausePoll = setInterval(() => void poll(), PAUSE_POLL_MS).unref();
     this.worker.on('stalled', (jobId: string) => {
       outboundRequestsDeferred.inc({ reason: 'stalled' });
       this.logger.warn(`request job ${jobId} stalled (its dispatcher died or lost Redis): re-run`);
@@ -130,6 +150,10 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
       );
     });
     void this.worker.run();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.pausePoll);
   }
 
   /** One request, in a span continuing the publisher's trace when the job names one. */
@@ -223,6 +247,7 @@ export class OutboundRequestsProcessor extends WorkerHost implements OnApplicati
    */
   private async send(ids: string[]): Promise<void> {
     const enqueue = (rest: string[]) => this.deliveries.enqueue(rest.map((id) => ({ id })));
+    if (this.deliveriesPaused) return enqueue(ids);
     const rest = this.sender.handOff(ids, (id) => void enqueue([id]));
     if (rest.length > 0) await enqueue(rest);
   }

@@ -11,7 +11,8 @@ import {
 } from './leased-work';
 
 /** What a LeasedQueue uses of a BullMQ queue. */
-export type JobQueue = Pick<Queue, 'addBulk' | 'getJobState' | 'getJobCounts'>;
+export type JobQueue = Pick<Queue, 'addBulk' | 'getJobState' | 'getJobCounts'> &
+  Partial<Pick<Queue, 'isPaused'>>;
 
 /**
  * Enqueues committed items of one kind of leased work (due events, queued deliveries).
@@ -48,6 +49,11 @@ export class LeasedQueue {
         }))
       : items;
     await Promise.all(traced.map((item) => this.gathered.submit(item)));
+  }
+
+  /** Whether an operator paused the queue (BullMQ's global pause); false when unknown. */
+  async isPaused(): Promise<boolean> {
+    return (await this.queue.isPaused?.()) ?? false;
   }
 
   /** Fire-and-forget variant for callers that must not wait on Redis. */
