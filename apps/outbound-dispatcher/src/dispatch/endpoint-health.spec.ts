@@ -34,7 +34,7 @@ describe('EndpointHealth: the reset a success sends', () => {
   beforeEach(() => {
     clock = 1_000_000;
     repository = {
-      recordSuccess: jest.fn(() => Promise.resolve()),
+      recordSuccess: jest.fn((_endpointId: string) => Promise.resolve()),
       recordFailure: jest.fn(() =>
         Promise.resolve({ consecutiveFailures: 1, failingForSeconds: 0 }),
       ),
