@@ -27,8 +27,10 @@ export class DispatcherEndpointsRepository {
   }
 
   /**
-   * A success after failures: the failure count and span reset. Guarded so a healthy
-   * endpoint's row is not rewritten.
+   * A success: the failure count and span reset. Guarded so a healthy endpoint's row is
+   * not rewritten: the dispatcher sends it without knowing whether the row has failures
+   * (another dispatcher may have recorded them), at most once per endpoint every few
+   * seconds (EndpointHealth).
    */
   async recordSuccess(endpointId: string): Promise<void> {
     await this.db.query(
