@@ -9,7 +9,7 @@ export class AdminConfig extends BaseConfig {
   @IsPositiveInt(3600)
   STATS_ROLLUP_INTERVAL_SECONDS = 60;
 
-  /** How often the retention job purges expired events and deliveries (SPEC §11). */
+  /** How often the retention job purges expired events, deliveries and refusals (SPEC §11). */
   @IsPositiveInt(7 * 86400)
   RETENTION_INTERVAL_SECONDS = 3600;
 

@@ -8,7 +8,25 @@ import { unique } from '../../../test/support/fixtures';
  * bad key is a 401 that makes a browser prompt, an operator key and another tenant's admin
  * key are 403s, an admin key of the default tenant gets the UI, by bearer header or as the
  * Basic auth password, and its JSON API lists the product's queues with their counts.
+ * Its 401/403 bodies are the admin API's error shape, with the API's `code`s.
  */
+const UNAUTHORIZED = (message: string) => ({
+  statusCode: 401,
+  error: 'Unauthorized',
+  code: 'unauthorized',
+  message,
+});
+const FORBIDDEN = (message: string) => ({
+  statusCode: 403,
+  error: 'Forbidden',
+  code: 'forbidden',
+  message,
+});
+const MISSING = 'missing API key (Bearer, or Basic with the key as password)';
+const UNKNOWN = 'unknown or revoked API key';
+const NOT_ADMIN = 'the queue UI needs an admin key';
+const NOT_DEFAULT = 'the queue UI spans every tenant: it needs an admin key of the default tenant';
+
 describe('admin app: queue UI behind the admin role', () => {
   let harness: Harness;
   let operatorKey: string;
@@ -61,28 +79,73 @@ describe('admin app: queue UI behind the admin role', () => {
       const res = await board(path);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="Hookgate queues"/);
-      expect(await res.json()).toEqual({
-        statusCode: 401,
-        error: 'Unauthorized',
-        message: expect.stringContaining('missing API key'),
-      });
+      expect(res.headers.get('content-type')).toMatch(/application\/json/);
+      expect(await res.json()).toStrictEqual(UNAUTHORIZED(MISSING));
+    }
+    // A header that is neither Bearer nor Basic carries no key either.
+    const odd = await board('', 'Token abc');
+    expect(odd.status).toBe(401);
+    expect(await odd.json()).toStrictEqual(UNAUTHORIZED(MISSING));
+  });
+
+  it('answers 401 for an unknown or revoked key, in the API’s error shape', async () => {
+    for (const authorization of [
+      'Bearer not-a-key-0123456789',
+      basic('not-a-key-0123456789'),
+      `Bearer ${revokedKey}`,
+      basic(revokedKey),
+    ]) {
+      const res = await board('', authorization);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm="Hookgate queues"/);
+      expect(await res.json()).toStrictEqual(UNAUTHORIZED(UNKNOWN));
     }
   });
 
-  it('answers 401 for an unknown or revoked key', async () => {
-    expect((await board('', 'Bearer not-a-key-0123456789')).status).toBe(401);
-    expect((await board('', `Bearer ${revokedKey}`)).status).toBe(401);
-    expect((await board('', basic(revokedKey))).status).toBe(401);
-  });
-
   it('answers 403 for an operator key and for another tenant’s admin key', async () => {
-    const operator = await board('', `Bearer ${operatorKey}`);
-    expect(operator.status).toBe(403);
-    expect(((await operator.json()) as { message: string }).message).toMatch(/admin key/);
-    expect((await board('/api/queues', basic(operatorKey))).status).toBe(403);
+    for (const [path, authorization] of [
+      ['', `Bearer ${operatorKey}`],
+      ['/api/queues', basic(operatorKey)],
+    ]) {
+      const res = await board(path, authorization);
+      expect(res.status).toBe(403);
+      expect(res.headers.get('www-authenticate')).toBeNull();
+      expect(await res.json()).toStrictEqual(FORBIDDEN(NOT_ADMIN));
+    }
     const otherTenant = await board('/api/queues', `Bearer ${otherTenantAdminKey}`);
     expect(otherTenant.status).toBe(403);
-    expect(((await otherTenant.json()) as { message: string }).message).toMatch(/default tenant/);
+    expect(await otherTenant.json()).toStrictEqual(FORBIDDEN(NOT_DEFAULT));
+  });
+
+  it('its 401/403 bodies have the same keys and codes as the API’s own', async () => {
+    const api = (path: string, authorization?: string) =>
+      fetch(`${harness.adminUrl}/api/v1${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(authorization ? { authorization } : {}),
+        },
+        body: JSON.stringify({ name: unique('qb-shape') }),
+      });
+    const apiUnauthorized = await api('/tenants');
+    expect(apiUnauthorized.status).toBe(401);
+    const apiForbidden = await api('/tenants', `Bearer ${operatorKey}`);
+    expect(apiForbidden.status).toBe(403);
+    const boardUnauthorized = await board('', 'Bearer not-a-key-0123456789');
+    const boardForbidden = await board('', `Bearer ${operatorKey}`);
+    const shape = (json: unknown) => {
+      const body = json as Record<string, unknown>;
+      return {
+        keys: Object.keys(body).sort(),
+        statusCode: body.statusCode,
+        error: body.error,
+        code: body.code,
+      };
+    };
+    expect(shape(await boardUnauthorized.json())).toStrictEqual(
+      shape(await apiUnauthorized.json()),
+    );
+    expect(shape(await boardForbidden.json())).toStrictEqual(shape(await apiForbidden.json()));
   });
 
   it('serves the UI to an admin key, by bearer header or as the Basic password', async () => {

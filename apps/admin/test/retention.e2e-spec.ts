@@ -1,13 +1,14 @@
 import { Client } from 'pg';
 import { startHarness, type Harness } from '../../../test/support/harness';
 import { createHandler, createInboundEndpoint, post, unique } from '../../../test/support/fixtures';
-import { query } from '../../../test/support/database';
+import { defaultTenantId, query } from '../../../test/support/database';
+import { RetentionRepository } from '@app/persistence';
 import { RetentionJob } from '../src/retention/retention.job';
 
 /**
  * Retention (SPEC §11) against real Postgres: only final, expired rows go (per tenant
- * period, both directions, attempts with their deliveries), and webhooks keep being
- * accepted and committed while a large purge runs.
+ * period, both directions, attempts with their deliveries, refused publish requests),
+ * and webhooks keep being accepted and committed while a large purge runs.
  */
 const db = () => process.env.DATABASE_URL!;
 
@@ -197,6 +198,7 @@ describe('retention', () => {
       expect(skipped).toEqual({
         inboundEvents: 0,
         deliveries: 0,
+        outboundRequestRefusals: 0,
         expiredSigningSecrets: 0,
         ran: false,
       });
@@ -206,6 +208,112 @@ describe('retention', () => {
     }
     expect((await harness.adminApp.get(RetentionJob).purge()).ran).toBe(true);
     expect((await remaining(tenant.id)).events).toHaveLength(EVENT_STATES.length * 3 + 1 - 4);
+  });
+
+  it('deletes refused publish requests older than their tenant’s period, in batches', async () => {
+    // Whatever expired rows other tests of this run left go first, so the counts below are ours.
+    await harness.adminApp.get(RetentionJob).purge();
+    const standard = await makeTenant();
+    const short = await makeTenant(7);
+    const defaultTenant = await defaultTenantId(db());
+    const [{ retention_days: defaultDays }] = await query<{ retention_days: number }>(
+      db(),
+      `SELECT retention_days FROM tenants WHERE id = $1`,
+      [defaultTenant],
+    );
+    const run = unique('refusals');
+    // One refusal per owner and age, labelled `<owner>-<age>`; `unowned` named no tenant
+    // that exists (tenant_id null), so it is the default tenant's.
+    const owners: Array<{ tag: string; tenantId: string | null; days: number }> = [
+      { tag: 'standard', tenantId: standard.id, days: 30 },
+      { tag: 'short', tenantId: short.id, days: 7 },
+      { tag: 'unowned', tenantId: null, days: defaultDays },
+    ];
+    for (const owner of owners) {
+      for (const age of AGES) {
+        await query(
+          db(),
+          `INSERT INTO outbound_request_refusals (job_key, job_name, tenant, reason, data, data_bytes,
+                                                  created_at, tenant_id)
+           VALUES ($1, 'publish', $2, 'invalid_job: nope', '{}', 2,
+                   now() - make_interval(days => $3), $4)`,
+          [`${run}:${owner.tag}-${age}`, owner.tag, age, owner.tenantId],
+        );
+      }
+    }
+    // Enough expired ones of the short tenant for three batches of RETENTION_BATCH_SIZE (500).
+    const BULK = 1203;
+    await query(
+      db(),
+      `INSERT INTO outbound_request_refusals (job_key, job_name, tenant, reason, data, data_bytes,
+                                              created_at, tenant_id)
+       SELECT $1 || ':bulk-' || g, 'deliver', 'short', 'invalid_job: nope', '{}', 2,
+              now() - interval '40 days', $2
+         FROM generate_series(1, $3) g`,
+      [run, short.id, BULK],
+    );
+
+    const batches: number[] = [];
+    const original = RetentionRepository.prototype.purgeRequestRefusals;
+    const counting = jest
+      .spyOn(RetentionRepository.prototype, 'purgeRequestRefusals')
+      .mockImplementation(async function (this: RetentionRepository, tenant, limit) {
+        const deleted = await original.call(this, tenant, limit);
+        batches.push(deleted);
+        return deleted;
+      });
+    let result: Awaited<ReturnType<RetentionJob['purge']>>;
+    try {
+      result = await harness.adminApp.get(RetentionJob).purge();
+    } finally {
+      counting.mockRestore();
+    }
+
+    // Unowned refusals follow the default tenant's period (30 days unless changed), not
+    // the period of whichever tenant's pass meets them: `unowned-10` outlives `short-10`.
+    expect(defaultDays).toBeGreaterThan(10);
+    const expired = owners.flatMap((o) =>
+      AGES.filter((age) => age > o.days).map((age) => `${o.tag}-${age}`),
+    );
+    expect(expired).toEqual(expect.arrayContaining(['standard-40', 'short-40', 'short-10']));
+    expect(expired).toContain('unowned-40');
+    expect(expired).not.toContain('unowned-10');
+    expect(result.ran).toBe(true);
+    expect(result.outboundRequestRefusals).toBe(BULK + expired.length);
+    // Bounded: no statement deleted more than a batch, and the bulk took several.
+    expect(Math.max(...batches)).toBe(500);
+    expect(batches.filter((n) => n === 500).length).toBe(2);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(BULK + expired.length);
+
+    const left = await query<{ job_key: string }>(
+      db(),
+      `SELECT job_key FROM outbound_request_refusals WHERE job_key LIKE $1 ORDER BY job_key`,
+      [`${run}:%`],
+    );
+    const kept = owners
+      .flatMap((o) => AGES.map((age) => `${o.tag}-${age}`))
+      .filter((label) => !expired.includes(label));
+    expect(left.map((r) => r.job_key)).toEqual(kept.map((label) => `${run}:${label}`).sort());
+    // Each tenant's survivors are its own, by tenant_id.
+    const byOwner = await query<{ tenant_id: string | null; n: number }>(
+      db(),
+      `SELECT tenant_id, count(*)::int AS n FROM outbound_request_refusals
+        WHERE job_key LIKE $1 GROUP BY tenant_id`,
+      [`${run}:%`],
+    );
+    const count = (id: string | null) => byOwner.find((r) => r.tenant_id === id)?.n ?? 0;
+    expect([count(standard.id), count(short.id), count(null)]).toEqual([2, 1, 2]);
+    expect(kept).toHaveLength(5);
+
+    // A second pass finds nothing more of them.
+    expect((await harness.adminApp.get(RetentionJob).purge()).outboundRequestRefusals).toBe(0);
+    expect(
+      await query(
+        db(),
+        `SELECT job_key FROM outbound_request_refusals WHERE job_key LIKE $1 ORDER BY job_key`,
+        [`${run}:%`],
+      ),
+    ).toEqual(left);
   });
 
   it('ingestion keeps answering and committing during a large purge', async () => {

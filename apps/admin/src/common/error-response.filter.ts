@@ -31,6 +31,31 @@ const REASON: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** The contract shape of an admin error answer (also the queue UI's 401/403). */
+export interface ErrorResponseBody {
+  statusCode: number;
+  error: string;
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** An error answer's body; `code` from the status unless given. */
+export function errorResponseBody(
+  status: number,
+  message: string,
+  code?: ErrorCode,
+  details?: unknown,
+): ErrorResponseBody {
+  return {
+    statusCode: status,
+    error: REASON[status] ?? 'Error',
+    code: code ?? errorCodeFor(status),
+    message,
+    ...(details === undefined ? {} : { details }),
+  };
+}
+
 /**
  * body-parser and raw-body refuse a request with an http-errors 4xx that carries a `type`:
  * `entity.*` (bad JSON, too large, too deep), `charset.unsupported` and
@@ -95,12 +120,6 @@ export class ErrorResponseFilter implements ExceptionFilter {
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
       );
     }
-    res.status(status).json({
-      statusCode: status,
-      error: REASON[status] ?? 'Error',
-      code: code ?? errorCodeFor(status),
-      message,
-      ...(details === undefined ? {} : { details }),
-    });
+    res.status(status).json(errorResponseBody(status, message, code, details));
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { ApiKeysRepository, DEFAULT_TENANT_NAME, TenantsRepository } from '@app/persistence';
 import { authenticateApiKey } from '../auth/api-key.guard';
+import { errorResponseBody } from '../common/error-response.filter';
 
 /**
  * Guards the queue UI (Bull Board at `/api/queues`). The queues are shared by every tenant
@@ -11,6 +12,8 @@ import { authenticateApiKey } from '../auth/api-key.guard';
  * A browser cannot add a bearer header to page loads, so the key is also accepted as the
  * password of HTTP Basic auth (any user name): the 401 carries `WWW-Authenticate: Basic`,
  * the browser prompts once and then sends it with every page and API call of the UI.
+ * Its 401/403 bodies are the admin API's error shape (`{ statusCode, error, code, message }`,
+ * `code` `unauthorized` / `forbidden`), as the API's guard answers them.
  */
 const REALM = 'Basic realm="Hookgate queues", charset="UTF-8"';
 
@@ -57,10 +60,6 @@ export class QueueBoardAuthMiddleware implements NestMiddleware {
 
   private refuse(res: Response, status: 401 | 403, message: string): void {
     if (status === 401) res.setHeader('WWW-Authenticate', REALM);
-    res.status(status).json({
-      statusCode: status,
-      error: status === 401 ? 'Unauthorized' : 'Forbidden',
-      message,
-    });
+    res.status(status).json(errorResponseBody(status, message));
   }
 }

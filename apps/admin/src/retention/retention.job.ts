@@ -13,6 +13,8 @@ import type { AdminConfig } from '../config';
 export interface RetentionResult {
   inboundEvents: number;
   deliveries: number;
+  /** Refused publish/deliver requests (`outbound_request_refusals`) past their period. */
+  outboundRequestRefusals: number;
   /** Previous outbound signing secrets whose rotation window had closed. */
   expiredSigningSecrets: number;
   /** False when another replica held the lock and this pass did nothing. */
@@ -21,10 +23,12 @@ export interface RetentionResult {
 
 /**
  * Retention (SPEC §11): every RETENTION_INTERVAL_SECONDS, deletes `done` and `rejected`
- * inbound events and `done` deliveries (their attempts go with them, ON DELETE CASCADE)
- * older than their tenant's `retention_days`, and the previous outbound signing secrets
- * whose rotation window has closed. `error` and `dead_letter` items wait for an
- * operator; anything not final is never touched.
+ * inbound events, `done` deliveries (their attempts go with them, ON DELETE CASCADE) and
+ * refused publish/deliver requests (`outbound_request_refusals`; those that named no
+ * existing tenant follow the default tenant's period) older than their tenant's
+ * `retention_days`, and the previous outbound signing secrets whose rotation window has
+ * closed. `error` and `dead_letter` items wait for an operator; anything not final is
+ * never touched.
  *
  * It runs in the admin app: the app that owns operations, off the webhook hot path (the
  * gateway's CPU and pool stay with traffic), and one place for both directions.
@@ -66,11 +70,20 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
   /** One pass over every tenant; returns what it deleted (tests call it directly). */
   async purge(): Promise<RetentionResult> {
     const pass = await this.retention.underLock((session) => this.purgeTenants(session));
-    if (!pass.ran) return { inboundEvents: 0, deliveries: 0, expiredSigningSecrets: 0, ran: false };
+    if (!pass.ran) {
+      return {
+        inboundEvents: 0,
+        deliveries: 0,
+        outboundRequestRefusals: 0,
+        expiredSigningSecrets: 0,
+        ran: false,
+      };
+    }
     const result = pass.value;
-    if (result.inboundEvents + result.deliveries > 0) {
+    if (result.inboundEvents + result.deliveries + result.outboundRequestRefusals > 0) {
       this.logger.log(
-        `retention deleted ${result.inboundEvents} inbound event(s) and ${result.deliveries} delivery(ies)`,
+        `retention deleted ${result.inboundEvents} inbound event(s), ${result.deliveries} ` +
+          `delivery(ies) and ${result.outboundRequestRefusals} request refusal(s)`,
       );
     }
     return result;
@@ -80,6 +93,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
     const result: RetentionResult = {
       inboundEvents: 0,
       deliveries: 0,
+      outboundRequestRefusals: 0,
       expiredSigningSecrets: await this.endpoints.dropExpiredPreviousSigningSecrets(),
       ran: true,
     };
@@ -88,6 +102,9 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
         session.purgeInboundEvents(tenant, limit),
       );
       result.deliveries += await this.inBatches((limit) => session.purgeDeliveries(tenant, limit));
+      result.outboundRequestRefusals += await this.inBatches((limit) =>
+        session.purgeRequestRefusals(tenant, limit),
+      );
     }
     return result;
   }

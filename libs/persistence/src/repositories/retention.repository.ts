@@ -1,9 +1,11 @@
+import { DEFAULT_TENANT_NAME } from '../entities/tenant.entity';
 import { BaseRepository } from './base.repository';
 
 /**
  * Retention's statements (SPEC §11): the batched deletes of finished inbound events and
- * deliveries (their attempts go with them, ON DELETE CASCADE), and the session advisory
- * lock one admin replica's pass runs under.
+ * deliveries (their attempts go with them, ON DELETE CASCADE) and of refused publish
+ * requests (`outbound_request_refusals`), and the session advisory lock one admin
+ * replica's pass runs under.
  *
  * Each batch is one `DELETE … LIMIT n` statement, so its own short transaction, and takes
  * rows `FOR UPDATE SKIP LOCKED`, so it never waits on (or makes wait) a row a worker or
@@ -34,9 +36,24 @@ const PURGE_DELIVERIES_SQL = `
      FOR UPDATE SKIP LOCKED)
   DELETE FROM deliveries d USING doomed WHERE d.id = doomed.id`;
 
+// A refusal is final when written; it goes after its tenant's period, counted from when it
+// was refused. Refusals that named no existing tenant (tenant_id null) are the operator's,
+// shown to the default tenant only (OutboundRequestRefusalsRepository), so they follow the
+// default tenant's period: $4 is true for that tenant only.
+const PURGE_REFUSALS_SQL = `
+  WITH doomed AS (
+    SELECT id FROM outbound_request_refusals
+     WHERE (tenant_id = $1 OR ($4::boolean AND tenant_id IS NULL))
+       AND created_at < now() - make_interval(days => $2)
+     LIMIT $3
+     FOR UPDATE SKIP LOCKED)
+  DELETE FROM outbound_request_refusals r USING doomed WHERE r.id = doomed.id`;
+
 export interface RetentionTenant {
   id: string;
   retentionDays: number;
+  /** The `default` tenant: also owns the refusals that named no existing tenant. */
+  isDefault: boolean;
 }
 
 export class RetentionRepository extends BaseRepository {
@@ -66,11 +83,15 @@ export class RetentionRepository extends BaseRepository {
   }
 
   async tenants(): Promise<RetentionTenant[]> {
-    const rows = (await this.manager.query(`SELECT id, retention_days FROM tenants`)) as Array<{
-      id: string;
-      retention_days: number;
-    }>;
-    return rows.map((row) => ({ id: row.id, retentionDays: row.retention_days }));
+    const rows = (await this.manager.query(
+      `SELECT id, retention_days, name = $1 AS is_default FROM tenants`,
+      [DEFAULT_TENANT_NAME],
+    )) as Array<{ id: string; retention_days: number; is_default: boolean }>;
+    return rows.map((row) => ({
+      id: row.id,
+      retentionDays: row.retention_days,
+      isDefault: row.is_default,
+    }));
   }
 
   /** Deletes at most `limit` finished inbound events past the period; answers how many. */
@@ -81,6 +102,19 @@ export class RetentionRepository extends BaseRepository {
   /** Deletes at most `limit` finished deliveries past the period; answers how many. */
   purgeDeliveries(tenant: RetentionTenant, limit: number): Promise<number> {
     return this.affected(PURGE_DELIVERIES_SQL, [tenant.id, tenant.retentionDays, limit]);
+  }
+
+  /**
+   * Deletes at most `limit` refused publish requests of the tenant (and, for the default
+   * tenant, those that named no existing tenant) past the period; answers how many.
+   */
+  purgeRequestRefusals(tenant: RetentionTenant, limit: number): Promise<number> {
+    return this.affected(PURGE_REFUSALS_SQL, [
+      tenant.id,
+      tenant.retentionDays,
+      limit,
+      tenant.isDefault,
+    ]);
   }
 
   private async affected(sql: string, parameters: unknown[]): Promise<number> {
