@@ -1,0 +1,99 @@
+import { startHarness, TEST_ADMIN_KEY, type Harness } from '../../../test/support/harness';
+import { sinkEndpointBody, unique } from '../../../test/support/fixtures';
+import { query } from '../../../test/support/database';
+import { startSink, type Sink } from '../../../test/support/sink';
+import { waitFor } from '../../../test/support/wait';
+import { PrivateRedis } from '../../../test/chaos/support/private-redis';
+
+/**
+ * `POST /deliveries?wait=` while Redis is down, sent with the lowest-privilege key that may
+ * send (a publisher key). The wait hears no notice and the dispatcher gets no job: the
+ * answer must still come by the deadline (202, never a hang or a 5xx), the delivery must be
+ * stored once, and once Redis is back the reconciler must deliver it exactly once. Runs on
+ * a Redis server of its own: the shared one is never stopped.
+ */
+jest.setTimeout(120_000);
+
+describe('admin API: synchronous deliveries while Redis is down', () => {
+  let redis: PrivateRedis;
+  let harness: Harness;
+  let sink: Sink;
+  let redisDown = false;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    sink = await startSink();
+    harness = await startHarness({
+      dispatcher: true,
+      env: {
+        REDIS_URL: redis.url,
+        OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
+        RECONCILE_INTERVAL_SECONDS: '1',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    if (redisDown) await redis.restart().catch(() => undefined);
+    await harness?.close();
+    await sink?.close();
+    await redis?.stop();
+  });
+
+  it('answers 202 by the deadline, stores the delivery once, and delivers it once after Redis returns', async () => {
+    const code = unique('sync-redis-down');
+    const endpoint = await harness.admin('/outbound-endpoints', {
+      body: sinkEndpointBody(code, sink.url),
+    });
+    expect(endpoint.status).toBe(201);
+    const keyRes = await harness.admin('/api-keys', {
+      key: TEST_ADMIN_KEY,
+      body: { name: unique('publisher'), role: 'publisher' },
+    });
+    expect(keyRes.status).toBe(201);
+    const publisherKey: string = keyRes.body.key;
+
+    await redis.kill();
+    redisDown = true;
+    const started = Date.now();
+    const res = await fetch(`${harness.adminUrl}/api/v1/deliveries?wait=2`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${publisherKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoint: code, payload: { order: 'R-1' } }),
+    });
+    const elapsed = Date.now() - started;
+    const body = (await res.json()) as { id?: string };
+
+    expect(res.status).toBe(202);
+    // The wait's own deadline (2 s) plus its final Postgres read: bounded, not a hang.
+    expect(elapsed).toBeLessThan(6_000);
+    const rows = await query<{ id: string; state: string }>(
+      process.env.DATABASE_URL!,
+      `SELECT id, state FROM deliveries WHERE endpoint_code = $1`,
+      [code],
+    );
+    expect(rows).toEqual([{ id: body.id, state: 'queued' }]);
+    expect(sink.requests).toHaveLength(0);
+
+    await redis.restart();
+    redisDown = false;
+    await waitFor(
+      async () => {
+        const [row] = await query<{ state: string }>(
+          process.env.DATABASE_URL!,
+          `SELECT state FROM deliveries WHERE id = $1`,
+          [body.id],
+        );
+        return row?.state === 'done' ? true : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the delivery done after Redis returned' },
+    );
+    expect(sink.requests).toHaveLength(1);
+    const [attempts] = await query<{ n: number }>(
+      process.env.DATABASE_URL!,
+      `SELECT count(*)::int AS n FROM delivery_attempts WHERE delivery_id = $1`,
+      [body.id],
+    );
+    expect(attempts.n).toBe(1);
+  });
+});
