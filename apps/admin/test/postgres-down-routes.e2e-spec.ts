@@ -5,8 +5,9 @@ import { unique } from '../../../test/support/fixtures';
 import { startAdminApp, TEST_ADMIN_KEY } from '../../../test/support/harness';
 
 /**
- * The admin routes this round added (record models, Idempotency-Key on creating POSTs,
- * `GET /me` of a publisher key) while Postgres is away: the admin reaches Postgres through
+ * The admin routes added in the last rounds (record models, Idempotency-Key on creating
+ * POSTs, `GET /me`, record triggers and writable records, stats breakdowns, connector links,
+ * secret rotation, `?wait=`) while Postgres is away: the admin reaches Postgres through
  * a TCP proxy the test cuts (the shared server is never touched). Every answer is a 503
  * `unavailable` in the error shape (SPEC: Postgres unavailable → 503), the process keeps serving, nothing half-written is left behind,
  * and once Postgres is back the same Idempotency-Key creates exactly one handler.
@@ -88,5 +89,62 @@ describe('admin API: new routes while Postgres is down', () => {
       [code],
     );
     expect(keys[0].n).toBe('1');
+  });
+
+  it("answers 503 unavailable on this round's record, trigger, stats, link, rotation and wait routes, and writes nothing", async () => {
+    const model = unique('pgdown').replace(/[^a-z0-9-]/g, '');
+    const code = unique('pgdown-trigger');
+    const someId = '01930000-0000-7000-8000-000000000000';
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`${url}/api/v1${path}`, {
+        method,
+        headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    // Warm: the key is known before the cut.
+    expect((await call('GET', '/record-triggers')).status).toBe(200);
+
+    proxy.cut();
+    const during = [
+      await call('GET', '/record-triggers'),
+      await call('POST', '/record-triggers', {
+        code,
+        name: 'pg down',
+        model,
+        operations: ['created'],
+      }),
+      await call('POST', `/records/${model}`, { data: { email: 'a@x.io' } }),
+      await call('PUT', `/records/${model}/${someId}`, { data: { email: 'b@x.io' } }),
+      await call('DELETE', `/records/${model}/${someId}`),
+      await call('GET', '/stats?groupBy=eventType,recordModel,errorClass'),
+      await call('POST', `/connectors/${someId}/links`, {
+        endpointKind: 'outbound',
+        endpointId: someId,
+      }),
+      await call('POST', `/outbound-endpoints/${someId}/rotate-secret`, {}),
+      await call('POST', '/deliveries?wait=1', { endpoint: 'nowhere', payload: {} }),
+    ];
+    for (const res of during) {
+      const body = (await res.json()) as { statusCode: number; code: string };
+      expect({ url: res.url, status: res.status, code: body.code }).toEqual({
+        url: res.url,
+        status: 503,
+        code: 'unavailable',
+      });
+    }
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+
+    proxy.restore();
+    for (let i = 0; i < 50; i++) {
+      if ((await call('GET', '/record-triggers')).status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const [counts] = await query<{ triggers: string; records: string }>(
+      process.env.DATABASE_URL!,
+      `SELECT (SELECT count(*) FROM record_triggers WHERE code = $1)::text AS triggers,
+              (SELECT count(*) FROM records WHERE model = $2)::text AS records`,
+      [code, model],
+    );
+    expect(counts).toEqual({ triggers: '0', records: '0' });
   });
 });

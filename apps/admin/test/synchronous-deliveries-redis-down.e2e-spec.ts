@@ -14,7 +14,7 @@ import { PrivateRedis } from '../../../test/chaos/support/private-redis';
  */
 jest.setTimeout(120_000);
 
-describe('admin API: synchronous deliveries while Redis is down', () => {
+describe('admin API: sends and record writes while Redis is down', () => {
   let redis: PrivateRedis;
   let harness: Harness;
   let sink: Sink;
@@ -95,5 +95,49 @@ describe('admin API: synchronous deliveries while Redis is down', () => {
       [body.id],
     );
     expect(attempts.n).toBe(1);
+  });
+
+  it('takes a record write that fires a trigger while Redis is down (operator key): the event is stored with the record and sent once after', async () => {
+    const model = unique('rdown').replace(/[^a-z0-9-]/g, '');
+    const code = unique('trigger-redis-down');
+    const endpoint = await harness.admin('/outbound-endpoints', {
+      body: { ...sinkEndpointBody(code, sink.url), eventTypes: [`record.${model}.created`] },
+    });
+    expect(endpoint.status).toBe(201);
+    const trigger = await harness.admin('/record-triggers', {
+      body: { code: unique('trg'), name: 'redis down', model, operations: ['created'] },
+    });
+    expect(trigger.status).toBe(201);
+    const keyRes = await harness.admin('/api-keys', {
+      body: { name: unique('operator'), role: 'operator' },
+    });
+    expect(keyRes.status).toBe(201);
+    const before = sink.requests.length;
+
+    await redis.kill();
+    redisDown = true;
+    const res = await fetch(`${harness.adminUrl}/api/v1/records/${model}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keyRes.body.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: { email: 'a@x.io' } }),
+    });
+    expect(res.status).toBe(201);
+    const rows = () =>
+      query<{ id: string; state: string }>(
+        process.env.DATABASE_URL!,
+        `SELECT id, state FROM deliveries WHERE endpoint_code = $1`,
+        [code],
+      );
+    expect((await rows()).map((r) => r.state)).toEqual(['queued']);
+    expect(sink.requests.length).toBe(before);
+
+    await redis.restart();
+    redisDown = false;
+    await waitFor(
+      async () => ((await rows()).every((r) => r.state === 'done') ? true : undefined),
+      { timeoutMs: 60_000, what: 'the trigger delivery done after Redis returned' },
+    );
+    expect(await rows()).toHaveLength(1);
+    expect(sink.requests.length).toBe(before + 1);
   });
 });
