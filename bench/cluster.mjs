@@ -42,7 +42,9 @@ import {
   sleep,
   spawnApp,
   stopChild,
+  adminPoster,
   waitFor,
+  waitForReady,
   waitForProgress,
 } from './support.mjs';
 
@@ -241,13 +243,7 @@ export async function runCluster(argv) {
       const child = spawnApp(app, env);
       child.name = `${app} (${target})`;
       children.push(child);
-      await waitFor(
-        async () =>
-          (await fetch(`http://127.0.0.1:${ports[app]}/health/ready`)).status === 200
-            ? true
-            : undefined,
-        { timeoutMs: 90_000, what: `${child.name} ready` },
-      );
+      await waitForReady(ports[app], `${child.name} ready`);
     }
     const db = new pg.Client({ connectionString: databaseUrl.toString() });
     await db.connect();
@@ -260,15 +256,7 @@ export async function runCluster(argv) {
       }
       return (await db.query(text, params)).rows[0];
     };
-    const post = async (path, body) => {
-      const res = await fetch(`http://127.0.0.1:${ports.admin}/api/v1${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
-      return res.json();
-    };
+    const post = adminPoster(ports.admin, ADMIN_API_KEY);
     await post('/handlers', {
       code: 'cluster-accept',
       name: 'cluster bench: accept',

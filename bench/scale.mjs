@@ -37,7 +37,9 @@ import {
   sleep,
   spawnApp,
   stopChild,
+  adminPoster,
   waitFor,
+  waitForReady,
 } from './support.mjs';
 
 function scaleArgs(argv) {
@@ -258,27 +260,13 @@ export async function runScale(argv) {
       child.name = name;
       children.push(child);
       sampler.add(name, child.pid);
-      await waitFor(
-        async () =>
-          (await fetch(`http://127.0.0.1:${stack.ports[app]}/health/ready`)).status === 200
-            ? true
-            : undefined,
-        { timeoutMs: 90_000, what: `${name} ready` },
-      );
+      await waitForReady(stack.ports[app], `${name} ready`);
     }
     stack.db = new pg.Client({ connectionString: stack.databaseUrl });
     await stack.db.connect();
     stack.admin = api(stack.ports.admin);
 
-    const post = async (path, body) => {
-      const res = await fetch(`http://127.0.0.1:${stack.ports.admin}/api/v1${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${ADMIN_API_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
-      return res.json();
-    };
+    const post = adminPoster(stack.ports.admin, ADMIN_API_KEY);
     await post('/handlers', {
       code: 'scale-accept',
       name: 'scale bench: accept',

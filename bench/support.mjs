@@ -85,6 +85,28 @@ export function spawnApp(app, env, nodeArgs = []) {
   return track(app, child);
 }
 
+/** Waits until a started app answers `/health/ready` on `port` (90 s at most). */
+export function waitForReady(port, what) {
+  return waitFor(
+    async () =>
+      (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200 ? true : undefined,
+    { timeoutMs: 90_000, what },
+  );
+}
+
+/** `post(path, body)` to the admin API on `port` with `apiKey`; throws unless 201. */
+export function adminPoster(port, apiKey) {
+  return async (path, body) => {
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+}
+
 /**
  * Forks a bench child (sink, baselines) that answers over IPC: it sends `{type:'ready', …}`
  * once it listens, and replies to `{type:X}` requests with a message of the same type.

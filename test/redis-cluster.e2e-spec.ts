@@ -2,7 +2,7 @@ import { Cluster } from 'ioredis';
 import { HookgatePublisher } from '@app/messaging';
 import { query } from './support/database';
 import { sinkEndpointBody, whsec } from './support/fixtures';
-import { freePort, spawnApp, stopApp, type RunningApp } from './support/processes';
+import { startReadyApp, stopApp, type RunningApp } from './support/processes';
 import { startRedisCluster, type RedisClusterHandle } from './support/redis-cluster';
 import { startSink, type Sink } from './support/sink';
 import { waitFor } from './support/wait';
@@ -49,25 +49,8 @@ describe('Redis Cluster: two gateways and two dispatchers on a three-node cluste
     app: 'admin' | 'inbound-gateway' | 'outbound-dispatcher',
     env: Record<string, string>,
   ): Promise<number> {
-    const port = await freePort();
-    const portVariable = {
-      admin: 'ADMIN_PORT',
-      'inbound-gateway': 'INBOUND_PORT',
-      'outbound-dispatcher': 'DISPATCHER_PORT',
-    }[app];
-    const metricsPort = app === 'inbound-gateway' ? await freePort() : port;
+    const { port, metricsPort } = await startReadyApp(app, env, apps);
     metricsPorts.set(port, metricsPort);
-    const running = spawnApp(app, {
-      ...env,
-      [portVariable]: String(port),
-      ...(app === 'inbound-gateway' ? { INBOUND_METRICS_PORT: String(metricsPort) } : {}),
-    });
-    apps.push(running);
-    await waitFor(
-      async () =>
-        (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200 ? true : undefined,
-      { timeoutMs: 60_000, what: `${app} ready on ${port}: ${running.output()}` },
-    );
     return port;
   }
 

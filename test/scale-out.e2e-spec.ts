@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { freePort, spawnApp, stopApp, type RunningApp } from './support/processes';
+import { startReadyApp, stopApp, type RunningApp } from './support/processes';
 import { query } from './support/database';
 import { sinkEndpointBody, whsec } from './support/fixtures';
 import { startSink, type Sink } from './support/sink';
@@ -48,25 +48,8 @@ describe('scale-out: two gateways and two dispatchers on one database and queue 
     app: 'admin' | 'inbound-gateway' | 'outbound-dispatcher',
     env: Record<string, string>,
   ): Promise<number> {
-    const port = await freePort();
-    const portVariable = {
-      admin: 'ADMIN_PORT',
-      'inbound-gateway': 'INBOUND_PORT',
-      'outbound-dispatcher': 'DISPATCHER_PORT',
-    }[app];
-    const metricsPort = app === 'inbound-gateway' ? await freePort() : port;
+    const { port, metricsPort } = await startReadyApp(app, env, apps);
     metricsPorts.set(port, metricsPort);
-    const running = spawnApp(app, {
-      ...env,
-      [portVariable]: String(port),
-      ...(app === 'inbound-gateway' ? { INBOUND_METRICS_PORT: String(metricsPort) } : {}),
-    });
-    apps.push(running);
-    await waitFor(
-      async () =>
-        (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200 ? true : undefined,
-      { timeoutMs: 60_000, what: `${app} ready on ${port}: ${running.output()}` },
-    );
     return port;
   }
 

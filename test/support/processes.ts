@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { waitFor } from './wait';
 
 /**
  * Runs the built apps (`dist/`, made by `npm run build` before the e2e tests) as real
@@ -80,6 +81,38 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+const PORT_VARIABLE: Record<AppName, string> = {
+  admin: 'ADMIN_PORT',
+  'inbound-gateway': 'INBOUND_PORT',
+  'outbound-dispatcher': 'DISPATCHER_PORT',
+};
+
+/**
+ * Spawns a built app on a free port (the gateway's metrics on a second one; the other apps
+ * serve `/metrics` on their own port), adds it to `started` at once (so an afterAll stops
+ * it even if it never gets ready), and waits for `/health/ready`.
+ */
+export async function startReadyApp(
+  app: AppName,
+  env: Record<string, string>,
+  started: RunningApp[],
+): Promise<{ port: number; metricsPort: number }> {
+  const port = await freePort();
+  const metricsPort = app === 'inbound-gateway' ? await freePort() : port;
+  const running = spawnApp(app, {
+    ...env,
+    [PORT_VARIABLE[app]]: String(port),
+    ...(app === 'inbound-gateway' ? { INBOUND_METRICS_PORT: String(metricsPort) } : {}),
+  });
+  started.push(running);
+  await waitFor(
+    async () =>
+      (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200 ? true : undefined,
+    { timeoutMs: 60_000, what: `${app} ready on ${port}: ${running.output()}` },
+  );
+  return { port, metricsPort };
 }
 
 /** A port nothing listens on (bound, then released). */

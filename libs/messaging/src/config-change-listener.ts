@@ -31,10 +31,8 @@ export class ConfigChangeListener implements OnApplicationBootstrap, OnApplicati
   }
 
   onApplicationBootstrap(): void {
-    this.unsubscribe = subscribeConfigChanges(
-      { REDIS_URL: this.redis.REDIS_URL, REDIS_CLUSTER_NODES: this.redis.REDIS_CLUSTER_NODES },
-      this.redis.QUEUE_PREFIX,
-      (change) => this.apply(change),
+    this.unsubscribe = subscribeConfigChanges(this.redis, this.redis.QUEUE_PREFIX, (change) =>
+      this.apply(change),
     );
   }
 

@@ -39,16 +39,33 @@ export function subscribeConfigChanges(
   prefix: string,
   onChange: (change: ConfigChange) => void,
 ): () => Promise<void> {
+  // A malformed announcement is ignored; the cache TTL still bounds staleness.
+  return subscribeJsonChannel(target, configChannel(prefix), (value) =>
+    onChange(value as ConfigChange),
+  );
+}
+
+/**
+ * The subscriber side of Hookgate's JSON announcements on one Redis channel: a connection
+ * of its own, messages of other channels and unparsable ones ignored (announcements are
+ * hints; their readers have a fallback). Returns the function that unsubscribes.
+ */
+export function subscribeJsonChannel(
+  target: RedisTarget,
+  channel: string,
+  onMessage: (value: unknown) => void,
+): () => Promise<void> {
   const subscriber = createRedisConnection(target, 'worker');
-  const channel = configChannel(prefix);
   subscriber.subscribe(channel).catch(() => undefined);
   subscriber.on('message', (received: string, message: string) => {
     if (received !== channel) return;
+    let value: unknown;
     try {
-      onChange(JSON.parse(message) as ConfigChange);
+      value = JSON.parse(message);
     } catch {
-      // A malformed announcement is ignored; the cache TTL still bounds staleness.
+      return;
     }
+    onMessage(value);
   });
   return async () => {
     subscriber.disconnect();

@@ -1,8 +1,5 @@
-import {
-  createRedisConnection,
-  type RedisClient,
-  type RedisTarget,
-} from '@app/platform/redis-connection';
+import type { RedisClient, RedisTarget } from '@app/platform/redis-connection';
+import { subscribeJsonChannel } from './config-changes';
 
 /**
  * "A delivery left `processing`" notices, from the dispatcher to admins holding a
@@ -54,20 +51,8 @@ export function subscribeDeliveryNotices(
   prefix: string,
   onIds: (ids: string[]) => void,
 ): () => Promise<void> {
-  const subscriber = createRedisConnection(target, 'worker');
-  const channel = deliveryNoticeChannel(prefix);
-  subscriber.subscribe(channel).catch(() => undefined);
-  subscriber.on('message', (received: string, message: string) => {
-    if (received !== channel) return;
-    let ids: unknown;
-    try {
-      ids = JSON.parse(message);
-    } catch {
-      return; // a malformed notice is ignored: waiters still read Postgres at their deadline
-    }
+  // A malformed notice is ignored: waiters still read Postgres at their deadline.
+  return subscribeJsonChannel(target, deliveryNoticeChannel(prefix), (ids) => {
     if (Array.isArray(ids)) onIds(ids.filter((id): id is string => typeof id === 'string'));
   });
-  return async () => {
-    subscriber.disconnect();
-  };
 }

@@ -166,11 +166,17 @@ export class DeliveryIntake {
   /** A batch of deliver requests by code: one endpoint lookup, one INSERT (autocommit). */
   private async deliverBatch(items: BatchedDeliver[]): Promise<BatchedOutcome[]> {
     const manager = this.dataSource.manager;
+    let found: Awaited<ReturnType<DeliveryIntakeRepository['endpointsByCodes']>>;
     try {
-      const found = await this.repository.endpointsByCodes(
+      found = await this.repository.endpointsByCodes(
         manager,
         items.map(({ tenantId, request }) => ({ tenantId, code: request.endpoint })),
       );
+    } catch (error) {
+      // Postgres away: every request fails now (and is retried by its job), not one by one.
+      return items.map(() => ({ error }));
+    }
+    try {
       const endpoints = new Map(found.map((e) => [`${e.tenant_id}\u0000${e.code}`, e]));
       const rows = items.map(({ tenantId, request }) =>
         this.newRow(

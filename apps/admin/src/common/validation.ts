@@ -98,6 +98,16 @@ export class StorableInputPipe implements PipeTransform {
   }
 }
 
+/** Problems one per line (`{field, problem}`) grouped per field, in first-seen order. */
+export function problemsByField(
+  problems: ReadonlyArray<{ field: string; problem: string }>,
+): FieldProblem[] {
+  const fields = new Map<string, string[]>();
+  for (const { field, problem } of problems)
+    fields.set(field, [...(fields.get(field) ?? []), problem]);
+  return [...fields].map(([field, list]) => ({ field, problems: list }));
+}
+
 /** A 400 for problems found beyond DTO shape (e.g. rule semantics), in the same format. */
 export function validationFailure(details: FieldProblem[]): BadRequestException {
   const shown = details.slice(0, MAX_REPORTED_FIELDS);

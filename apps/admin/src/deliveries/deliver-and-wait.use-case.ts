@@ -69,14 +69,14 @@ export class DeliverAndWait {
     tenantId: string,
     stored: DeliveryView,
   ): Promise<DeliveryOutcome | 'held' | null> {
-    let attempt = await this.rows.firstAttempt(stored.id);
+    // The row first: once it reads finished, its attempt (if it made one) is committed, so
+    // the attempt read after it is final.
     const row = await this.rows.findOwned(tenantId, stored.id);
     if (!row) return null;
+    const attempt = await this.rows.firstAttempt(stored.id);
     if (!attempt) {
       if (row.state === 'draft') return 'held';
       if (!FINISHED.has(String(row.state))) return null;
-      // Finished between the two reads: its attempt (if it made one) is committed now.
-      attempt = await this.rows.firstAttempt(stored.id);
     }
     return {
       delivery: this.view(row, stored),

@@ -12,7 +12,7 @@ import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { isUuid, requireUuid } from '../common/ids';
 import { conflictOnDuplicate } from '../common/pg-errors';
-import { validationFailure } from '../common/validation';
+import { problemsByField, validationFailure } from '../common/validation';
 import type { CreateHandlerDto, UpdateHandlerDto } from './handler.dto';
 import { SaveHandler } from './save-handler.use-case';
 
@@ -187,7 +187,7 @@ export class HandlersService {
     const problems = validateRulesAt(list, direction);
     if (problems.length > 0) {
       throw validationFailure(
-        byField(
+        problemsByField(
           problems.map((found) => ({
             field: ['rules', found.index, found.field]
               .filter((p) => p !== undefined && p !== '')
@@ -224,7 +224,7 @@ export class HandlersService {
         });
       } else resolved.push({ ...rule, forwardTo: code });
     }
-    if (problems.length > 0) throw validationFailure(byField(problems));
+    if (problems.length > 0) throw validationFailure(problemsByField(problems));
     return resolved;
   }
 }
@@ -250,15 +250,6 @@ function toView(handler: HandlerWithRules): HandlerView {
  * the rule and its part (`rules.1.conditions.0.operator`), so a form shows each message on
  * the input it concerns.
  */
-function byField(
-  problems: Array<{ field: string; problem: string }>,
-): Array<{ field: string; problems: string[] }> {
-  const fields = new Map<string, string[]>();
-  for (const { field, problem } of problems)
-    fields.set(field, [...(fields.get(field) ?? []), problem]);
-  return [...fields].map(([field, list]) => ({ field, problems: list }));
-}
-
 /** Rules answer without null fields, at any depth (what `json_strip_nulls` did). */
 function withoutNulls<T>(value: T): T {
   if (Array.isArray(value)) return value.map(withoutNulls) as T;

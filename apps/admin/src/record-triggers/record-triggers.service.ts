@@ -14,7 +14,7 @@ import {
 import { AuditService } from '../audit/audit.service';
 import { requireUuid } from '../common/ids';
 import { conflictOnDuplicate } from '../common/pg-errors';
-import { validationFailure } from '../common/validation';
+import { problemsByField, validationFailure } from '../common/validation';
 import type { SaveRecordTriggerDto } from './record-trigger.dto';
 
 /**
@@ -133,13 +133,7 @@ export class RecordTriggersService {
 /** The DTO as stored values, or a 400 naming every bad field (nothing is written). */
 function checked(dto: SaveRecordTriggerDto): RecordTriggerValues {
   const problems = recordTriggerProblems(dto);
-  if (problems.length > 0) {
-    const fields = new Map<string, string[]>();
-    for (const { field, problem } of problems) {
-      fields.set(field, [...(fields.get(field) ?? []), problem]);
-    }
-    throw validationFailure([...fields].map(([field, list]) => ({ field, problems: list })));
-  }
+  if (problems.length > 0) throw validationFailure(problemsByField(problems));
   return {
     code: dto.code,
     name: dto.name,

@@ -80,10 +80,12 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
       };
     }
     const result = pass.value;
-    if (result.inboundEvents + result.deliveries + result.outboundRequestRefusals > 0) {
+    const { inboundEvents, deliveries, outboundRequestRefusals, expiredSigningSecrets } = result;
+    if (inboundEvents + deliveries + outboundRequestRefusals + expiredSigningSecrets > 0) {
       this.logger.log(
-        `retention deleted ${result.inboundEvents} inbound event(s), ${result.deliveries} ` +
-          `delivery(ies) and ${result.outboundRequestRefusals} request refusal(s)`,
+        `retention deleted ${inboundEvents} inbound event(s), ${deliveries} delivery(ies), ` +
+          `${outboundRequestRefusals} request refusal(s) and ${expiredSigningSecrets} ` +
+          `expired previous signing secret(s)`,
       );
     }
     return result;

@@ -23,6 +23,7 @@ import {
   outboundRequestsFailed,
   APP_CONFIG,
   outboundRequestsRefused,
+  PeriodicTask,
   traceItem,
 } from '@app/platform';
 import { DatabaseHealth, TypeormUnitOfWork } from '@app/persistence';
@@ -116,7 +117,11 @@ export class OutboundRequestsProcessor
    * did. Read every {@link PAUSE_POLL_MS}; a pause takes effect within that.
    */
   private deliveriesPaused = false;
-  private pausePoll?: NodeJS.Timeout;
+  private readonly pausePoll = new PeriodicTask(
+    PAUSE_POLL_MS,
+    async () => (this.deliveriesPaused = await this.deliveries.isPaused()),
+    () => undefined, // Redis away: keep the last answer
+  );
 
   constructor(
     private readonly database: DatabaseHealth,
@@ -132,13 +137,11 @@ export class OutboundRequestsProcessor
   }
 
   onApplicationBootstrap(): void {
-    const poll = () =>
-      this.deliveries.isPaused().then(
-        (paused) => (this.deliveriesPaused = paused),
-        () => undefined, // Redis away: keep the last answer
-      );
-    void poll();
-    this.pausePoll = setInterval(() => void poll(), PAUSE_POLL_MS).unref();
+    void this.deliveries.isPaused().then(
+      (paused) => (this.deliveriesPaused = paused),
+      () => undefined,
+    );
+    this.pausePoll.start();
     this.worker.on('stalled', (jobId: string) => {
       outboundRequestsDeferred.inc({ reason: 'stalled' });
       this.logger.warn(`request job ${jobId} stalled (its dispatcher died or lost Redis): re-run`);
@@ -152,8 +155,8 @@ export class OutboundRequestsProcessor
     void this.worker.run();
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.pausePoll);
+  onApplicationShutdown(): Promise<void> {
+    return this.pausePoll.stop();
   }
 
   /** One request, in a span continuing the publisher's trace when the job names one. */

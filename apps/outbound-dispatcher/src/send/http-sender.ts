@@ -1,7 +1,13 @@
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Agent, request as undiciRequest } from 'undici';
-import { defineOwn, type OutboundRequest, type SendErrorClass, type SendResult } from '@app/core';
+import {
+  defineOwn,
+  isBodilessMethod,
+  type OutboundRequest,
+  type SendErrorClass,
+  type SendResult,
+} from '@app/core';
 import { injectTraceHeaders, SpanKind, traceSpan, tracingEnabled } from '@app/platform';
 import {
   checkLiteralHost,
@@ -22,8 +28,6 @@ export interface HttpSenderOptions {
   resolver?: Resolver;
   userAgent?: string;
 }
-
-const BODILESS = new Set(['GET', 'HEAD']);
 
 /**
  * Headers the client owns: connection management and framing are per hop, and the body's
@@ -120,9 +124,7 @@ export class HttpSender {
         // A callback's own request may name any method at run time; a GET or HEAD carries
         // no empty body (no content-length either).
         body:
-          request.body.length > 0 || !BODILESS.has(request.method as string)
-            ? request.body
-            : undefined,
+          request.body.length > 0 || !isBodilessMethod(request.method) ? request.body : undefined,
         dispatcher: this.dispatcher,
         signal: deadline.signal,
         headersTimeout: options.timeoutMs,

@@ -51,7 +51,6 @@ import {
   SECRET_ENCODINGS,
   SIGNATURE_ENCODINGS,
   SIGNATURE_HEADER_FORMATS,
-  SIGNATURE_HEADER_FORMAT_NAMES,
   SIGNED_PART_KINDS,
   type DigestAlgorithm,
   type SecretEncoding,
@@ -212,11 +211,7 @@ export function describeCapabilities(): Capabilities {
       digests: [...DIGEST_ALGORITHMS],
       encodings: [...SIGNATURE_ENCODINGS],
       secretEncodings: [...SECRET_ENCODINGS],
-      headerFormats: SIGNATURE_HEADER_FORMAT_NAMES.map((value) => ({
-        value,
-        label: SIGNATURE_HEADER_FORMATS[value].label,
-        fields: [...SIGNATURE_HEADER_FORMATS[value].fields],
-      })),
+      headerFormats: choices(SIGNATURE_HEADER_FORMATS),
       partKinds: choices(SIGNED_PART_KINDS),
       customDefaults: {
         ...CUSTOM_SIGNATURE_SUGGESTION,

@@ -1,6 +1,7 @@
 import { evaluateCondition } from '../conditions/evaluate-condition';
 import { getPath } from '../extraction/path';
 import { ABSENT } from '../extraction/value-source.types';
+import { hasOwn } from '../untrusted-keys/untrusted-keys';
 import type { RecordData } from '../ports/ports';
 import type {
   RecordChange,
@@ -28,6 +29,14 @@ export function planRecordChangeEvents(
   change: RecordChange,
   changeId: string,
 ): RecordChangeEvent[] {
+  // Cheap filters first: a change no trigger listens for costs no comparison of its data.
+  const listening = triggers.filter(
+    (trigger) =>
+      trigger.active &&
+      trigger.model === change.model &&
+      trigger.operations.includes(change.operation),
+  );
+  if (listening.length === 0) return [];
   const changedFields = changedTopLevelFields(change.before, change.after);
   const subject = change.operation === 'deleted' ? change.before : change.after;
   const scope = {
@@ -41,9 +50,7 @@ export function planRecordChangeEvents(
       after: change.after,
     },
   };
-  return triggers
-    .filter((trigger) => trigger.active && trigger.model === change.model)
-    .filter((trigger) => trigger.operations.includes(change.operation))
+  return listening
     .filter(
       (trigger) =>
         change.operation !== 'updated' ||
@@ -86,7 +93,7 @@ export function changedTopLevelFields(
 }
 
 function own(data: RecordData | null, key: string): unknown {
-  return data && Object.prototype.hasOwnProperty.call(data, key) ? data[key] : ABSENT;
+  return data && hasOwn(data, key) ? data[key] : ABSENT;
 }
 
 function pathChanged(before: RecordData | null, after: RecordData | null, path: string): boolean {
@@ -105,7 +112,5 @@ function sameJson(a: unknown, b: unknown): boolean {
   const right = b as Record<string, unknown>;
   const keys = Object.keys(left);
   if (keys.length !== Object.keys(right).length) return false;
-  return keys.every(
-    (key) => Object.prototype.hasOwnProperty.call(right, key) && sameJson(left[key], right[key]),
-  );
+  return keys.every((key) => hasOwn(right, key) && sameJson(left[key], right[key]));
 }

@@ -86,12 +86,14 @@ export class DeliveryIntakeRepository {
     manager: Queryable,
     pairs: Array<{ tenantId: string; code: string }>,
   ): Promise<Array<IntakeEndpointRow & { tenant_id: string }>> {
+    // Each pair once: (tenant_id, code) is unique, so the join then yields no repeats.
+    const unique = [...new Map(pairs.map((p) => [`${p.tenantId}\u0000${p.code}`, p])).values()];
     return manager.query(
-      `SELECT DISTINCT e.id, e.tenant_id, e.code, e.state, e.event_types, e.disabled_reason, e.body_mode
+      `SELECT e.id, e.tenant_id, e.code, e.state, e.event_types, e.disabled_reason, e.body_mode
          FROM outbound_endpoints e
          JOIN unnest($1::uuid[], $2::text[]) AS r(tenant_id, code)
            ON e.tenant_id = r.tenant_id AND e.code = r.code`,
-      [pairs.map((p) => p.tenantId), pairs.map((p) => p.code)],
+      [unique.map((p) => p.tenantId), unique.map((p) => p.code)],
     );
   }
 
