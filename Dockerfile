@@ -11,8 +11,9 @@ FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 # V8 heap settings the apps run with everywhere (npm start, bench): see docs/performance.md.
 ENV NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=8"
-# The gateway's own V8 flags (NODE_OPTIONS does not accept this one); empty to turn off.
-ENV INBOUND_NODE_FLAGS="--single-threaded-gc"
+# Extra V8 flags for the gateway only (for flags NODE_OPTIONS does not accept, such as
+# --single-threaded-gc); none by default, see docs/performance.md.
+ENV INBOUND_NODE_FLAGS=""
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

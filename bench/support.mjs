@@ -64,11 +64,11 @@ function track(name, child) {
 export const APP_NODE_FLAGS = ['--max-old-space-size=192', '--max-semi-space-size=8'];
 
 /**
- * The gateway's own flag, as in production (`npm start`, the Dockerfile's
- * INBOUND_NODE_FLAGS): single-threaded GC (docs/performance.md). Set INBOUND_NODE_FLAGS
- * to compare, e.g. `INBOUND_NODE_FLAGS= node bench/run.mjs --only accept`.
+ * Extra V8 flags for the gateway, as in production (`npm start`, the Dockerfile's
+ * INBOUND_NODE_FLAGS): none by default. Set INBOUND_NODE_FLAGS to compare, e.g.
+ * `INBOUND_NODE_FLAGS=--single-threaded-gc node bench/run.mjs --only accept`.
  */
-const INBOUND_NODE_FLAGS = (process.env.INBOUND_NODE_FLAGS ?? '--single-threaded-gc')
+const INBOUND_NODE_FLAGS = (process.env.INBOUND_NODE_FLAGS ?? '')
   .split(' ')
   .filter(Boolean);
 

@@ -14,10 +14,11 @@ const dist = join(__dirname, '..', 'apps');
  */
 const node = 'node --max-old-space-size=192 --max-semi-space-size=8';
 /**
- * The gateway also collects garbage on its own threads only: on a busy box its pauses no
- * longer wait for V8's helper threads to be scheduled (docs/performance.md, "Latest").
+ * Extra V8 flags for the gateway only (INBOUND_NODE_FLAGS, as in the Dockerfile); none by
+ * default. `--single-threaded-gc` was the default until the end-to-end bench showed it
+ * cost the gateway ~80 MB of peak RSS under load (docs/performance.md, "Latest").
  */
-const inboundNode = `${node} --single-threaded-gc`;
+const inboundNode = `${node} ${process.env.INBOUND_NODE_FLAGS ?? ''}`.trim();
 const apps = [
   {
     name: 'inbound',
