@@ -68,9 +68,7 @@ export const APP_NODE_FLAGS = ['--max-old-space-size=192', '--max-semi-space-siz
  * INBOUND_NODE_FLAGS): none by default. Set INBOUND_NODE_FLAGS to compare, e.g.
  * `INBOUND_NODE_FLAGS=--single-threaded-gc node bench/run.mjs --only accept`.
  */
-const INBOUND_NODE_FLAGS = (process.env.INBOUND_NODE_FLAGS ?? '')
-  .split(' ')
-  .filter(Boolean);
+const INBOUND_NODE_FLAGS = (process.env.INBOUND_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 /** Starts a built app (`node <flags> dist/apps/<app>/src/main.js`), as production does. */
 export function spawnApp(app, env, nodeArgs = []) {
