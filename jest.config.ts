@@ -25,6 +25,8 @@ const config: Config = {
   },
   // Global only: Jest ignores testTimeout inside a project. e2e tests drive real servers.
   testTimeout: 60_000,
+  // Known-long suites first on a clean clone, where Jest has no durations cached.
+  testSequencer: '<rootDir>/test/support/slow-first-sequencer.cjs',
   projects: [
     {
       displayName: 'unit',
