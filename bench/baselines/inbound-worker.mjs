@@ -9,6 +9,7 @@
 // no retries.
 import { Worker } from 'bullmq';
 import pg from 'pg';
+import { serveUntilStopped } from './worker-lifecycle.mjs';
 
 const env = process.env;
 const pool = new pg.Pool({
@@ -101,15 +102,4 @@ const worker = new Worker(env.BASELINE_QUEUE, processEvent, {
   removeOnComplete: { count: 0 },
   removeOnFail: { count: 1000 },
 });
-worker.on('error', (error) => process.stderr.write(`baseline inbound worker: ${error}\n`));
-
-async function shutdown() {
-  await Promise.allSettled([worker.close(), pool.end()]);
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown());
-process.on('disconnect', () => process.exit(0));
-
-await worker.waitUntilReady();
-await pool.query('SELECT 1');
-process.send({ type: 'ready' });
+await serveUntilStopped(worker, pool, 'baseline inbound worker');

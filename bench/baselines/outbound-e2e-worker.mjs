@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import axios from 'axios';
 import { Worker } from 'bullmq';
 import pg from 'pg';
+import { serveUntilStopped } from './worker-lifecycle.mjs';
 
 const env = process.env;
 const pool = new pg.Pool({
@@ -93,15 +94,4 @@ const worker = new Worker(env.BASELINE_QUEUE, take, {
   prefix: env.QUEUE_PREFIX,
   concurrency: Number(env.BASELINE_CONCURRENCY ?? 64),
 });
-worker.on('error', (error) => process.stderr.write(`baseline worker: ${error}\n`));
-
-async function shutdown() {
-  await Promise.allSettled([worker.close(), pool.end()]);
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown());
-process.on('disconnect', () => process.exit(0));
-
-await worker.waitUntilReady();
-await pool.query('SELECT 1');
-process.send({ type: 'ready' });
+await serveUntilStopped(worker, pool, 'baseline worker');
