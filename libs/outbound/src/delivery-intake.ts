@@ -183,6 +183,7 @@ export class DeliveryIntake {
           tenantId,
           endpoints.get(`${tenantId}\u0000${request.endpoint}`) ?? null,
           request,
+          storedFields(request),
         ),
       );
       const results = await this.insertRows(manager, rows);
@@ -226,14 +227,18 @@ export class DeliveryIntake {
   /** Fans out to every active or draft endpoint subscribed to the event type. */
   async publish(
     tenantId: string,
-    request: Omit<DeliveryRequest, 'endpoint'> & { eventType: string },
+    request: Omit<DeliveryRequest, 'endpoint' | 'files'> & { eventType: string },
     manager: EntityManager = this.dataSource.manager,
   ): Promise<IntakeResult[]> {
     const endpoints = await this.repository.subscribableEndpoints(manager, tenantId);
+    // The request's storable form is the same for every endpoint: made once.
+    const stored = storedFields(request);
     // Every subscribed endpoint's row in one INSERT (they are in the caller's transaction).
     const rows = endpoints
       .filter((e) => isSubscribed(e.event_types, request.eventType))
-      .map((endpoint) => this.newRow(tenantId, endpoint, { ...request, endpoint: endpoint.code }));
+      .map((endpoint) =>
+        this.newRow(tenantId, endpoint, { ...request, endpoint: endpoint.code }, stored),
+      );
     return this.insertRows(manager, rows);
   }
 
@@ -244,29 +249,21 @@ export class DeliveryIntake {
     request: DeliveryRequest,
     unknownReason?: string,
   ): Promise<IntakeResult> {
-    const row = this.newRow(tenantId, endpoint, request, unknownReason);
+    const row = this.newRow(tenantId, endpoint, request, storedFields(request), unknownReason);
     const inserted = await this.repository.insertDelivery(manager, row.row);
     return this.answer(manager, row, inserted);
   }
 
-  /** Several new rows in one statement, answered in their order. */
+  /** Several new rows (without files) in one statement, answered in their order. */
   private async insertRows(manager: EntityManager, rows: NewRow[]): Promise<IntakeResult[]> {
-    // Rows with file parts are written one by one (each with its files in one statement);
-    // the rest in one multi-row INSERT.
-    const plain = rows.filter((r) => !r.row.files?.length);
     const inserted = new Map(
       (
         await this.repository.insertDeliveries(
           manager,
-          plain.map((r) => r.row),
+          rows.map((r) => r.row),
         )
       ).map((r) => [r.id, r]),
     );
-    for (const row of rows) {
-      if (!row.row.files?.length) continue;
-      const one = await this.repository.insertDelivery(manager, row.row);
-      if (one) inserted.set(one.id, one);
-    }
     const results: IntakeResult[] = [];
     for (const row of rows) {
       results.push(await this.answer(manager, row, inserted.get(row.row.id) ?? null));
@@ -279,6 +276,7 @@ export class DeliveryIntake {
     tenantId: string,
     endpoint: EndpointRow | null,
     request: DeliveryRequest,
+    stored: StoredFields,
     unknownReason = `unknown outbound endpoint "${request.endpoint}"`,
   ): NewRow {
     let state: string;
@@ -297,8 +295,6 @@ export class DeliveryIntake {
     } else {
       state = 'queued';
     }
-    // A publisher's payload and context are outside text: made storable (NUL, lone
-    // surrogates), so the row is not refused. The key is the stored one for the lookup too.
     return {
       endpoint,
       request,
@@ -307,20 +303,11 @@ export class DeliveryIntake {
         tenantId,
         endpointId: endpoint?.id ?? null,
         endpointCode: endpoint?.code ?? storableText(request.endpoint),
-        eventType: storableTextOrNull(request.eventType),
+        ...stored,
         state,
-        payload: storableJsonText(request.payload ?? null),
-        context: storableJson(request.context ?? {}),
-        idempotencyKey: storableTextOrNull(request.idempotencyKey),
         isTest: request.isTest ?? false,
         sourceEventId: request.sourceEventId ?? null,
         lastError: storableTextOrNull(error),
-        files: (request.files ?? []).map((file) => ({
-          field: file.field,
-          filename: file.filename,
-          contentType: file.contentType ?? 'application/octet-stream',
-          content: Buffer.from(file.contentBase64, 'base64'),
-        })),
       },
     };
   }
@@ -354,4 +341,28 @@ export class DeliveryIntake {
       endpointCode: endpoint?.code ?? request.endpoint,
     };
   }
+}
+
+type StoredFields = Pick<
+  NewRow['row'],
+  'eventType' | 'payload' | 'context' | 'idempotencyKey' | 'files'
+>;
+
+/**
+ * A publisher's payload and context are outside text: made storable (NUL, lone
+ * surrogates), so the row is not refused. The key is the stored one for the lookup too.
+ */
+function storedFields(request: Omit<DeliveryRequest, 'endpoint'>): StoredFields {
+  return {
+    eventType: storableTextOrNull(request.eventType),
+    payload: storableJsonText(request.payload ?? null),
+    context: storableJson(request.context ?? {}),
+    idempotencyKey: storableTextOrNull(request.idempotencyKey),
+    files: (request.files ?? []).map((file) => ({
+      field: file.field,
+      filename: file.filename,
+      contentType: file.contentType ?? 'application/octet-stream',
+      content: Buffer.from(file.contentBase64, 'base64'),
+    })),
+  };
 }

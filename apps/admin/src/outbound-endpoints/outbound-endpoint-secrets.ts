@@ -94,7 +94,12 @@ export class OutboundEndpointSecrets {
     given: string | undefined,
     overlapSeconds: number,
     now: Date,
-  ): { security: EndpointSecurity; secret: string; previousSecretExpiresAt: string | null } {
+  ): {
+    signing: StoredOutboundSigning;
+    secrets: Secrets;
+    secret: string;
+    previousSecretExpiresAt: string | null;
+  } {
     const stored = current.signing ?? { type: 'none' };
     if (stored.type === 'none') throw new Error('rotateSigning needs a signing scheme');
     const secrets: Secrets = { ...(current.secrets ?? {}) };
@@ -112,19 +117,7 @@ export class OutboundEndpointSecrets {
       delete secrets[PREVIOUS_SIGNING_SECRET];
     }
     secrets[SIGNING_SECRET] = this.box.encrypt(secret);
-    const auth = current.auth ?? { type: 'none' };
-    const security: EndpointSecurity = {
-      signing,
-      auth,
-      secrets,
-      plainSigning: withSigningSecret(
-        signing,
-        secret,
-        this.plain(secrets, PREVIOUS_SIGNING_SECRET),
-      ),
-      plainAuth: withAuthSecret(auth, this.plain(secrets, AUTH_SECRET)),
-    };
-    return { security, secret, previousSecretExpiresAt: expiresAt };
+    return { signing, secrets, secret, previousSecretExpiresAt: expiresAt };
   }
 
   private plain(secrets: Secrets, name: string): string {

@@ -1,10 +1,10 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { OutboundEndpointsRepository } from '@app/persistence';
+import { OutboundEndpointsRepository, withSigningSecret } from '@app/persistence';
 import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { requireUuid } from '../common/ids';
-import { validationFailure } from '../common/validation';
+import { problemsByField, validationFailure } from '../common/validation';
 import { OutboundEndpointSecrets } from './outbound-endpoint-secrets';
 import { signingProblems } from './outbound-endpoint.validation';
 import { toOutboundEndpointView } from './outbound-endpoint.view';
@@ -41,7 +41,7 @@ export class RotateOutboundSigningSecret {
   ): Promise<RotatedSigningSecretView> {
     requireUuid(id, 'outbound endpoint');
     const overlapSeconds = dto.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS;
-    const rotated = await this.dataSource.transaction(async (manager) => {
+    const result = await this.dataSource.transaction(async (manager) => {
       const endpoints = this.endpoints.in(manager);
       const current = await endpoints.findOwned(tenantId, id, { lock: true });
       if (!current) throw new NotFoundException(`outbound endpoint ${id} not found`);
@@ -64,36 +64,34 @@ export class RotateOutboundSigningSecret {
           },
         ]);
       }
-      const result = this.secrets.rotateSigning(current, dto.secret, overlapSeconds, now);
-      const problems = signingProblems(result.security.plainSigning)
+      const rotated = this.secrets.rotateSigning(current, dto.secret, overlapSeconds, now);
+      // Only the new secret can be wrong (the old one was checked when it was stored).
+      const problems = signingProblems(withSigningSecret(rotated.signing, rotated.secret))
         .filter(([, problem]) => problem !== null)
         .map(([field, problem]) => ({
           field: field === 'signing.secret' ? 'secret' : field,
-          problems: [problem!],
+          problem: problem!,
         }));
-      if (problems.length > 0) throw validationFailure(problems);
+      if (problems.length > 0) throw validationFailure(problemsByField(problems));
       const updated = await endpoints.update(tenantId, id, {
-        signing: result.security.signing,
-        secrets: result.security.secrets,
+        signing: rotated.signing,
+        secrets: rotated.secrets,
       });
+      const endpoint = toOutboundEndpointView(updated!);
       await this.audit.record(manager, null, {
         action: 'outbound-endpoint.rotate-secret',
         entityType: 'outbound-endpoint',
         entityId: id,
         before: toOutboundEndpointView(current),
-        after: {
-          ...toOutboundEndpointView(updated!),
-          overlapSeconds,
-          generated: dto.secret === undefined,
-        },
+        after: { ...endpoint, overlapSeconds, generated: dto.secret === undefined },
       });
-      return { endpoint: toOutboundEndpointView(updated!), ...result };
+      return {
+        endpoint,
+        secret: rotated.secret,
+        previousSecretExpiresAt: rotated.previousSecretExpiresAt,
+      };
     });
     await this.changes.announce({ entity: 'outbound-endpoint', id });
-    return {
-      endpoint: rotated.endpoint,
-      secret: rotated.secret,
-      previousSecretExpiresAt: rotated.previousSecretExpiresAt,
-    };
+    return result;
   }
 }

@@ -251,7 +251,7 @@ export class OutboundRequestsProcessor
   private async send(ids: string[]): Promise<void> {
     const enqueue = (rest: string[]) => this.deliveries.enqueue(rest.map((id) => ({ id })));
     if (this.deliveriesPaused) return enqueue(ids);
-    const rest = this.sender.handOff(ids, (id) => void enqueue([id]));
+    const rest = this.sender.handOff(ids, (id) => this.deliveries.enqueueIds([id]));
     if (rest.length > 0) await enqueue(rest);
   }
 
