@@ -14,7 +14,7 @@ import {
   type FirstRunOutcome,
   NO_ADMIN_KEY_MESSAGE,
 } from './auth/bootstrap-key';
-import { deliverBodyLimitBytes, refuseLongBodiesOutsideDeliveries } from './common/body-limits';
+import { jsonBodyParser } from './common/body-limits';
 import { setupOpenApi } from './common/openapi';
 import { requestIdMiddleware } from './common/request-id';
 import { createValidationPipe, StorableInputPipe } from './common/validation';
@@ -61,8 +61,8 @@ export async function createAdmin(config: AdminConfig): Promise<NestExpressAppli
   firstRuns.set(app, firstRun);
   app.enableShutdownHooks();
   app.useGlobalPipes(new StorableInputPipe(), createValidationPipe());
-  app.use(refuseLongBodiesOutsideDeliveries());
-  app.useBodyParser('json', { limit: deliverBodyLimitBytes(config), verify: refuseDeepJson });
+  // Before Nest's own parsers, which then find each JSON body read already.
+  app.use(jsonBodyParser(config, refuseDeepJson));
   setupOpenApi(app);
   serveConsole(app);
   return app;

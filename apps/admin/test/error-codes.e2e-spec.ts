@@ -122,4 +122,34 @@ describe('admin API: error answers carry a stable code', () => {
     const raw = JSON.stringify({ name: 'x'.repeat(3 * 1024 * 1024) });
     expectError(await call('POST', '/handlers', { raw }), 413, 'payload_too_large');
   });
+
+  /** Sends `raw` without a declared length (Transfer-Encoding: chunked), 64 KiB a chunk. */
+  async function callChunked(path: string, raw: string): Promise<Answer> {
+    const bytes = Buffer.from(raw);
+    let offset = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (offset >= bytes.length) return controller.close();
+        controller.enqueue(bytes.subarray(offset, (offset += 65_536)));
+      },
+    });
+    const res = await fetch(`${url}/api/v1${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  }
+
+  it('413 for a chunked body over the limit: only POST /deliveries takes more than 2 MiB', async () => {
+    const raw = JSON.stringify({ name: 'x'.repeat(3 * 1024 * 1024) });
+    expectError(await callChunked('/handlers', raw), 413, 'payload_too_large');
+    expectError(await callChunked('/inbound-endpoints', raw), 413, 'payload_too_large');
+    // The same length to deliveries is read and judged on its fields (files may take ~8.7 MiB).
+    const delivery = await callChunked('/deliveries', raw);
+    expect(delivery.status).toBe(400);
+    expect(delivery.body.code).not.toBe('payload_too_large');
+  });
 });

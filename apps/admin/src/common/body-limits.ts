@@ -1,11 +1,13 @@
 import type { BaseConfig } from '@app/platform';
+import { json, type OptionsJson } from 'body-parser';
+import type { RequestHandler } from 'express';
 
 /**
  * The admin's JSON body limits. Every route takes at most BODY_LIMIT_BYTES, except
  * `POST /api/v1/deliveries`, whose `files` (base64, so 4/3 of their decoded size) may
- * reach DELIVER_FILES_MAX_TOTAL_BYTES beside a payload: the parser's limit is the larger
- * of the two, and a request to any other route that declares a longer body is refused 413
- * before it is read (a body without a declared length is still cut at the parser's limit).
+ * reach DELIVER_FILES_MAX_TOTAL_BYTES beside a payload. Each limit is its own parser's, so
+ * it holds whether the length is declared (refused 413 before a byte is read) or the body
+ * comes chunked (read up to the limit, then refused 413).
  */
 export const BODY_LIMIT_BYTES = 2 * 1_048_576;
 
@@ -13,26 +15,20 @@ export function deliverBodyLimitBytes(config: BaseConfig): number {
   return Math.ceil((config.DELIVER_FILES_MAX_TOTAL_BYTES * 4) / 3) + BODY_LIMIT_BYTES;
 }
 
-interface RequestLike {
-  method: string;
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-}
+const DELIVERIES_PATH = /^\/api\/v1\/deliveries\/?$/;
 
-/** Express middleware: 413 (body-parser's error shape) for long bodies outside deliveries. */
-export function refuseLongBodiesOutsideDeliveries() {
-  return (req: RequestLike, _res: unknown, next: (error?: unknown) => void): void => {
-    const declared = Number(req.headers['content-length']);
-    const deliveries = req.method === 'POST' && /^\/api\/v1\/deliveries\/?$/.test(req.path);
-    if (!deliveries && Number.isFinite(declared) && declared > BODY_LIMIT_BYTES) {
-      next(
-        Object.assign(new Error('request entity too large'), {
-          status: 413,
-          type: 'entity.too.large',
-        }),
-      );
-      return;
-    }
-    next();
+/**
+ * Express middleware parsing JSON bodies: `POST /api/v1/deliveries` with the deliveries
+ * limit, every other route with BODY_LIMIT_BYTES. `verify` runs on each parsed body.
+ */
+export function jsonBodyParser(
+  config: BaseConfig,
+  verify: NonNullable<OptionsJson['verify']>,
+): RequestHandler {
+  const deliveries = json({ limit: deliverBodyLimitBytes(config), verify });
+  const others = json({ limit: BODY_LIMIT_BYTES, verify });
+  return (req, res, next) => {
+    const parser = req.method === 'POST' && DELIVERIES_PATH.test(req.path) ? deliveries : others;
+    parser(req, res, next);
   };
 }
