@@ -137,38 +137,49 @@ export class ConnectorsService {
     return this.get(tenantId, id);
   }
 
+  /**
+   * A partial update merged onto the row as it is under its lock, in the transaction that
+   * writes it: another update committed meanwhile is not overwritten with an earlier copy,
+   * and a link (which holds the same lock) cannot slip in between the linked-endpoints
+   * check and a technical prefix change.
+   */
   async update(
     tenantId: string,
     id: string,
     dto: UpdateConnectorDto,
   ): Promise<ConnectorDetailView> {
-    const current = await this.row(tenantId, id);
-    const kind = this.kindOf(current.kind);
-    const credentials =
-      dto.credentials === undefined ? this.open(current.credentials) : (dto.credentials ?? {});
-    const merged = {
-      code: dto.code ?? current.code,
-      name: dto.name ?? current.name,
-      active: dto.active ?? current.active,
-      baseUrl: dto.baseUrl === undefined ? (current.baseUrl ?? null) : dto.baseUrl,
-      settings: dto.settings ?? current.settings ?? {},
-      technicalPrefix: dto.technicalPrefix ?? current.technicalPrefix,
-    };
-    this.check(kind, { credentials, settings: merged.settings, baseUrl: merged.baseUrl });
-    if (
-      merged.technicalPrefix !== current.technicalPrefix &&
-      (await this.connectors.hasLinkedEndpoints(id))
-    ) {
-      throw new ConflictException({
-        message:
-          'the technical prefix cannot change while linked endpoints exist: their codes are built from it',
-        details: { technicalPrefix: current.technicalPrefix },
-      });
-    }
+    requireUuid(id, 'connector');
     await conflictOnDuplicate(
       () =>
         this.dataSource.transaction(async (manager) => {
-          const updated = await this.connectors.in(manager).update(tenantId, id, {
+          const connectors = this.connectors.in(manager);
+          const current = await connectors.findOwned(tenantId, id, { lock: true });
+          if (!current) throw new NotFoundException(`connector ${id} not found`);
+          const kind = this.kindOf(current.kind);
+          const credentials =
+            dto.credentials === undefined
+              ? this.open(current.credentials)
+              : (dto.credentials ?? {});
+          const merged = {
+            code: dto.code ?? current.code,
+            name: dto.name ?? current.name,
+            active: dto.active ?? current.active,
+            baseUrl: dto.baseUrl === undefined ? (current.baseUrl ?? null) : dto.baseUrl,
+            settings: dto.settings ?? current.settings ?? {},
+            technicalPrefix: dto.technicalPrefix ?? current.technicalPrefix,
+          };
+          this.check(kind, { credentials, settings: merged.settings, baseUrl: merged.baseUrl });
+          if (
+            merged.technicalPrefix !== current.technicalPrefix &&
+            (await connectors.hasLinkedEndpoints(id))
+          ) {
+            throw new ConflictException({
+              message:
+                'the technical prefix cannot change while linked endpoints exist: their codes are built from it',
+              details: { technicalPrefix: current.technicalPrefix },
+            });
+          }
+          const updated = await connectors.update(tenantId, id, {
             ...merged,
             credentials:
               dto.credentials === undefined ? current.credentials : this.seal(credentials),
@@ -181,7 +192,7 @@ export class ConnectorsService {
             after: this.toView(updated),
           });
         }),
-      `a connector with code "${merged.code}" or technical prefix "${merged.technicalPrefix}" already exists`,
+      duplicateMessage(dto),
     );
     await this.changes.announce({ entity: 'connector', id });
     return this.get(tenantId, id);
@@ -269,4 +280,13 @@ export class ConnectorsService {
       updatedAt: row.updatedAt.toISOString(),
     };
   }
+}
+
+/** The 409 message of an update whose new code or technical prefix another connector has. */
+function duplicateMessage(dto: UpdateConnectorDto): string {
+  const taken = [
+    dto.code === undefined ? null : `code "${dto.code}"`,
+    dto.technicalPrefix === undefined ? null : `technical prefix "${dto.technicalPrefix}"`,
+  ].filter((part) => part !== null);
+  return `a connector with ${taken.join(' or ')} already exists`;
 }

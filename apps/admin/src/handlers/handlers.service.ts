@@ -107,8 +107,9 @@ export class HandlersService {
           name: dto.name,
           executionMode: dto.executionMode,
           callback: dto.callback ?? null,
-          active: dto.active ?? current.active,
-          maxRetries: dto.maxRetries ?? current.maxRetries,
+          // From the row as locked, not the earlier read: an archive committed meanwhile stays.
+          active: dto.active ?? before.active,
+          maxRetries: dto.maxRetries ?? before.maxRetries,
         },
         rules,
       });

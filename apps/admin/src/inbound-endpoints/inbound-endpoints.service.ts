@@ -1,7 +1,11 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type IdentityConfig, type SignatureConfig, type TimestampConfig } from '@app/core';
-import { InboundEndpointsRepository, type InboundEndpointEntity } from '@app/persistence';
+import {
+  InboundEndpointsRepository,
+  type InboundEndpointEntity,
+  type InboundEndpointValues,
+} from '@app/persistence';
 import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { requireUuid } from '../common/ids';
@@ -99,12 +103,43 @@ export class InboundEndpointsService {
     return this.get(tenantId, id);
   }
 
+  /**
+   * A partial update merged onto the row as it is under its lock, in the transaction that
+   * writes it: a secret rotation or another update committed meanwhile is what this one
+   * builds on, never overwritten with an earlier copy.
+   */
   async update(
     tenantId: string,
     id: string,
     dto: UpdateInboundEndpointDto,
   ): Promise<InboundEndpointView> {
-    const current = await this.row(tenantId, id);
+    await conflictOnDuplicate(
+      () =>
+        this.dataSource.transaction(async (manager) => {
+          const current = await this.row(tenantId, id, manager);
+          const updated = await this.endpoints
+            .in(manager)
+            .update(id, await this.merged(tenantId, current, dto));
+          await this.audit.record(manager, null, {
+            action: 'inbound-endpoint.update',
+            entityType: 'inbound-endpoint',
+            entityId: id,
+            before: toView(current),
+            after: toView(updated),
+          });
+        }),
+      `an inbound endpoint with path "${dto.path}" already exists`,
+    );
+    await this.changes.announce({ entity: 'inbound-endpoint', id });
+    return this.get(tenantId, id);
+  }
+
+  /** The row's new columns: `dto` over `current`, checked and with its secrets prepared. */
+  private async merged(
+    tenantId: string,
+    current: InboundEndpointEntity,
+    dto: UpdateInboundEndpointDto,
+  ): Promise<InboundEndpointValues> {
     if (current.connectorId && dto.path !== undefined && dto.path !== current.path) {
       throw new ConflictException({
         message:
@@ -128,37 +163,20 @@ export class InboundEndpointsService {
       current.secrets ?? {},
       dto.signature !== undefined,
     );
-    const handshakeSecrets = this.security.handshakeSecrets(dto.handshakes, secrets);
-    await conflictOnDuplicate(
-      () =>
-        this.dataSource.transaction(async (manager) => {
-          const before = toView(await this.row(tenantId, id, manager));
-          const updated = await this.endpoints.in(manager).update(id, {
-            name: merged.name,
-            path: merged.path,
-            handlerId,
-            active: dto.active ?? current.active,
-            maxBodyBytes: dto.maxBodyBytes ?? current.maxBodyBytes,
-            signature,
-            identity: merged.identity ?? {},
-            timestamp: merged.timestamp ?? null,
-            semanticBindings: dto.semanticBindings ?? current.semanticBindings ?? [],
-            handshakes: handshakeFlags(dto.handshakes, current.handshakes ?? {}),
-            secrets: handshakeSecrets,
-            rejectedPerMinute: dto.rejectedPerMinute ?? current.rejectedPerMinute,
-          });
-          await this.audit.record(manager, null, {
-            action: 'inbound-endpoint.update',
-            entityType: 'inbound-endpoint',
-            entityId: id,
-            before,
-            after: toView(updated),
-          });
-        }),
-      `an inbound endpoint with path "${merged.path}" already exists`,
-    );
-    await this.changes.announce({ entity: 'inbound-endpoint', id });
-    return this.get(tenantId, id);
+    return {
+      name: merged.name,
+      path: merged.path,
+      handlerId,
+      active: dto.active ?? current.active,
+      maxBodyBytes: dto.maxBodyBytes ?? current.maxBodyBytes,
+      signature,
+      identity: merged.identity ?? {},
+      timestamp: merged.timestamp ?? null,
+      semanticBindings: dto.semanticBindings ?? current.semanticBindings ?? [],
+      handshakes: handshakeFlags(dto.handshakes, current.handshakes ?? {}),
+      secrets: this.security.handshakeSecrets(dto.handshakes, secrets),
+      rejectedPerMinute: dto.rejectedPerMinute ?? current.rejectedPerMinute,
+    };
   }
 
   /** DELETE deactivates: events keep pointing at their endpoint; the path answers 404. */

@@ -1,6 +1,52 @@
-import { REDACTED, isSensitiveHeaderName, type HeaderRule } from '@app/core';
-import type { EndpointHealthSettings } from '@app/persistence';
-import type { CreateOutboundEndpointDto } from './outbound-endpoint.dto';
+import {
+  REDACTED,
+  isSensitiveHeaderName,
+  withRetryDefaults,
+  type HeaderRule,
+  type PayloadRule,
+  type QueryRule,
+  type RetryPolicy,
+} from '@app/core';
+import type { EndpointHealthSettings, OutboundEndpointEntity } from '@app/persistence';
+import type { CreateOutboundEndpointDto, UpdateOutboundEndpointDto } from './outbound-endpoint.dto';
+
+/** The request-shaping fields of an update: each one given replaces the stored one. */
+export function mergedRequestShape(
+  current: OutboundEndpointEntity,
+  dto: UpdateOutboundEndpointDto,
+) {
+  return {
+    code: dto.code ?? current.code,
+    name: dto.name ?? current.name,
+    method: dto.method ?? current.method,
+    bodyMode: dto.bodyMode ?? current.bodyMode,
+    targetHost: dto.targetHost ?? current.targetHost,
+    targetPath: dto.targetPath ?? current.targetPath,
+    timeoutMs: dto.timeoutMs ?? current.timeoutMs,
+    headerRules: dto.headerRules
+      ? keepRedactedValues(dto.headerRules, current.headerRules)
+      : current.headerRules,
+    payloadRules: (dto.payloadRules as PayloadRule[] | undefined) ?? current.payloadRules,
+    replacePayload: dto.replacePayload ?? current.replacePayload,
+    queryRules: (dto.queryRules as QueryRule[] | undefined) ?? current.queryRules ?? [],
+    eventTypes: dto.eventTypes ?? current.eventTypes,
+    rateLimitPerSecond:
+      dto.rateLimitPerSecond === undefined
+        ? (current.rateLimitPerSecond ?? null)
+        : dto.rateLimitPerSecond,
+  };
+}
+
+/** Nested like the rest of PUT: the fields a partial retryPolicy omits are kept. */
+export function mergedRetryPolicy(
+  current: OutboundEndpointEntity,
+  dto: UpdateOutboundEndpointDto,
+): RetryPolicy {
+  return withRetryDefaults({
+    ...(current.retryPolicy as Partial<RetryPolicy> | null),
+    ...withoutUndefined(dto.retryPolicy ?? {}),
+  });
+}
 
 /** How an update's fields merge into what an outbound endpoint has stored. */
 export function healthSettings(

@@ -7,7 +7,11 @@ import {
   type QueryRule,
   type RetryPolicy,
 } from '@app/core';
-import { OutboundEndpointsRepository, type OutboundEndpointEntity } from '@app/persistence';
+import {
+  OutboundEndpointsRepository,
+  type OutboundEndpointEntity,
+  type OutboundEndpointValues,
+} from '@app/persistence';
 import { AuditService } from '../audit/audit.service';
 import { ConfigChangePublisher } from '../common/config-change.publisher';
 import { requireUuid } from '../common/ids';
@@ -26,7 +30,12 @@ import type {
   UpdateOutboundEndpointDto,
 } from './outbound-endpoint.dto';
 import { OutboundEndpointSecrets, type EndpointSecurity } from './outbound-endpoint-secrets';
-import { healthSettings, keepRedactedValues, withoutUndefined } from './outbound-endpoint-settings';
+import {
+  healthSettings,
+  withoutUndefined,
+  mergedRequestShape,
+  mergedRetryPolicy,
+} from './outbound-endpoint-settings';
 import { outboundEndpointProblems } from './outbound-endpoint.validation';
 import { toOutboundEndpointView, type OutboundEndpointView } from './outbound-endpoint.view';
 
@@ -121,12 +130,43 @@ export class OutboundEndpointsService {
     return this.get(tenantId, row.id);
   }
 
+  /**
+   * A partial update merged onto the row as it is under its lock, in the transaction that
+   * writes it: a signing-secret rotation or another update committed meanwhile is what this
+   * one builds on, never overwritten with an earlier copy.
+   */
   async update(
     tenantId: string,
     id: string,
     dto: UpdateOutboundEndpointDto,
   ): Promise<OutboundEndpointView> {
-    const current = await this.row(tenantId, id);
+    await conflictOnDuplicate(
+      () =>
+        this.dataSource.transaction(async (manager) => {
+          const current = await this.row(tenantId, id, manager);
+          const updated = await this.endpoints
+            .in(manager)
+            .update(tenantId, id, await this.merged(tenantId, current, dto));
+          await this.audit.record(manager, null, {
+            action: 'outbound-endpoint.update',
+            entityType: 'outbound-endpoint',
+            entityId: id,
+            before: toOutboundEndpointView(current),
+            after: toOutboundEndpointView(updated!),
+          });
+        }),
+      `an outbound endpoint with code "${dto.code}" already exists`,
+    );
+    await this.changes.announce({ entity: 'outbound-endpoint', id });
+    return this.get(tenantId, id);
+  }
+
+  /** The row's new columns: `dto` over `current`, checked and with its secrets prepared. */
+  private async merged(
+    tenantId: string,
+    current: OutboundEndpointEntity,
+    dto: UpdateOutboundEndpointDto,
+  ): Promise<OutboundEndpointValues> {
     const linked = current.connectorId !== null && current.connectorId !== undefined;
     if (linked && dto.code !== undefined && dto.code !== current.code) {
       throw new ConflictException({
@@ -141,58 +181,18 @@ export class OutboundEndpointsService {
         ? (current.handlerId ?? null)
         : await this.checkHandler(tenantId, handlerRef);
     const security = this.secrets.prepare(dto, current);
-    // Nested like the rest of PUT: the fields a partial retryPolicy omits are kept.
-    const retryPolicy = withRetryDefaults({
-      ...(current.retryPolicy as Partial<RetryPolicy> | null),
-      ...withoutUndefined(dto.retryPolicy ?? {}),
-    });
-    const merged = {
-      code: dto.code ?? current.code,
-      name: dto.name ?? current.name,
-      method: dto.method ?? current.method,
-      bodyMode: dto.bodyMode ?? current.bodyMode,
-      targetHost: dto.targetHost ?? current.targetHost,
-      targetPath: dto.targetPath ?? current.targetPath,
-      timeoutMs: dto.timeoutMs ?? current.timeoutMs,
-      headerRules: dto.headerRules
-        ? keepRedactedValues(dto.headerRules, current.headerRules)
-        : current.headerRules,
-      payloadRules: (dto.payloadRules as PayloadRule[] | undefined) ?? current.payloadRules,
-      replacePayload: dto.replacePayload ?? current.replacePayload,
-      queryRules: (dto.queryRules as QueryRule[] | undefined) ?? current.queryRules ?? [],
-      eventTypes: dto.eventTypes ?? current.eventTypes,
-      rateLimitPerSecond:
-        dto.rateLimitPerSecond === undefined
-          ? (current.rateLimitPerSecond ?? null)
-          : dto.rateLimitPerSecond,
-    };
+    const retryPolicy = mergedRetryPolicy(current, dto);
+    const merged = mergedRequestShape(current, dto);
     this.validate(merged, { linked, retryPolicy, security });
-    await conflictOnDuplicate(
-      () =>
-        this.dataSource.transaction(async (manager) => {
-          const endpoints = this.endpoints.in(manager);
-          const before = toOutboundEndpointView(await this.row(tenantId, id, manager));
-          const updated = await endpoints.update(tenantId, id, {
-            ...merged,
-            handlerId,
-            signing: security.signing,
-            auth: security.auth,
-            secrets: security.secrets,
-            retryPolicy,
-            health: healthSettings(dto.health, current.health ?? {}),
-          });
-          await this.audit.record(manager, null, {
-            action: 'outbound-endpoint.update',
-            entityType: 'outbound-endpoint',
-            entityId: id,
-            before,
-            after: toOutboundEndpointView(updated!),
-          });
-        }),
-      `an outbound endpoint with code "${merged.code}" already exists`,
-    );
-    await this.changes.announce({ entity: 'outbound-endpoint', id });
-    return this.get(tenantId, id);
+    return {
+      ...merged,
+      handlerId,
+      signing: security.signing,
+      auth: security.auth,
+      secrets: security.secrets,
+      retryPolicy,
+      health: healthSettings(dto.health, current.health ?? {}),
+    };
   }
 
   activate(tenantId: string, id: string): Promise<OutboundEndpointView> {
