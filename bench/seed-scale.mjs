@@ -111,14 +111,15 @@ async function ensureEndpoints(client, tenant) {
 const EVENTS_SQL = `
   INSERT INTO inbound_events
     (tenant_id, endpoint_id, endpoint_path, state, method, url, headers, raw_body, content_type,
-     payload, delivery_identity, reject_reason, matched_rule, execution_log, error, attempts,
-     received_at, processed_at, updated_at)
+     payload, delivery_identity, reject_reason, reject_code, matched_rule, execution_log, error,
+     attempts, received_at, processed_at, updated_at)
   SELECT $1::uuid, ep.id, ep.path, s.state, 'POST', 'http://127.0.0.1/webhooks/' || ep.path,
          jsonb_build_object('content-type', 'application/json', 'x-github-event', 'issues',
                             'x-github-delivery', $2::text || '-' || g),
          convert_to(p.body::text, 'UTF8'), 'application/json', p.body,
          CASE WHEN s.state <> 'rejected' THEN $2::text || '-' || g END,
          CASE WHEN s.state = 'rejected' THEN 'signature_invalid: no signature matched' END,
+         CASE WHEN s.state = 'rejected' THEN 'signature_invalid' END,
          CASE WHEN s.state = 'done' THEN 'opened issues' END,
          CASE WHEN s.state <> 'rejected' THEN jsonb_build_object(
            'direction', 'inbound', 'mode', 'rules', 'action', s.state, 'matchedRule', 'opened issues',

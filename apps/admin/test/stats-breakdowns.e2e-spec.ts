@@ -129,18 +129,32 @@ describe('GET /stats breakdowns', () => {
     expect(endpoint.status).toBe(201);
     const forged = await post(harness, `/webhooks/${path}`, '{"a":1}', { 'x-sig': 'deadbeef' });
     expect(forged.status).toBe(401);
-    // Seeded: a stale-timestamp rejection, a failed and a dead-lettered event.
-    for (const [state, reason] of [
-      ['rejected', 'stale timestamp: the request is 900 s old, the limit is 300 s'],
-      ['error', null],
-      ['dead_letter', null],
-      ['dead_letter', null],
+    // The gateway stored the forged request (before answering) with its error's code.
+    expect(
+      await query(
+        db(),
+        `SELECT reject_code FROM inbound_events WHERE endpoint_path = $1 AND state = 'rejected'`,
+        [path],
+      ),
+    ).toEqual([{ reject_code: 'signature_invalid' }]);
+    // Seeded rejections: the class is the stored code, whatever the reason's words say
+    // (one with no signature words, one whose reason names a timestamp); a row stored
+    // before codes were (NULL) is still classed from its reason. Then a failed and a
+    // dead-lettered event.
+    for (const [state, reason, code] of [
+      ['rejected', 'the request could not be proven genuine', 'signature_invalid'],
+      ['rejected', 'timestamp field of the body is not a number', 'payload_invalid'],
+      ['rejected', 'The signing secret is empty: set a secret', 'configuration_invalid'],
+      ['rejected', 'stale timestamp: the request is 900 s old, the limit is 300 s', null],
+      ['error', null, null],
+      ['dead_letter', null, null],
+      ['dead_letter', null, null],
     ]) {
       await query(
         db(),
-        `INSERT INTO inbound_events (tenant_id, endpoint_id, endpoint_path, state, method, url, raw_body, reject_reason)
-         VALUES ($1, $2, 'p', $3, 'POST', 'http://x', '\\x'::bytea, $4)`,
-        [tenant.id, endpoint.body.id, state, reason],
+        `INSERT INTO inbound_events (tenant_id, endpoint_id, endpoint_path, state, method, url, raw_body, reject_reason, reject_code)
+         VALUES ($1, $2, 'p', $3, 'POST', 'http://x', '\\x'::bytea, $4, $5)`,
+        [tenant.id, endpoint.body.id, state, reason, code],
       );
     }
     // Records: two customers and an invoice created now; one created long ago and changed
@@ -262,8 +276,14 @@ describe('GET /stats breakdowns', () => {
     expect(res.body.breakdowns.errorClass).toEqual([
       { direction: 'outbound', errorClass: 'http_5xx', count: 3 },
       { direction: 'inbound', errorClass: 'dead_letter', count: 2 },
+      // The forged webhook and the seeded row whose reason has no signature words.
+      { direction: 'inbound', errorClass: 'signature_invalid', count: 2 },
+      // Its reason names the secret: only its code keeps it out of signature_invalid.
+      { direction: 'inbound', errorClass: 'configuration_invalid', count: 1 },
       { direction: 'inbound', errorClass: 'handler_error', count: 1 },
-      { direction: 'inbound', errorClass: 'signature_invalid', count: 1 },
+      // Its reason names a timestamp: the code wins over the reason's words.
+      { direction: 'inbound', errorClass: 'payload_invalid', count: 1 },
+      // Stored with no code (before the column): classed from its reason.
       { direction: 'inbound', errorClass: 'timestamp_invalid', count: 1 },
     ]);
     expect(failing.requests).toHaveLength(3);

@@ -25,13 +25,15 @@ describe('inbound receiving: verification, freshness, identity, limits', () => {
     await harness?.close();
   });
 
-  async function rejectedReasons(path: string): Promise<string[]> {
-    const rows = await query<{ reject_reason: string }>(
+  async function rejectedRows(
+    path: string,
+  ): Promise<Array<{ id: string; reject_reason: string; reject_code: string | null }>> {
+    return query(
       process.env.DATABASE_URL!,
-      `SELECT reject_reason FROM inbound_events WHERE endpoint_path = $1 AND state = 'rejected' ORDER BY received_at`,
+      `SELECT id, reject_reason, reject_code FROM inbound_events
+        WHERE endpoint_path = $1 AND state = 'rejected' ORDER BY received_at`,
       [path],
     );
-    return rows.map((r) => r.reject_reason);
   }
 
   describe('github preset (oracle: @octokit/webhooks-methods)', () => {
@@ -75,9 +77,23 @@ describe('inbound receiving: verification, freshness, identity, limits', () => {
       const missing = await post(harness, url, body, { 'x-github-delivery': unique('d') });
       expect(missing.status).toBe(401);
 
-      const reasons = await rejectedReasons(path);
-      expect(reasons).toHaveLength(3);
-      for (const reason of reasons) expect(reason.length).toBeGreaterThan(5);
+      const rejected = await rejectedRows(path);
+      expect(rejected).toHaveLength(3);
+      for (const row of rejected) {
+        expect(row.reject_reason.length).toBeGreaterThan(5);
+        // The error's code is stored as answered, not left to be read from the reason.
+        expect(row.reject_code).toBe('signature_invalid');
+      }
+      const view = await harness.admin(`/inbound-events/${rejected[0].id}`);
+      expect(view.body).toMatchObject({
+        state: 'rejected',
+        rejectReason: rejected[0].reject_reason,
+        rejectCode: 'signature_invalid',
+      });
+      const list = await harness.admin(`/inbound-events?endpoint=${path}&state=rejected`);
+      expect(list.body.items.map((e: { rejectCode: string }) => e.rejectCode)).toEqual(
+        Array(3).fill('signature_invalid'),
+      );
     });
 
     it('answers a repeated delivery id as a duplicate of the original', async () => {
@@ -125,14 +141,13 @@ describe('inbound receiving: verification, freshness, identity, limits', () => {
   describe('stripe preset (oracle: stripe.webhooks.generateTestHeaderString)', () => {
     const secret = 'whsec_stripe_test_secret_0123456789';
     let url: string;
+    let path: string;
 
     beforeAll(async () => {
-      url = (
-        await createInboundEndpoint(harness, {
-          handler: handlerCode,
-          signature: { mode: 'hmac', preset: 'stripe', secret },
-        })
-      ).url;
+      ({ url, path } = await createInboundEndpoint(harness, {
+        handler: handlerCode,
+        signature: { mode: 'hmac', preset: 'stripe', secret },
+      }));
     });
 
     const sign = (payload: string, timestamp?: number) =>
@@ -167,6 +182,10 @@ describe('inbound receiving: verification, freshness, identity, limits', () => {
       expect(stale.body.error).toBe('timestamp_invalid');
       const future = await post(harness, url, body, { 'stripe-signature': sign(body, now + 3600) });
       expect(future.status).toBe(400);
+      expect((await rejectedRows(path)).map((row) => row.reject_code)).toEqual([
+        'timestamp_invalid',
+        'timestamp_invalid',
+      ]);
     });
   });
 

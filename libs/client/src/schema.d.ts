@@ -1901,6 +1901,11 @@ export interface components {
       lastDuplicateAt: string | null;
       /** @example null */
       rejectReason: string | null;
+      /**
+       * @description `rejected` events: the error code the gateway answered with (`signature_invalid`, `timestamp_invalid`, `payload_invalid`, `configuration_invalid`), the inbound `errorClass` of `GET /stats?groupBy=errorClass`; null for other states and for events rejected before the code was stored
+       * @example null
+       */
+      rejectCode: string | null;
       /** @example opened issues */
       matchedRule: string | null;
       error: {
@@ -2011,6 +2016,11 @@ export interface components {
       lastDuplicateAt: string | null;
       /** @example null */
       rejectReason: string | null;
+      /**
+       * @description `rejected` events: the error code the gateway answered with (`signature_invalid`, `timestamp_invalid`, `payload_invalid`, `configuration_invalid`), the inbound `errorClass` of `GET /stats?groupBy=errorClass`; null for other states and for events rejected before the code was stored
+       * @example null
+       */
+      rejectCode: string | null;
       /** @example opened issues */
       matchedRule: string | null;
       /**
@@ -3446,7 +3456,7 @@ export interface components {
       /** @enum {string} */
       direction: 'inbound' | 'outbound';
       /**
-       * @description outbound (failed attempts): timeout, connection_refused, connection_reset, dns, tls, network, refused_address, invalid_url, configuration, interrupted, http_4xx, http_5xx, http_3xx; inbound: signature_invalid, timestamp_invalid, payload_invalid (rejected), handler_error, dead_letter
+       * @description outbound (failed attempts): timeout, connection_refused, connection_reset, dns, tls, network, refused_address, invalid_url, configuration, interrupted, http_4xx, http_5xx, http_3xx; inbound: signature_invalid, timestamp_invalid, payload_invalid, configuration_invalid (rejected: the code the gateway answered with, the event’s `rejectCode`; configuration_invalid when a check failed on the endpoint’s own configuration), handler_error, dead_letter
        * @example timeout
        */
       errorClass: string;

@@ -105,6 +105,8 @@ describe('schema', () => {
       duplicateCount: 0,
       attempts: 0,
       executionLog: null,
+      rejectReason: null,
+      rejectCode: null,
     });
     expect(stored.receivedAt).toBeInstanceOf(Date);
   });
@@ -117,9 +119,16 @@ describe('schema', () => {
   });
 
   it('lets rejected events never occupy an identity', async () => {
-    await insert(
-      event({ deliveryIdentity: 'delivery-2', state: 'rejected', rejectReason: 'bad signature' }),
-    );
+    const rejected = event({
+      deliveryIdentity: 'delivery-2',
+      state: 'rejected',
+      rejectReason: 'bad signature',
+      rejectCode: 'signature_invalid',
+    });
+    await insert(rejected);
+    await expect(
+      dataSource.getRepository(InboundEventEntity).findOneByOrFail({ id: rejected.id }),
+    ).resolves.toMatchObject({ rejectReason: 'bad signature', rejectCode: 'signature_invalid' });
     await insert(
       event({ deliveryIdentity: 'delivery-2', state: 'rejected', rejectReason: 'bad signature' }),
     );

@@ -89,6 +89,18 @@ export class InboundEventResponse implements InboundEventView {
   @ApiProperty({ type: String, nullable: true, example: null })
   rejectReason: string | null;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description:
+      '`rejected` events: the error code the gateway answered with (`signature_invalid`, ' +
+      '`timestamp_invalid`, `payload_invalid`, `configuration_invalid`), the inbound ' +
+      '`errorClass` of `GET /stats?groupBy=errorClass`; null for other states and for events ' +
+      'rejected before the code was stored',
+  })
+  rejectCode: string | null;
+
   @ApiProperty({ type: String, nullable: true, example: 'opened issues' })
   matchedRule: string | null;
 

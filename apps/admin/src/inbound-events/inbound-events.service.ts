@@ -50,6 +50,7 @@ export interface InboundEventView {
   duplicateCount: number;
   lastDuplicateAt: string | null;
   rejectReason: string | null;
+  rejectCode: string | null;
   matchedRule: string | null;
   executionLog: unknown;
   error: { message: string; stack: string | null } | null;
@@ -217,6 +218,7 @@ function toSummary(row: Row): InboundEventSummary {
     duplicateCount: Number(row.duplicate_count ?? 0),
     lastDuplicateAt: iso(row.last_duplicate_at),
     rejectReason: (row.reject_reason as string | null) ?? null,
+    rejectCode: (row.reject_code as string | null) ?? null,
     bodySize: row.body_size === null || row.body_size === undefined ? null : Number(row.body_size),
     bodySha256: (row.body_sha256 as string | null) ?? null,
     matchedRule: (row.matched_rule as string | null) ?? null,

@@ -140,8 +140,10 @@ export class ErrorClassStatsDoc {
     description:
       'outbound (failed attempts): timeout, connection_refused, connection_reset, dns, tls, ' +
       'network, refused_address, invalid_url, configuration, interrupted, http_4xx, http_5xx, ' +
-      'http_3xx; inbound: signature_invalid, timestamp_invalid, payload_invalid (rejected), ' +
-      'handler_error, dead_letter',
+      'http_3xx; inbound: signature_invalid, timestamp_invalid, payload_invalid, ' +
+      'configuration_invalid (rejected: the code the gateway answered with, the event’s ' +
+      '`rejectCode`; configuration_invalid when a check failed on the endpoint’s own ' +
+      'configuration), handler_error, dead_letter',
   })
   errorClass: string;
 

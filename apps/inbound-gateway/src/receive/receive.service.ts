@@ -161,7 +161,7 @@ export class ReceiveService {
       await this.storeRejected(
         endpoint,
         { ...base, payload: null, deliveryIdentity: null, replayIdentity: null },
-        error.reason,
+        error,
       );
       return { status, body: { error: error.code, reason: error.reason }, endpoint: endpoint.id };
     }
@@ -191,8 +191,8 @@ export class ReceiveService {
 
   private async storeRejected(
     endpoint: EndpointRuntime,
-    event: Omit<NewInboundEvent, 'state' | 'rejectReason'>,
-    reason: string,
+    event: Omit<NewInboundEvent, 'state' | 'rejectReason' | 'rejectCode'>,
+    { reason, code }: { reason: string; code: string },
   ): Promise<void> {
     // Only a bounded prefix of the body is kept, with the whole body's size and digest (a
     // copy, so the rest of a large body is not carried to the writer thread).
@@ -204,7 +204,8 @@ export class ReceiveService {
       Buffer.byteLength(JSON.stringify(event.headers)) +
       Buffer.byteLength(JSON.stringify(event.query)) +
       Buffer.byteLength(event.url) +
-      Buffer.byteLength(reason);
+      Buffer.byteLength(reason) +
+      Buffer.byteLength(code);
     if (!(await this.rejectedBudget.take(endpoint.id, endpoint.rejectedPerMinute, cost))) {
       inboundRejectedUnstored.inc({ endpoint: endpoint.id });
       return;
@@ -216,6 +217,8 @@ export class ReceiveService {
       bodySha256: createHash('sha256').update(whole).digest('hex'),
       state: 'rejected',
       rejectReason: reason,
+      // The typed error's stable code: what the stats class the rejection by.
+      rejectCode: code,
     });
   }
 }

@@ -26,6 +26,8 @@ export interface NewInboundEvent {
   deliveryIdentity: string | null;
   replayIdentity: string | null;
   rejectReason?: string;
+  /** Rejected events: the refusing error's stable code (HookgateError.code), beside its reason. */
+  rejectCode?: string;
   /** Rejected events: the whole body's size and SHA-256 (hex); `rawBody` is then a prefix. */
   bodySize?: number | null;
   bodySha256?: string | null;

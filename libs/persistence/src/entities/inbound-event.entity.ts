@@ -87,6 +87,13 @@ export class InboundEventEntity {
   @Column({ name: 'reject_reason', type: 'text', nullable: true })
   rejectReason: string | null;
 
+  /**
+   * `rejected` events: the stable code of the error refused with (`signature_invalid`, …);
+   * null for other states and for rejections stored before it was recorded.
+   */
+  @Column({ name: 'reject_code', type: 'text', nullable: true })
+  rejectCode: string | null;
+
   @Column({ name: 'matched_rule', type: 'text', nullable: true })
   matchedRule: string | null;
 

@@ -14,6 +14,7 @@ import { RecordTriggers1764600000000 } from './1764600000000-record-triggers';
 import { OutboundBodilessRequests1764610000000 } from './1764610000000-outbound-bodiless-requests';
 import { StatsBreakdowns1764630000000 } from './1764630000000-stats-breakdowns';
 import { DeliveryFiles1764630001000 } from './1764630001000-delivery-files';
+import { InboundRejectCode1764640000000 } from './1764640000000-inbound-reject-code';
 
 /** Every migration, in order. Apps list them explicitly (no globs), so builds cannot miss one. */
 export const MIGRATIONS = [
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   OutboundBodilessRequests1764610000000,
   StatsBreakdowns1764630000000,
   DeliveryFiles1764630001000,
+  InboundRejectCode1764640000000,
 ];
 
 export {
@@ -52,4 +54,5 @@ export {
   OutboundBodilessRequests1764610000000,
   StatsBreakdowns1764630000000,
   DeliveryFiles1764630001000,
+  InboundRejectCode1764640000000,
 };

@@ -63,8 +63,8 @@ export class InboundEventsAdminRepository extends BaseRepository {
     params.push(limit + 1);
     return this.manager.query(
       `SELECT e.id, e.endpoint_id, e.endpoint_path, e.state, e.method, e.url, e.content_type, e.delivery_identity,
-              e.replay_identity, e.duplicate_count, e.last_duplicate_at, e.reject_reason, e.matched_rule, e.error,
-              e.error_stack, e.body_size, e.body_sha256, e.attempts, e.due_at, e.received_at, e.processed_at, e.updated_at
+              e.replay_identity, e.duplicate_count, e.last_duplicate_at, e.reject_reason, e.reject_code, e.matched_rule,
+              e.error, e.error_stack, e.body_size, e.body_sha256, e.attempts, e.due_at, e.received_at, e.processed_at, e.updated_at
          FROM inbound_events e
         WHERE ${where.join(' AND ')}
         ORDER BY e.received_at DESC, e.id DESC

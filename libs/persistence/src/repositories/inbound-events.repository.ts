@@ -73,8 +73,8 @@ export function runSqlOn(dataSource: Queryable): RunSql {
 
 const COLUMNS = `(id, tenant_id, endpoint_id, endpoint_path, state, method, url, headers, query, raw_body,
      content_type, payload, semantic, delivery_identity, replay_identity, reject_reason, body_size,
-     body_sha256)`;
-const COLUMN_COUNT = 18;
+     body_sha256, reject_code)`;
+const COLUMN_COUNT = 19;
 
 /**
  * The insert of n rows: a batch, or one row settling alone. Batches under load hold a few
@@ -106,7 +106,7 @@ function placeholders(rows: number): string {
 }
 
 /**
- * The event's 18 column values, appended to `into` (one flat array for a whole batch).
+ * The event's 19 column values, appended to `into` (one flat array for a whole batch).
  * Every text and JSON column filled from the request goes through storableText/Json: one
  * NUL Postgres refuses would fail the row (and first the batch statement). The payload is
  * made storable where it is parsed (readPayload), which knows when a walk is needed; the
@@ -140,6 +140,7 @@ function parameters(event: NewInboundEvent, into: unknown[] = []): unknown[] {
     storableTextOrNull(event.rejectReason),
     event.bodySize ?? null,
     event.bodySha256 ?? null,
+    storableTextOrNull(event.rejectCode),
   );
   return into;
 }

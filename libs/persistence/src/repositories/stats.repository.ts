@@ -42,15 +42,23 @@ export type StatsBreakdownDimension = StatsBreakdownRow['dimension'];
 export const BREAKDOWN_GROUPS = 100;
 
 /**
- * The error class of a rejected event, from its reason: the gateway stores the reason
- * text of the typed error it refused with (libs/core/src/errors), and every signature
- * reason names the signature, a signed part, the secret or the verification; every
- * freshness reason names the timestamp; the rest are payload refusals.
+ * The error class of a rejected event: the stable code of the typed error the gateway
+ * refused it with (libs/core/src/errors), stored in `reject_code` — `signature_invalid`,
+ * `timestamp_invalid`, `payload_invalid`, or `configuration_invalid` when a check failed on
+ * the endpoint's own configuration rather than on the request (rare: security settings
+ * are checked when an endpoint is loaded, and one failing there answers
+ * `signature_invalid`). Each is reported as its own class, the code the sender got.
+ *
+ * Rows stored before the InboundRejectCode migration have no code; only for them is the
+ * class still guessed from the reason text, as it was before: every signature reason
+ * names the signature, a signed part, the secret or the verification; every freshness
+ * reason names the timestamp; the rest are payload refusals. Nothing backfills them
+ * (retention ages them out), so this fallback can go once no such row is kept.
  */
-const REJECT_CLASS = `CASE
+const REJECT_CLASS = `COALESCE(reject_code, CASE
   WHEN reject_reason ~* '(signature|signed message|secret|verify)' THEN 'signature_invalid'
   WHEN reject_reason ~* 'timestamp' THEN 'timestamp_invalid'
-  ELSE 'payload_invalid' END`;
+  ELSE 'payload_invalid' END)`;
 
 /** The error class of a failed attempt: the sender's class, else its HTTP status class. */
 const ATTEMPT_CLASS = `COALESCE(error_class, CASE
@@ -321,7 +329,7 @@ export class StatsRepository extends BaseRepository {
    *   other state live by creation time from a partial index holding only those;
    * - `recordModel`: records created in the window, by model: rollup plus live edges;
    * - `errorClass`: failed attempts started in the window by class (outbound), and inbound
-   *   events received in the window that were rejected (by reason class), ended in
+   *   events received in the window that were rejected (by their error code), ended in
    *   `error` (`handler_error`) or were dead-lettered (`dead_letter`): both read failures
    *   only (a partial index; the `(tenant_id, state, received_at)` index).
    */
