@@ -298,6 +298,7 @@ describe('chaos: fuzzing', () => {
         WHERE endpoint_path = ANY($1)
           AND (raw_body IS NULL OR method IS NULL OR url IS NULL OR headers IS NULL
                OR (state = 'rejected') <> (reject_reason IS NOT NULL)
+               OR (state = 'rejected') <> (reject_code IS NOT NULL)
                OR state NOT IN ('received','processing','done','error','dead_letter','rejected'))`,
       [paths],
     );

@@ -152,6 +152,21 @@ test('an admin sets up GitHub in the UI; the signed webhook is found, explained 
       { timeout: 1000 },
     );
   }).toPass({ timeout: 30_000 });
+
+  // A webhook signed with another secret is refused; its detail says why, with its code.
+  expect(await sendGithub(path, { action: 'opened' }, 'not-the-secret')).toBe(401);
+  await page.goto(`/console/events?state=rejected&q=`);
+  await page.getByRole('combobox', { name: 'Endpoint' }).click();
+  await page.getByRole('option', { name: path }).click();
+  const rejectedRow = page.getByRole('row').filter({ hasText: 'rejected' });
+  await expect(async () => {
+    await page.reload();
+    await expect(rejectedRow).toHaveCount(1, { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+  await rejectedRow.getByRole('link').click();
+  await expect(
+    page.getByRole('alert').filter({ hasText: 'Rejected: signature_invalid' }),
+  ).toBeVisible();
 });
 
 test('the simulator explains a match on a pasted payload and writes nothing', async ({

@@ -298,7 +298,7 @@ export function EventDetailView() {
         </Card>
       </SimpleGrid>
       {e.rejectReason ? (
-        <Alert color="red" title="Rejected">
+        <Alert color="red" title={e.rejectCode ? `Rejected: ${e.rejectCode}` : 'Rejected'}>
           {e.rejectReason}
         </Alert>
       ) : null}
