@@ -32,7 +32,7 @@ describe('chaos: adversarial admin API', () => {
     await redis?.stop();
   });
 
-  it(`${RUNS} requests per operation and principal: no 5xx, crash, prototype write, cross-tenant change or write by a refusal`, async () => {
+  it(`${RUNS} requests per operation and principal: no 5xx, crash, prototype write, cross-tenant change, write by a refusal or configuration change by a lower role`, async () => {
     process.stdout.write(
       `[chaos] adversarial admin seed=${SEED} runs=${RUNS} (FUZZ_SEED=${SEED} replays it)\n`,
     );

@@ -26,8 +26,36 @@ import {
 /** Histogram entry for a request Node refused at the socket (head too large). */
 const RESET_AFTER_431 = -431;
 
-export type PrincipalName = 'no-key' | 'other-tenant-admin' | 'default-operator';
-const PRINCIPALS: PrincipalName[] = ['no-key', 'other-tenant-admin', 'default-operator'];
+export type PrincipalName =
+  'no-key' | 'other-tenant-admin' | 'default-operator' | 'default-publisher';
+const PRINCIPALS: PrincipalName[] = [
+  'no-key',
+  'other-tenant-admin',
+  'default-operator',
+  'default-publisher',
+];
+
+/** Configuration: only an admin key may change it (SPEC §8), whatever a route answers. */
+const CONFIG_TABLES = [
+  'handlers',
+  'handler_rules',
+  'inbound_endpoints',
+  'outbound_endpoints',
+  'connectors',
+  'record_triggers',
+  'tenants',
+];
+/**
+ * The tables of its own tenant a lower-privilege key must never change: an operator reads
+ * and acts on events, deliveries and records but configures nothing; a publisher only
+ * publishes (deliveries, their files, idempotency keys and audit entries).
+ */
+const OFF_LIMITS: Partial<Record<PrincipalName, string[]>> = {
+  'default-operator': CONFIG_TABLES,
+  'default-publisher': [...CONFIG_TABLES, 'inbound_events', 'records'],
+};
+/** Keys and tenants are counted across tenants: neither role may create or delete one. */
+const OFF_LIMITS_COUNTS = ['api_keys', 'tenants'];
 
 export interface AdminTarget {
   url: string;
@@ -44,7 +72,7 @@ export interface AdminTarget {
 
 export interface SuiteOptions {
   seed: number;
-  /** Requests per operation for the two keyed principals. */
+  /** Requests per operation for each keyed principal. */
   runs: number;
   /** Requests per operation without a key (they all stop at the guard). */
   noKeyRuns: number;
@@ -293,6 +321,10 @@ export async function runAdversarialSuite(
     name: `${tag} operator`,
     role: 'operator',
   });
+  const publisher = await must(url, adminKey, 'POST', '/api/v1/api-keys', {
+    name: `${tag} publisher`,
+    role: 'publisher',
+  });
   const created = await must(url, adminKey, 'POST', '/api/v1/tenants', { name: `${tag}-other` });
   const defaultTenantId = (await must(url, adminKey, 'GET', '/api/v1/tenant')).id as string;
   const home = await seedTenant(url, databaseUrl, defaultTenantId, adminKey, `${tag}-d`);
@@ -304,7 +336,7 @@ export async function runAdversarialSuite(
     `${tag}-o`,
   );
   // The principals' own keys are not in the id pool: a key that revoked itself stops the run.
-  home.ids.push(operator.id);
+  home.ids.push(operator.id, publisher.id);
   const pools = {
     ids: [...home.ids, ...other.ids],
     models: [home.model, other.model, 'x', '__proto__'],
@@ -313,12 +345,14 @@ export async function runAdversarialSuite(
     'no-key': undefined,
     'other-tenant-admin': created.adminKey.key,
     'default-operator': operator.key,
+    'default-publisher': publisher.key,
   };
   /** The tenant a principal must not be able to touch or read. */
   const victimsOf: Record<PrincipalName, TenantFixture[]> = {
     'no-key': [home, other],
     'other-tenant-admin': [home],
     'default-operator': [other],
+    'default-publisher': [other],
   };
 
   const watch = target.inProcess ? new PrototypeWatch() : undefined;
@@ -390,8 +424,9 @@ export async function runAdversarialSuite(
       let problem = '';
       // The default tenant made the other one: its audit shows that tenant's id by design.
       const victimIds = victims.flatMap((v) =>
-        [...v.ids, v.canary].filter((id) => !(principal === 'default-operator' && id === v.id)),
+        [...v.ids, v.canary].filter((id) => !(principal.startsWith('default-') && id === v.id)),
       );
+      const offLimits = OFF_LIMITS[principal] ?? [];
       const check = async (req: FuzzRequest): Promise<boolean> => {
         const before = state;
         const t0 = Date.now();
@@ -426,6 +461,19 @@ export async function runAdversarialSuite(
           const wrote = diffCounts(before.counts, after.counts);
           if (wrote.length > 0)
             problems.push(`refused (${answer.status}) but wrote rows: ${wrote.join(', ')}`);
+        }
+        if (offLimits.length > 0) {
+          const own = (digests: Record<string, string> = {}) =>
+            Object.fromEntries(offLimits.map((table) => [table, digests[table] ?? '']));
+          const changed = [
+            ...diffDigests(own(before.tenants[home.id]), own(after.tenants[home.id])),
+            ...diffCounts(
+              Object.fromEntries(OFF_LIMITS_COUNTS.map((t) => [t, before.counts[t] ?? 0])),
+              Object.fromEntries(OFF_LIMITS_COUNTS.map((t) => [t, after.counts[t] ?? 0])),
+            ),
+          ];
+          if (changed.length > 0)
+            problems.push(`a ${principal} key changed what it may not: ${changed.join(', ')}`);
         }
         for (const victim of victims) {
           const changed = diffDigests(before.tenants[victim.id], after.tenants[victim.id]);

@@ -5,8 +5,8 @@ import { Client } from 'pg';
 /**
  * The adversarial admin-API suite, shared by the short e2e run and the long chaos run
  * (issue 21). Driven by the admin app's own OpenAPI document: every operation in it is
- * called by three principals (an operator key of the default tenant, an admin key of
- * another tenant, no key) with fast-check requests built from the document (path and query
+ * called by four principals (an operator key and a publisher key of the default tenant, an
+ * admin key of another tenant, no key) with fast-check requests built from the document (path and query
  * parameters, request body schemas and their examples) and then made hostile: prototype
  * keys at any depth, dotted and bracketed keys, repeated keys, huge strings, NUL, unpaired
  * surrogates, broken and overlong percent-encodings, deep or huge JSON, odd numbers.
@@ -16,7 +16,9 @@ import { Client } from 'pg';
  * and by canary requests whose answers must not move); a refused request (4xx) changed
  * the row count of no table; the victim tenant (the one the principal does not belong
  * to) is unchanged row for row and none of its ids appears in an answer; a request
- * without a key got no 2xx. After every batch the app must still answer its health and
+ * without a key got no 2xx; an operator or publisher key changed no configuration of its
+ * own tenant and no key or tenant anywhere, and a publisher no event or record either,
+ * whatever the answer said. After every batch the app must still answer its health and
  * metrics routes. Everything is seeded: the run prints its seed, and each failure its own
  * seed and fast-check path.
  */

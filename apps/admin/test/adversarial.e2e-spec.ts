@@ -8,7 +8,8 @@ import {
 
 /**
  * The adversarial admin-API suite, short (issue 21): every operation of the OpenAPI
- * document, as a default-tenant operator, as another tenant's admin and without a key,
+ * document, as a default-tenant operator and publisher, as another tenant's admin and
+ * without a key,
  * with seeded fast-check requests made hostile (test/support/adversarial.ts says how and
  * what is checked). The admin app runs in this process, so a property planted on
  * `Object.prototype` is seen at the request that planted it. `FUZZ_SEED=<n>` replays a
@@ -16,7 +17,7 @@ import {
  * runs the long version (test/chaos/adversarial-admin.chaos-spec.ts).
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 2121);
-// 12 requests per operation and principal (~1,300 in all) keeps `npm test` short; the long
+// 12 requests per operation and principal (~2,700 in all) keeps `npm test` short; the long
 // run (150 per operation) is in `npm run test:chaos`, and FUZZ_RUNS raises this one.
 const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
 
@@ -39,7 +40,7 @@ describe('admin API: adversarial requests from the OpenAPI document', () => {
     await app?.close();
   });
 
-  it(`finds no 5xx, crash, prototype write, cross-tenant change or leak, or write by a refused request (seed ${SEED})`, async () => {
+  it(`finds no 5xx, crash, prototype write, cross-tenant change or leak, write by a refused request or configuration change by a lower role (seed ${SEED})`, async () => {
     process.stdout.write(
       `[fuzz] admin API seed=${SEED} runs=${RUNS} (FUZZ_SEED=${SEED} replays it)\n`,
     );
