@@ -486,6 +486,32 @@ describe('admin API: outbound endpoints and deliveries', () => {
   });
 
   describe('publishing', () => {
+    it('concurrent publishes of repeated keys make one row per key, every repeat answering it', async () => {
+      const endpoint = await createEndpoint();
+      const keys = Array.from({ length: 12 }, () => unique('storm'));
+      // Each key three times, interleaved, all at once: the repeats race their first row's
+      // INSERT (the dispatcher's batched intake is tested in intake.e2e-spec.ts).
+      const answers = await Promise.all(
+        [0, 1, 2].flatMap((round) =>
+          keys.map((key) =>
+            deliver({ endpoint: endpoint.code, payload: { key, round }, idempotencyKey: key }),
+          ),
+        ),
+      );
+      const rows = await query<{ id: string; idempotency_key: string }>(
+        db(),
+        `SELECT id, idempotency_key FROM deliveries WHERE endpoint_id = $1`,
+        [endpoint.id],
+      );
+      expect(rows).toHaveLength(keys.length);
+      const rowOf = new Map(rows.map((r) => [r.idempotency_key, r.id]));
+      for (const key of keys) {
+        const mine = answers.filter((a) => a.idempotencyKey === key);
+        expect(mine.map((a) => a.id)).toEqual([rowOf.get(key), rowOf.get(key), rowOf.get(key)]);
+        expect(mine.filter((a) => !a.duplicate)).toHaveLength(1);
+      }
+    });
+
     it('POST /deliveries stores and enqueues, is idempotent per endpoint, and keeps unknown endpoints as dead letters', async () => {
       const endpoint = await createEndpoint();
       const key = unique('idem');

@@ -61,6 +61,16 @@ function fakeDatabase() {
       const inserted = store(id, endpointId, key, state);
       return Promise.resolve(inserted ? [inserted] : []);
     }
+    if (sql.includes('FROM unnest($1::uuid[], $2::text[]) AS k(endpoint_id, idempotency_key)')) {
+      statements.push('find many');
+      const [endpointIds, keys] = params as string[][];
+      return Promise.resolve(
+        endpointIds.flatMap((endpointId, i) => {
+          const found = rows.get(`${endpointId}|${keys[i]}`);
+          return found ? [{ ...found, endpoint_id: endpointId, idempotency_key: keys[i] }] : [];
+        }),
+      );
+    }
     if (sql.includes('WHERE endpoint_id = $1 AND idempotency_key = $2')) {
       statements.push('find');
       const found = rows.get(`${String(params[0])}|${String(params[1])}`);
@@ -73,24 +83,27 @@ function fakeDatabase() {
 }
 
 describe('DeliveryIntake with batched deliver requests', () => {
-  it('stores concurrent requests with one lookup and one INSERT, each answered with its own row', async () => {
+  it('stores concurrent requests with one lookup, one INSERT and one look for taken keys, each answered with its own row', async () => {
     const db = fakeDatabase();
     const intake = new DeliveryIntake(db.dataSource, 5000, { maxBatch: 64, maxInFlight: 2 });
     const results = await Promise.all([
       intake.deliver(TENANT, { endpoint: 'sink', payload: { n: 1 }, idempotencyKey: 'a' }),
       intake.deliver(TENANT, { endpoint: 'sink', payload: { n: 2 }, idempotencyKey: 'b' }),
-      // A repeat in the same batch: answers the first row.
+      // Repeats in the same batch: each answers the first row with its key.
       intake.deliver(TENANT, { endpoint: 'sink', payload: { n: 3 }, idempotencyKey: 'a' }),
       intake.deliver(TENANT, { endpoint: 'nowhere', payload: { n: 4 }, idempotencyKey: 'c' }),
+      intake.deliver(TENANT, { endpoint: 'sink', payload: { n: 5 }, idempotencyKey: 'b' }),
     ]);
-    expect(db.statements).toEqual(['endpoints', 'insert many', 'find']);
+    expect(db.statements).toEqual(['endpoints', 'insert many', 'find many']);
     expect(results.map((r) => [r.state, r.duplicate, r.endpointCode])).toEqual([
       ['queued', false, 'sink'],
       ['queued', false, 'sink'],
       ['queued', true, 'sink'],
       ['dead_letter', false, 'nowhere'],
+      ['queued', true, 'sink'],
     ]);
     expect(results[2].id).toBe(results[0].id);
+    expect(results[4].id).toBe(results[1].id);
     expect(new Set(results.map((r) => r.id)).size).toBe(3);
     expect(db.rows.size).toBe(3);
   });

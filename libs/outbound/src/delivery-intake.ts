@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DeliveryIntakeRepository,
+  idempotencyPair,
   type IntakeEndpointRow,
   type NewDeliveryRow,
 } from '@app/persistence/repositories/delivery-intake.repository';
@@ -264,11 +265,15 @@ export class DeliveryIntake {
         )
       ).map((r) => [r.id, r]),
     );
-    const results: IntakeResult[] = [];
-    for (const row of rows) {
-      results.push(await this.answer(manager, row, inserted.get(row.row.id) ?? null));
-    }
-    return results;
+    // The rows skipped for a taken key answer the existing rows, all found in one statement.
+    const skipped = rows.filter((r) => !inserted.has(r.row.id)).map((r) => r.row);
+    const existing = await this.repository.findByIdempotencyKeys(manager, skipped);
+    return rows.map((row) => {
+      const found =
+        inserted.get(row.row.id) ??
+        existing.get(idempotencyPair(row.row.endpointId, row.row.idempotencyKey));
+      return this.result(row, found, inserted.has(row.row.id));
+    });
   }
 
   /** The row a request becomes: its state decided from its endpoint (or its absence). */
@@ -318,26 +323,28 @@ export class DeliveryIntake {
     { endpoint, request, row }: NewRow,
     inserted: { id: string; state: string } | null,
   ): Promise<IntakeResult> {
-    if (inserted) {
-      // Created while an inbound event is processed: its send continues that event's trace.
-      linkItemTrace(inserted.id, request.sourceEventId);
-      return {
-        id: inserted.id,
-        state: inserted.state,
-        duplicate: false,
-        endpointCode: endpoint?.code ?? request.endpoint,
-      };
-    }
+    if (inserted) return this.result({ endpoint, request, row }, inserted, true);
     const existing = await this.repository.findByIdempotencyKey(
       manager,
       endpoint?.id ?? null,
       row.idempotencyKey,
     );
-    if (!existing) throw new Error('delivery insert conflicted but no existing delivery was found');
+    return this.result({ endpoint, request, row }, existing ?? undefined, false);
+  }
+
+  /** A row's answer: the row it inserted, or the existing row that holds its key. */
+  private result(
+    { endpoint, request }: NewRow,
+    row: { id: string; state: string } | undefined,
+    inserted: boolean,
+  ): IntakeResult {
+    if (!row) throw new Error('delivery insert conflicted but no existing delivery was found');
+    // Created while an inbound event is processed: its send continues that event's trace.
+    if (inserted) linkItemTrace(row.id, request.sourceEventId);
     return {
-      id: existing.id,
-      state: existing.state,
-      duplicate: true,
+      id: row.id,
+      state: row.state,
+      duplicate: !inserted,
       endpointCode: endpoint?.code ?? request.endpoint,
     };
   }

@@ -216,6 +216,32 @@ export class DeliveryIntakeRepository {
     );
   }
 
+  /**
+   * The existing rows of several (endpoint, idempotency key) pairs in one statement, keyed
+   * by {@link idempotencyPair}: the rows a batch insert skipped for their taken keys.
+   */
+  async findByIdempotencyKeys(
+    manager: Queryable,
+    pairs: Array<{ endpointId: string | null; idempotencyKey: string | null }>,
+  ): Promise<Map<string, { id: string; state: string }>> {
+    const found = new Map<string, { id: string; state: string }>();
+    if (pairs.length === 0) return found;
+    const rows: Array<{ id: string; state: string; endpoint_id: string; idempotency_key: string }> =
+      await manager.query(
+        `SELECT d.id, d.state, d.endpoint_id, d.idempotency_key
+           FROM unnest($1::uuid[], $2::text[]) AS k(endpoint_id, idempotency_key)
+           JOIN deliveries d ON d.endpoint_id = k.endpoint_id AND d.idempotency_key = k.idempotency_key`,
+        [pairs.map((p) => p.endpointId), pairs.map((p) => p.idempotencyKey)],
+      );
+    for (const row of rows) {
+      found.set(idempotencyPair(row.endpoint_id, row.idempotency_key), {
+        id: row.id,
+        state: row.state,
+      });
+    }
+    return found;
+  }
+
   async findByIdempotencyKey(
     manager: Queryable,
     endpointId: string | null,
@@ -243,4 +269,9 @@ export class DeliveryIntakeRepository {
       [row.jobKey, row.jobName, row.tenant, row.reason, row.data, row.dataBytes],
     );
   }
+}
+
+/** The key of an (endpoint, idempotency key) pair in {@link DeliveryIntakeRepository.findByIdempotencyKeys}'s map. */
+export function idempotencyPair(endpointId: string | null, idempotencyKey: string | null): string {
+  return `${endpointId ?? ''}\u0000${idempotencyKey ?? ''}`;
 }
