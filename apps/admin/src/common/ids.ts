@@ -11,3 +11,11 @@ export function requireUuid(value: string, what: string): string {
   if (!isUuid(value)) throw new NotFoundException(`${what} ${value} not found`);
   return value;
 }
+
+/**
+ * The greatest id of some rows (Postgres's uuid order is the order of their lowercase
+ * text): where the next batch of a walk in id order starts.
+ */
+export function greatestId(rows: Array<{ id: string }>): string {
+  return rows.reduce((max, row) => (row.id.toLowerCase() > max ? row.id.toLowerCase() : max), '');
+}

@@ -12,7 +12,7 @@ import {
 } from '@app/persistence';
 import { AuditService } from '../audit/audit.service';
 import type { AdminConfig } from '../config';
-import { isUuid, requireUuid } from '../common/ids';
+import { greatestId, isUuid, requireUuid } from '../common/ids';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { toTimestamp, validationFailure } from '../common/validation';
 import type {
@@ -191,12 +191,15 @@ export class DeliveriesService {
       return { matched: await this.deliveries.countReplayable(tenantId, matching, states) };
     }
     let total = 0;
-    // In batches, so a large replay never holds one long lock over rows the dispatcher needs.
-    for (;;) {
-      const rows = await this.deliveries.replayBatch(tenantId, matching, states);
+    // In batches, so a large replay never holds one long lock over rows the dispatcher needs;
+    // in id order, so a delivery that fails again while the walk goes on (its endpoint still
+    // down) is not sent again by the same replay.
+    for (let after: string | null = null; ;) {
+      const rows = await this.deliveries.replayBatch(tenantId, matching, states, after);
       if (rows.length === 0) break;
       await this.enqueue(rows.filter((row) => row.state === 'queued'));
       total += rows.length;
+      after = greatestId(rows);
     }
     await this.audit.record(null, null, {
       action: 'delivery.replay',

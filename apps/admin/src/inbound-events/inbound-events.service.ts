@@ -17,7 +17,7 @@ import {
 import { AuditService } from '../audit/audit.service';
 import { decodeCursor, toPage, type Page } from '../common/pagination';
 import { toTimestamp } from '../common/validation';
-import { isUuid, requireUuid } from '../common/ids';
+import { greatestId, isUuid, requireUuid } from '../common/ids';
 import type {
   InboundEventFilter,
   ListInboundEventsQuery,
@@ -155,12 +155,14 @@ export class InboundEventsService {
     const states = filter.state ? [filter.state] : ['error', 'dead_letter'];
     if (dryRun) return { matched: await this.events.countInStates(tenantId, matching, states) };
     let total = 0;
-    // In batches, so a large reprocess never holds one long lock over hot rows.
-    for (;;) {
-      const rows = await this.events.reprocessBatch(tenantId, matching, states);
+    // In batches, so a large reprocess never holds one long lock over hot rows; in id order,
+    // so an event that fails again while the walk goes on is not reprocessed twice.
+    for (let after: string | null = null; ;) {
+      const rows = await this.events.reprocessBatch(tenantId, matching, states, after);
       if (rows.length === 0) break;
       await this.enqueue(rows);
       total += rows.length;
+      after = greatestId(rows);
     }
     await this.audit.record(null, null, {
       action: 'inbound-event.reprocess',

@@ -135,12 +135,22 @@ export class DeliveriesAdminRepository extends BaseRepository {
    * `draft` (held) when it is a draft. SKIP LOCKED and the batch size keep a large replay
    * from holding one long lock over rows the dispatcher needs; an empty answer means done.
    */
+  /**
+   * Replays the next batch of matching deliveries, in id order after `after` (the last id
+   * of the previous batch; null for the first): a replay walks the rows that matched once
+   * and never comes back to a row it sent again that failed again meanwhile.
+   */
   async replayBatch(
     tenantId: string,
     filter: DeliveryAdminFilter,
     states: string[],
+    after: string | null,
   ): Promise<Array<{ id: string; state: string; attempts: number }>> {
     const { where, params } = replayable(tenantId, filter, states);
+    if (after !== null) {
+      params.push(after);
+      where.push(`d.id > $${params.length}::uuid`);
+    }
     return rowsOf(
       await this.manager.query(
         `UPDATE deliveries AS t
@@ -150,7 +160,7 @@ export class DeliveriesAdminRepository extends BaseRepository {
              FROM outbound_endpoints e
             WHERE e.id = t.endpoint_id
               AND t.id IN (SELECT d.id FROM deliveries d WHERE ${where.join(' AND ')}
-                            LIMIT 1000 FOR UPDATE SKIP LOCKED)
+                            ORDER BY d.id LIMIT 1000 FOR UPDATE SKIP LOCKED)
             RETURNING t.id, t.state, t.attempts`,
         params,
       ),

@@ -126,16 +126,27 @@ export class InboundEventsAdminRepository extends BaseRepository {
    * Resets up to 1000 matching events to `received`. SKIP LOCKED and the batch size keep a
    * large reprocess from holding one long lock over hot rows; an empty answer means done.
    */
+  /**
+   * Resets the next batch of matching events, in id order after `after` (the last id of
+   * the previous batch; null for the first): a reprocess walks the events that matched
+   * once and never comes back to one that failed again meanwhile.
+   */
   async reprocessBatch(
     tenantId: string,
     filter: InboundEventAdminFilter,
     states: string[],
+    after: string | null,
   ): Promise<Array<{ id: string; attempts: number }>> {
     const { where, params } = inStates(tenantId, filter, states);
+    if (after !== null) {
+      params.push(after);
+      where.push(`e.id > $${params.length}::uuid`);
+    }
     return rowsOf(
       await this.manager.query(
         `UPDATE inbound_events SET state = 'received', due_at = NULL, lease_until = NULL, updated_at = now()
-            WHERE id IN (SELECT e.id FROM inbound_events e WHERE ${where.join(' AND ')} LIMIT 1000 FOR UPDATE SKIP LOCKED)
+            WHERE id IN (SELECT e.id FROM inbound_events e WHERE ${where.join(' AND ')}
+                          ORDER BY e.id LIMIT 1000 FOR UPDATE SKIP LOCKED)
             RETURNING id, attempts`,
         params,
       ),
