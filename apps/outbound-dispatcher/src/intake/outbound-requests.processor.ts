@@ -6,6 +6,7 @@ import {
   assertHandlesAllJobs,
   DeliveryQueue,
   LeasedItemProcessor,
+  logWorkerErrors,
   OutboundRequestsJob,
   QueueName,
   type DeliverJob,
@@ -142,6 +143,7 @@ export class OutboundRequestsProcessor
       () => undefined,
     );
     this.pausePoll.start();
+    logWorkerErrors(this.worker, this.logger, QueueName.OutboundRequests);
     this.worker.on('stalled', (jobId: string) => {
       outboundRequestsDeferred.inc({ reason: 'stalled' });
       this.logger.warn(`request job ${jobId} stalled (its dispatcher died or lost Redis): re-run`);

@@ -1,4 +1,5 @@
-import { LeasedItemProcessor } from './leased-item-processor';
+import { EventEmitter } from 'node:events';
+import { LeasedItemProcessor, logWorkerErrors } from './leased-item-processor';
 import { OUTBOUND_DELIVERY_WORK } from './leased-work';
 
 /** A handler whose runs stay in flight until released, recording what it was given. */
@@ -62,5 +63,18 @@ describe('LeasedItemProcessor.handOff', () => {
     await closing;
     expect(closed).toBe(true);
     expect(handler.started).toEqual(['a']);
+  });
+});
+
+describe('logWorkerErrors', () => {
+  it("logs a worker's error events as warnings, so none is thrown as unhandled", () => {
+    const worker = new EventEmitter();
+    const warnings: string[] = [];
+    logWorkerErrors(worker, { warn: (message: string) => warnings.push(message) }, 'q');
+    // Without a listener, an EventEmitter throws on `error`.
+    expect(() =>
+      worker.emit('error', new Error('Missing key for job j1. moveToFinished')),
+    ).not.toThrow();
+    expect(warnings).toEqual(['q worker: Missing key for job j1. moveToFinished']);
   });
 });

@@ -1,5 +1,5 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { runGroup, Semaphore, traceItem } from '@app/platform';
 import { itemTraceparent, tracingEnabled } from '@app/platform/tracing';
@@ -42,6 +42,7 @@ export class LeasedItemProcessor
   /** Items handed over by {@link handOff}, still running. */
   private readonly handedOff = new Set<Promise<unknown>>();
   private closing = false;
+  private readonly logger = new Logger(LeasedItemProcessor.name);
 
   constructor(
     readonly work: LeasedWork,
@@ -55,6 +56,7 @@ export class LeasedItemProcessor
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.concurrency;
+    logWorkerErrors(this.worker, this.logger, this.work.queue);
     void this.worker.run();
   }
 
@@ -122,4 +124,18 @@ export function leasedItemProcessor(
   class BoundProcessor extends LeasedItemProcessor {}
   Processor(work.queue, LEASED_WORKER_OPTIONS)(BoundProcessor);
   return new BoundProcessor(work, handler, concurrency);
+}
+
+/**
+ * Routes a BullMQ worker's `error` events to the structured log. Without a listener BullMQ
+ * prints them to the console as "Unhandled error" with a stack — after Redis lost its data,
+ * once per job it can no longer finish ("Missing key for job …"): harmless, as the rows in
+ * Postgres decide what runs and the reconciler enqueues what is still due.
+ */
+export function logWorkerErrors(
+  worker: { on(event: 'error', listener: (error: Error) => void): unknown },
+  logger: Pick<Logger, 'warn'>,
+  queue: string,
+): void {
+  worker.on('error', (error) => logger.warn(`${queue} worker: ${error.message}`));
 }
