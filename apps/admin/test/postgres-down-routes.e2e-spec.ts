@@ -63,6 +63,11 @@ describe('admin API: new routes while Postgres is down', () => {
       expect(body.statusCode).toBe(503);
       expect(body.code).toBe('unavailable');
     }
+    // The queue UI checks its key in Postgres too: the same 503, not a 500 page.
+    const board = await fetch(`${url}/api/queues/api/queues`, { headers: auth });
+    expect(board.status).toBe(503);
+    expect(board.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await board.json()) as { code: string }).code).toBe('unavailable');
     // Still serving: liveness answers while Postgres is away.
     expect((await fetch(`${url}/health`)).status).toBe(200);
 
