@@ -23,6 +23,7 @@ import { HandlerDetailView, HandlersView } from './views/handlers';
 import { InboundEndpointsView } from './views/inbound-endpoints';
 import { OutboundEndpointsView } from './views/outbound-endpoints';
 import { OverviewView } from './views/overview';
+import { RecordTriggersView } from './views/record-triggers';
 import { RecordsView } from './views/records';
 import { SignInView } from './views/sign-in';
 import { TenantsView } from './views/tenants';
@@ -43,6 +44,7 @@ const NAV: Array<{ to: string; label: string; adminOnly?: boolean }> = [
   { to: '/handlers', label: 'Handlers & rules' },
   { to: '/connectors', label: 'Connectors' },
   { to: '/records', label: 'Records' },
+  { to: '/record-triggers', label: 'Record triggers' },
   { to: '/api-keys', label: 'API keys', adminOnly: true },
   { to: '/tenants', label: 'Tenants', adminOnly: true },
   { to: '/audit', label: 'Audit log' },
@@ -133,6 +135,7 @@ export function App() {
         <Route path="/connectors" element={<ConnectorsView />} />
         <Route path="/connectors/:id" element={<ConnectorDetailView />} />
         <Route path="/records" element={<RecordsView />} />
+        <Route path="/record-triggers" element={<RecordTriggersView />} />
         <Route path="/api-keys" element={<ApiKeysView />} />
         <Route path="/tenants" element={<TenantsView />} />
         <Route path="/audit" element={<AuditView />} />

@@ -1,10 +1,13 @@
-import { startSink, type Sink } from '../../../test/support/sink';
-import { ADMIN_KEY, expect, ok, signIn, test, unique } from './support/fixtures';
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { startSink, type Sink, type SinkRequest } from '../../../test/support/sink';
+import { ADMIN_KEY, expect, expectAccessible, ok, signIn, test, unique } from './support/fixtures';
 
 /**
  * Outbound from the browser: an endpoint to a loopback sink is created and a test send shows
  * its attempt; a delivery to a failing sink dead-letters, and once the sink recovers the
- * operator replays it from its detail page until it is done.
+ * operator replays it from its detail page until it is done. A signing secret is rotated from
+ * the list: the new secret is shown once, and both secrets verify during the overlap.
  */
 let sink: Sink;
 test.beforeAll(async () => {
@@ -195,4 +198,166 @@ test('lists page by cursor, and the page is in the URL', async ({ page, adminApi
   // The second page's URL opens the second page.
   await page.goto(secondPage);
   await expect(rows).toHaveCount(2);
+});
+
+const verifies = (secret: string, request: SinkRequest): boolean => {
+  try {
+    new Webhook(secret).verify(request.body.toString(), request.headers as Record<string, string>);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('an admin rotates a signing secret: shown once, and both secrets verify in the overlap', async ({
+  page,
+  adminApi,
+}) => {
+  const code = unique('rotate');
+  const oldSecret = `whsec_${randomBytes(24).toString('base64')}`;
+  const endpoint = await ok(
+    adminApi.POST('/api/v1/outbound-endpoints', {
+      body: {
+        code,
+        name: code,
+        state: 'active',
+        targetHost: sink.url,
+        targetPath: `/hooks/${code}`,
+        signing: { type: 'standard-webhooks', secret: oldSecret },
+      },
+    }),
+  );
+  await signIn(page, ADMIN_KEY, 'admin');
+  await page.getByRole('link', { name: 'Outbound endpoints' }).click();
+  const row = page.getByRole('row').filter({ hasText: code });
+  await row.getByRole('button', { name: `Rotate signing secret of ${code}` }).click();
+  const dialog = page.getByRole('dialog', { name: 'Rotate signing secret' });
+  await expect(dialog.getByLabel('Overlap (seconds)')).toHaveValue('86400');
+  await expectAccessible(page, 'rotate signing secret');
+  const before = Date.now();
+  await dialog.getByRole('button', { name: 'Rotate', exact: true }).click();
+  const shown = dialog.getByTestId('new-signing-secret');
+  await expect(shown).toHaveText(/^whsec_/);
+  const newSecret = (await shown.textContent())!;
+  expect(newSecret).not.toBe(oldSecret);
+  await expect(dialog.getByTestId('rotated-previous-expiry')).toContainText('signs too until');
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
+  await expect(row.getByTestId('previous-secret-expiry')).toBeVisible();
+
+  const stored = await ok(
+    adminApi.GET('/api/v1/outbound-endpoints/{id}', { params: { path: { id: endpoint.id } } }),
+  );
+  const expiresAt = Date.parse(String(stored.signing.previousSecretExpiresAt));
+  expect(expiresAt).toBeGreaterThanOrEqual(before + 86_400_000 - 5_000);
+  expect(expiresAt).toBeLessThanOrEqual(Date.now() + 86_400_000 + 5_000);
+
+  // A delivery now carries both signatures: receivers holding either secret verify it.
+  await ok(
+    adminApi.POST('/api/v1/deliveries', { body: { endpoint: code, payload: { n: 1 } as never } }),
+  );
+  let request: SinkRequest | undefined;
+  await expect(async () => {
+    request = sink.requests.find((r) => r.url === `/hooks/${code}`);
+    expect(request).toBeDefined();
+  }).toPass({ timeout: 30_000 });
+  expect(String(request!.headers['webhook-signature']).split(' ')).toHaveLength(2);
+  expect(verifies(newSecret, request!)).toBe(true);
+  expect(verifies(oldSecret, request!)).toBe(true);
+  expect(verifies(`whsec_${randomBytes(24).toString('base64')}`, request!)).toBe(false);
+
+  // The secret was shown once: after a reload it is nowhere; the overlap's end still is.
+  await page.reload();
+  await expect(row.getByTestId('previous-secret-expiry')).toBeVisible();
+  await expect(page.getByTestId('new-signing-secret')).toHaveCount(0);
+  await expect(page.getByText(newSecret)).toHaveCount(0);
+});
+
+test('rotation answers show as messages: overlap with plain hmac, an endpoint that does not sign', async ({
+  page,
+  adminApi,
+}) => {
+  const code = unique('plainhmac');
+  const endpoint = await ok(
+    adminApi.POST('/api/v1/outbound-endpoints', {
+      body: {
+        code,
+        name: code,
+        state: 'active',
+        targetHost: sink.url,
+        targetPath: `/hooks/${code}`,
+        signing: { type: 'hmac', header: 'X-Signature', secret: 'plain-hmac-secret-0123456789' },
+      },
+    }),
+  );
+  await signIn(page, ADMIN_KEY, 'admin');
+  await page.getByRole('link', { name: 'Outbound endpoints' }).click();
+  const row = page.getByRole('row').filter({ hasText: code });
+  const rotateButton = row.getByRole('button', { name: `Rotate signing secret of ${code}` });
+  await rotateButton.click();
+  const dialog = page.getByRole('dialog', { name: 'Rotate signing secret' });
+  const overlap = dialog.getByLabel('Overlap (seconds)');
+  await dialog.getByRole('button', { name: 'Rotate', exact: true }).click();
+  await expect(overlap).toHaveAttribute('aria-invalid', 'true');
+  await expect(overlap).toHaveAccessibleDescription(/plain hmac signing holds one signature/);
+  await expect(dialog.getByTestId('new-signing-secret')).toHaveCount(0);
+  await overlap.fill('0');
+  await dialog.getByRole('button', { name: 'Rotate', exact: true }).click();
+  await expect(dialog.getByTestId('new-signing-secret')).not.toBeEmpty();
+  await expect(dialog.getByTestId('rotated-previous-expiry')).toHaveText(
+    'The previous secret no longer signs.',
+  );
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
+  await expect(row.getByTestId('previous-secret-expiry')).toHaveCount(0);
+
+  // The endpoint stops signing behind the page's back: the API's 409 shows as a message.
+  await ok(
+    adminApi.PUT('/api/v1/outbound-endpoints/{id}', {
+      params: { path: { id: endpoint.id } },
+      body: { signing: { type: 'none' } },
+    }),
+  );
+  await rotateButton.click();
+  await dialog.getByRole('button', { name: 'Rotate', exact: true }).click();
+  await expect(dialog.getByRole('alert')).toContainText('the endpoint does not sign its requests');
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
+  // Once the list is fresh, an endpoint that does not sign offers no rotation.
+  await page.reload();
+  await expect(row).toBeVisible();
+  await expect(rotateButton).toHaveCount(0);
+});
+
+test('an operator sees the overlap of a rotated secret but no rotation control', async ({
+  page,
+  adminApi,
+}) => {
+  const code = unique('oprotate');
+  const endpoint = await ok(
+    adminApi.POST('/api/v1/outbound-endpoints', {
+      body: {
+        code,
+        name: code,
+        state: 'active',
+        targetHost: sink.url,
+        targetPath: `/hooks/${code}`,
+        signing: {
+          type: 'standard-webhooks',
+          secret: `whsec_${randomBytes(24).toString('base64')}`,
+        },
+      },
+    }),
+  );
+  await ok(
+    adminApi.POST('/api/v1/outbound-endpoints/{id}/rotate-secret', {
+      params: { path: { id: endpoint.id } },
+      body: { overlapSeconds: 3600 },
+    }),
+  );
+  const operator = await ok(
+    adminApi.POST('/api/v1/api-keys', { body: { name: unique('operator'), role: 'operator' } }),
+  );
+  await signIn(page, operator.key, 'operator');
+  await page.getByRole('link', { name: 'Outbound endpoints' }).click();
+  const row = page.getByRole('row').filter({ hasText: code });
+  await expect(row.getByTestId('previous-secret-expiry')).toBeVisible();
+  await expect(page.getByRole('button', { name: /Rotate/ })).toHaveCount(0);
 });

@@ -30,6 +30,7 @@ const VIEWS: Array<{ name: string; path: string; heading: string }> = [
   { name: 'connectors', path: '/console/connectors', heading: 'Connectors' },
   // The model the processed event below wrote, so its records show the rule's fields.
   { name: 'records', path: '/console/records?model=orders', heading: 'Records' },
+  { name: 'record-triggers', path: '/console/record-triggers', heading: 'Record triggers' },
   { name: 'api-keys', path: '/console/api-keys', heading: 'API keys' },
   { name: 'tenants', path: '/console/tenants', heading: 'Tenants' },
   { name: 'audit', path: '/console/audit', heading: 'Audit log' },
@@ -51,6 +52,18 @@ test('the sign-in page is accessible', async ({ page }) => {
 
 test('every view renders and passes axe', async ({ page, adminApi }) => {
   await processedEvent(adminApi);
+  // A record trigger of its own, so its view shows the table rather than the empty state.
+  await ok(
+    adminApi.POST('/api/v1/record-triggers', {
+      body: {
+        code: unique('orders-paid'),
+        name: 'Paid orders to the CRM',
+        model: 'orders',
+        operations: ['created', 'updated'],
+        changedFields: ['total'],
+      },
+    }),
+  );
   await signIn(page, ADMIN_KEY, 'admin');
   for (const view of VIEWS) {
     await page.goto(view.path);
@@ -162,6 +175,9 @@ test('detail views, the simulator and the create forms pass axe', async ({ page,
     .click();
   await expect(page.getByRole('dialog', { name: /^Edit / })).toBeVisible();
   await expectAccessible(page, 'edit inbound endpoint');
+  await page.goto('/console/record-triggers?create=1');
+  await expect(page.getByRole('dialog', { name: 'New record trigger' })).toBeVisible();
+  await expectAccessible(page, 'new record trigger');
 
   // The audit log's before/after diff of a change made by the scenarios above.
   await page.goto('/console/audit?entity=handler&action=handler.create');

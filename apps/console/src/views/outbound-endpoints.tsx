@@ -5,6 +5,8 @@ import {
   Drawer,
   Group,
   JsonInput,
+  Modal,
+  NumberInput,
   Select,
   Stack,
   Table,
@@ -23,14 +25,19 @@ import {
   Loading,
   PAGE_SIZE,
   PagedList,
+  SecretShownOnce,
   StateBadge,
   useUrlState,
   shortId,
+  When,
 } from '../components/common';
-import { OtherProblems } from '../components/forms';
+import { numberOrUndefined, OtherProblems, problemsOf } from '../components/forms';
 import { OutboundEndpointForm } from './outbound-endpoint-form';
 
-/** Outbound endpoints: the paged list, create and edit, activate / archive, and a test send. */
+/**
+ * Outbound endpoints: the paged list, create and edit, activate / archive, a test send, and
+ * the rotation of a signing secret.
+ */
 type EndpointState = Schemas['OutboundEndpointResponse']['state'];
 
 export function OutboundEndpointsView() {
@@ -97,6 +104,7 @@ export function OutboundEndpointsView() {
                       <Text size="xs" c="dimmed">
                         {endpoint.name}
                       </Text>
+                      <PreviousSecret endpoint={endpoint} />
                     </Table.Td>
                     <Table.Td ff="monospace">
                       <Text size="sm">
@@ -236,6 +244,7 @@ function EndpointActions({
       <Button size="compact-xs" variant="light" onClick={onTest}>
         Test send
       </Button>
+      {signingOf(endpoint).type !== 'none' ? <RotateSigningSecret endpoint={endpoint} /> : null}
       {change.isError ? (
         <Text c="red" size="xs">
           {change.error.message}
@@ -308,5 +317,125 @@ function TestSend({ endpoint }: { endpoint: Schemas['OutboundEndpointResponse'] 
         </Alert>
       ) : null}
     </Stack>
+  );
+}
+
+type Endpoint = Schemas['OutboundEndpointResponse'];
+
+/** The API types `signing` loosely (its shape depends on the scheme); what the list reads. */
+const signingOf = (endpoint: Endpoint): { type?: string; previousSecretExpiresAt?: string } =>
+  endpoint.signing as { type?: string; previousSecretExpiresAt?: string };
+
+/** During a rotation window: until when the old signing secret signs beside the new one. */
+function PreviousSecret({ endpoint }: { endpoint: Endpoint }) {
+  const expiresAt = signingOf(endpoint).previousSecretExpiresAt;
+  if (!expiresAt || Date.parse(expiresAt) <= Date.now()) return null;
+  return (
+    <Text size="xs" c="dimmed" data-testid="previous-secret-expiry">
+      Previous signing secret signs too until <When at={expiresAt} />
+    </Text>
+  );
+}
+
+/** The API's default overlap (`DEFAULT_OVERLAP_SECONDS`): one day. */
+const DEFAULT_OVERLAP_SECONDS = 86_400;
+
+/**
+ * Rotation of the signing secret behind a confirmation that says what happens: the API
+ * generates the new secret, which is shown here this once; the old one keeps signing beside
+ * it for the overlap. Closing the dialog forgets the secret.
+ */
+function RotateSigningSecret({ endpoint }: { endpoint: Endpoint }) {
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const [overlap, setOverlap] = useState<number | string>(DEFAULT_OVERLAP_SECONDS);
+  const rotate = useMutation({
+    mutationFn: () =>
+      call(
+        api.POST('/api/v1/outbound-endpoints/{id}/rotate-secret', {
+          params: { path: { id: endpoint.id } },
+          body: { overlapSeconds: numberOrUndefined(overlap) },
+        }),
+      ),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['outbound-endpoints'] }),
+  });
+  function close() {
+    rotate.reset();
+    setOpen(false);
+  }
+  const plainHmac =
+    signingOf(endpoint).type === 'hmac' &&
+    (endpoint.signing as { timestamped?: boolean }).timestamped !== true;
+  return (
+    <>
+      <Button
+        size="compact-xs"
+        variant="light"
+        onClick={() => {
+          rotate.reset();
+          setOverlap(DEFAULT_OVERLAP_SECONDS);
+          setOpen(true);
+        }}
+        aria-label={`Rotate signing secret of ${endpoint.code}`}
+      >
+        Rotate secret
+      </Button>
+      <Modal opened={open} onClose={close} title="Rotate signing secret">
+        <Stack>
+          <Text>
+            A new secret for <strong>{endpoint.code}</strong> signs its requests at once. The old
+            one keeps signing beside it for the overlap, so receivers can move to the new secret in
+            the meantime; 0 drops it at once.
+          </Text>
+          <NumberInput
+            label="Overlap (seconds)"
+            description={
+              plainHmac
+                ? 'Plain HMAC signing holds one signature: only 0 is accepted.'
+                : 'Default: one day (86400).'
+            }
+            value={overlap}
+            onChange={setOverlap}
+            min={0}
+            error={problemsOf(rotate.error)('overlapSeconds')}
+            disabled={rotate.isSuccess}
+          />
+          {rotate.isError ? (
+            <OtherProblems error={rotate.error} shown={['overlapSeconds']} />
+          ) : null}
+          {rotate.data ? (
+            <>
+              <SecretShownOnce
+                title="Copy the new signing secret now: it is shown this once"
+                value={rotate.data.secret}
+                testId="new-signing-secret"
+              />
+              <Text size="sm" data-testid="rotated-previous-expiry">
+                {rotate.data.previousSecretExpiresAt ? (
+                  <>
+                    The previous secret signs too until{' '}
+                    <When at={rotate.data.previousSecretExpiresAt} />.
+                  </>
+                ) : (
+                  'The previous secret no longer signs.'
+                )}
+              </Text>
+            </>
+          ) : null}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={close}>
+              Close
+            </Button>
+            <Button
+              onClick={() => rotate.mutate()}
+              loading={rotate.isPending}
+              disabled={rotate.isSuccess}
+            >
+              Rotate
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
   );
 }
