@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { startHarness, TEST_ADMIN_KEY, type Harness } from './support/harness';
+import { TEST_ADMIN_KEY, type Harness } from './support/harness';
 import { sinkEndpointBody, unique } from './support/fixtures';
 import { query } from './support/database';
-import { startSink, type Sink, type SinkRequest } from './support/sink';
+import { type Sink, type SinkRequest } from './support/sink';
 import { waitFor } from './support/wait';
-import { PrivateRedis } from './chaos/support/private-redis';
+import type { PrivateRedis } from './chaos/support/private-redis';
+import { startPrivateRedisStack, type PrivateRedisStack } from './support/private-redis-stack';
 
 /**
  * Deliveries with `files` (a multipart endpoint, docs/outbound.md "Files") across a Redis
@@ -55,27 +56,15 @@ describe('files in deliveries across a Redis restart', () => {
   let redis: PrivateRedis;
   let harness: Harness;
   let sink: Sink;
-  let redisDown = false;
+  let stack: PrivateRedisStack;
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    sink = await startSink();
-    harness = await startHarness({
-      dispatcher: true,
-      env: {
-        REDIS_URL: redis.url,
-        OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
-        RECONCILE_INTERVAL_SECONDS: '1',
-        DISPATCHER_ENDPOINT_CONCURRENCY: '1',
-      },
-    });
+    stack = await startPrivateRedisStack({ DISPATCHER_ENDPOINT_CONCURRENCY: '1' });
+    ({ redis, harness, sink } = stack);
   });
 
   afterAll(async () => {
-    if (redisDown) await redis.restart().catch(() => undefined);
-    await harness?.close();
-    await sink?.close();
-    await redis?.stop();
+    await stack?.close();
   });
 
   async function multipartEndpoint(): Promise<{ code: string; path: string }> {
@@ -196,13 +185,11 @@ describe('files in deliveries across a Redis restart', () => {
       what: 'a first request in flight at the sink',
     });
     await redis.kill();
-    redisDown = true;
     // Work was still pending at the kill: fewer requests at the sink than deliveries, and
     // not every row done (one endpoint slot: the rest wait on the held first request).
     expect(sink.requests.filter((r) => r.url === path).length).toBeLessThan(sent.size);
     expect((await rowsOf(code)).filter((r) => r.state === 'done').length).toBeLessThan(sent.size);
     await redis.restart();
-    redisDown = false;
 
     const rows = await allDone(code, sent.size);
     await expectSentOnceByteExact(path, sent);
@@ -229,7 +216,6 @@ describe('files in deliveries across a Redis restart', () => {
     const keys = new Map<string, string>();
 
     await redis.kill();
-    redisDown = true;
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const marker = unique(`down-${i}`);
@@ -255,7 +241,6 @@ describe('files in deliveries across a Redis restart', () => {
     expect(sink.requests.filter((r) => r.url === path)).toHaveLength(0);
 
     await redis.restart();
-    redisDown = false;
     const rows = await allDone(code, sent.size);
     expect(rows.map((r) => r.attempts)).toEqual(rows.map(() => 1));
     await expectSentOnceByteExact(path, sent);

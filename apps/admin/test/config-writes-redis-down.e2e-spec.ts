@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { startHarness, type Harness } from '../../../test/support/harness';
+import { type Harness } from '../../../test/support/harness';
 import { sinkEndpointBody, unique } from '../../../test/support/fixtures';
 import { query } from '../../../test/support/database';
-import { startSink, type Sink, type SinkRequest } from '../../../test/support/sink';
+import { type Sink, type SinkRequest } from '../../../test/support/sink';
 import { waitFor } from '../../../test/support/wait';
-import { PrivateRedis } from '../../../test/chaos/support/private-redis';
+import type { PrivateRedis } from '../../../test/chaos/support/private-redis';
+import {
+  startPrivateRedisStack,
+  type PrivateRedisStack,
+} from '../../../test/support/private-redis-stack';
 
 /**
  * Configuration writes that commit to Postgres and then announce the change over Redis
@@ -27,26 +31,15 @@ describe('admin API: configuration writes while Redis is down', () => {
   let redis: PrivateRedis;
   let harness: Harness;
   let sink: Sink;
-  let redisDown = false;
+  let stack: PrivateRedisStack;
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    sink = await startSink();
-    harness = await startHarness({
-      dispatcher: true,
-      env: {
-        REDIS_URL: redis.url,
-        OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
-        RECONCILE_INTERVAL_SECONDS: '1',
-      },
-    });
+    stack = await startPrivateRedisStack();
+    ({ redis, harness, sink } = stack);
   });
 
   afterAll(async () => {
-    if (redisDown) await redis.restart().catch(() => undefined);
-    await harness?.close();
-    await sink?.close();
-    await redis?.stop();
+    await stack?.close();
   });
 
   const verifies = (secret: string, request: SinkRequest): boolean => {
@@ -120,7 +113,6 @@ describe('admin API: configuration writes while Redis is down', () => {
     );
 
     await redis.kill();
-    redisDown = true;
 
     // (1) The rotation answers 200 by the deadline and is committed with its audit entry.
     let started = Date.now();
@@ -165,7 +157,6 @@ describe('admin API: configuration writes while Redis is down', () => {
     expect(await auditCount('connector.link', connector.id)).toBe(1);
 
     await redis.restart();
-    redisDown = false;
 
     // The dispatcher never heard of the rotation; its cache must let the old configuration
     // go within the TTL. A delivery dispatched inside the TTL may still carry only the old

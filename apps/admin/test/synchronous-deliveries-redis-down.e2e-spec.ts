@@ -1,9 +1,13 @@
-import { startHarness, TEST_ADMIN_KEY, type Harness } from '../../../test/support/harness';
+import { TEST_ADMIN_KEY, type Harness } from '../../../test/support/harness';
 import { sinkEndpointBody, unique } from '../../../test/support/fixtures';
 import { query } from '../../../test/support/database';
-import { startSink, type Sink } from '../../../test/support/sink';
+import { type Sink } from '../../../test/support/sink';
 import { waitFor } from '../../../test/support/wait';
-import { PrivateRedis } from '../../../test/chaos/support/private-redis';
+import type { PrivateRedis } from '../../../test/chaos/support/private-redis';
+import {
+  startPrivateRedisStack,
+  type PrivateRedisStack,
+} from '../../../test/support/private-redis-stack';
 
 /**
  * `POST /deliveries?wait=` while Redis is down, sent with the lowest-privilege key that may
@@ -18,26 +22,15 @@ describe('admin API: sends and record writes while Redis is down', () => {
   let redis: PrivateRedis;
   let harness: Harness;
   let sink: Sink;
-  let redisDown = false;
+  let stack: PrivateRedisStack;
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    sink = await startSink();
-    harness = await startHarness({
-      dispatcher: true,
-      env: {
-        REDIS_URL: redis.url,
-        OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
-        RECONCILE_INTERVAL_SECONDS: '1',
-      },
-    });
+    stack = await startPrivateRedisStack();
+    ({ redis, harness, sink } = stack);
   });
 
   afterAll(async () => {
-    if (redisDown) await redis.restart().catch(() => undefined);
-    await harness?.close();
-    await sink?.close();
-    await redis?.stop();
+    await stack?.close();
   });
 
   it('answers 202 by the deadline, stores the delivery once, and delivers it once after Redis returns', async () => {
@@ -54,7 +47,6 @@ describe('admin API: sends and record writes while Redis is down', () => {
     const publisherKey: string = keyRes.body.key;
 
     await redis.kill();
-    redisDown = true;
     const started = Date.now();
     const res = await fetch(`${harness.adminUrl}/api/v1/deliveries?wait=2`, {
       method: 'POST',
@@ -76,7 +68,6 @@ describe('admin API: sends and record writes while Redis is down', () => {
     expect(sink.requests).toHaveLength(0);
 
     await redis.restart();
-    redisDown = false;
     await waitFor(
       async () => {
         const [row] = await query<{ state: string }>(
@@ -115,7 +106,6 @@ describe('admin API: sends and record writes while Redis is down', () => {
     const before = sink.requests.length;
 
     await redis.kill();
-    redisDown = true;
     const res = await fetch(`${harness.adminUrl}/api/v1/records/${model}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${keyRes.body.key}`, 'content-type': 'application/json' },
@@ -132,7 +122,6 @@ describe('admin API: sends and record writes while Redis is down', () => {
     expect(sink.requests.length).toBe(before);
 
     await redis.restart();
-    redisDown = false;
     await waitFor(
       async () => ((await rows()).every((r) => r.state === 'done') ? true : undefined),
       { timeoutMs: 60_000, what: 'the trigger delivery done after Redis returned' },

@@ -88,6 +88,11 @@ export class PrivateRedis {
     return this.command('FLUSHALL');
   }
 
+  /** Whether the server is up (not killed, or restarted since). */
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
   /** kill -9: the port closes; without persistence every key is gone. */
   async kill(): Promise<void> {
     const child = this.child;
