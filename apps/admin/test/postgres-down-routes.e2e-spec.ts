@@ -152,4 +152,76 @@ describe('admin API: new routes while Postgres is down', () => {
     );
     expect(counts).toEqual({ triggers: '0', records: '0' });
   });
+
+  it('answers 503 on the updates that merge under a lock and on bulk replay and reprocess, and changes nothing', async () => {
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${url}/api/v1${path}`, {
+        method,
+        headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { path, status: res.status, body: (await res.json()) as any };
+    };
+    const name = unique('pgdown-merge');
+    const handler = await call('POST', '/handlers', {
+      code: name,
+      name,
+      direction: 'inbound',
+      executionMode: 'rules',
+    });
+    const inbound = await call('POST', '/inbound-endpoints', { name, path: name, handler: name });
+    const outbound = await call('POST', '/outbound-endpoints', {
+      code: name,
+      name,
+      state: 'active',
+      method: 'POST',
+      bodyMode: 'json',
+      targetHost: 'https://example.invalid',
+      targetPath: '/hooks',
+    });
+    const connector = await call('POST', '/connectors', {
+      kind: 'stripe',
+      code: name,
+      name,
+      baseUrl: 'https://example.invalid',
+    });
+    for (const created of [handler, inbound, outbound, connector]) expect(created.status).toBe(201);
+    const ids = [handler, inbound, outbound, connector].map((c) => c.body.id as string);
+
+    proxy.cut();
+    const during = [
+      await call('PUT', `/handlers/${ids[0]}`, { name: 'renamed', executionMode: 'rules' }),
+      await call('PUT', `/inbound-endpoints/${ids[1]}`, { name: 'renamed' }),
+      await call('PUT', `/outbound-endpoints/${ids[2]}`, { name: 'renamed' }),
+      await call('PUT', `/connectors/${ids[3]}`, { name: 'renamed' }),
+      await call('POST', '/deliveries/replay', { endpoint: ids[2] }),
+      await call('POST', '/inbound-events/reprocess', { endpoint: ids[1] }),
+    ];
+    for (const answer of during) {
+      expect({ path: answer.path, status: answer.status, code: answer.body.code }).toEqual({
+        path: answer.path,
+        status: 503,
+        code: 'unavailable',
+      });
+    }
+    proxy.restore();
+    for (let i = 0; i < 50; i++) {
+      if ((await call('GET', `/handlers/${ids[0]}`)).status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const [rows] = await query<{ renamed: string; audited: string }>(
+      process.env.DATABASE_URL!,
+      `SELECT ((SELECT count(*) FROM handlers WHERE id = $1 AND name = 'renamed')
+             + (SELECT count(*) FROM inbound_endpoints WHERE id = $2 AND name = 'renamed')
+             + (SELECT count(*) FROM outbound_endpoints WHERE id = $3 AND name = 'renamed')
+             + (SELECT count(*) FROM connectors WHERE id = $4 AND name = 'renamed'))::text AS renamed,
+              (SELECT count(*) FROM audit_entries
+                WHERE (entity_id = ANY($5::text[]) AND action LIKE '%.update')
+                   OR (action IN ('delivery.replay', 'inbound-event.reprocess')
+                       AND (after::text LIKE '%' || $2 || '%' OR after::text LIKE '%' || $3 || '%'))
+              )::text AS audited`,
+      [...ids, ids],
+    );
+    expect(rows).toEqual({ renamed: '0', audited: '0' });
+  });
 });
